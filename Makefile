@@ -1,0 +1,112 @@
+# natter — root Makefile.  POSIX make features plus GNU make's wildcard.
+#
+# Each program directory holds main.c (the program's entry) and other
+# files which are also archived, so unit tests can link any module.
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec/natter
+MANDIR     ?= $(PREFIX)/share/man
+
+CC       ?= cc
+OPT      ?= -O2
+CFLAGS   ?= $(OPT) -g
+WARN      = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib \
+            -DLIBEXECDIR='"$(LIBEXECDIR)"'
+LDLIBS   += -lcrypt
+
+BUILD ?= build
+ALL_CFLAGS = $(WARN) $(CPPFLAGS) $(CFLAGS)
+
+lib_src        = $(wildcard lib/*.c)
+broker_src     = $(wildcard broker/*.c)
+supervisor_src = $(filter-out supervisor/main.c,$(wildcard supervisor/*.c))
+handler_src    = $(filter-out handler/main.c,$(wildcard handler/*.c))
+client_src     = $(filter-out client/main.c,$(wildcard client/*.c))
+unit_src       = $(wildcard tests/unit/test_*.c)
+helper_src     = $(wildcard tests/helpers/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+LIBNATTER  = $(BUILD)/libnatter.a
+LIBBROKER  = $(BUILD)/libbroker.a
+LIBSUPER   = $(BUILD)/libsupervisor.a
+LIBHANDLER = $(BUILD)/libhandler.a
+LIBCLIENT  = $(BUILD)/libclient.a
+ARCHIVES   = $(LIBSUPER) $(LIBBROKER) $(LIBHANDLER) $(LIBCLIENT) $(LIBNATTER)
+
+PROGRAMS = $(BUILD)/natterd $(BUILD)/natter-session $(BUILD)/natter \
+           $(BUILD)/natter-passwd
+UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(unit_src))
+HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(helper_src))
+
+.PHONY: all check check-asan run install uninstall clean lint-man bench
+all: $(PROGRAMS)
+
+$(BUILD)/%.o: %.c $(wildcard lib/*.h broker/*.h supervisor/*.h handler/*.h client/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+define archive
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+endef
+
+$(LIBNATTER):  $(call obj,$(lib_src));        $(archive)
+$(LIBBROKER):  $(call obj,$(broker_src));     $(archive)
+$(LIBSUPER):   $(call obj,$(supervisor_src)); $(archive)
+$(LIBHANDLER): $(call obj,$(handler_src));    $(archive)
+$(LIBCLIENT):  $(call obj,$(client_src));     $(archive)
+
+$(BUILD)/natterd: $(BUILD)/supervisor/main.o $(LIBSUPER) $(LIBBROKER) $(LIBNATTER)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/natter-session: $(BUILD)/handler/main.o $(LIBHANDLER) $(LIBNATTER)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/natter-passwd: $(BUILD)/handler/passwd/main.o $(LIBHANDLER) $(LIBNATTER)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/natter: $(BUILD)/client/main.o $(LIBCLIENT) $(LIBNATTER)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(ARCHIVES)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o $(LIBNATTER)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The README's first command: a chat server on localhost:4120, foreground.
+run: all
+	$(BUILD)/natterd -f -l localhost:4120
+
+check: all $(UNITS) $(HELPERS)
+	python3 tests/run.py --build $(BUILD)
+
+# The whole suite under AddressSanitizer + UBSan, in its own build tree.
+check-asan:
+	$(MAKE) BUILD=build-asan OPT=-O1 \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" check
+
+lint-man:
+	mandoc -Tlint -Wwarning man/*.[0-9]
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
+	install -m 755 $(BUILD)/natterd $(DESTDIR)$(SBINDIR)/natterd
+	install -m 755 $(BUILD)/natter $(DESTDIR)$(BINDIR)/natter
+	install -m 755 $(BUILD)/natter-passwd $(DESTDIR)$(BINDIR)/natter-passwd
+	install -m 755 $(BUILD)/natter-session $(DESTDIR)$(LIBEXECDIR)/natter-session
+	for m in man/*.[0-9]; do \
+	  s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+	  install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/natterd $(DESTDIR)$(BINDIR)/natter \
+	  $(DESTDIR)$(BINDIR)/natter-passwd $(DESTDIR)$(LIBEXECDIR)/natter-session
+	for m in man/*.[0-9]; do s=$${m##*.}; \
+	  rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,25 @@
+/* broker.h — the process through which handlers talk to each other.
+ *
+ * natterd runs it as a supervised child (and restarts it if it dies);
+ * `natterd -B` runs it alone in the foreground. */
+#ifndef NATTER_BROKER_H
+#define NATTER_BROKER_H
+
+#include <stddef.h>
+
+#define BROKER_QUEUE_DEFAULT (256 * 1024) /* bytes queued per handler */
+
+struct broker_config {
+	const char *socket_path; /* listen here; its directory made 0700 */
+	const char *transcript;  /* -L FILE: public messages appended, or NULL */
+	size_t queue_max;        /* per-handler output bound, bytes */
+};
+
+/* Creates the socket's directory (mode 0700) if missing, removes a stale
+ * socket, listens, and serves until SIGTERM or SIGINT; SIGHUP reopens
+ * the transcript and the log.  Removes the socket on the way out.
+ * Returns an exit status: 0 after a signal, 1 when it could not start
+ * (the reason logged). */
+int broker_run(const struct broker_config *cfg);
+
+#endif

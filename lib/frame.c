@@ -1,0 +1,98 @@
+/* frame.c — encoder and validating decoder for broker frames. */
+#include "frame.h"
+
+#include <string.h>
+
+int frame_encode(char *out, uint8_t type, uint8_t flags,
+		 const char *a, size_t alen, const char *b, size_t blen,
+		 const char *text, size_t textlen)
+{
+	if (alen > FRAME_FIELD_MAX || blen > FRAME_FIELD_MAX ||
+	    textlen > FRAME_TEXT_MAX)
+		return -1;
+	size_t payload = 2 + alen + blen + textlen;
+	char *p = out;
+	*p++ = (char)(payload >> 8);
+	*p++ = (char)(payload & 0xff);
+	*p++ = (char)type;
+	*p++ = (char)flags;
+	*p++ = (char)alen;
+	if (alen)
+		memcpy(p, a, alen);
+	p += alen;
+	*p++ = (char)blen;
+	if (blen)
+		memcpy(p, b, blen);
+	p += blen;
+	if (textlen)
+		memcpy(p, text, textlen);
+	p += textlen;
+	return (int)(p - out);
+}
+
+int frame_encode_str(char *out, uint8_t type, uint8_t flags,
+		     const char *a, const char *b, const char *text)
+{
+	return frame_encode(out, type, flags, a, a ? strlen(a) : 0,
+			    b, b ? strlen(b) : 0, text, text ? strlen(text) : 0);
+}
+
+/* Control bytes (C0 and DEL) never travel inside a frame: what reaches a
+ * terminal must have been sanitised before it was framed. */
+static int clean(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+static int known_type(uint8_t t)
+{
+	return (t >= FRAME_LOGIN && t <= FRAME_ROOMS) ||
+	       (t >= FRAME_OK && t <= FRAME_KICK);
+}
+
+int frame_decode(const char *buf, size_t len, struct frame *f)
+{
+	if (len < FRAME_HDR)
+		return FRAME_NEED_MORE;
+	const unsigned char *u = (const unsigned char *)buf;
+	size_t payload = (size_t)u[0] << 8 | u[1];
+	if (payload > FRAME_PAYLOAD_MAX || payload < 2 || !known_type(u[2]))
+		return FRAME_BAD;
+	if (len < FRAME_HDR + payload)
+		return FRAME_NEED_MORE;
+	f->type = u[2];
+	f->flags = u[3];
+	const unsigned char *p = u + FRAME_HDR, *end = p + payload;
+	f->alen = *p++;
+	if (f->alen > FRAME_FIELD_MAX || (size_t)(end - p) < f->alen + 1)
+		return FRAME_BAD;
+	f->a = (const char *)p;
+	p += f->alen;
+	f->blen = *p++;
+	if (f->blen > FRAME_FIELD_MAX || (size_t)(end - p) < f->blen)
+		return FRAME_BAD;
+	f->b = (const char *)p;
+	p += f->blen;
+	f->text = (const char *)p;
+	f->textlen = (size_t)(end - p);
+	if (f->textlen > FRAME_TEXT_MAX || !clean(f->a, f->alen) ||
+	    !clean(f->b, f->blen) || !clean(f->text, f->textlen))
+		return FRAME_BAD;
+	return (int)(FRAME_HDR + payload);
+}
+
+void frame_field(char *dst, size_t dstsize, const char *src, size_t len)
+{
+	if (dstsize == 0)
+		return;
+	if (len >= dstsize)
+		len = dstsize - 1;
+	if (len)
+		memcpy(dst, src, len);
+	dst[len] = '\0';
+}
