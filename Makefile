@@ -28,6 +28,7 @@ handler_src    = $(filter-out handler/main.c,$(wildcard handler/*.c))
 client_src     = $(filter-out client/main.c,$(wildcard client/*.c))
 unit_src       = $(wildcard tests/unit/test_*.c)
 helper_src     = $(wildcard tests/helpers/*.c)
+bench_src      = $(wildcard bench/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -42,7 +43,9 @@ PROGRAMS = $(BUILD)/natterd $(BUILD)/natter-session $(BUILD)/natter \
            $(BUILD)/natter-passwd
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(unit_src))
 HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(helper_src))
+BENCHES  = $(patsubst bench/%.c,$(BUILD)/bench/%,$(bench_src))
 
+.SECONDARY:
 .PHONY: all check check-asan run install uninstall clean lint-man bench
 all: $(PROGRAMS)
 
@@ -75,13 +78,19 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(ARCHIVES)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o $(LIBNATTER)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBNATTER)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The README's first command: a chat server on localhost:4120, foreground.
 run: all
 	$(BUILD)/natterd -f -l localhost:4120
 
-check: all $(UNITS) $(HELPERS)
+check: all $(UNITS) $(HELPERS) $(BENCHES)
 	python3 tests/run.py --build $(BUILD)
+
+# The full benchmark (minutes); make check runs a short smoke of it.
+bench: all $(BENCHES)
+	python3 bench/run.py --build $(BUILD)
 
 # The whole suite under AddressSanitizer + UBSan, in its own build tree.
 check-asan:
