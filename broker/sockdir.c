@@ -1,0 +1,187 @@
+/* sockdir.c — a UNIX-domain listener in a directory only we can enter.
+ *
+ * The directory's 0700 mode is what keeps other users off the socket
+ * (some systems ignore a socket file's own mode); the peer-uid check at
+ * accept is the second lock. */
+#include "sockdir.h"
+#include "io.h"
+#include "log.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* Creates dir and any missing parents, each with mode 0700. */
+static int make_dirs(char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) == 0)
+		return 0;
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		int r = make_dirs(dir);
+		*slash = '/';
+		if (r != 0)
+			return r;
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		log_msg(LOG_ERR, "cannot create directory %s: %s", dir,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The last directory must be ours and closed to everyone else. */
+static int check_dir(const char *dir)
+{
+	struct stat st;
+	if (lstat(dir, &st) != 0) {
+		log_msg(LOG_ERR, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		log_msg(LOG_ERR, "%s: not a directory (a symbolic link is "
+			"refused too)", dir);
+		return -1;
+	}
+	if (st.st_uid != geteuid()) {
+		log_msg(LOG_ERR, "%s: owned by uid %ld, not by us (uid %ld); "
+			"refusing to put the broker socket there", dir,
+			(long)st.st_uid, (long)geteuid());
+		return -1;
+	}
+	if ((st.st_mode & 07777) != 0700) {
+		if (chmod(dir, 0700) != 0) {
+			log_msg(LOG_ERR, "cannot chmod 0700 %s: %s", dir,
+				strerror(errno));
+			return -1;
+		}
+		log_msg(LOG_NOTICE, "%s: mode %03o tightened to 0700", dir,
+			(unsigned)(st.st_mode & 07777));
+	}
+	return 0;
+}
+
+static int prepare_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return check_dir(".");
+	size_t len = slash == path ? 1 : (size_t)(slash - path);
+	if (len >= sizeof dir) {
+		log_msg(LOG_ERR, "%s: %s", path, strerror(ENAMETOOLONG));
+		return -1;
+	}
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	if (make_dirs(dir) != 0)
+		return -1;
+	return check_dir(dir);
+}
+
+static int fill_addr(struct sockaddr_un *sa, const char *path)
+{
+	memset(sa, 0, sizeof *sa);
+	sa->sun_family = AF_UNIX;
+	size_t len = strlen(path);
+	if (len == 0 || len >= sizeof sa->sun_path) {
+		log_msg(LOG_ERR, "%s: %s (a socket path is at most %zu bytes)",
+			path, strerror(ENAMETOOLONG), sizeof sa->sun_path - 1);
+		return -1;
+	}
+	memcpy(sa->sun_path, path, len);
+	return 0;
+}
+
+/* 1 when something accepts connections at sa, 0 when not. */
+static int someone_listens(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0)
+		return 0;
+	int r = -1;
+	if (io_set_nonblock(fd, 1) == 0)
+		r = connect(fd, (const struct sockaddr *)sa, sizeof *sa);
+	/* EAGAIN: a live listener whose backlog is full. */
+	int live = r == 0 || (r < 0 && (errno == EAGAIN ||
+					errno == EINPROGRESS));
+	close(fd);
+	return live;
+}
+
+static int remove_stale(const char *path, const struct sockaddr_un *sa)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		log_msg(LOG_ERR, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		log_msg(LOG_ERR, "%s exists and is not a socket; not touching it",
+			path);
+		return -1;
+	}
+	if (someone_listens(sa)) {
+		log_msg(LOG_ERR, "another broker is listening on %s", path);
+		return -1;
+	}
+	if (unlink(path) != 0 && errno != ENOENT) {
+		log_msg(LOG_ERR, "cannot remove stale %s: %s", path,
+			strerror(errno));
+		return -1;
+	}
+	log_msg(LOG_INFO, "removed stale socket %s", path);
+	return 0;
+}
+
+static int bind_listen(const char *path, const struct sockaddr_un *sa,
+		       struct sockdir_bound *bound)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0) {
+		log_msg(LOG_ERR, "socket: %s", strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (io_set_nonblock(fd, 1) != 0 || io_set_cloexec(fd) != 0 ||
+	    bind(fd, (const struct sockaddr *)sa, sizeof *sa) != 0 ||
+	    listen(fd, SOMAXCONN) != 0 || stat(path, &st) != 0) {
+		log_msg(LOG_ERR, "cannot listen on %s: %s", path,
+			strerror(errno));
+		close(fd);
+		return -1;
+	}
+	bound->dev = st.st_dev;
+	bound->ino = st.st_ino;
+	return fd;
+}
+
+int sockdir_listen(const char *path, struct sockdir_bound *bound)
+{
+	struct sockaddr_un sa;
+	if (fill_addr(&sa, path) != 0 || prepare_dir(path) != 0 ||
+	    remove_stale(path, &sa) != 0)
+		return -1;
+	return bind_listen(path, &sa, bound);
+}
+
+void sockdir_unlink(const char *path, const struct sockdir_bound *bound)
+{
+	struct stat st;
+	if (lstat(path, &st) != 0 || st.st_dev != bound->dev ||
+	    st.st_ino != bound->ino)
+		return; /* gone, or a newer broker's: leave it */
+	if (unlink(path) != 0)
+		log_msg(LOG_WARNING, "cannot remove %s: %s", path,
+			strerror(errno));
+}

@@ -1,0 +1,25 @@
+/* sockdir.h — the broker's listening socket and the private directory
+ * that holds it. */
+#ifndef NATTER_BROKER_SOCKDIR_H
+#define NATTER_BROKER_SOCKDIR_H
+
+#include <sys/types.h>
+
+/* What identifies the socket we bound, so we remove only our own. */
+struct sockdir_bound {
+	dev_t dev;
+	ino_t ino;
+};
+
+/* Makes sure the socket's directory exists, belongs to the effective uid
+ * and has mode 0700 (creating it and missing parents with 0700; a
+ * directory of ours that is looser is tightened; another owner's is
+ * refused), removes a stale socket (one nobody listens on; a live one
+ * is refused), then binds and listens.  Returns the non-blocking
+ * close-on-exec listening descriptor, or -1 with the reason logged. */
+int sockdir_listen(const char *path, struct sockdir_bound *bound);
+
+/* Removes path if it is still the socket described by bound. */
+void sockdir_unlink(const char *path, const struct sockdir_bound *bound);
+
+#endif
