@@ -1,0 +1,172 @@
+/* text.c — sanitising untrusted text and formatting what people see. */
+#include "text.h"
+
+#include <string.h>
+
+/* Length of the valid UTF-8 sequence at s (n bytes available), 0 when
+ * the sequence is invalid; *bad is then set to how many bytes form the
+ * longest invalid prefix (at least 1), so each is replaced once. */
+static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t need;
+	*bad = 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 1;
+	else if (c >= 0xe0 && c <= 0xef)
+		need = 2;
+	else if (c >= 0xf0 && c <= 0xf4)
+		need = 3;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0; /* overlong */
+	else if (c == 0xed)
+		hi = 0x9f; /* surrogates */
+	else if (c == 0xf0)
+		lo = 0x90; /* overlong */
+	else if (c == 0xf4)
+		hi = 0x8f; /* past U+10FFFF */
+	for (size_t i = 1; i <= need; i++) {
+		if (i >= n || s[i] < lo || s[i] > hi)
+			return 0;
+		lo = 0x80;
+		hi = 0xbf;
+		*bad = i + 1;
+	}
+	return need + 1;
+}
+
+/* Appends len bytes if they fit (leaving room for the NUL). */
+static int put(char *out, size_t outsize, size_t *o, const void *p,
+	       size_t len)
+{
+	if (*o + len + 1 > outsize)
+		return 0;
+	memcpy(out + *o, p, len);
+	*o += len;
+	return 1;
+}
+
+size_t text_clean(const char *in, size_t inlen, char *out, size_t outsize)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0, o = 0, bad;
+	if (outsize == 0)
+		return 0;
+	while (i < inlen) {
+		unsigned char c = s[i];
+		int ok = 1;
+		if (c < 0x80) {
+			if (c == '\t')
+				ok = put(out, outsize, &o, " ", 1);
+			else if (c >= 0x20 && c != 0x7f)
+				ok = put(out, outsize, &o, s + i, 1);
+			i++;
+		} else {
+			size_t n = utf8_seq(s + i, inlen - i, &bad);
+			if (n == 0) {
+				ok = put(out, outsize, &o, "\xef\xbf\xbd", 3);
+				i += bad;
+			} else {
+				/* C2 80 .. C2 9F are the C1 controls */
+				if (!(c == 0xc2 && s[i + 1] < 0xa0))
+					ok = put(out, outsize, &o, s + i, n);
+				i += n;
+			}
+		}
+		if (!ok)
+			break;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* A line being built: pieces appended in turn, each field cleaned. */
+struct builder {
+	char *out;
+	size_t size, len;
+};
+
+static void add(struct builder *b, const char *s)
+{
+	put(b->out, b->size, &b->len, s, strlen(s));
+}
+
+static void add_clean(struct builder *b, const char *s, size_t n)
+{
+	if (b->len < b->size)
+		b->len += text_clean(s, n, b->out + b->len, b->size - b->len);
+}
+
+static size_t finish(struct builder *b)
+{
+	/* CR LF always fits: the caller's buffer has room past any text. */
+	if (b->len + 3 > b->size)
+		b->len = b->size - 3;
+	memcpy(b->out + b->len, "\r\n", 3);
+	return b->len + 2;
+}
+
+static int is_self(const struct frame *f, const char *self)
+{
+	return self && strlen(self) == f->alen &&
+	       memcmp(self, f->a, f->alen) == 0;
+}
+
+size_t text_display(const struct frame *f, const char *self, char *out,
+		    size_t outsize)
+{
+	struct builder b = { out, outsize, 0 };
+	switch (f->type) {
+	case FRAME_MSG:
+	case FRAME_PRIVATE:
+		if (f->type == FRAME_MSG && is_self(f, self))
+			return 0;
+		add(&b, "[");
+		add_clean(&b, f->a, f->alen);
+		add(&b, f->type == FRAME_MSG ? "] : " : "] (private) : ");
+		add_clean(&b, f->text, f->textlen);
+		break;
+	case FRAME_ACTION:
+		if (is_self(f, self))
+			return 0;
+		add(&b, "* ");
+		add_clean(&b, f->a, f->alen);
+		add(&b, " ");
+		add_clean(&b, f->text, f->textlen);
+		break;
+	case FRAME_JOINED:
+	case FRAME_LEFT:
+		if (is_self(f, self))
+			return 0;
+		add(&b, "[");
+		add_clean(&b, f->a, f->alen);
+		if (f->type == FRAME_JOINED) {
+			add(&b, "] has joined the chat");
+		} else if (f->textlen == 0) {
+			add(&b, "] has left the chat");
+		} else {
+			add(&b, "] has moved to room ");
+			add_clean(&b, f->text, f->textlen);
+		}
+		break;
+	case FRAME_INFO:
+	case FRAME_ERR:
+	case FRAME_KICK:
+		add(&b, "*** ");
+		add_clean(&b, f->text, f->textlen);
+		break;
+	default: /* OK, and anything a handler never receives */
+		return 0;
+	}
+	return finish(&b);
+}
+
+size_t text_notice(const char *msg, char *out, size_t outsize)
+{
+	struct builder b = { out, outsize, 0 };
+	add(&b, "*** ");
+	add_clean(&b, msg, strlen(msg));
+	return finish(&b);
+}

@@ -1,0 +1,36 @@
+/* text.h — what may reach another person's terminal, and how frames
+ * from the broker look on screen.  Pure functions, no I/O. */
+#ifndef NATTER_TEXT_H
+#define NATTER_TEXT_H
+
+#include <stddef.h>
+
+#include "frame.h"
+
+/* The most text_clean can make of n input bytes (each byte at worst
+ * becomes U+FFFD, 3 bytes), plus the NUL. */
+#define TEXT_CLEAN_MAX(n) (3 * (n) + 1)
+
+/* Copies in to out as valid UTF-8 without control characters: C0 and
+ * DEL are removed (a tab becomes a space), C1 (U+0080-U+009F) is
+ * removed, and each invalid or overlong sequence, surrogate or code
+ * point past U+10FFFF becomes U+FFFD.  out is NUL-terminated; when it
+ * is too small the text stops at a character boundary.  Returns the
+ * length written (without the NUL). */
+size_t text_clean(const char *in, size_t inlen, char *out, size_t outsize);
+
+/* Room for any displayed line, CR LF included. */
+#define TEXT_LINE_MAX (TEXT_CLEAN_MAX(FRAME_TEXT_MAX + 2 * FRAME_FIELD_MAX) + 64)
+
+/* Formats a frame from the broker as the line the person sees, CR LF
+ * included, into out (TEXT_LINE_MAX bytes).  self is the person's name
+ * (or NULL): their own public lines, actions, joins and leaves are not
+ * shown.  Every field is cleaned again here, whatever the broker sent.
+ * Returns the length, or 0 when the frame shows nothing. */
+size_t text_display(const struct frame *f, const char *self, char *out,
+		    size_t outsize);
+
+/* Formats "*** " + msg + CR LF (msg cleaned); returns the length. */
+size_t text_notice(const char *msg, char *out, size_t outsize);
+
+#endif

@@ -1,0 +1,99 @@
+/* test_telnet.c — IAC stripping and the answers to negotiation. */
+#include "../../handler/telnet.h"
+#include "unit.h"
+
+#include <string.h>
+
+struct result {
+	unsigned char data[256], reply[256];
+	size_t ndata, nreply;
+};
+
+static void run(struct telnet *t, const unsigned char *s, size_t n,
+		struct result *r)
+{
+	memset(r, 0, sizeof *r);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char rep[TELNET_REPLY_MAX];
+		size_t rl;
+		int c = telnet_feed(t, s[i], rep, &rl);
+		if (c >= 0)
+			r->data[r->ndata++] = (unsigned char)c;
+		memcpy(r->reply + r->nreply, rep, rl);
+		r->nreply += rl;
+	}
+}
+
+static void stripping(void)
+{
+	struct telnet t;
+	struct result r;
+	telnet_init(&t);
+	const unsigned char in[] = { 'a', 255, 241, 'b', 255, 255, 'c',
+		255, 250, 24, 0, 'x', 't', 'e', 'r', 'm', 255, 240, 'd' };
+	run(&t, in, sizeof in, &r);
+	CHECK(r.ndata == 5 && !memcmp(r.data, "ab\377cd", 5));
+	CHECK(r.nreply == 0);
+	/* a long subnegotiation is skipped, however long */
+	telnet_init(&t);
+	unsigned char sb[600];
+	memset(sb, 'z', sizeof sb);
+	sb[0] = 255;
+	sb[1] = 250;
+	sb[597] = 255;
+	sb[598] = 240;
+	sb[599] = 'k';
+	run(&t, sb, sizeof sb, &r);
+	CHECK(r.ndata == 1 && r.data[0] == 'k');
+	/* IAC IAC inside SB does not end it */
+	telnet_init(&t);
+	const unsigned char sb2[] = { 255, 250, 1, 255, 255, 'q', 255, 240, 'm' };
+	run(&t, sb2, sizeof sb2, &r);
+	CHECK(r.ndata == 1 && r.data[0] == 'm');
+}
+
+static void negotiation(void)
+{
+	struct telnet t;
+	struct result r;
+	telnet_init(&t);
+	const unsigned char will[] = { 255, 251, 31, 255, 253, 3 };
+	run(&t, will, sizeof will, &r);
+	const unsigned char want[] = { 255, 254, 31, 255, 252, 3 };
+	CHECK(r.nreply == 6 && !memcmp(r.reply, want, 6));
+	/* asked again: no second answer, so no loop */
+	run(&t, will, sizeof will, &r);
+	CHECK(r.nreply == 0);
+	/* refusals are never answered */
+	const unsigned char no[] = { 255, 252, 5, 255, 254, 6 };
+	run(&t, no, sizeof no, &r);
+	CHECK(r.nreply == 0 && r.ndata == 0);
+}
+
+static void echo(void)
+{
+	struct telnet t;
+	struct result r;
+	unsigned char out[3];
+	telnet_init(&t);
+	CHECK(telnet_will_echo(&t, out) == 3 && out[0] == 255 &&
+	      out[1] == 251 && out[2] == 1);
+	const unsigned char doecho[] = { 255, 253, 1 };
+	run(&t, doecho, sizeof doecho, &r);
+	CHECK(r.nreply == 0); /* expected answer, accepted silently */
+	CHECK(telnet_wont_echo(&t, out) == 3 && out[1] == 252);
+	const unsigned char dontecho[] = { 255, 254, 1 };
+	run(&t, dontecho, sizeof dontecho, &r);
+	CHECK(r.nreply == 0);
+	/* DO ECHO unasked is refused */
+	run(&t, doecho, sizeof doecho, &r);
+	CHECK(r.nreply == 3 && r.reply[1] == 252 && r.reply[2] == 1);
+}
+
+int main(void)
+{
+	stripping();
+	negotiation();
+	echo();
+	return UNIT_DONE();
+}

@@ -1,0 +1,85 @@
+/* test_text.c — sanitising and the formats people see. */
+#include "../../handler/text.h"
+#include "unit.h"
+
+#include <string.h>
+
+static int cleans_to(const char *in, size_t n, const char *want)
+{
+	char out[TEXT_CLEAN_MAX(64)];
+	size_t len = text_clean(in, n, out, sizeof out);
+	return len == strlen(want) && !strcmp(out, want);
+}
+
+static void cleaning(void)
+{
+	CHECK(cleans_to("hello", 5, "hello"));
+	CHECK(cleans_to("a\tb", 3, "a b"));
+	CHECK(cleans_to("a\033[31mred", 10, "a[31mred"));
+	CHECK(cleans_to("x\0y\x7fz\r", 6, "xyz"));
+	CHECK(cleans_to("\xc2\x9b" "1m\xc2\x85", 6, "1m"));     /* C1 */
+	CHECK(cleans_to("caf\xc3\xa9", 5, "caf\xc3\xa9"));      /* é */
+	CHECK(cleans_to("\xc2\xa0", 2, "\xc2\xa0"));            /* NBSP kept */
+	CHECK(cleans_to("\xf0\x9f\x98\x80", 4, "\xf0\x9f\x98\x80"));
+	CHECK(cleans_to("\xff", 1, "\xef\xbf\xbd"));
+	CHECK(cleans_to("\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd")); /* overlong */
+	CHECK(cleans_to("\xed\xa0\x80", 3,
+			"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd")); /* surrogate */
+	CHECK(cleans_to("\xe2\x82", 2, "\xef\xbf\xbd"));       /* truncated */
+	CHECK(cleans_to("\xe2\x82x", 3, "\xef\xbf\xbdx"));
+	CHECK(cleans_to("\xf4\x90\x80\x80", 4,
+			"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"));
+	/* worst case expansion fits the documented bound */
+	char bad[1024], out[TEXT_CLEAN_MAX(1024)];
+	memset(bad, 0xff, sizeof bad);
+	CHECK(text_clean(bad, sizeof bad, out, sizeof out) == 3072);
+	CHECK(3072 <= FRAME_TEXT_MAX);
+	/* a small buffer stops at a character boundary */
+	char small[5];
+	CHECK(text_clean("ab\xc3\xa9\xc3\xa9", 6, small, sizeof small) == 4);
+	CHECK(!strcmp(small, "ab\xc3\xa9"));
+}
+
+static int shows(int type, const char *a, const char *text, const char *self,
+		 const char *want)
+{
+	char buf[FRAME_MAX], out[TEXT_LINE_MAX];
+	struct frame f;
+	int n = frame_encode_str(buf, (uint8_t)type, 0, a, "lobby", text);
+	if (n < 0 || frame_decode(buf, (size_t)n, &f) != n)
+		return 0;
+	size_t len = text_display(&f, self, out, sizeof out);
+	if (!want)
+		return len == 0;
+	return len == strlen(want) && !memcmp(out, want, len);
+}
+
+static void formats(void)
+{
+	CHECK(shows(FRAME_MSG, "bob", "hello", "ann", "[bob] : hello\r\n"));
+	CHECK(shows(FRAME_MSG, "ann", "hello", "ann", NULL));
+	CHECK(shows(FRAME_ACTION, "bob", "waves", "ann", "* bob waves\r\n"));
+	CHECK(shows(FRAME_PRIVATE, "bob", "psst", "ann",
+		    "[bob] (private) : psst\r\n"));
+	CHECK(shows(FRAME_JOINED, "bob", NULL, "ann",
+		    "[bob] has joined the chat\r\n"));
+	CHECK(shows(FRAME_LEFT, "bob", NULL, "ann",
+		    "[bob] has left the chat\r\n"));
+	CHECK(shows(FRAME_LEFT, "bob", "x", "ann",
+		    "[bob] has moved to room x\r\n"));
+	CHECK(shows(FRAME_INFO, NULL, "You are alone in lobby.", "ann",
+		    "*** You are alone in lobby.\r\n"));
+	CHECK(shows(FRAME_OK, NULL, NULL, "ann", NULL));
+	/* a C1 control from the broker is still removed on display */
+	CHECK(shows(FRAME_MSG, "bob", "a\xc2\x9b" "b", "ann", "[bob] : ab\r\n"));
+	char out[64];
+	CHECK(text_notice("Reconnected.", out, sizeof out) == 18 &&
+	      !strcmp(out, "*** Reconnected.\r\n"));
+}
+
+int main(void)
+{
+	cleaning();
+	formats();
+	return UNIT_DONE();
+}
