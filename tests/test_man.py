@@ -1,0 +1,164 @@
+"""The manual: every page lint-clean under mandoc, the four main pages
+present with the sections a reader looks for, each program's options (as
+its -h prints them) the same as its page's, and `make install` putting
+programs and pages where they belong.
+"""
+import glob
+import os
+import re
+import shutil
+import subprocess
+
+import harness as H
+
+MAN = os.path.join(H.HERE, "..", "man")
+REPO = os.path.abspath(os.path.join(H.HERE, ".."))
+SECTIONS = ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "ENVIRONMENT",
+            "FILES", "EXIT STATUS", "EXAMPLES", "SEE ALSO"]
+PAGES = {  # page: the program whose options it documents
+    "natterd.8": "natterd",
+    "natter-session.8": "natter-session",
+    "natter.1": "natter",
+    "natter-users.5": None,
+}
+OPTIONAL_PAGES = {"natter-passwd.1": "natter-passwd"}
+
+
+def mandoc():
+    path = shutil.which("mandoc")
+    if not path:
+        raise H.Skip("mandoc is not installed (.ci/run installs it)")
+    return path
+
+
+def read(page):
+    with open(os.path.join(MAN, page)) as f:
+        return f.read()
+
+
+def sections(text):
+    return [m.group(1).strip().strip('"')
+            for m in re.finditer(r"^\.Sh\s+(.*)$", text, re.M)]
+
+
+def section_body(text, name):
+    m = re.search(r"^\.Sh\s+\"?%s\"?\s*$(.*?)(?=^\.Sh\s|\Z)" % name, text,
+                  re.M | re.S)
+    return m.group(1) if m else ""
+
+
+def usage_options(prog):
+    """The option letters in prog's usage, as `prog -h` prints it."""
+    p = subprocess.run([H.bin_path(prog), "-h"], capture_output=True,
+                       text=True, timeout=H.DEFAULT_TIMEOUT,
+                       stdin=subprocess.DEVNULL)
+    out = p.stdout + p.stderr
+    i = out.lower().find("usage:")
+    assert i >= 0, "%s -h printed no usage: %r" % (prog, out)
+    letters = set()
+    # "-l addr", "[-fA]": a single dash then letters; "--" ends options.
+    for m in re.finditer(r"(?<![\w-])-([A-Za-z0-9]+)", out[i:]):
+        letters.update(m.group(1))
+    assert letters, "no options found in %r" % out[i:]
+    return letters
+
+
+def page_options(text):
+    """The option letters the page's OPTIONS list documents (.It Fl X)."""
+    letters = set()
+    for m in re.finditer(r"^\.It\s+Fl\s+([A-Za-z0-9]+)",
+                         section_body(text, "OPTIONS"), re.M):
+        letters.update(m.group(1))
+    return letters
+
+
+def synopsis_options(text):
+    letters = set()
+    for m in re.finditer(r"\bFl\s+([A-Za-z0-9]+)",
+                         section_body(text, "SYNOPSIS")):
+        letters.update(m.group(1))
+    return letters
+
+
+def test_mandoc_lint_clean():
+    pages = sorted(glob.glob(os.path.join(MAN, "*.[1-8]")))
+    assert pages, "no man pages in man/"
+    p = subprocess.run([mandoc(), "-Tlint", "-Wwarning"] + pages,
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0 and not (p.stdout + p.stderr).strip(), \
+        p.stdout + p.stderr
+
+
+def test_pages_have_sections():
+    problems = []
+    for page in PAGES:
+        if not os.path.exists(os.path.join(MAN, page)):
+            problems.append("man/%s is missing" % page)
+            continue
+        have = sections(read(page))
+        missing = [s for s in SECTIONS if s not in have]
+        if missing:
+            problems.append("man/%s lacks %s" % (page, ", ".join(missing)))
+        order = [s for s in have if s in SECTIONS]
+        if order != sorted(order, key=SECTIONS.index):
+            problems.append("man/%s: sections out of order: %s"
+                            % (page, order))
+    assert not problems, "\n".join(problems)
+
+
+def test_options_match_usage():
+    """Each option the program's usage shows is in its page's SYNOPSIS and
+    OPTIONS, and the page documents no option the program lacks."""
+    problems = []
+    pages = dict(PAGES)
+    pages.update({p: prog for p, prog in OPTIONAL_PAGES.items()
+                  if os.path.exists(os.path.join(MAN, p))})
+    for page, prog in sorted(pages.items()):
+        if prog is None:
+            continue
+        if not os.path.exists(os.path.join(MAN, page)):
+            problems.append("man/%s is missing" % page)
+            continue
+        text = read(page)
+        used = usage_options(prog)
+        listed = page_options(text)
+        synopsis = synopsis_options(text)
+        for what, letters in (("OPTIONS", listed), ("SYNOPSIS", synopsis)):
+            if used - letters:
+                problems.append("man/%s %s lacks -%s (in %s -h)" % (
+                    page, what, " -".join(sorted(used - letters)), prog))
+            if letters - used:
+                problems.append("man/%s %s has -%s, not in %s -h" % (
+                    page, what, " -".join(sorted(letters - used)), prog))
+    assert not problems, "\n".join(problems)
+
+
+def test_make_install():
+    """make install DESTDIR=... PREFIX=/usr places the programs and pages
+    (reusing this build: install depends on `all`, which is up to date)."""
+    make = shutil.which("make")
+    if not make:
+        raise H.Skip("make is not installed")
+    dest = H.tmpdir()
+    env = dict(os.environ)
+    env.pop("MAKEFLAGS", None)
+    env.pop("MAKELEVEL", None)
+    p = subprocess.run([make, "-C", REPO, "install", "DESTDIR=" + dest,
+                        "PREFIX=/usr", "BUILD=" + os.path.abspath(H.BUILD)],
+                       capture_output=True, text=True, timeout=100, env=env)
+    assert p.returncode == 0, p.stdout + p.stderr
+    root = os.path.join(dest, "usr")
+    progs = {"sbin/natterd": "natterd", "bin/natter": "natter",
+             "libexec/natter/natter-session": "natter-session"}
+    for rel, prog in progs.items():
+        path = os.path.join(root, rel)
+        assert os.access(path, os.X_OK), "%s not installed" % rel
+        with open(path, "rb") as a, open(H.bin_path(prog), "rb") as b:
+            assert a.read() == b.read(), "%s is not build/%s" % (rel, prog)
+    for page in PAGES:
+        sec = page.rsplit(".", 1)[1]
+        path = os.path.join(root, "share", "man", "man" + sec, page)
+        assert os.path.exists(path), "%s not installed" % path
+        assert open(path).read() == read(page)
+    # Nothing outside PREFIX.
+    assert os.listdir(dest) == ["usr"], os.listdir(dest)
