@@ -1,0 +1,35 @@
+/* brokerproc.h — the broker as natterd's supervised child.
+ *
+ * natterd forks the broker at start and again whenever it dies, after
+ * a delay that starts at 100 ms and doubles up to 5 s while the broker
+ * keeps dying young; a broker that ran 10 s or more is restarted after
+ * the shortest delay again. */
+#ifndef NATTERD_BROKERPROC_H
+#define NATTERD_BROKERPROC_H
+
+#include <sys/types.h>
+
+#include "../broker/broker.h"
+
+#define BROKER_RESTART_MIN_MS 100
+#define BROKER_RESTART_MAX_MS 5000
+#define BROKER_STABLE_MS 10000
+
+/* cfg must outlive the supervision.  close_fn runs in each broker
+ * child first, to close what natterd holds that the broker must not. */
+void brokerproc_init(const struct broker_config *cfg, void (*close_fn)(void));
+/* Forks the broker now.  Returns 0, or -1 (logged; retried later). */
+int brokerproc_start(long long now_ms);
+pid_t brokerproc_pid(void);
+/* If pid is the broker: logs its end, schedules its restart (unless
+ * stopping) and returns 1; else 0. */
+int brokerproc_ended(pid_t pid, int status, long long now_ms);
+/* Milliseconds until a restart is due (0: now), or -1 if none is. */
+long long brokerproc_due(long long now_ms);
+/* Starts the broker if a restart is due. */
+void brokerproc_tick(long long now_ms);
+void brokerproc_signal(int sig);
+/* No more restarts (natterd is stopping). */
+void brokerproc_stopping(void);
+
+#endif

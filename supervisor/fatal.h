@@ -1,0 +1,18 @@
+/* fatal.h — start-up errors: one line on stderr, then exit.
+ *
+ * Before natterd serves, an error is the operator's to fix, so it is
+ * printed as "natterd: what went wrong" and natterd exits at once,
+ * leaving nothing behind: whatever was registered with fatal_on_exit
+ * (the pid file, the broker socket) is removed first. */
+#ifndef NATTERD_FATAL_H
+#define NATTERD_FATAL_H
+
+void fatal(int status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+/* Like fatal, with ": strerror(errno)" appended. */
+void fatal_errno(int status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+/* Registers a cleanup that fatal runs before exiting (at most 4). */
+void fatal_on_exit(void (*fn)(void));
+
+#endif

@@ -1,0 +1,16 @@
+/* handler.h — which program serves each connection. */
+#ifndef NATTERD_HANDLER_H
+#define NATTERD_HANDLER_H
+
+#include <stddef.h>
+
+/* The program to exec, as an absolute path in out: argv[0] searched in
+ * $PATH if it has no '/'; with argv NULL, natter-session beside the
+ * natterd executable (a build tree) if there is one, else
+ * LIBEXECDIR/natter-session.  Fatal if none is found. */
+void handler_resolve(char *out, size_t len, char *const *argv,
+		     const char *argv0);
+/* Fatal unless path can be executed by who we are now. */
+void handler_check(const char *path);
+
+#endif

@@ -1,0 +1,177 @@
+/* listen.c — the listening sockets. */
+#include "listen.h"
+#include "addr.h"
+#include "config.h"
+#include "fatal.h"
+#include "io.h"
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define HOST_MAX 256
+
+struct spec {
+	char host[HOST_MAX]; /* "" for every local address */
+	char port[16];
+};
+
+/* Splits ADDR:PORT; see listen.h for the accepted forms. */
+static void spec_parse(const char *s, struct spec *sp)
+{
+	const char *host = s, *port = DEFAULT_PORT, *colon;
+	size_t hostlen = strlen(s);
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (!close || (close[1] && close[1] != ':'))
+			fatal(EXIT_USAGE, "bad listen address '%s' (use [ipv6]:port)", s);
+		host = s + 1;
+		hostlen = (size_t)(close - host);
+		if (close[1] == ':')
+			port = close + 2;
+	} else if ((colon = strchr(s, ':')) && !strchr(colon + 1, ':')) {
+		hostlen = (size_t)(colon - s);
+		port = colon + 1;
+	}
+	/* else: no colon, or an unbracketed IPv6 literal without a port */
+	if (hostlen == 1 && host[0] == '*')
+		hostlen = 0;
+	if (hostlen >= sizeof sp->host || strlen(port) >= sizeof sp->port ||
+	    !*port)
+		fatal(EXIT_USAGE, "bad listen address '%s'", s);
+	memcpy(sp->host, host, hostlen);
+	sp->host[hostlen] = '\0';
+	strcpy(sp->port, port);
+}
+
+/* Binds one address; returns the socket, or -1 with errno set. */
+static int listen_one(const struct addrinfo *ai)
+{
+	int one = 1, fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+	if (fd < 0)
+		return -1;
+	if (io_set_nonblock(fd, 1) != 0 || io_set_cloexec(fd) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    (ai->ai_family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
+	    listen(fd, LISTEN_BACKLOG) != 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* A host name rather than a literal address (or every address). */
+static int is_name(const char *host)
+{
+	struct in6_addr a6;
+	return host[0] && inet_pton(AF_INET, host, &a6) != 1 &&
+	       inet_pton(AF_INET6, host, &a6) != 1;
+}
+
+/* The errors of an address family or address this host lacks. */
+static int unusable_here(int err)
+{
+	return err == EADDRNOTAVAIL || err == EAFNOSUPPORT;
+}
+
+/* A name's addresses may repeat (/etc/hosts); bind each once. */
+static int seen_before(const struct addrinfo *first, const struct addrinfo *ai)
+{
+	for (; first != ai; first = first->ai_next)
+		if (first->ai_addrlen == ai->ai_addrlen &&
+		    memcmp(first->ai_addr, ai->ai_addr, ai->ai_addrlen) == 0)
+			return 1;
+	return 0;
+}
+
+static void listen_spec(struct listeners *ls, const char *s)
+{
+	struct spec sp;
+	struct addrinfo hints, *res, *ai;
+	int bound = 0, err;
+
+	spec_parse(s, &sp);
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	err = getaddrinfo(sp.host[0] ? sp.host : NULL, sp.port, &hints, &res);
+	if (err != 0) {
+		listeners_close(ls);
+		fatal(EXIT_USAGE, "cannot listen on %s: %s", s,
+		      err == EAI_SYSTEM ? strerror(errno) : gai_strerror(err));
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		char text[ADDR_TEXT_MAX];
+		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+		    seen_before(res, ai))
+			continue;
+		if (ls->n == LISTENERS_MAX) {
+			listeners_close(ls);
+			fatal(EXIT_USAGE, "too many listening addresses (at most %d)",
+			      LISTENERS_MAX);
+		}
+		int fd = listen_one(ai);
+		addr_format(ai->ai_addr, text, sizeof text);
+		if (fd < 0 && is_name(sp.host) && unusable_here(errno)) {
+			/* "localhost" on a host without IPv6, say */
+			log_msg(LOG_WARNING, "not listening on %s (from %s): %s",
+				text, s, strerror(errno));
+			continue;
+		}
+		if (fd < 0) {
+			int saved = errno;
+			freeaddrinfo(res);
+			listeners_close(ls);
+			errno = saved;
+			fatal_errno(EXIT_TEMP, "cannot listen on %s", text);
+		}
+		ls->fd[ls->n++] = fd;
+		bound++;
+	}
+	freeaddrinfo(res);
+	if (bound == 0) {
+		listeners_close(ls);
+		fatal(EXIT_USAGE, "cannot listen on %s: no IPv4 or IPv6 address", s);
+	}
+}
+
+void listeners_open(struct listeners *ls, const char *const *specs, int n)
+{
+	ls->n = 0;
+	for (int i = 0; i < n; i++)
+		listen_spec(ls, specs[i]);
+}
+
+void listeners_log(const struct listeners *ls)
+{
+	for (int i = 0; i < ls->n; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+		char text[ADDR_TEXT_MAX];
+		if (getsockname(ls->fd[i], (struct sockaddr *)&ss, &len) != 0) {
+			log_msg(LOG_WARNING, "getsockname: %s", strerror(errno));
+			continue;
+		}
+		addr_format((struct sockaddr *)&ss, text, sizeof text);
+		log_msg(LOG_NOTICE, "listening on %s", text);
+	}
+}
+
+void listeners_close(struct listeners *ls)
+{
+	for (int i = 0; i < ls->n; i++)
+		close(ls->fd[i]);
+	ls->n = 0;
+}

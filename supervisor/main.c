@@ -1,0 +1,221 @@
+/* natterd — the natter service: listens on TCP, runs one handler per
+ * connection (natter-session by default) and the broker they share.
+ *
+ * Contract:
+ *   natterd [options] [-- program [arg ...]]   (see natterd(8))
+ *   Each handler gets the connection on fds 0 and 1, natterd's log on
+ *   fd 2, and the environment described in child.h.
+ *   Daemon by default (syslog, pid file); -f stays in the foreground
+ *   and logs to stderr.  natterd -B runs the broker alone.
+ * Exit status: 0 after SIGTERM or SIGINT; 100 for a usage or
+ * configuration error; 111 for a temporary one (port in use, pid file
+ * locked, out of resources).  Start-up errors are one line on stderr. */
+#include "brokerproc.h"
+#include "child.h"
+#include "config.h"
+#include "daemon.h"
+#include "fatal.h"
+#include "handler.h"
+#include "io.h"
+#include "limits.h"
+#include "listen.h"
+#include "log.h"
+#include "paths.h"
+#include "pidfile.h"
+#include "privs.h"
+#include "selfpipe.h"
+#include "server.h"
+#include "sessions.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define SUN_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
+
+static struct listeners listeners;
+static char broker_socket[PATH_MAX];
+
+/* fds 0, 1 and 2 open (on /dev/null if closed), so no socket is ever
+ * given one of their numbers by accident. */
+static void std_fds_open(void)
+{
+	for (int i = 0; i < 3; i++) {
+		if (fcntl(i, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int fd = open("/dev/null", O_RDWR);
+		if (fd != i)
+			exit(EXIT_TEMP); /* cannot even report it */
+	}
+}
+
+/* Descriptors inherited from whoever started natterd are not the
+ * handlers' business: mark them close-on-exec. */
+static void stray_fds_cloexec(void)
+{
+	DIR *d = opendir("/dev/fd");
+	struct dirent *e;
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		int fd = atoi(e->d_name);
+		if (fd > 2 && fd != dirfd(d) && io_set_cloexec(fd) != 0)
+			fatal_errno(EXIT_TEMP, "fcntl %d", fd);
+	}
+	closedir(d);
+}
+
+/* The broker socket's path, absolute (the daemon works from /). */
+static void broker_socket_path(const char *opt)
+{
+	char rel[PATH_MAX], cwd[PATH_MAX];
+	if (opt ? snprintf(rel, sizeof rel, "%s", opt) >= (int)sizeof rel
+		: broker_default_path(rel, sizeof rel) != 0)
+		fatal(EXIT_USAGE, "broker socket path too long");
+	if (rel[0] == '/')
+		strcpy(broker_socket, rel);
+	else if (!getcwd(cwd, sizeof cwd))
+		fatal_errno(EXIT_TEMP, "getcwd");
+	else if (snprintf(broker_socket, sizeof broker_socket, "%s/%s", cwd,
+			  rel) >= (int)sizeof broker_socket)
+		fatal(EXIT_USAGE, "broker socket path too long: %s", rel);
+	if (strlen(broker_socket) >= SUN_PATH_MAX)
+		fatal(EXIT_USAGE, "broker socket path too long (at most %zu "
+		      "bytes): %s", SUN_PATH_MAX - 1, broker_socket);
+}
+
+/* A file the handlers read: readable now, and named absolutely. */
+static void handler_file(const char *opt, const char *what, const char *env)
+{
+	char abs[PATH_MAX];
+	int fd = open(opt, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fatal_errno(EXIT_USAGE, "cannot read %s %s", what, opt);
+	close(fd);
+	if (!realpath(opt, abs))
+		fatal_errno(EXIT_USAGE, "cannot read %s %s", what, opt);
+	if (setenv(env, abs, 1) != 0)
+		fatal_errno(EXIT_TEMP, "setenv");
+}
+
+/* What every handler's environment shares. */
+static void handler_env(const struct config *cfg)
+{
+	static const char *const unset[] = {
+		"TCPREMOTEHOST", "TCPREMOTEINFO", "TCPLOCALHOST", NULL
+	};
+	for (int i = 0; unset[i]; i++)
+		unsetenv(unset[i]);
+	if (setenv("PROTO", "TCP", 1) != 0 ||
+	    setenv(BROKER_ENV, broker_socket, 1) != 0 ||
+	    setenv("NATTER_LOG", cfg->foreground ? "stderr" : "syslog", 1) != 0)
+		fatal_errno(EXIT_TEMP, "setenv");
+	if (cfg->users_file)
+		handler_file(cfg->users_file, "users file", "NATTER_USERS");
+	if (cfg->motd_file)
+		handler_file(cfg->motd_file, "MOTD file", "NATTER_MOTD");
+}
+
+static void close_for_broker(void)
+{
+	listeners_close(&listeners);
+	pidfile_forget();
+}
+
+static void remove_broker_socket(void)
+{
+	struct stat st;
+	if (lstat(broker_socket, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    unlink(broker_socket) != 0)
+		log_msg(LOG_WARNING, "cannot remove %s: %s", broker_socket,
+			strerror(errno));
+}
+
+static int broker_alone(const struct config *cfg,
+			const struct broker_config *bc)
+{
+	if (cfg->pidfile)
+		pidfile_take(cfg->pidfile);
+	int status = broker_run(bc);
+	pidfile_release();
+	return status;
+}
+
+/* Root's work before serving: the pid file, the broker's directory,
+ * then no more root. */
+static void become_service(const struct config *cfg, const char *pidfile,
+			   const struct user_ids *u, const char *handler)
+{
+	if (pidfile)
+		pidfile_take(pidfile);
+	if (cfg->user) {
+		privs_prepare_dir(broker_socket, u);
+		privs_drop(u);
+	}
+	handler_check(handler);
+	handler_env(cfg);
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	struct user_ids user;
+	char handler[PATH_MAX], pidbuf[PATH_MAX];
+	const char *pidfile;
+	char *default_argv[] = { "natter-session", NULL };
+
+	std_fds_open();
+	config_parse(&cfg, argc, argv);
+	log_init("natterd", LOG_TO_STDERR);
+	broker_socket_path(cfg.broker_socket);
+	struct broker_config bc = { broker_socket, cfg.transcript,
+				    BROKER_QUEUE_DEFAULT };
+	if (cfg.broker_only)
+		return broker_alone(&cfg, &bc);
+
+	handler_resolve(handler, sizeof handler, cfg.handler_argv, argv[0]);
+	if (cfg.user)
+		privs_lookup(cfg.user, &user);
+	pidfile = cfg.pidfile;
+	if (!pidfile && !cfg.foreground) {
+		pidfile_default(pidbuf, sizeof pidbuf);
+		pidfile = pidbuf;
+	}
+	stray_fds_cloexec();
+	if (limits_init(&cfg) != 0 || sessions_init(cfg.max_sessions) != 0)
+		fatal(EXIT_TEMP, "out of memory");
+	listeners_open(&listeners, cfg.listen, cfg.nlisten);
+	if (!cfg.foreground)
+		daemon_detach();
+	become_service(&cfg, pidfile, &user, handler);
+
+	signal(SIGPIPE, SIG_IGN);
+	int sigfd = selfpipe_init(natterd_signals);
+	if (sigfd < 0)
+		fatal_errno(EXIT_TEMP, "signal pipe");
+	if (!cfg.foreground) {
+		if (daemon_ready() != 0)
+			fatal_errno(EXIT_TEMP, "detaching");
+		log_init("natterd", LOG_TO_SYSLOG);
+	}
+	brokerproc_init(&bc, close_for_broker);
+	brokerproc_start(io_now_ms());
+	listeners_log(&listeners);
+
+	struct server_params sp = { &listeners, handler,
+		cfg.handler_argv ? cfg.handler_argv : default_argv,
+		cfg.grace_seconds };
+	int status = server_run(&sp, sigfd);
+	remove_broker_socket();
+	pidfile_release();
+	log_msg(LOG_NOTICE, "stopped");
+	return status;
+}

@@ -1,0 +1,73 @@
+/* privs.c — from root to the service user. */
+#include "privs.h"
+#include "config.h"
+#include "fatal.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void privs_lookup(const char *user, struct user_ids *u)
+{
+	errno = 0;
+	struct passwd *pw = getpwnam(user);
+	if (!pw)
+		fatal(EXIT_USAGE, "no such user: %s", user);
+	if (strlen(pw->pw_name) >= sizeof u->name)
+		fatal(EXIT_USAGE, "user name too long: %s", user);
+	strcpy(u->name, pw->pw_name);
+	u->uid = pw->pw_uid;
+	u->gid = pw->pw_gid;
+	if (geteuid() != 0 && geteuid() != u->uid)
+		fatal(EXIT_USAGE, "-u %s needs root (running as uid %lu)", user,
+		      (unsigned long)geteuid());
+}
+
+void privs_prepare_dir(const char *socket_path, const struct user_ids *u)
+{
+	char dir[4096];
+	struct stat st;
+	const char *slash = strrchr(socket_path, '/');
+	if (!slash || slash == socket_path)
+		return; /* in the current directory or in /: nothing to make */
+	size_t len = (size_t)(slash - socket_path);
+	if (len >= sizeof dir)
+		fatal(EXIT_USAGE, "broker socket path too long: %s", socket_path);
+	memcpy(dir, socket_path, len);
+	dir[len] = '\0';
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		fatal_errno(EXIT_TEMP, "cannot make %s", dir);
+	if (lstat(dir, &st) != 0)
+		fatal_errno(EXIT_TEMP, "cannot use %s", dir);
+	if (!S_ISDIR(st.st_mode))
+		fatal(EXIT_USAGE, "%s is not a directory", dir);
+	if (st.st_uid == u->uid)
+		return;
+	/* Only a private directory is taken over (ours from a run as
+	 * another user); a shared one such as /tmp is never chowned. */
+	if ((st.st_mode & 077) != 0)
+		fatal(EXIT_USAGE, "broker socket directory %s is not %s's and "
+		      "not private; give -s a path in a directory of its own",
+		      dir, u->name);
+	if (chown(dir, u->uid, u->gid) != 0)
+		fatal_errno(EXIT_TEMP, "cannot give %s to %s", dir, u->name);
+}
+
+void privs_drop(const struct user_ids *u)
+{
+	if (initgroups(u->name, u->gid) != 0)
+		fatal_errno(EXIT_TEMP, "initgroups %s", u->name);
+	if (setgid(u->gid) != 0)
+		fatal_errno(EXIT_TEMP, "setgid %lu", (unsigned long)u->gid);
+	if (setuid(u->uid) != 0)
+		fatal_errno(EXIT_TEMP, "setuid %lu", (unsigned long)u->uid);
+	if (getuid() != u->uid || geteuid() != u->uid ||
+	    getgid() != u->gid || getegid() != u->gid)
+		fatal(EXIT_TEMP, "dropping to %s did not take", u->name);
+	if (u->uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
+		fatal(EXIT_TEMP, "could regain root after dropping to %s", u->name);
+}
