@@ -1,78 +1,230 @@
-/* broker.c — broker_run: set up, serve, tear down.  (Thin first cut:
- * accepts handlers and drops what they send.) */
+/* broker.c — broker_run: set up, run the event loop, tear down.
+ *
+ * One iteration: wait for readiness; accept, read and carry out frames
+ * (queueing output, deferring cut-offs to after each request); close
+ * cut-off handlers whose time ran out; flush every queue touched, so a
+ * burst of frames for one handler goes out in one write; free the
+ * connections closed during the iteration. */
 #include "broker.h"
+#include "server.h"
 #include "io.h"
 #include "log.h"
+#include "peercred.h"
 #include "selfpipe.h"
 #include "sockdir.h"
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-static const int broker_sigs[] = { SIGTERM, SIGINT, SIGHUP, 0 };
+#define ACCEPT_BATCH 64      /* accepts per readiness of the listener */
+#define EMFILE_PAUSE_MS 1000 /* out of descriptors: stop accepting a while */
 
-static void accept_some(int ep, int lfd)
+static const int broker_sigs[] = { SIGTERM, SIGINT, SIGHUP, 0 };
+static const int no_sigs[] = { 0 };
+
+/* Thousands of handlers need thousands of descriptors. */
+static void raise_nofile(void)
 {
-	for (int i = 0; i < 64; i++) {
-		int fd = accept(lfd, NULL, NULL);
-		if (fd < 0)
-			return;
-		struct epoll_event ev = { .events = EPOLLIN };
-		ev.data.fd = fd;
-		if (io_set_nonblock(fd, 1) != 0 || io_set_cloexec(fd) != 0 ||
-		    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0)
-			close(fd);
-	}
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_msg(LOG_NOTICE, "cannot raise the descriptor limit: %s",
+			strerror(errno));
 }
 
-static void drain(int ep, int fd)
+/* Handlers run as our user (or root's tools); anyone else is refused. */
+static int peer_allowed(int fd)
 {
-	char buf[4096];
-	ssize_t n = io_read(fd, buf, sizeof buf);
-	if (n == 0 || (n < 0 && errno != EAGAIN)) {
-		epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
+	uid_t uid;
+	if (peercred_uid(fd, &uid) != 0) {
+		log_msg(LOG_WARNING, "refused a handler: cannot learn its "
+			"uid: %s", strerror(errno));
+		return 0;
+	}
+	if (uid == geteuid() || uid == 0)
+		return 1;
+	log_msg(LOG_WARNING, "refused a handler with uid %ld (ours is %ld)",
+		(long)uid, (long)geteuid());
+	return 0;
+}
+
+static void pause_accepting(struct server *s)
+{
+	log_msg(LOG_WARNING, "accept: %s; pausing %d ms", strerror(errno),
+		EMFILE_PAUSE_MS);
+	if (evloop_del(s->loop, s->lfd) == 0)
+		s->listening = 0;
+	s->accept_resume = io_now_ms() + EMFILE_PAUSE_MS;
+}
+
+static void accept_one(struct server *s, int fd)
+{
+	if (!peer_allowed(fd)) {
+		close(fd);
+		return;
+	}
+	if (io_set_nonblock(fd, 1) != 0 || io_set_cloexec(fd) != 0 ||
+	    !conn_new(s, fd)) {
+		log_msg(LOG_ERR, "cannot take a handler: %s", strerror(errno));
 		close(fd);
 	}
 }
 
+static void accept_some(struct server *s)
+{
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		int fd = accept(s->lfd, NULL, NULL);
+		if (fd >= 0) {
+			accept_one(s, fd);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM)
+			pause_accepting(s);
+		else if (errno != EAGAIN && errno != EWOULDBLOCK)
+			log_msg(LOG_ERR, "accept: %s", strerror(errno));
+		return;
+	}
+}
+
+/* 1 when it is time to stop. */
+static int handle_signals(struct server *s)
+{
+	unsigned got = selfpipe_drain();
+	if (got & (1u << SIGHUP)) {
+		log_reopen();
+		transcript_reopen(&s->tr);
+		log_msg(LOG_INFO, "SIGHUP: reopened the log and transcript");
+	}
+	return (got & (1u << SIGTERM | 1u << SIGINT)) != 0;
+}
+
+/* Until the next deadline: a draining handler or the accept pause. */
+static int next_timeout(struct server *s, long long now)
+{
+	long long t = -1;
+	if (s->drain_head)
+		t = s->drain_head->deadline;
+	if (!s->listening && (t < 0 || s->accept_resume < t))
+		t = s->accept_resume;
+	if (t < 0)
+		return -1;
+	return t <= now ? 0 : (int)(t - now > 60000 ? 60000 : t - now);
+}
+
+static void timers(struct server *s)
+{
+	long long now = io_now_ms();
+	conn_expire_drains(s, now);
+	if (!s->listening && now >= s->accept_resume &&
+	    evloop_add(s->loop, s->lfd, EV_IN, &s->lfd) == 0)
+		s->listening = 1;
+}
+
+/* 0 after SIGTERM or SIGINT, 1 when the event loop failed. */
+static int serve(struct server *s)
+{
+	static struct ev evs[256];
+	int stop = 0;
+	while (!stop) {
+		int n = evloop_wait(s->loop, evs, 256,
+				    next_timeout(s, io_now_ms()));
+		if (n < 0) {
+			log_msg(LOG_ERR, "evloop_wait: %s", strerror(errno));
+			return 1;
+		}
+		for (int i = 0; i < n; i++) {
+			if (evs[i].ptr == &s->lfd)
+				accept_some(s);
+			else if (evs[i].ptr == &s->sigfd)
+				stop |= handle_signals(s);
+			else
+				conn_event(s, evs[i].ptr, evs[i].events);
+		}
+		timers(s);
+		conn_flush_dirty(s);
+		conn_free_grave(s);
+	}
+	return 0;
+}
+
+static int setup(struct server *s, const struct broker_config *cfg,
+		 struct sockdir_bound *bound)
+{
+	s->cfg = cfg;
+	s->queue_max = cfg->queue_max ? cfg->queue_max : BROKER_QUEUE_DEFAULT;
+	s->lfd = s->sigfd = -1;
+	if (!cfg->socket_path) {
+		log_msg(LOG_ERR, "no broker socket path");
+		return -1;
+	}
+	raise_nofile();
+	/* A crash or exit of a handler must not kill us; io_write_some
+	 * uses MSG_NOSIGNAL too. */
+	signal(SIGPIPE, SIG_IGN);
+	selfpipe_reset(no_sigs); /* a forking parent's pipe is not ours */
+	s->sigfd = selfpipe_init(broker_sigs);
+	if (s->sigfd < 0) {
+		log_msg(LOG_ERR, "selfpipe: %s", strerror(errno));
+		return -1;
+	}
+	if (transcript_open(&s->tr, cfg->transcript) != 0)
+		return -1; /* logged */
+	if (presence_init(&s->pres) != 0 || !(s->loop = evloop_new())) {
+		log_msg(LOG_ERR, "cannot start: %s", strerror(errno));
+		return -1;
+	}
+	s->lfd = sockdir_listen(cfg->socket_path, bound);
+	if (s->lfd < 0)
+		return -1; /* logged */
+	if (evloop_add(s->loop, s->lfd, EV_IN, &s->lfd) != 0 ||
+	    evloop_add(s->loop, s->sigfd, EV_IN, &s->sigfd) != 0) {
+		log_msg(LOG_ERR, "evloop_add: %s", strerror(errno));
+		return -1;
+	}
+	s->listening = 1;
+	return 0;
+}
+
+static void teardown(struct server *s, const struct sockdir_bound *bound,
+		     int bound_ok)
+{
+	conn_close_all(s);
+	if (bound_ok)
+		sockdir_unlink(s->cfg->socket_path, bound);
+	if (s->lfd >= 0)
+		close(s->lfd);
+	evloop_free(s->loop);
+	if (s->pres.names)
+		presence_free(&s->pres);
+	transcript_close(&s->tr);
+	selfpipe_reset(broker_sigs);
+}
+
 int broker_run(const struct broker_config *cfg)
 {
-	struct sockdir_bound bound;
-	signal(SIGPIPE, SIG_IGN);
-	int sfd = selfpipe_init(broker_sigs);
-	int lfd = sockdir_listen(cfg->socket_path, &bound);
-	int ep = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || lfd < 0 || ep < 0)
+	struct server *s = calloc(1, sizeof *s);
+	if (!s) {
+		log_msg(LOG_ERR, "broker: out of memory");
 		return 1;
-	struct epoll_event ev = { .events = EPOLLIN };
-	ev.data.fd = lfd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
-	ev.data.fd = sfd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
-	log_msg(LOG_INFO, "broker listening on %s", cfg->socket_path);
-	for (;;) {
-		struct epoll_event evs[64];
-		int n = epoll_wait(ep, evs, 64, -1);
-		for (int i = 0; i < n; i++) {
-			int fd = evs[i].data.fd;
-			if (fd == lfd)
-				accept_some(ep, lfd);
-			else if (fd == sfd) {
-				unsigned m = selfpipe_drain();
-				if (m & (1u << SIGTERM | 1u << SIGINT))
-					goto out;
-			} else
-				drain(ep, fd);
-		}
 	}
-out:
-	sockdir_unlink(cfg->socket_path, &bound);
-	close(lfd);
-	close(ep);
-	selfpipe_reset(broker_sigs);
-	return 0;
+	struct sockdir_bound bound;
+	int status = 1;
+	if (setup(s, cfg, &bound) == 0) {
+		log_msg(LOG_INFO, "broker listening on %s", cfg->socket_path);
+		status = serve(s);
+		log_msg(LOG_INFO, "broker stopping");
+	}
+	teardown(s, &bound, s->lfd >= 0);
+	free(s);
+	return status;
 }

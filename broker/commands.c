@@ -1,0 +1,212 @@
+/* commands.c — what the broker does with each frame from a handler.
+ *
+ * Fanout encodes a frame once (into s->frame) and appends the same bytes
+ * to each recipient's queue: O(recipients), no allocation per message
+ * while queues have room. */
+#include "server.h"
+#include "log.h"
+#include "names.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define NAME_RULE "Names are 1 to 16 letters, digits, _ or -."
+#define ROOM_RULE "Room names are 1 to 32 letters, digits, _ or -."
+
+void cmd_fanout(struct server *s, const struct room *r,
+		const struct conn *except, size_t len)
+{
+	/* Cuts are deferred (server.h), so r->members is stable here. */
+	for (size_t i = 0; i < r->count; i++) {
+		struct conn *c = conn_of(r->members[i]);
+		if (c != except)
+			conn_queue(s, c, s->frame, len);
+	}
+}
+
+/* Encodes and sends to all of r but `except`. */
+static void room_send(struct server *s, const struct room *r,
+		      const struct conn *except, int type, const char *a,
+		      size_t alen, const char *text, size_t textlen)
+{
+	int n = frame_encode(s->frame, (uint8_t)type, 0, a, alen, r->name,
+			     strlen(r->name), text, textlen);
+	if (n > 0)
+		cmd_fanout(s, r, except, (size_t)n);
+}
+
+/* "ip port" from the LOGIN text, for the log; "?" where it is odd. */
+static void parse_origin(struct conn *c, const char *t, size_t len)
+{
+	const char *sp = memchr(t, ' ', len);
+	if (!sp)
+		return;
+	size_t iplen = (size_t)(sp - t), portlen = len - iplen - 1;
+	if (iplen > 0 && iplen < sizeof c->ip)
+		frame_field(c->ip, sizeof c->ip, t, iplen);
+	if (portlen > 0 && portlen < sizeof c->port)
+		frame_field(c->port, sizeof c->port, sp + 1, portlen);
+}
+
+static void greet(struct server *s, struct conn *c, const char *verb)
+{
+	const struct room *r = c->m.room;
+	char prefix[96];
+	if (r->count == 1) {
+		snprintf(prefix, sizeof prefix, "You are %salone in %s.",
+			 verb, r->name);
+		conn_send(s, c, FRAME_INFO, NULL, NULL, prefix);
+		return;
+	}
+	snprintf(prefix, sizeof prefix, "You are %sin %s with: ", verb,
+		 r->name);
+	list_members(s, c, r, prefix, c);
+}
+
+static void login(struct server *s, struct conn *c, const struct frame *f)
+{
+	const char *room = f->blen ? f->b : DEFAULT_ROOM;
+	size_t roomlen = f->blen ? f->blen : strlen(DEFAULT_ROOM);
+	char name[NAME_LEN_MAX + 1], msg[96];
+	if (!name_valid(f->a, f->alen)) {
+		conn_send(s, c, FRAME_ERR, NULL, NULL, NAME_RULE);
+		return;
+	}
+	if (!room_valid(room, roomlen)) {
+		conn_send(s, c, FRAME_ERR, NULL, NULL, ROOM_RULE);
+		return;
+	}
+	frame_field(name, sizeof name, f->a, f->alen);
+	int r = presence_add(&s->pres, &c->m, f->a, f->alen);
+	if (r == 0 && !presence_enter(&s->pres, &c->m, room, roomlen)) {
+		presence_remove(&s->pres, &c->m);
+		r = -1;
+	}
+	if (r != 0) {
+		if (r > 0)
+			snprintf(msg, sizeof msg, "The name %s is already in use.",
+				 name);
+		else
+			snprintf(msg, sizeof msg, "The broker is out of memory.");
+		conn_send(s, c, FRAME_ERR, NULL, NULL, msg);
+		return;
+	}
+	c->logged_in = 1;
+	parse_origin(c, f->text, f->textlen);
+	const struct room *rm = c->m.room;
+	log_msg(LOG_INFO, "login %s from %s port %s%s", name, c->ip, c->port,
+		f->flags & FRAME_REJOIN ? " (rejoin)" : "");
+	conn_send(s, c, FRAME_OK, c->m.name, rm->name, NULL);
+	if (f->flags & FRAME_REJOIN)
+		return; /* a re-announce after a broker restart: quiet */
+	room_send(s, rm, c, FRAME_JOINED, name, strlen(name), NULL, 0);
+	transcript_line(&s->tr, rm->name, "[%s] has joined the chat", name);
+	greet(s, c, "");
+}
+
+static void say(struct server *s, struct conn *c, const struct frame *f,
+		int type)
+{
+	const struct room *r = c->m.room;
+	room_send(s, r, c, type, c->m.name, strlen(c->m.name), f->text,
+		  f->textlen);
+	if (type == FRAME_MSG)
+		transcript_line(&s->tr, r->name, "[%s] : %.*s", c->m.name,
+				(int)f->textlen, f->text);
+	else
+		transcript_line(&s->tr, r->name, "* %s %.*s", c->m.name,
+				(int)f->textlen, f->text);
+}
+
+/* Private to oneself is allowed: it is harmless and shows what others
+ * would see. */
+static void priv(struct server *s, struct conn *c, const struct frame *f)
+{
+	struct member *to = NULL;
+	if (name_valid(f->a, f->alen))
+		to = presence_find(&s->pres, f->a, f->alen);
+	if (!to) {
+		char msg[FRAME_FIELD_MAX + 32];
+		snprintf(msg, sizeof msg, "No such user: %.*s", (int)f->alen,
+			 f->a);
+		conn_send(s, c, FRAME_ERR, NULL, NULL, msg);
+		return;
+	}
+	int n = frame_encode(s->frame, FRAME_PRIVATE, 0, c->m.name,
+			     strlen(c->m.name), NULL, 0, f->text, f->textlen);
+	if (n > 0)
+		conn_queue(s, conn_of(to), s->frame, (size_t)n);
+}
+
+static void join(struct server *s, struct conn *c, const struct frame *f)
+{
+	const struct room *old = c->m.room;
+	char msg[96], oldname[ROOM_LEN_MAX + 1], to[ROOM_LEN_MAX + 1];
+	if (!room_valid(f->b, f->blen)) {
+		conn_send(s, c, FRAME_ERR, NULL, NULL, ROOM_RULE);
+		return;
+	}
+	if (presence_same(old->name, strlen(old->name), f->b, f->blen)) {
+		snprintf(msg, sizeof msg, "You are already in %s.", old->name);
+		conn_send(s, c, FRAME_INFO, NULL, NULL, msg);
+		return;
+	}
+	/* The new room's own spelling if it exists, else the asker's. */
+	const struct room *dest = presence_room(&s->pres, f->b, f->blen);
+	if (dest)
+		memcpy(to, dest->name, sizeof to);
+	else
+		frame_field(to, sizeof to, f->b, f->blen);
+	memcpy(oldname, old->name, sizeof oldname); /* old may be freed */
+	room_send(s, old, c, FRAME_LEFT, c->m.name, strlen(c->m.name), to,
+		  strlen(to));
+	transcript_line(&s->tr, oldname, "[%s] has moved to room %s",
+			c->m.name, to);
+	const struct room *r = presence_enter(&s->pres, &c->m, to, strlen(to));
+	if (!r) {
+		conn_end(s, c, "out of memory moving rooms");
+		return;
+	}
+	room_send(s, r, c, FRAME_JOINED, c->m.name, strlen(c->m.name), NULL,
+		  0);
+	transcript_line(&s->tr, r->name, "[%s] has joined the chat",
+			c->m.name);
+	greet(s, c, "now ");
+}
+
+static void who(struct server *s, struct conn *c)
+{
+	const struct room *r = c->m.room;
+	char prefix[64];
+	snprintf(prefix, sizeof prefix, "In %s (%zu): ", r->name, r->count);
+	list_members(s, c, r, prefix, NULL);
+}
+
+static void refuse(struct server *s, struct conn *c, const struct frame *f,
+		   const char *what)
+{
+	log_msg(LOG_WARNING, "protocol error from %s port %s: %s (type %u)",
+		c->ip, c->port, what, (unsigned)f->type);
+	conn_end(s, c, "protocol error; disconnected");
+}
+
+void cmd_dispatch(struct server *s, struct conn *c, const struct frame *f)
+{
+	if (!c->logged_in) {
+		if (f->type == FRAME_LOGIN)
+			login(s, c, f);
+		else
+			refuse(s, c, f, "a frame before LOGIN");
+		return;
+	}
+	switch (f->type) {
+	case FRAME_SAY: say(s, c, f, FRAME_MSG); break;
+	case FRAME_ME: say(s, c, f, FRAME_ACTION); break;
+	case FRAME_PRIV: priv(s, c, f); break;
+	case FRAME_JOIN: join(s, c, f); break;
+	case FRAME_WHO: who(s, c); break;
+	case FRAME_ROOMS: list_rooms(s, c); break;
+	case FRAME_LOGIN: refuse(s, c, f, "a second LOGIN"); break;
+	default: refuse(s, c, f, "a broker-to-handler frame type"); break;
+	}
+}

@@ -1,0 +1,135 @@
+/* listing.c — lists of names and rooms sent as INFO lines.
+ *
+ * A line holds at most INFO_CHUNK bytes; a longer list continues on
+ * further lines.  One list sends at most LIST_BUDGET bytes of items (or
+ * a quarter of the queue bound, if smaller) and ends "and N more": a
+ * /who in a room of thousands must not cut off the one who asked. */
+#include "server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define INFO_CHUNK 900
+#define LIST_BUDGET (32 * 1024)
+
+struct lister {
+	struct server *s;
+	struct conn *c;
+	char line[INFO_CHUNK + 64];
+	size_t len, items, budget, omitted;
+};
+
+static void lister_flush(struct lister *l)
+{
+	if (l->len == 0)
+		return;
+	l->line[l->len] = '\0';
+	conn_send(l->s, l->c, FRAME_INFO, NULL, NULL, l->line);
+	l->len = 0;
+	l->items = 0;
+}
+
+static void put(struct lister *l, const char *p, size_t len)
+{
+	if (l->len + len >= sizeof l->line) /* unreachable by the sizes */
+		lister_flush(l);
+	memcpy(l->line + l->len, p, len);
+	l->len += len;
+}
+
+static void lister_start(struct lister *l, struct server *s, struct conn *c,
+			 const char *prefix)
+{
+	memset(l, 0, sizeof *l);
+	l->s = s;
+	l->c = c;
+	l->budget = s->queue_max / 4 < LIST_BUDGET ? s->queue_max / 4
+						    : LIST_BUDGET;
+	put(l, prefix, strlen(prefix));
+}
+
+static void lister_add(struct lister *l, const char *item, size_t len)
+{
+	if (l->budget < len + 2) {
+		l->omitted++;
+		return;
+	}
+	l->budget -= len + 2;
+	if (l->items && l->len + 2 + len > INFO_CHUNK) {
+		put(l, ",", 1);
+		lister_flush(l);
+	}
+	if (l->items)
+		put(l, ", ", 2);
+	put(l, item, len);
+	l->items++;
+}
+
+static void lister_end(struct lister *l)
+{
+	if (l->omitted) {
+		char more[48];
+		int n = snprintf(more, sizeof more, " and %zu more.",
+				 l->omitted);
+		if (l->len + (size_t)n > INFO_CHUNK)
+			lister_flush(l);
+		put(l, more, (size_t)n);
+	}
+	lister_flush(l);
+}
+
+void list_members(struct server *s, struct conn *c, const struct room *r,
+		  const char *prefix, const struct conn *except)
+{
+	struct lister l;
+	lister_start(&l, s, c, prefix);
+	for (size_t i = 0; i < r->count && c->state == CONN_OPEN; i++) {
+		const struct member *m = r->members[i];
+		if (conn_of((struct member *)m) != except)
+			lister_add(&l, m->name, strlen(m->name));
+	}
+	lister_end(&l);
+}
+
+struct room_array {
+	const struct room **v;
+	size_t n;
+};
+
+static void collect(const struct room *r, void *arg)
+{
+	struct room_array *a = arg;
+	a->v[a->n++] = r;
+}
+
+static int by_name(const void *x, const void *y)
+{
+	const struct room *const *a = x, *const *b = y;
+	return strcmp((*a)->name, (*b)->name);
+}
+
+/* "Rooms (2): lobby (3), x (1)", sorted by name. */
+void list_rooms(struct server *s, struct conn *c)
+{
+	size_t total = s->pres.room_count;
+	struct room_array a = { calloc(total ? total : 1, sizeof *a.v), 0 };
+	if (!a.v) {
+		conn_send(s, c, FRAME_ERR, NULL, NULL,
+			  "The broker is out of memory.");
+		return;
+	}
+	presence_each_room(&s->pres, collect, &a);
+	qsort(a.v, a.n, sizeof *a.v, by_name);
+	struct lister l;
+	char prefix[48], item[ROOM_LEN_MAX + 32];
+	snprintf(prefix, sizeof prefix, "Rooms (%zu): ", a.n);
+	lister_start(&l, s, c, prefix);
+	for (size_t i = 0; i < a.n && c->state == CONN_OPEN; i++) {
+		int n = snprintf(item, sizeof item, "%s (%zu)", a.v[i]->name,
+				 a.v[i]->count);
+		lister_add(&l, item, (size_t)n);
+	}
+	lister_end(&l);
+	free(a.v);
+}

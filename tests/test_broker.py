@@ -1,0 +1,520 @@
+"""The broker alone (natterd -f -B), spoken to in its frame protocol
+(lib/frame.h) by Python sockets standing in for natter-session handlers.
+
+NATTER_BROKER_CMD, if set, is a command run instead of natterd -f -B
+(it gets "-s PATH [-L FILE]" appended): for debugging the broker alone.
+"""
+import os
+import re
+import resource
+import select
+import signal
+import socket
+import stat
+import struct
+import subprocess
+import time
+
+import harness as H
+
+LOGIN, SAY, ME, PRIV, JOIN, WHO, ROOMS = range(1, 8)
+OK, ERR, MSG, ACTION, PRIVATE, JOINED, LEFT, INFO, KICK = range(64, 73)
+REJOIN = 1
+NAMES = {v: k for k, v in dict(
+    LOGIN=LOGIN, SAY=SAY, ME=ME, PRIV=PRIV, JOIN=JOIN, WHO=WHO, ROOMS=ROOMS,
+    OK=OK, ERR=ERR, MSG=MSG, ACTION=ACTION, PRIVATE=PRIVATE, JOINED=JOINED,
+    LEFT=LEFT, INFO=INFO, KICK=KICK).items()}
+
+
+def b(s):
+    return s.encode() if isinstance(s, str) else s
+
+
+def encode(ftype, a=b"", bf=b"", text=b"", flags=0):
+    a, bf, text = b(a), b(bf), b(text)
+    payload = bytes([len(a)]) + a + bytes([len(bf)]) + bf + text
+    return struct.pack(">HBB", len(payload), ftype, flags) + payload
+
+
+class Frame:
+    def __init__(self, ftype, flags, a, bf, text):
+        self.type, self.flags = ftype, flags
+        self.a, self.b, self.text = a.decode(), bf.decode(), text.decode()
+
+    def __repr__(self):
+        return "%s(a=%r b=%r text=%r)" % (NAMES.get(self.type, self.type),
+                                          self.a, self.b, self.text)
+
+
+def decode(buf):
+    """(Frame, rest) or (None, buf) when buf holds no whole frame."""
+    if len(buf) < 4:
+        return None, buf
+    plen, ftype, flags = struct.unpack(">HBB", buf[:4])
+    if len(buf) < 4 + plen:
+        return None, buf
+    p = buf[4:4 + plen]
+    alen = p[0]
+    a = p[1:1 + alen]
+    blen = p[1 + alen]
+    bf = p[2 + alen:2 + alen + blen]
+    text = p[2 + alen + blen:]
+    return Frame(ftype, flags, a, bf, text), buf[4 + plen:]
+
+
+class Handler:
+    """A connection to the broker, as natter-session makes one."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(H.DEFAULT_TIMEOUT)
+        self.sock.connect(path)
+        self.sock.setblocking(False)
+        self.buf = b""
+        self.frames = []
+        self.eof = False
+
+    def send(self, ftype, a=b"", bf=b"", text=b"", flags=0):
+        self.send_raw(encode(ftype, a, bf, text, flags))
+
+    def send_raw(self, data):
+        self.sock.setblocking(True)
+        self.sock.settimeout(H.DEFAULT_TIMEOUT)
+        self.sock.sendall(data)
+        self.sock.setblocking(False)
+
+    def fill(self, timeout):
+        """Reads what is there (waiting up to timeout); False at EOF or
+        when nothing came."""
+        if self.eof:
+            return False
+        r, _, _ = select.select([self.sock], [], [], max(timeout, 0))
+        if not r:
+            return False
+        try:
+            data = self.sock.recv(1 << 20)
+        except BlockingIOError:
+            return False
+        except ConnectionResetError:
+            data = b""
+        if not data:
+            self.eof = True
+            return False
+        self.buf += data
+        while True:
+            f, self.buf = decode(self.buf)
+            if f is None:
+                break
+            self.frames.append(f)
+        return True
+
+    def next(self, timeout=H.DEFAULT_TIMEOUT):
+        """The next frame; fails after timeout or at EOF."""
+        deadline = time.monotonic() + timeout
+        while not self.frames:
+            left = deadline - time.monotonic()
+            if self.eof or left <= 0:
+                raise AssertionError("no frame (eof=%s)" % self.eof)
+            self.fill(left)
+        return self.frames.pop(0)
+
+    def expect(self, ftype, a=None, bf=None, text=None,
+               timeout=H.DEFAULT_TIMEOUT):
+        """The next frame, which must be of this type and have these
+        fields (text may be a compiled regex)."""
+        f = self.next(timeout)
+        assert f.type == ftype, "expected %s, got %r" % (NAMES[ftype], f)
+        if a is not None:
+            assert f.a == a, f
+        if bf is not None:
+            assert f.b == bf, f
+        if hasattr(text, "search"):
+            assert text.search(f.text), f
+        elif text is not None:
+            assert f.text == text, f
+        return f
+
+    def expect_none(self, within=0.3):
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline and not self.eof:
+            self.fill(deadline - time.monotonic())
+        assert not self.frames, "unexpected %r" % self.frames
+
+    def expect_closed(self, timeout=H.DEFAULT_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while not self.eof:
+            if time.monotonic() > deadline:
+                raise AssertionError("not closed; got %r" % self.frames)
+            self.fill(deadline - time.monotonic())
+
+    def login(self, name, room="", flags=0, quiet=False):
+        self.send(LOGIN, name, room, "127.0.0.1 5%03d" % (len(name) % 1000),
+                  flags)
+        self.expect(OK)
+        if not quiet and not flags & REJOIN:
+            self.expect(INFO)
+        return self
+
+    def close(self):
+        self.sock.close()
+
+
+class Broker:
+    """natterd -f -B on a socket in a fresh temporary directory."""
+
+    def __init__(self, transcript=None, sockdir=None):
+        self.dir = H.tmpdir()
+        self.sockdir = sockdir or os.path.join(self.dir, "run")
+        self.path = os.path.join(self.sockdir, "broker.sock")
+        cmd = os.environ.get("NATTER_BROKER_CMD")
+        argv = cmd.split() if cmd else [H.bin_path("natterd"), "-f", "-B"]
+        if not cmd and not os.path.exists(argv[0]):
+            raise H.Skip("no build/natterd yet")
+        argv += ["-s", self.path]
+        if transcript:
+            argv += ["-L", transcript]
+        self.proc = H.spawn(argv, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.log = H.LogReader(self.proc.stderr)
+        self.log.wait(r"broker listening on")
+
+    def handler(self):
+        return Handler(self.path)
+
+    def person(self, name, room=""):
+        return self.handler().login(name, room)
+
+    def stop(self, sig=signal.SIGTERM):
+        self.proc.send_signal(sig)
+        return self.proc.wait(timeout=H.DEFAULT_TIMEOUT)
+
+
+def test_login_and_taken_name():
+    br = Broker()
+    ann = br.handler()
+    ann.send(LOGIN, "ann", "", "192.0.2.7 4242")
+    ann.expect(OK)
+    ann.expect(INFO, text="You are alone in lobby.")
+    br.log.wait(r"login ann from 192\.0\.2\.7 port 4242")
+    other = br.handler()
+    other.send(LOGIN, "ANN", "lobby", "127.0.0.1 1")
+    other.expect(ERR, text=re.compile(r"ANN is already in use"))
+    other.send(LOGIN, "bad name!", "lobby", "127.0.0.1 1")
+    other.expect(ERR, text=re.compile("Names are"))
+    other.send(LOGIN, "bob", "bad room", "127.0.0.1 1")
+    other.expect(ERR, text=re.compile("Room names are"))
+    other.send(LOGIN, "bob", "", "127.0.0.1 1")   # the same connection
+    other.expect(OK)
+    other.expect(INFO, text="You are in lobby with: ann")
+    ann.expect(JOINED, a="bob", bf="lobby")
+    ann.expect_none()
+
+
+def test_frames_before_login_and_second_login_disconnect():
+    br = Broker()
+    h = br.handler()
+    h.send(SAY, text="hello")
+    h.expect_closed()
+    ann = br.person("ann")
+    ann.send(LOGIN, "ann2", "", "127.0.0.1 1")
+    ann.expect_closed()
+    bob = br.person("bob")   # the broker carries on
+    bob.expect_none()
+
+
+def test_rejoin_is_quiet():
+    br = Broker()
+    ann = br.person("ann")
+    bob = br.handler()
+    bob.send(LOGIN, "bob", "lobby", "127.0.0.1 2", REJOIN)
+    bob.expect(OK)
+    bob.expect_none()
+    ann.expect_none()
+    bob.send(SAY, text="back")
+    ann.expect(MSG, a="bob", bf="lobby", text="back")
+
+
+def test_say_and_me_go_to_the_room_but_not_the_sender():
+    br = Broker()
+    ann, bob, cy = br.person("ann"), br.person("bob"), br.person("cy")
+    dan = br.person("dan", "x")
+    for p in (ann, bob):
+        while p.frames or p.fill(0.2):   # JOINED notices of later logins
+            p.frames.clear()
+    ann.send(SAY, text="hi all")
+    bob.expect(MSG, a="ann", bf="lobby", text="hi all")
+    cy.expect(MSG, a="ann", bf="lobby", text="hi all")
+    ann.send(ME, text="waves")
+    bob.expect(ACTION, a="ann", bf="lobby", text="waves")
+    cy.expect(ACTION, a="ann", bf="lobby", text="waves")
+    ann.expect_none()
+    dan.expect_none(0.1)
+
+
+def test_private_messages():
+    br = Broker()
+    ann, bob = br.person("ann"), br.person("bob")
+    cy = br.person("cy", "elsewhere")
+    ann.frames.clear()
+    ann.fill(0.2)
+    ann.frames.clear()
+    ann.send(PRIV, "cy", "", "psst")
+    cy.expect(PRIVATE, a="ann", text="psst")
+    ann.send(PRIV, "Bob", "", "case does not matter")
+    bob.expect(PRIVATE, a="ann", text="case does not matter")
+    ann.send(PRIV, "nobody", "", "hello?")
+    ann.expect(ERR, text="No such user: nobody")
+    ann.send(PRIV, "ann", "", "note to self")
+    ann.expect(PRIVATE, a="ann", text="note to self")
+    bob.expect_none(0.1)
+    cy.expect_none(0.1)
+
+
+def test_join_moves_with_notices():
+    br = Broker()
+    ann, bob = br.person("ann"), br.person("bob")
+    dan = br.person("dan", "x")
+    ann.expect(JOINED, a="bob")
+    bob.send(JOIN, "", "x")
+    ann.expect(LEFT, a="bob", bf="lobby", text="x")
+    dan.expect(JOINED, a="bob", bf="x")
+    bob.expect(INFO, text="You are now in x with: dan")
+    bob.send(JOIN, "", "X")
+    bob.expect(INFO, text="You are already in x.")
+    bob.send(JOIN, "", "new-room")
+    bob.expect(INFO, text="You are now alone in new-room.")
+    dan.expect(LEFT, a="bob", bf="x", text="new-room")
+    bob.send(JOIN, "", "no way")
+    bob.expect(ERR, text=re.compile("Room names are"))
+    bob.send(SAY, text="anyone?")
+    bob.expect_none()
+    ann.expect_none(0.1)
+    dan.expect_none(0.1)
+
+
+def test_who_and_rooms():
+    br = Broker()
+    ann, bob = br.person("ann"), br.person("bob")
+    cy = br.person("cy", "x")
+    bob.send(WHO)
+    f = bob.expect(INFO)
+    m = re.fullmatch(r"In lobby \(2\): (.*)", f.text)
+    assert m and sorted(m.group(1).split(", ")) == ["ann", "bob"], f
+    bob.send(ROOMS)
+    bob.expect(INFO, text="Rooms (2): lobby (2), x (1)")
+    ann.expect(JOINED, a="bob")
+    ann.expect_none()
+    cy.expect_none(0.1)
+
+
+def test_long_lists_are_chunked():
+    br = Broker()
+    people = []
+    for i in range(120):   # 120 names of 16 bytes: about 2 KiB of list
+        people.append(br.handler())
+        people[-1].send(LOGIN, "p%015d" % i, "", "127.0.0.1 1", REJOIN)
+    for p in people:
+        p.expect(OK)
+    people[0].send(WHO)
+    lines = [people[0].expect(INFO)]
+    assert lines[0].text.startswith("In lobby (120): "), lines[0]
+    names = set()
+    while True:
+        for part in re.sub(r"^In lobby \(120\): ", "", lines[-1].text).split(","):
+            if part.strip():
+                names.add(part.strip())
+        if len(names) >= 120:
+            break
+        lines.append(people[0].expect(INFO))
+    assert len(lines) >= 3, lines
+    assert all(len(f.text) <= 1000 for f in lines), [len(f.text) for f in lines]
+    assert names == {"p%015d" % i for i in range(120)}
+
+
+def test_eof_after_login_tells_the_room():
+    br = Broker()
+    ann, bob = br.person("ann"), br.person("bob")
+    ann.expect(JOINED, a="bob")
+    bob.close()
+    ann.expect(LEFT, a="bob", bf="lobby", text="")
+    br.log.wait(r"logout bob from 127\.0\.0\.1 port 5003")
+    again = br.person("bob")   # the name is free again
+    ann.expect(JOINED, a="bob")
+    again.expect_none()
+
+
+def test_malformed_frame_disconnects_only_its_handler():
+    br = Broker()
+    ann, bob, cy = br.person("ann"), br.person("bob"), br.person("cy")
+    ann.fill(0.2)
+    ann.frames.clear()
+    bob.fill(0.2)
+    bob.frames.clear()
+    cy.send(SAY, text="bell\x07")          # a control byte: refused
+    cy.expect_closed()
+    ann.expect(LEFT, a="cy", bf="lobby")
+    br.log.wait(r"malformed frame")
+    bad = br.handler()
+    bad.send_raw(struct.pack(">HBB", 0xffff, SAY, 0))  # length too big
+    bad.expect_closed()
+    bob.send(SAY, text="still here")
+    ann.expect(MSG, a="bob", text="still here")
+    ann.expect_none()
+
+
+def drain_all(h):
+    while h.fill(0):
+        pass
+
+
+def test_a_handler_that_never_reads_is_cut_off():
+    br = Broker()
+    slow = br.handler()
+    slow.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    slow.login("slow")
+    fast, talker = br.person("fast"), br.person("talker")
+    slow.frames.clear()
+    chunk = "x" * 4000
+    count = 0
+    start = time.monotonic()
+    cut = False
+    while not cut:
+        assert count < 2000, "never cut off"
+        talker.send(SAY, text="%06d %s" % (count, chunk))
+        count += 1
+        drain_all(fast)
+        while fast.frames:
+            f = fast.frames.pop(0)
+            if f.type == LEFT and f.a == "slow":
+                cut = True
+                break
+            assert f.type in (MSG, JOINED), f
+    # Everything sent so far reaches the fast reader, promptly.
+    talker.send(SAY, text="after the cut")
+    got = fast.expect(MSG)
+    while got.text != "after the cut":
+        got = fast.expect(MSG, timeout=5)
+    assert time.monotonic() - start < 30
+    br.log.wait(r"cutting off slow")
+    # The slow one gets its queue, then the KICK, then the end.
+    frames = []
+    while not slow.eof:
+        slow.fill(5)
+        frames += slow.frames
+        slow.frames.clear()
+    assert frames and frames[-1].type == KICK, frames[-3:]
+    assert "too far behind" in frames[-1].text
+    talker.expect(LEFT, a="slow", bf="lobby")
+    talker.expect_none(0.1)
+
+
+def test_room_of_a_thousand():
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1100:
+        raise H.Skip("descriptor limit %d is too low" % hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    br = Broker()
+    people = []
+    for i in range(1000):
+        h = br.handler()
+        h.send(LOGIN, "u%d" % i, "", "127.0.0.1 1", REJOIN)
+        people.append(h)
+    for h in people:
+        h.expect(OK)
+    late = br.handler()
+    late.send(LOGIN, "late", "", "127.0.0.1 1")
+    late.expect(OK)
+    info = late.expect(INFO)
+    assert info.text.startswith("You are in lobby with: u"), info
+    start = time.monotonic()
+    people[0].send(SAY, text="hello, thousand")
+    for h in people[1:]:
+        h.expect(JOINED, a="late")
+        h.expect(MSG, a="u0", text="hello, thousand")
+    assert time.monotonic() - start < 20
+    late.frames.clear()
+    drain_all(late)
+    assert [f for f in late.frames if f.type == MSG][0].text == \
+        "hello, thousand"
+
+
+TS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
+
+
+def read_lines(path):
+    with open(path) as f:
+        return f.read().splitlines()
+
+
+def test_transcript_and_reopen_on_hup():
+    d = H.tmpdir()
+    log = os.path.join(d, "chat.log")
+    br = Broker(transcript=log)
+    ann, bob = br.person("ann"), br.person("bob")
+    ann.expect(JOINED)
+    ann.send(SAY, text="hi there")
+    bob.expect(MSG)
+    ann.send(ME, text="waves")
+    bob.expect(ACTION)
+    ann.send(PRIV, "bob", "", "secret words")
+    bob.expect(PRIVATE)
+    bob.send(JOIN, "", "x")
+    bob.expect(INFO)
+    ann.expect(LEFT)
+    want = [r"lobby \[ann\] has joined the chat", r"lobby \[bob\] has joined the chat",
+            r"lobby \[ann\] : hi there", r"lobby \* ann waves",
+            r"lobby \[bob\] has moved to room x", r"x \[bob\] has joined the chat"]
+    H.wait_until(lambda: len(read_lines(log)) >= len(want), what="transcript")
+    lines = read_lines(log)
+    assert len(lines) == len(want), lines
+    for line, pat in zip(lines, want):
+        assert re.fullmatch(TS + " " + pat, line), (line, pat)
+    assert "secret" not in "\n".join(lines)
+    os.rename(log, log + ".1")
+    br.proc.send_signal(signal.SIGHUP)
+    br.log.wait(r"SIGHUP")
+    bob.close()
+    H.wait_until(lambda: os.path.exists(log) and len(read_lines(log)) >= 1,
+                 what="reopened transcript")
+    ann.send(SAY, text="new file")
+    H.wait_until(lambda: len(read_lines(log)) >= 2, what="the new line")
+    new = read_lines(log)
+    assert re.fullmatch(TS + r" x \[bob\] has left the chat", new[0]), new
+    assert re.fullmatch(TS + r" lobby \[ann\] : new file", new[1]), new
+    assert len(read_lines(log + ".1")) == len(want)
+
+
+def test_socket_directory_stale_socket_and_clean_exit():
+    d = H.tmpdir()
+    sockdir = os.path.join(d, "loose")
+    os.mkdir(sockdir, 0o755)
+    os.chmod(sockdir, 0o755)
+    path = os.path.join(sockdir, "broker.sock")
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(path)            # bound, never listening: stale
+    stale.close()
+    br = Broker(sockdir=sockdir)
+    assert stat.S_IMODE(os.stat(sockdir).st_mode) == 0o700
+    assert stat.S_ISSOCK(os.stat(path).st_mode)
+    br.person("ann")
+    second = Broker.__new__(Broker)   # a second broker on the same path
+    argv = (os.environ.get("NATTER_BROKER_CMD", "").split() or
+            [H.bin_path("natterd"), "-f", "-B"]) + ["-s", path]
+    p = H.spawn(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE)
+    assert p.wait(timeout=H.DEFAULT_TIMEOUT) != 0
+    assert b"another broker is listening" in p.stderr.read()
+    del second
+    br.person("bob")            # the first one is unharmed
+    assert br.stop() == 0
+    assert not os.path.exists(path)
+
+
+def test_socket_directory_is_created_private():
+    d = H.tmpdir()
+    br = Broker(sockdir=os.path.join(d, "a", "b"))
+    for sub in ("a", "a/b"):
+        assert stat.S_IMODE(os.stat(os.path.join(d, sub)).st_mode) == 0o700
+    br.person("ann")
+    assert br.stop(signal.SIGINT) == 0
+    assert not os.path.exists(br.path)
