@@ -1,0 +1,138 @@
+/* bconn.c — the connection to the broker: connect, send, lose, retry. */
+#include "session.h"
+#include "io.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+int bconn_connect(const char *path)
+{
+	struct sockaddr_un sun;
+	size_t len = strlen(path);
+	if (len >= sizeof sun.sun_path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path, path, len + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	/* Non-blocking before connect: a full backlog is a failed try
+	 * (EAGAIN), retried later, never a hang. */
+	if (io_set_cloexec(fd) != 0 || io_set_nonblock(fd, 1) != 0 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+int bconn_send(struct session *s, uint8_t type, uint8_t flags, const char *a,
+	       const char *b, const char *text, size_t textlen)
+{
+	char buf[FRAME_MAX];
+	int n = frame_encode(buf, type, flags, a, a ? strlen(a) : 0, b,
+			     b ? strlen(b) : 0, text, textlen);
+	if (n < 0) {
+		log_msg(LOG_ERR, "frame too long (type %u); not sent", type);
+		return -1;
+	}
+	if (s->bfd < 0)
+		return 0; /* reconnecting: LOGIN will re-announce us */
+	if (outq_append(&s->bout, buf, (size_t)n) != 0) {
+		session_end(s, EXIT_TEMP, "broker too far behind");
+		return -1;
+	}
+	return 0;
+}
+
+/* Enters (or continues) a reconnect episode: the first try after
+ * RECONNECT_FIRST_MS, doubling to RECONNECT_MAX_MS, giving up
+ * RECONNECT_GIVE_UP_MS after the episode began. */
+static void reconnect_later(struct session *s)
+{
+	long long now = io_now_ms();
+	if (s->rc_give_up == 0) {
+		s->rc_backoff = RECONNECT_FIRST_MS;
+		s->rc_give_up = now + RECONNECT_GIVE_UP_MS;
+	}
+	s->rc_next = now + s->rc_backoff;
+	s->rc_backoff *= 2;
+	if (s->rc_backoff > RECONNECT_MAX_MS)
+		s->rc_backoff = RECONNECT_MAX_MS;
+	s->st = ST_RECONNECT;
+}
+
+void bconn_login(struct session *s)
+{
+	if (s->bfd < 0) {
+		reconnect_later(s);
+		return;
+	}
+	const char *text = s->cfg->peer;
+	if (bconn_send(s, FRAME_LOGIN, s->joined ? FRAME_REJOIN : 0, s->name,
+		       s->room, text, strlen(text)) == 0)
+		s->st = ST_WAIT_LOGIN;
+}
+
+static void bconn_close(struct session *s)
+{
+	if (s->bfd >= 0 && close(s->bfd) != 0)
+		log_msg(LOG_WARNING, "closing the broker socket: %s",
+			strerror(errno));
+	s->bfd = -1;
+	s->binlen = 0;
+	outq_free(&s->bout);
+	outq_init(&s->bout, BROKER_OUTQ_MAX);
+}
+
+void bconn_lost(struct session *s)
+{
+	bconn_close(s);
+	if (s->kicked) {
+		session_end(s, EXIT_OK, "kicked by the broker");
+		return;
+	}
+	if (s->st == ST_ID || s->st == ST_PW || s->st == ST_DELAY)
+		return; /* reconnected when the LOGIN is due */
+	if (s->rc_give_up == 0) {
+		log_msg(LOG_WARNING, "lost the broker; reconnecting");
+		if (s->joined)
+			session_notice(s, "Lost contact with the chat service; "
+				       "reconnecting (messages may have been "
+				       "missed).");
+	}
+	reconnect_later(s);
+}
+
+void bconn_retry(struct session *s, long long now)
+{
+	int fd = bconn_connect(s->cfg->broker_path);
+	if (fd >= 0) {
+		s->bfd = fd;
+		log_msg(LOG_INFO, "connected to the broker again");
+		bconn_login(s);
+		return;
+	}
+	if (now >= s->rc_give_up) {
+		char msg[400];
+		log_msg(LOG_ERR, "no broker at %s: %s", s->cfg->broker_path,
+			strerror(errno));
+		snprintf(msg, sizeof msg, "The chat service is unavailable "
+			 "(no broker at %s); try again later.",
+			 s->cfg->broker_path);
+		session_notice(s, msg);
+		session_end(s, EXIT_TEMP, "broker unavailable");
+		return;
+	}
+	reconnect_later(s);
+}

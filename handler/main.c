@@ -1,0 +1,114 @@
+/* natter-session — one person's chat session (see natter-session(8)).
+ *
+ * Contract:
+ *   fd 0, fd 1  the person: a socket (inetd, tcpserver, natterd), a
+ *               terminal or pipes.  Telnet commands are stripped and
+ *               answered on a socket; output lines end in CR LF.
+ *   fd 2        the log when NATTER_LOG=stderr, unless it is the same
+ *               socket as fd 0 (inetd): then syslog.
+ *   environment NATTER_BROKER, NATTER_USERS, NATTER_MOTD, NATTER_LOG,
+ *               TCPREMOTEIP/TCPREMOTEPORT, REMOTE_ADDR/REMOTE_PORT,
+ *               REMOTE_HOST (the person's address, for logs).
+ *   exit        0 the session ended (however the person left, timed
+ *               out, was refused or the server shut down);
+ *               100 bad usage; 111 temporary failure (no broker, lost
+ *               for good, users file unreadable). */
+#include "session.h"
+#include "log.h"
+#include "paths.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_LOGIN_TIMEOUT 30
+#define DEFAULT_RATE 5
+#define DEFAULT_BURST 10
+
+static void usage(void)
+{
+	log_msg(LOG_ERR, "usage: natter-session [-b broker_socket] "
+		"[-i idle_seconds] [-M motd_file] [-r lines_per_second] "
+		"[-t login_seconds] [-U users_file]");
+	exit(EXIT_USAGE);
+}
+
+/* Whether fds a and b are the same file (inetd passes the socket as
+ * fd 2 too; the person must never see the log). */
+static int same_file(int a, int b)
+{
+	struct stat sa, sb;
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static void setup_log(void)
+{
+	const char *want = getenv("NATTER_LOG");
+	struct stat st;
+	int to_stderr;
+	if (want && strcmp(want, "stderr") == 0)
+		to_stderr = 1;
+	else if (want && strcmp(want, "syslog") == 0)
+		to_stderr = 0;
+	else
+		to_stderr = isatty(2);
+	if (fstat(2, &st) != 0 || (S_ISSOCK(st.st_mode) && same_file(0, 2)))
+		to_stderr = 0;
+	log_init("natter-session", to_stderr ? LOG_TO_STDERR : LOG_TO_SYSLOG);
+}
+
+static int seconds(const char *arg, int max)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 0 || v > max) {
+		log_msg(LOG_ERR, "bad number \"%s\" (0 to %d)", arg, max);
+		usage();
+	}
+	return (int)v;
+}
+
+static const char *env_path(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static struct session_config cfg;
+	const char *broker = NULL;
+	int c;
+	setup_log();
+	cfg.users_path = env_path("NATTER_USERS");
+	cfg.motd_path = env_path("NATTER_MOTD");
+	cfg.login_timeout_s = DEFAULT_LOGIN_TIMEOUT;
+	cfg.rate = DEFAULT_RATE;
+	cfg.burst = DEFAULT_BURST;
+	while ((c = getopt(argc, argv, "b:i:M:r:t:U:")) != -1) {
+		switch (c) {
+		case 'b': broker = optarg; break;
+		case 'i': cfg.idle_timeout_s = seconds(optarg, 7 * 86400); break;
+		case 'M': cfg.motd_path = optarg; break;
+		case 'r': cfg.rate = seconds(optarg, 1000); break;
+		case 't': cfg.login_timeout_s = seconds(optarg, 86400); break;
+		case 'U': cfg.users_path = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (cfg.login_timeout_s == 0)
+		cfg.login_timeout_s = DEFAULT_LOGIN_TIMEOUT;
+	if (broker_path(cfg.broker_path, sizeof cfg.broker_path, broker) != 0) {
+		log_msg(LOG_ERR, "broker socket path too long");
+		return EXIT_USAGE;
+	}
+	peer_describe(cfg.peer, sizeof cfg.peer);
+	return session_run(&cfg);
+}

@@ -1,0 +1,67 @@
+/* peer.c — the person's address, from the environment or the socket. */
+#include "peer.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* An address or port as the environment may carry it: hex digits,
+ * dots, colons and '%' (an IPv6 zone), at most 46 bytes. */
+static int plain(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n > 46)
+		return 0;
+	return strspn(s, "0123456789abcdefABCDEF.:%") == n;
+}
+
+static int from_env(char *out, size_t size, const char *ipvar,
+		    const char *portvar)
+{
+	const char *ip = getenv(ipvar);
+	const char *port = portvar ? getenv(portvar) : NULL;
+	if (!plain(ip))
+		return 0;
+	if (plain(port))
+		snprintf(out, size, "%s %s", ip, port);
+	else
+		snprintf(out, size, "%s", ip);
+	return 1;
+}
+
+static int from_socket(char *out, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char ip[INET6_ADDRSTRLEN];
+	unsigned port;
+	if (getpeername(0, (struct sockaddr *)&ss, &len) != 0)
+		return 0;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		if (!inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof ip))
+			return 0;
+		port = ntohs(sin->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		if (!inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof ip))
+			return 0;
+		port = ntohs(sin6->sin6_port);
+	} else {
+		return 0;
+	}
+	snprintf(out, size, "%s %u", ip, port);
+	return 1;
+}
+
+void peer_describe(char *out, size_t size)
+{
+	if (from_env(out, size, "TCPREMOTEIP", "TCPREMOTEPORT") ||
+	    from_env(out, size, "REMOTE_ADDR", "REMOTE_PORT") ||
+	    from_env(out, size, "REMOTE_HOST", NULL) || from_socket(out, size))
+		return;
+	snprintf(out, size, "local");
+}

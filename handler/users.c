@@ -1,0 +1,190 @@
+/* users.c — reading and atomically rewriting the users file. */
+#include "users.h"
+#include "names.h"
+
+#include <crypt.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A valid yescrypt setting: hashing against it costs what a real entry
+ * costs when the file has no entry to borrow the cost from. */
+#define DUMMY_SETTING "$y$j9T$NPfK2Z4eRJnbnC/MmM.pP/"
+
+/* Splits "name:hash" (line end removed); 0 for a comment, blank or
+ * malformed line. */
+static int parse_entry(char *line, char **name, char **hash)
+{
+	line[strcspn(line, "\r\n")] = '\0';
+	if (line[0] == '#' || line[0] == '\0')
+		return 0;
+	char *colon = strchr(line, ':');
+	if (!colon || !name_valid(line, (size_t)(colon - line)))
+		return 0;
+	*colon = '\0';
+	*name = line;
+	*hash = colon + 1;
+	return 1;
+}
+
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+int users_find(const char *path, const char *name, char *hash,
+	       size_t hashsize, char *dummy)
+{
+	FILE *f = fopen(path, "r");
+	char line[USERS_LINE_MAX];
+	int found = 0, skipping = 0;
+	if (!f)
+		return -1;
+	if (dummy)
+		dummy[0] = '\0';
+	while (!found && fgets(line, sizeof line, f)) {
+		int whole = strchr(line, '\n') != NULL || feof(f);
+		int skip = skipping;
+		skipping = !whole; /* the rest of an over-long line */
+		char *n, *h;
+		if (skip || !whole || !parse_entry(line, &n, &h))
+			continue;
+		if (strcmp(n, name) == 0) {
+			copy_str(hash, hashsize, h);
+			found = 1;
+		} else if (dummy && !dummy[0]) {
+			copy_str(dummy, hashsize, h);
+		}
+	}
+	int err = ferror(f);
+	fclose(f);
+	if (err) {
+		errno = EIO;
+		return -1;
+	}
+	return found;
+}
+
+/* Compares in time that depends on the lengths only. */
+static int same(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), n = la > lb ? la : lb;
+	unsigned diff = la != lb;
+	for (size_t i = 0; i < n; i++)
+		diff |= (unsigned)(unsigned char)(i < la ? a[i] : 0) ^
+			(unsigned)(unsigned char)(i < lb ? b[i] : 0);
+	return diff == 0;
+}
+
+int users_check(const char *path, const char *name, const char *password)
+{
+	char hash[USERS_HASH_MAX], dummy[USERS_HASH_MAX];
+	int found = users_find(path, name, hash, sizeof hash, dummy);
+	if (found < 0)
+		return -1;
+	const char *setting = found ? hash : (dummy[0] ? dummy : DUMMY_SETTING);
+	const char *got = crypt(password, setting);
+	/* A hash that is not from crypt (e.g. "*" or "!") never matches. */
+	int ok = found && got && got[0] != '*' && hash[0] == '$' &&
+		 same(got, hash);
+	return ok;
+}
+
+const char *users_hash(const char *password)
+{
+	static const char *const prefixes[] = { "$y$", "$6$" };
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+		const char *salt = crypt_gensalt(prefixes[i], 0, NULL, 0);
+		if (!salt)
+			continue;
+		const char *h = crypt(password, salt);
+		if (h && h[0] == '$')
+			return h;
+	}
+	return NULL;
+}
+
+/* Copies every line of old except name's entry to out. */
+static int copy_others(FILE *old, FILE *out, const char *name)
+{
+	char *line = NULL;
+	size_t cap = 0, nlen = strlen(name);
+	ssize_t n;
+	while ((n = getline(&line, &cap, old)) > 0) {
+		if ((size_t)n > nlen && strncmp(line, name, nlen) == 0 &&
+		    line[nlen] == ':')
+			continue;
+		if (fwrite(line, 1, (size_t)n, out) != (size_t)n)
+			break;
+		if (line[n - 1] != '\n' && fputc('\n', out) == EOF)
+			break;
+	}
+	free(line);
+	return ferror(old) || ferror(out) ? -1 : 0;
+}
+
+/* Fills the temporary file fd with the new contents. */
+static int write_users(int fd, const char *path, const char *name,
+		       const char *hash)
+{
+	FILE *out = fdopen(fd, "w");
+	if (!out)
+		return -1;
+	FILE *old = fopen(path, "r");
+	int rc = 0;
+	if (old) {
+		rc = copy_others(old, out, name);
+		fclose(old);
+	} else if (errno != ENOENT) {
+		rc = -1;
+	}
+	if (rc == 0 && fprintf(out, "%s:%s\n", name, hash) < 0)
+		rc = -1;
+	if (rc == 0 && (fflush(out) != 0 || fsync(fd) != 0))
+		rc = -1;
+	int saved = errno;
+	if (fclose(out) != 0 && rc == 0)
+		return -1;
+	errno = saved;
+	return rc;
+}
+
+int users_set(const char *path, const char *name, const char *hash)
+{
+	char tmp[4096];
+	struct stat st;
+	mode_t mode = 0600;
+	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (stat(path, &st) == 0)
+		mode = st.st_mode & 07777;
+	else if (errno != ENOENT)
+		return -1;
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		return -1;
+	if (fchmod(fd, mode) != 0) {
+		int saved = errno;
+		close(fd);
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	if (write_users(fd, path, name, hash) != 0 || rename(tmp, path) != 0) {
+		int saved = errno;
+		unlink(tmp);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,34 @@
+/* users.h — the users file: one "name:hash" per line, hash from
+ * crypt(3) ($y$ yescrypt or $6$ SHA-512), '#' starts a comment line.
+ * See natter-users(5).  Shared by natter-session and natter-passwd. */
+#ifndef NATTER_USERS_H
+#define NATTER_USERS_H
+
+#include <stddef.h>
+
+/* Lines longer than this are ignored when looking a name up. */
+#define USERS_LINE_MAX 512
+#define USERS_HASH_MAX (USERS_LINE_MAX - 18)
+
+/* Looks name up.  Returns 1 and the hash in hash (hashsize bytes), 0
+ * when there is no such entry, -1 when the file cannot be read (errno).
+ * When not found and dummy is not NULL, dummy gets the first entry's
+ * hash (or "" for none) so a failed check can cost the same time. */
+int users_find(const char *path, const char *name, char *hash,
+	       size_t hashsize, char *dummy);
+
+/* Checks a name and password.  A crypt is computed whether or not the
+ * name exists, so the answer takes about the same time.  Returns 1 for
+ * a match, 0 for a wrong name or password, -1 when the file cannot be
+ * read. */
+int users_check(const char *path, const char *name, const char *password);
+
+/* Adds or replaces name's entry, writing a temporary file beside path
+ * and renaming it over path (mode kept, 0600 for a new file).  Returns
+ * 0, or -1 with errno set. */
+int users_set(const char *path, const char *name, const char *hash);
+
+/* A fresh hash of password: yescrypt, else SHA-512.  NULL on failure. */
+const char *users_hash(const char *password);
+
+#endif
