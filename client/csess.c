@@ -1,0 +1,259 @@
+/* csess.c — the connection's text, telnet and login, without the
+ * terminal: both modes call these. */
+#include "csess.h"
+#include "client.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io.h"
+
+void csess_init(struct csess *s, int sock, int interactive)
+{
+	memset(s, 0, sizeof *s);
+	s->sock = sock;
+	s->interactive = interactive;
+	s->eol = interactive ? "\r\n" : "\n";
+	outq_init(&s->to_server, TO_SERVER_MAX);
+	ctelnet_init(&s->tn);
+	scrub_init(&s->sc);
+}
+
+/* Overwrites the password so it does not linger in memory. */
+static void wipe_password(struct csess *s)
+{
+	volatile char *p = s->password;
+	for (size_t i = 0; i < sizeof s->password; i++)
+		p[i] = 0;
+	s->have_password = 0;
+}
+
+void csess_free(struct csess *s)
+{
+	wipe_password(s);
+	outq_free(&s->to_server);
+}
+
+void csess_fail(struct csess *s, int status, const char *msg)
+{
+	if (s->fatal)
+		return;
+	s->fatal = status;
+	snprintf(s->fatal_msg, sizeof s->fatal_msg, "%s", msg);
+}
+
+static void show(struct csess *s, struct outq *display, const void *p,
+		 size_t n)
+{
+	if (outq_append(display, p, n) != 0)
+		csess_fail(s, NATTER_EXIT_LOST, "natter: no memory for output");
+}
+
+static int starts_with(const char *s, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return len >= n && memcmp(s, prefix, n) == 0;
+}
+
+/* A complete line arrived: watch for the login's outcome. */
+static void note_line(struct csess *s)
+{
+	const char *l = s->partial;
+	size_t n = s->npartial;
+	if (starts_with(l, n, "Log-in success!!"))
+		s->logged_in = 1;
+	else if (starts_with(l, n, "Login incorrect."))
+		s->login_failures++;
+	else if (starts_with(l, n, "*** Too many failures"))
+		s->too_many = 1;
+}
+
+static void end_line(struct csess *s, struct outq *display)
+{
+	note_line(s);
+	show(s, display, s->partial + s->nprinted, s->npartial - s->nprinted);
+	show(s, display, s->eol, strlen(s->eol));
+	s->npartial = s->nprinted = 0;
+	s->prompt_seen = 0;
+}
+
+void csess_print_partial(struct csess *s, struct outq *display)
+{
+	show(s, display, s->partial + s->nprinted, s->npartial - s->nprinted);
+	s->nprinted = s->npartial;
+}
+
+void csess_clear_prompt(struct csess *s)
+{
+	s->npartial = s->nprinted = 0;
+	s->prompt_seen = 0;
+}
+
+
+/* Answers a prompt as a person would, showing the answer (never the
+ * password) after it. */
+static void answer(struct csess *s, struct outq *display, const char *text,
+		   int shown)
+{
+	if (csess_send_line(s, text, strlen(text)) != 0) {
+		csess_fail(s, NATTER_EXIT_LOST, "natter: cannot queue the login");
+		return;
+	}
+	show(s, display, s->partial + s->nprinted, s->npartial - s->nprinted);
+	if (shown)
+		show(s, display, text, strlen(text));
+	show(s, display, s->eol, strlen(s->eol));
+	csess_clear_prompt(s);
+}
+
+static void check_prompt(struct csess *s, struct outq *display)
+{
+	if (s->prompt_seen || s->npartial != 4)
+		return;
+	if (memcmp(s->partial, "ID: ", 4) == 0) {
+		s->prompt_seen = 1;
+		s->id_prompts++;
+		if (!s->auto_name)
+			return;
+		if (s->id_prompts > 1) {
+			char msg[80];
+			snprintf(msg, sizeof msg, "natter: login as %s failed",
+				 s->auto_name);
+			csess_fail(s, NATTER_EXIT_LOGIN, msg);
+			return;
+		}
+		answer(s, display, s->auto_name, 1);
+	} else if (memcmp(s->partial, "PW: ", 4) == 0) {
+		s->prompt_seen = 1;
+		if (!s->auto_name)
+			return;
+		if (s->have_password) {
+			answer(s, display, s->password, 0);
+			wipe_password(s);
+		} else if (!s->interactive) {
+			csess_fail(s, NATTER_EXIT_LOGIN, "natter: the server asks for "
+			     "a password; give -p FILE, -P FD or NATTER_PASSWORD");
+		}
+	}
+}
+
+/* Adds cleaned text to the partial line, ending lines as they come. */
+static void take_text(struct csess *s, const char *t, size_t n,
+		      struct outq *display)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)t[i];
+		if (c == '\n') {
+			end_line(s, display);
+			continue;
+		}
+		/* Break an overlong line only before a character starts. */
+		if (s->npartial + 4 >= CSESS_PARTIAL_MAX && (c & 0xc0) != 0x80)
+			end_line(s, display);
+		s->partial[s->npartial++] = (char)c;
+	}
+}
+
+void csess_input(struct csess *s, const unsigned char *data, size_t len,
+		 struct outq *display)
+{
+	unsigned char text[CLIENT_READ_CHUNK], reply[CLIENT_READ_CHUNK + 2];
+	char clean[SCRUB_GROWTH * (CLIENT_READ_CHUNK + 3)];
+	while (len > 0) {
+		size_t n = len < CLIENT_READ_CHUNK ? len : CLIENT_READ_CHUNK;
+		size_t ntext, nreply;
+		ctelnet_feed(&s->tn, data, n, text, &ntext, reply, &nreply);
+		/* An answer that finds no room is dropped: the server
+		 * can only take our silence as a refusal. */
+		if (nreply > 0)
+			(void)outq_append(&s->to_server, reply, nreply);
+		size_t nclean = scrub_feed(&s->sc, text, ntext, clean);
+		take_text(s, clean, nclean, display);
+		data += n;
+		len -= n;
+	}
+	check_prompt(s, display);
+}
+
+static int queue_escaped(struct csess *s, const char *data, size_t len,
+			 int line_end)
+{
+	/* Doubling IAC at most doubles the size: check that first, so a
+	 * line is queued whole or not at all. */
+	if (outq_pending(&s->to_server) + 2 * len + 2 > s->to_server.max)
+		return -1;
+	unsigned char buf[512];
+	while (len > 0) {
+		size_t n = len < sizeof buf / 2 ? len : sizeof buf / 2;
+		size_t m = ctelnet_escape((const unsigned char *)data, n, buf);
+		if (outq_append(&s->to_server, buf, m) != 0)
+			return -1;
+		data += n;
+		len -= n;
+	}
+	if (line_end && outq_append(&s->to_server, "\r\n", 2) != 0)
+		return -1;
+	return 0;
+}
+
+int csess_send_line(struct csess *s, const char *line, size_t len)
+{
+	if (queue_escaped(s, line, len, 1) != 0)
+		return -1;
+	if ((len == 5 && !memcmp(line, "/exit", 5)) ||
+	    (len == 5 && !memcmp(line, "/quit", 5)))
+		s->user_ending = 1;
+	return 0;
+}
+
+int csess_send_raw(struct csess *s, const char *data, size_t len)
+{
+	return queue_escaped(s, data, len, 0);
+}
+
+int csess_flush(struct csess *s)
+{
+	return outq_flush(&s->to_server, s->sock, 1);
+}
+
+long csess_read(struct csess *s, struct outq *display)
+{
+	unsigned char buf[CLIENT_READ_CHUNK];
+	ssize_t n = io_read(s->sock, buf, sizeof buf);
+	if (n > 0)
+		csess_input(s, buf, (size_t)n, display);
+	return (long)n;
+}
+
+int csess_end_status(const struct csess *s, int err, char *msg,
+		     size_t msglen)
+{
+	msg[0] = '\0';
+	if (s->fatal) {
+		snprintf(msg, msglen, "%s", s->fatal_msg);
+		return s->fatal;
+	}
+	if (!s->logged_in && (s->login_failures > 0 || s->too_many)) {
+		snprintf(msg, msglen, "natter: login failed");
+		return NATTER_EXIT_LOGIN;
+	}
+	if (s->user_ending)
+		return NATTER_EXIT_OK;
+	if (err != 0) {
+		snprintf(msg, msglen, "natter: connection lost: %s",
+			 strerror(err));
+		return NATTER_EXIT_LOST;
+	}
+	if (s->logged_in) {
+		snprintf(msg, msglen, "natter: connection closed by the server");
+		return NATTER_EXIT_OK;
+	}
+	if (s->id_prompts > 0) {
+		snprintf(msg, msglen, "natter: connection closed during login");
+		return NATTER_EXIT_LOGIN;
+	}
+	snprintf(msg, msglen, "natter: connection closed by the server");
+	return NATTER_EXIT_LOST;
+}
