@@ -133,32 +133,62 @@ def test_options_match_usage():
     assert not problems, "\n".join(problems)
 
 
-def test_make_install():
-    """make install DESTDIR=... PREFIX=/usr places the programs and pages
-    (reusing this build: install depends on `all`, which is up to date)."""
+def make_install(prefix):
+    """Runs make install DESTDIR=tmp PREFIX=prefix from a copy of this
+    build (install depends on `all`, up to date in the copy; anything it
+    would rebuild is rebuilt there, never under the other tests' feet).
+    Returns DESTDIR."""
     make = shutil.which("make")
     if not make:
         raise H.Skip("make is not installed")
-    dest = H.tmpdir()
+    work = H.tmpdir()
+    build = os.path.join(work, "build")
+    shutil.copytree(os.path.abspath(H.BUILD), build, symlinks=True)
+    dest = os.path.join(work, "dest")
     env = dict(os.environ)
     env.pop("MAKEFLAGS", None)
     env.pop("MAKELEVEL", None)
     p = subprocess.run([make, "-C", REPO, "install", "DESTDIR=" + dest,
-                        "PREFIX=/usr", "BUILD=" + os.path.abspath(H.BUILD)],
+                        "PREFIX=" + prefix, "BUILD=" + build],
                        capture_output=True, text=True, timeout=100, env=env)
     assert p.returncode == 0, p.stdout + p.stderr
+    return dest
+
+
+def test_make_install():
+    """make install DESTDIR=... PREFIX=/usr places the programs and pages."""
+    dest = make_install("/usr")
     root = os.path.join(dest, "usr")
     progs = {"sbin/natterd": "natterd", "bin/natter": "natter",
+             "bin/natter-passwd": "natter-passwd",
              "libexec/natter/natter-session": "natter-session"}
-    for rel, prog in progs.items():
+    for rel in progs:
         path = os.path.join(root, rel)
         assert os.access(path, os.X_OK), "%s not installed" % rel
-        with open(path, "rb") as a, open(H.bin_path(prog), "rb") as b:
-            assert a.read() == b.read(), "%s is not build/%s" % (rel, prog)
+        p = subprocess.run([path, "-h"], capture_output=True, text=True,
+                           timeout=H.DEFAULT_TIMEOUT,
+                           stdin=subprocess.DEVNULL)
+        assert "usage:" in (p.stdout + p.stderr), "%s -h: %r" % (
+            rel, p.stdout + p.stderr)
     for page in PAGES:
         sec = page.rsplit(".", 1)[1]
         path = os.path.join(root, "share", "man", "man" + sec, page)
         assert os.path.exists(path), "%s not installed" % path
-        assert open(path).read() == read(page)
+        with open(path) as f:
+            assert f.read() == read(page), path
     # Nothing outside PREFIX.
     assert os.listdir(dest) == ["usr"], os.listdir(dest)
+
+
+def test_installed_natterd_finds_installed_session():
+    """natterd installed with PREFIX=/usr looks for its handler in
+    /usr/libexec/natter (where install put it), not in the default
+    prefix the build was first compiled for."""
+    dest = make_install("/usr")
+    with open(os.path.join(dest, "usr", "sbin", "natterd"), "rb") as f:
+        binary = f.read()
+    assert re.search(rb"\0/usr/libexec/natter(/natter-session)?\0",
+                     binary), (
+        "the installed natterd does not know /usr/libexec/natter: "
+        "LIBEXECDIR is compiled in, and the objects are not rebuilt when "
+        "PREFIX changes")
