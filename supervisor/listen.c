@@ -11,6 +11,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -46,6 +47,9 @@ static void spec_parse(const char *s, struct spec *sp)
 	if (hostlen >= sizeof sp->host || strlen(port) >= sizeof sp->port ||
 	    !*port)
 		fatal(EXIT_USAGE, "bad listen address '%s'", s);
+	if (strspn(port, "0123456789") == strlen(port) &&
+	    (strlen(port) > 5 || atol(port) > 65535))
+		fatal(EXIT_USAGE, "bad port in '%s' (0 to 65535)", s);
 	memcpy(sp->host, host, hostlen);
 	sp->host[hostlen] = '\0';
 	strcpy(sp->port, port);

@@ -208,6 +208,7 @@ int main(int argc, char **argv)
 	}
 	brokerproc_init(&bc, close_for_broker);
 	brokerproc_start(io_now_ms());
+	log_msg(LOG_INFO, "handler %s", handler);
 	listeners_log(&listeners);
 
 	struct server_params sp = { &listeners, handler,

@@ -1,0 +1,536 @@
+"""natterd, the supervisor: real natterd processes on loopback serving
+real handler programs (/bin/cat as an echo service, /usr/bin/env to see
+the environment), checked through their sockets, logs and /proc."""
+import os
+import re
+import resource
+import signal
+import socket
+import stat
+import subprocess
+import threading
+import time
+
+from harness import (Conn, Natterd, Skip, bin_path, children_of, free_port,
+                     spawn, tmpdir, wait_until, LogReader)
+
+CAT = ["/bin/cat"]
+
+
+def start(*args, handler=None, listen="127.0.0.1:0", sock=None, env=None):
+    """A Natterd whose broker socket may be given (the harness's own is
+    in a directory only root can enter)."""
+    if sock is None:
+        return Natterd(*args, handler=handler, listen=listen, env=env)
+    d = Natterd("-s", sock, *args, handler=handler, listen=listen, env=env,
+                wait=False)
+    m = d.log.wait(r"listening on (\S+):(\d+)")
+    d.host, d.port, d.sock = m.group(1).strip("[]"), int(m.group(2)), sock
+    wait_until(lambda: os.path.exists(sock), what="broker socket")
+    return d
+
+
+def read_all(c, timeout=10):
+    """Everything the service sends until it closes."""
+    c.expect_closed(timeout)
+    return c.raw
+
+
+def session_pids(d, start=0):
+    return [int(m) for m in re.findall(r"connection from \S+ pid (\d+)",
+                                       "\n".join(d.log.lines[start:]))]
+
+
+def broker_pid(d, start=0):
+    return int(d.log.wait(r"broker started, pid (\d+)", start=start).group(1))
+
+
+def pid_alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def run_natterd(args, timeout=10):
+    return subprocess.run([bin_path("natterd")] + args, capture_output=True,
+                          text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+
+
+# --- serving -------------------------------------------------------------
+
+def test_echo_50_concurrent():
+    d = start("-c", "100", "-p", "0", handler=CAT)
+    results = {}
+
+    def one(i):
+        data = (("%d:" % i) * 2000).encode()[:6000 + i]
+        c = socket.create_connection((d.host, d.port), timeout=10)
+        c.sendall(data)
+        c.shutdown(socket.SHUT_WR)
+        got = b""
+        while True:
+            b = c.recv(65536)
+            if not b:
+                break
+            got += b
+        c.close()
+        results[i] = (got == data)
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(50)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(results) == 50, "only %d connections finished" % len(results)
+    assert all(results.values()), "some echoes differed"
+    wait_until(lambda: len(re.findall(r"end 127\.0\.0\.1:\d+ pid \d+: exit 0",
+                                      d.log.text())) == 50,
+               what="50 sessions logged as ended")
+
+
+def test_handler_environment():
+    dir_ = tmpdir()
+    users = os.path.join(dir_, "users")
+    motd = os.path.join(dir_, "motd")
+    for p in (users, motd):
+        with open(p, "w") as f:
+            f.write("x\n")
+    d = start("-U", users, "-M", motd, handler=["/usr/bin/env"])
+    c = d.connect()
+    myport = c.sock.getsockname()[1]
+    env = dict(l.split("=", 1) for l in
+               read_all(c).decode().splitlines() if "=" in l)
+    assert env["PROTO"] == "TCP"
+    assert env["TCPREMOTEIP"] == "127.0.0.1"
+    assert env["TCPREMOTEPORT"] == str(myport)
+    assert env["TCPLOCALIP"] == "127.0.0.1"
+    assert env["TCPLOCALPORT"] == str(d.port)
+    assert env["NATTER_BROKER"] == d.sock
+    assert env["NATTER_LOG"] == "stderr"
+    assert env["NATTER_USERS"] == os.path.realpath(users)
+    assert env["NATTER_MOTD"] == os.path.realpath(motd)
+
+
+def test_handler_gets_only_fds_0_1_2():
+    d = start(handler=["/bin/ls", "/proc/self/fd"])
+    c = d.connect()
+    fds = set(int(x) for x in read_all(c).split())
+    # ls itself holds one descriptor open for reading the directory
+    assert {0, 1, 2} <= fds and len(fds - {0, 1, 2}) <= 1, fds
+    # and the handler's 0 and 1 are the socket, its 2 natterd's log
+    d2 = start(handler=["/bin/sh", "-c",
+                        "readlink /proc/self/fd/0 /proc/self/fd/1 "
+                        "/proc/self/fd/2; echo oops >&2"])
+    out = read_all(d2.connect()).decode().split()
+    assert out[0].startswith("socket:") and out[0] == out[1], out
+    assert not out[2].startswith("socket:"), out
+    d2.log.wait("oops")
+
+
+def test_default_handler_is_natter_session_beside_natterd():
+    if not os.access(bin_path("natter-session"), os.X_OK):
+        raise Skip("natter-session not built")
+    d = start()
+    m = d.log.wait(r"handler (\S+)")
+    assert m.group(1) == os.path.realpath(bin_path("natter-session"))
+    c = d.connect()
+    c.expect("ID: ")
+
+
+# --- limits --------------------------------------------------------------
+
+def test_session_limit_refuses_then_recovers():
+    d = start("-c", "2", handler=CAT)
+    a, b = d.connect(), d.connect()
+    for c in (a, b):
+        c.send("ping\n")
+        c.expect("ping")
+    c = d.connect()
+    assert read_all(c) == (b"natterd: too many connections; "
+                           b"try again in 10 seconds\r\n")
+    d.log.wait(r"refused 127\.0\.0\.1:\d+: too many connections")
+    a.close()
+    d.log.wait(r"end 127\.0\.0\.1:\d+ pid \d+: exit 0")
+    c = d.connect()
+    c.send("back\n")
+    c.expect("back")
+
+
+def test_per_source_limit():
+    d = start("-A", "-p", "2", "-c", "10", handler=CAT)
+    a, b = d.connect(), d.connect()
+    for c in (a, b):
+        c.send("x\n")
+        c.expect("x")
+    c = d.connect()
+    assert read_all(c) == (b"natterd: too many connections from your "
+                           b"address; try again in 10 seconds\r\n")
+    # another address is another source
+    s = socket.socket()
+    s.bind(("127.0.0.2", 0))
+    s.settimeout(10)
+    s.connect((d.host, d.port))
+    other = Conn(sock=s)
+    other.send("other\n")
+    other.expect("other")
+
+
+def test_loopback_exempt_from_per_source_limits_without_A():
+    d = start("-p", "1", "-r", "2/60", handler=CAT)
+    conns = [d.connect() for _ in range(5)]
+    for i, c in enumerate(conns):
+        c.send("n%d\n" % i)
+        c.expect("n%d" % i)
+
+
+def test_rate_limit_refuses_and_recovers():
+    d = start("-A", "-r", "3/2", "-p", "0", handler=["/bin/true"])
+    for _ in range(3):
+        assert read_all(d.connect()) == b""
+    msg = read_all(d.connect())
+    assert re.fullmatch(rb"natterd: connecting too often from your address; "
+                        rb"try again in [12] seconds?\r\n", msg), msg
+    d.log.wait(r"refused 127\.0\.0\.1:\d+: connecting too often")
+
+    def admitted():
+        return read_all(d.connect()) == b""
+    wait_until(admitted, timeout=5, interval=0.2, what="rate limit recovery")
+
+
+# --- children ------------------------------------------------------------
+
+def test_killed_handler_is_reaped_and_logged():
+    d = start(handler=CAT)
+    c = d.connect()
+    c.send("hi\n")
+    c.expect("hi")
+    pid = session_pids(d)[0]
+    os.kill(pid, signal.SIGKILL)
+    d.log.wait(r"end 127\.0\.0\.1:\d+ pid %d: killed by signal 9 after "
+               r"\d+\.\d{3} s" % pid)
+    c.expect_closed()
+    assert pid not in [p for p, _ in children_of(d.proc.pid)]
+
+
+def test_500_short_connections_leave_no_zombie():
+    d = start("-r", "0", "-A", handler=["/bin/sh", "-c", "echo hi"])
+    errors = []
+
+    def worker(n):
+        for _ in range(n):
+            c = socket.create_connection((d.host, d.port), timeout=10)
+            got = b""
+            while True:
+                b = c.recv(100)
+                if not b:
+                    break
+                got += b
+            c.close()
+            if got != b"hi\n":
+                errors.append(got)
+
+    threads = [threading.Thread(target=worker, args=(125,)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors[:3]
+    wait_until(lambda: d.log.text().count(": exit 0 after") == 500,
+               timeout=20, what="500 ends logged")
+    broker = broker_pid(d)
+    kids = children_of(d.proc.pid)
+    assert kids == [(broker, kids[0][1])] and kids[0][1] != "Z", kids
+
+
+def test_sigterm_ends_sessions_and_cleans_up():
+    d = start("-t", "1", handler=["/bin/sh", "-c",
+                                  "trap '' TERM; echo up; exec cat"])
+    conns = [d.connect() for _ in range(3)]
+    for c in conns:
+        c.expect("up")
+    pids = session_pids(d)
+    broker = broker_pid(d)
+    assert len(pids) == 3
+    t0 = time.monotonic()
+    assert d.stop(signal.SIGTERM) == 0
+    took = time.monotonic() - t0
+    assert 0.9 < took < 6, took  # the grace time, then SIGKILL
+    d.log.wait(r"killing 3 sessions")
+    for c in conns:
+        c.expect_closed()
+    for p in pids + [broker]:
+        assert not pid_alive(p), p
+    assert not os.path.exists(d.sock)
+
+
+def test_sigterm_quick_when_handlers_obey():
+    d = start(handler=CAT)
+    c = d.connect()
+    c.send("a\n")
+    c.expect("a")
+    t0 = time.monotonic()
+    assert d.stop(signal.SIGTERM) == 0
+    assert time.monotonic() - t0 < 3
+    assert "killing" not in d.log.text()
+    c.expect_closed()
+    assert not os.path.exists(d.sock)
+
+
+def test_sighup_keeps_sessions():
+    d = start(handler=CAT)
+    c = d.connect()
+    broker = broker_pid(d)
+    d.proc.send_signal(signal.SIGHUP)
+    d.log.wait("SIGHUP: reopening logs")
+    c.send("still\n")
+    c.expect("still")
+    assert pid_alive(broker)
+    assert len(re.findall("broker started", d.log.text())) == 1
+
+
+def test_broker_restarted_after_sigkill():
+    d = start(handler=CAT)
+    old = broker_pid(d)
+    n = len(d.log.lines)
+    os.kill(old, signal.SIGKILL)
+    d.log.wait(r"broker pid %d killed by signal 9" % old, start=n)
+    new = broker_pid(d, start=n)
+    assert new != old
+
+    def reachable():
+        s = socket.socket(socket.AF_UNIX)
+        try:
+            s.connect(d.sock)
+            return True
+        except OSError:
+            return False
+        finally:
+            s.close()
+    wait_until(reachable, what="restarted broker's socket")
+    kids = [p for p, st in children_of(d.proc.pid)]
+    assert new in kids and old not in kids
+
+
+def test_emfile_pauses_without_spinning_and_recovers():
+    d = start(handler=CAT)
+    fds = sorted(int(x) for x in os.listdir("/proc/%d/fd" % d.proc.pid))
+    if fds != list(range(len(fds))):
+        raise Skip("natterd's descriptors are not contiguous: %r" % fds)
+    soft, hard = resource.prlimit(d.proc.pid, resource.RLIMIT_NOFILE)
+    resource.prlimit(d.proc.pid, resource.RLIMIT_NOFILE, (len(fds), hard))
+    n = len(d.log.lines)
+    c = d.connect()   # completed by the kernel, natterd cannot accept it
+    c.send("waiting\n")
+    d.log.wait(r"accept: Too many open files; pausing new connections",
+               start=n)
+
+    def cpu_ticks():
+        with open("/proc/%d/stat" % d.proc.pid) as f:
+            st = f.read().split(")")[-1].split()
+        return int(st[11]) + int(st[12])
+    t0 = cpu_ticks()
+    time.sleep(1.0)  # measuring CPU use over a span of time
+    assert cpu_ticks() - t0 < 30, "natterd spins while out of descriptors"
+    assert d.log.text().count("pausing new connections") == 1
+    resource.prlimit(d.proc.pid, resource.RLIMIT_NOFILE, (soft, hard))
+    c.expect("waiting")
+    d.log.wait("accepting connections again", start=n)
+
+
+# --- daemon mode ---------------------------------------------------------
+
+def test_daemon_pid_file_and_second_start_refused():
+    dir_ = tmpdir()
+    pidfile = os.path.join(dir_, "natterd.pid")
+    sock = os.path.join(dir_, "run", "broker.sock")
+    port = free_port()
+    args = ["-P", pidfile, "-s", sock, "-l", "127.0.0.1:%d" % port,
+            "--", "/bin/cat"]
+    r = run_natterd(args)
+    assert r.returncode == 0, r.stderr
+    pid = int(open(pidfile).read())
+    try:
+        assert pid_alive(pid)
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read().split(")")[-1].split()
+        assert int(st[3]) != pid, "a daemon is not a session leader"
+        assert os.readlink("/proc/%d/cwd" % pid) == "/"
+        wait_until(lambda: os.path.exists(sock), what="broker socket")
+        c = Conn("127.0.0.1", port)
+        c.send("daemon\n")
+        c.expect("daemon")
+        c.close()
+        r2 = run_natterd(["-P", pidfile, "-s", sock + "2",
+                          "-l", "127.0.0.1:0", "--", "/bin/cat"])
+        assert r2.returncode == 111
+        assert r2.stderr == "natterd: already running (pid %d holds %s)\n" % (
+            pid, pidfile), r2.stderr
+        assert int(open(pidfile).read()) == pid
+    finally:
+        os.kill(pid, signal.SIGTERM)
+    wait_until(lambda: not pid_alive(pid), what="daemon to stop")
+    assert not os.path.exists(pidfile)
+    assert not os.path.exists(sock)
+
+
+# --- start-up errors -----------------------------------------------------
+
+def expect_start_error(args, pattern, status=None):
+    dir_ = tmpdir()
+    sock = os.path.join(dir_, "run", "broker.sock")
+    r = run_natterd(["-f", "-s", sock] + args)
+    assert r.returncode != 0, (args, r.stderr)
+    if status is not None:
+        assert r.returncode == status, (args, r.returncode, r.stderr)
+    assert re.fullmatch("natterd: " + pattern + "\n", r.stderr), (
+        args, r.stderr)
+    assert not os.path.exists(sock)
+    assert not [p for p in os.listdir("/proc") if p.isdigit()
+                and sock in open_cmdline(p)]
+
+
+def open_cmdline(pid):
+    try:
+        with open("/proc/%s/cmdline" % pid, "rb") as f:
+            return f.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def test_start_errors():
+    expect_start_error(["-Z"], r"unknown option -Z \(see natterd -h\)", 100)
+    expect_start_error(["-c", "0"], r"bad -c value '0' .*", 100)
+    expect_start_error(["-r", "x"], r"bad -r value 'x' .*", 100)
+    expect_start_error(["-l", "127.0.0.1:0", "stray"],
+                       r"unexpected argument 'stray' .*", 100)
+    expect_start_error(["-l", "[::1"], r"bad listen address '\[::1' .*")
+    expect_start_error(["-l", "127.0.0.1:99999", "--", "/bin/cat"],
+                       r"bad port in '127\.0\.0\.1:99999' \(0 to 65535\)", 100)
+    expect_start_error(["-l", "127.0.0.1:nosuchservice", "--", "/bin/cat"],
+                       r"cannot listen on 127\.0\.0\.1:nosuchservice: .*",
+                       100)
+    expect_start_error(["-l", "192.0.2.1:0", "--", "/bin/cat"],
+                       r"cannot listen on 192\.0\.2\.1:0: "
+                       r"Cannot assign requested address", 111)
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    port = busy.getsockname()[1]
+    expect_start_error(["-l", "127.0.0.1:%d" % port, "--", "/bin/cat"],
+                       r"cannot listen on 127\.0\.0\.1:%d: Address already "
+                       r"in use" % port, 111)
+    expect_start_error(["-l", "127.0.0.1:0", "--", "/nonexistent/prog"],
+                       r"cannot use handler /nonexistent/prog: No such file "
+                       r"or directory", 100)
+    expect_start_error(["-l", "127.0.0.1:0", "--", "no-such-program-here"],
+                       r"handler not found in PATH: no-such-program-here",
+                       100)
+    noexec = os.path.join(tmpdir(), "prog")
+    with open(noexec, "w") as f:
+        f.write("#!/bin/sh\n")
+    os.chmod(noexec, 0o644)
+    expect_start_error(["-l", "127.0.0.1:0", "--", noexec],
+                       r"cannot execute handler %s: Permission denied"
+                       % re.escape(os.path.realpath(noexec)), 100)
+    expect_start_error(["-l", "127.0.0.1:0", "-P", "/nonexistent/d/x.pid",
+                        "--", "/bin/cat"],
+                       r"cannot open pid file /nonexistent/d/x\.pid: No such "
+                       r"file or directory", 111)
+    expect_start_error(["-l", "127.0.0.1:0", "-U", "/nonexistent/users",
+                        "--", "/bin/cat"],
+                       r"cannot read users file /nonexistent/users: No such "
+                       r"file or directory", 100)
+    expect_start_error(["-u", "no-such-user-x", "--", "/bin/cat"],
+                       r"no such user: no-such-user-x", 100)
+
+
+def test_unwritable_pid_file_in_daemon_mode_leaves_nothing():
+    dir_ = tmpdir()
+    sock = os.path.join(dir_, "run", "broker.sock")
+    r = run_natterd(["-P", "/nonexistent/d/x.pid", "-s", sock, "-l",
+                     "127.0.0.1:0", "--", "/bin/cat"])
+    assert r.returncode == 111
+    assert r.stderr == ("natterd: cannot open pid file /nonexistent/d/x.pid: "
+                        "No such file or directory\n"), r.stderr
+    assert not os.path.exists(sock)
+
+
+def test_usage():
+    r = run_natterd(["-h"])
+    assert r.returncode == 0 and r.stdout.startswith("usage: natterd")
+
+
+# --- addresses -----------------------------------------------------------
+
+def have_ipv6_loopback():
+    try:
+        s = socket.socket(socket.AF_INET6)
+        s.bind(("::1", 0))
+        s.close()
+        return True
+    except OSError:
+        return False
+
+
+def test_ipv6_loopback():
+    if not have_ipv6_loopback():
+        raise Skip("no ::1")
+    d = start(listen="[::1]:0", handler=["/usr/bin/env"])
+    assert re.search(r"listening on \[::1\]:%d" % d.port, d.log.text())
+    c = d.connect()
+    env = dict(l.split("=", 1) for l in
+               read_all(c).decode().splitlines() if "=" in l)
+    assert env["TCPREMOTEIP"] == "::1"
+    assert env["TCPLOCALIP"] == "::1"
+    assert env["TCPLOCALPORT"] == str(d.port)
+
+
+def test_every_address_ipv4_and_ipv6_on_one_port():
+    if not have_ipv6_loopback():
+        raise Skip("no ::1")
+    port = free_port()
+    d = start(listen="*:%d" % port, handler=CAT)
+    d.log.wait(r"listening on 0\.0\.0\.0:%d" % port)
+    d.log.wait(r"listening on \[::\]:%d" % port)  # IPV6_V6ONLY: no clash
+    for host in ("127.0.0.1", "::1"):
+        c = Conn(host, port)
+        c.send("both\n")
+        c.expect("both")
+
+
+def test_host_name_listens_on_each_address():
+    d = start(listen="localhost:0", handler=CAT)
+    addrs = {ai[4][0] for ai in socket.getaddrinfo(
+        "localhost", 0, type=socket.SOCK_STREAM)}
+    d.log.wait(r"listening on")
+    wait_until(lambda: len(re.findall("listening on", d.log.text())) >=
+               len(addrs & {"127.0.0.1", "::1"}), what="each address")
+    found = set(m.strip("[]") for m in
+                re.findall(r"listening on (\S+):\d+", d.log.text()))
+    assert "127.0.0.1" in found
+    if "::1" in addrs and have_ipv6_loopback():
+        assert "::1" in found, found
+
+
+# --- privileges ----------------------------------------------------------
+
+def test_drop_to_nobody():
+    if os.getuid() != 0:
+        raise Skip("needs root")
+    dir_ = tmpdir()
+    os.chmod(dir_, 0o711)
+    sock = os.path.join(dir_, "run", "broker.sock")
+    d = start("-u", "nobody", sock=sock, handler=["/usr/bin/id"])
+    out = read_all(d.connect()).decode()
+    assert re.match(r"uid=65534\(nobody\) gid=65534", out), out
+    assert "(root)" not in out, out
+    st = os.stat(os.path.dirname(sock))
+    assert st.st_uid == 65534 and stat.S_IMODE(st.st_mode) == 0o700
+    with open("/proc/%d/status" % d.proc.pid) as f:
+        uids = re.search(r"Uid:\s+(.*)", f.read()).group(1).split()
+    assert set(uids) == {"65534"}, uids
+    with open("/proc/%d/status" % broker_pid(d)) as f:
+        assert re.search(r"Uid:\s+65534\s", f.read())
