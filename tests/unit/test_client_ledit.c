@@ -1,0 +1,147 @@
+/* test_client_ledit.c — natter's line editor: keys, history, UTF-8
+ * cursor movement and the one-row drawing. */
+#include "../../client/ledit.h"
+#include "unit.h"
+
+#include <string.h>
+
+static enum ledit_action keys(struct ledit *e, const char *k)
+{
+	enum ledit_action last = LEDIT_NONE;
+	for (; *k; k++)
+		last = ledit_key(e, (unsigned char)*k);
+	return last;
+}
+
+static int line_is(const struct ledit *e, const char *want)
+{
+	size_t n;
+	const char *l = ledit_line(e, &n);
+	return n == strlen(want) && !memcmp(l, want, n);
+}
+
+static void editing(void)
+{
+	struct ledit e;
+	ledit_init(&e);
+	CHECK(keys(&e, "helo") == LEDIT_REDRAW && line_is(&e, "helo"));
+	keys(&e, "\033[D"); /* left */
+	keys(&e, "l");
+	CHECK(line_is(&e, "hello") && e.cur == 4);
+	keys(&e, "\033[F world"); /* End */
+	CHECK(line_is(&e, "hello world"));
+	keys(&e, "\x17"); /* ^W */
+	CHECK(line_is(&e, "hello "));
+	keys(&e, "\x7f\x7f"); /* backspace */
+	CHECK(line_is(&e, "hell"));
+	keys(&e, "\x01x"); /* ^A */
+	CHECK(line_is(&e, "xhell") && e.cur == 1);
+	keys(&e, "\x0b"); /* ^K */
+	CHECK(line_is(&e, "x"));
+	keys(&e, "yz\033[D\x15"); /* ^U deletes before the cursor */
+	CHECK(line_is(&e, "z") && e.cur == 0);
+	CHECK(ledit_key(&e, 0x04) == LEDIT_REDRAW && line_is(&e, "")); /* ^D */
+	CHECK(ledit_key(&e, 0x04) == LEDIT_EOF);
+	CHECK(ledit_key(&e, 0x7f) == LEDIT_BELL);
+	/* Enter: CR, LF and CRLF each submit once. */
+	CHECK(keys(&e, "a\r") == LEDIT_SUBMIT);
+	CHECK(ledit_key(&e, '\n') == LEDIT_NONE);
+	CHECK(ledit_key(&e, '\n') == LEDIT_SUBMIT);
+	ledit_free(&e);
+}
+
+static void utf8_cursor(void)
+{
+	struct ledit e;
+	ledit_init(&e);
+	keys(&e, "a\xc3\xa9\xe4\xb8\xad"); /* a é 中 */
+	CHECK(e.len == 6 && e.cur == 6);
+	keys(&e, "\033[D");
+	CHECK(e.cur == 3);
+	keys(&e, "\033[D");
+	CHECK(e.cur == 1);
+	keys(&e, "\033[C\x7f"); /* right, backspace: é goes whole */
+	CHECK(line_is(&e, "a\xe4\xb8\xad") && e.cur == 1);
+	keys(&e, "\033[3~"); /* Delete: 中 goes whole */
+	CHECK(line_is(&e, "a"));
+	keys(&e, "\xe4" "b"); /* a character cut short is dropped */
+	CHECK(line_is(&e, "ab"));
+	ledit_free(&e);
+}
+
+static void history(void)
+{
+	struct ledit e;
+	ledit_init(&e);
+	keys(&e, "one");
+	ledit_accept(&e, 1);
+	keys(&e, "secret");
+	ledit_accept(&e, 0); /* a hidden line is never remembered */
+	keys(&e, "two");
+	ledit_accept(&e, 1);
+	keys(&e, "dra");
+	keys(&e, "\033[A");
+	CHECK(line_is(&e, "two"));
+	keys(&e, "\x10"); /* ^P */
+	CHECK(line_is(&e, "one"));
+	CHECK(ledit_key(&e, 0x10) == LEDIT_BELL);
+	keys(&e, "\033[B\033[B");
+	CHECK(line_is(&e, "dra"));
+	CHECK(keys(&e, "\033OB") == LEDIT_BELL);
+	for (int i = 0; i < LEDIT_HISTORY + 5; i++) {
+		ledit_set(&e, i % 2 ? "x" : "y", 1);
+		ledit_accept(&e, 1);
+	}
+	CHECK(e.nhist == LEDIT_HISTORY);
+	ledit_free(&e);
+}
+
+static void limits(void)
+{
+	struct ledit e;
+	ledit_init(&e);
+	char big[LEDIT_MAX];
+	memset(big, 'a', sizeof big);
+	ledit_set(&e, big, sizeof big);
+	CHECK(ledit_key(&e, 'b') == LEDIT_BELL && e.len == LEDIT_MAX);
+	ledit_free(&e);
+}
+
+static void drawing(void)
+{
+	struct ledit e;
+	char out[LEDIT_RENDER_MAX(16)];
+	ledit_init(&e);
+	keys(&e, "hi");
+	size_t n = ledit_render(&e, "ID: ", 4, 80, 0, out);
+	out[n] = '\0';
+	CHECK(strcmp(out, "\rID: hi\033[K\r\033[6C") == 0);
+	n = ledit_render(&e, "PW: ", 4, 80, 1, out);
+	out[n] = '\0';
+	CHECK(strcmp(out, "\rPW: **\033[K\r\033[6C") == 0);
+	/* A line wider than the row scrolls to keep the cursor in view. */
+	ledit_set(&e, "abcdefghijklmnopqrstuvwxyz", 26);
+	n = ledit_render(&e, "", 0, 20, 0, out);
+	out[n] = '\0';
+	CHECK(strstr(out, "xyz\033[K") != NULL && strstr(out, "abc") == NULL);
+	keys(&e, "\x01");
+	n = ledit_render(&e, "", 0, 20, 0, out);
+	out[n] = '\0';
+	CHECK(strcmp(out, "\rabcdefghijklmnopqrs\033[K\r") == 0);
+	/* Wide characters count two columns for the cursor. */
+	ledit_set(&e, "\xe4\xb8\xad\xe4\xb8\xad", 6);
+	n = ledit_render(&e, "> ", 2, 80, 0, out);
+	out[n] = '\0';
+	CHECK(strstr(out, "\033[6C") != NULL);
+	ledit_free(&e);
+}
+
+int main(void)
+{
+	editing();
+	utf8_cursor();
+	history();
+	limits();
+	drawing();
+	return UNIT_DONE();
+}
