@@ -87,24 +87,30 @@ static unsigned wanted(const struct conn *c, int queue_empty)
 	return queue_empty ? w : w | EV_OUT;
 }
 
+/* Flushes c (unless it waits for EV_OUT) and asks the evloop for what
+ * it needs now: a draining handler is never polled for input, or its
+ * unread frames would wake the loop forever (level-triggered). */
 static void flush_one(struct server *s, struct conn *c)
 {
 	if (c->state == CONN_DEAD)
 		return;
+	int empty = 0;
 	/* Waiting for EV_OUT: a write now would only meet EAGAIN. */
-	if ((c->registered & EV_OUT) && !c->writable)
-		return;
-	c->writable = 0;
-	int r = outq_flush(&c->out, c->fd, 1);
-	if (r < 0) {
-		conn_end(s, c, ordinary_close(errno) ? NULL : strerror(errno));
-		return;
+	if (!(c->registered & EV_OUT) || c->writable) {
+		c->writable = 0;
+		int r = outq_flush(&c->out, c->fd, 1);
+		if (r < 0) {
+			conn_end(s, c, ordinary_close(errno) ? NULL
+							     : strerror(errno));
+			return;
+		}
+		if (r == 1 && c->state == CONN_DRAIN) {
+			conn_end(s, c, NULL); /* the KICK went out */
+			return;
+		}
+		empty = r == 1;
 	}
-	if (r == 1 && c->state == CONN_DRAIN) {
-		conn_end(s, c, NULL); /* the KICK went out */
-		return;
-	}
-	unsigned w = wanted(c, r == 1);
+	unsigned w = wanted(c, empty);
 	if (w != c->registered) {
 		if (evloop_mod(s->loop, c->fd, w, c) != 0) {
 			conn_end(s, c, strerror(errno));

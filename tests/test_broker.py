@@ -367,6 +367,12 @@ def drain_all(h):
         pass
 
 
+def cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def test_a_handler_that_never_reads_is_cut_off():
     br = Broker()
     slow = br.handler()
@@ -396,6 +402,12 @@ def test_a_handler_that_never_reads_is_cut_off():
         got = fast.expect(MSG, timeout=5)
     assert time.monotonic() - start < 30
     br.log.wait(r"cutting off slow")
+    # Input from a handler being cut off is not read, and must not wake
+    # the (level-triggered) loop over and over: measure the CPU it uses.
+    slow.send(SAY, text="unread")
+    before = cpu_seconds(br.proc.pid)
+    time.sleep(0.5)   # a measuring window, not a wait for a condition
+    assert cpu_seconds(br.proc.pid) - before < 0.2, "broker spins"
     # The slow one gets its queue, then the KICK, then the end.
     frames = []
     while not slow.eof:
