@@ -49,9 +49,11 @@ def section_body(text, name):
 
 def usage_options(prog):
     """The option letters in prog's usage, as `prog -h` prints it."""
+    # natter-session logs (its usage too) to syslog unless told otherwise.
+    env = dict(os.environ, NATTER_LOG="stderr")
     p = subprocess.run([H.bin_path(prog), "-h"], capture_output=True,
                        text=True, timeout=H.DEFAULT_TIMEOUT,
-                       stdin=subprocess.DEVNULL)
+                       stdin=subprocess.DEVNULL, env=env)
     out = p.stdout + p.stderr
     i = out.lower().find("usage:")
     assert i >= 0, "%s -h printed no usage: %r" % (prog, out)

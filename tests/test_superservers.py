@@ -189,9 +189,10 @@ def test_xinetd():
         (r"^(\s*user\s*=\s*)%s$" % STD_USER, r"\g<1>" + user_name()),
         (re.escape(STD_SOCK), broker.sock),
     ]))
-    with open(conf, "w") as f:
-        f.write("defaults\n{\n\tinstances = 20\n}\n\n" + text)
     logfile = os.path.join(d, "xinetd.log")
+    with open(conf, "w") as f:
+        f.write("defaults\n{\n\tlog_type = FILE %s\n}\n\n%s"
+                % (logfile, text))
     pidfile = os.path.join(d, "xinetd.pid")
     p = H.spawn([xinetd, "-dontfork", "-stayalive", "-f", conf,
                  "-pidfile", pidfile, "-filelog", logfile],
@@ -258,13 +259,17 @@ def test_systemd_socket_activate():
     activate = need("systemd-socket-activate")
     broker = Broker()
     port = H.free_port()
-    p = H.spawn([activate] + socket_activate_argv(port, broker.sock),
+    # The sessions inherit its stderr: log there, to see the peer.
+    argv = socket_activate_argv(port, broker.sock)
+    p = H.spawn([activate, "-E", "NATTER_LOG=stderr"] + argv,
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE)
-    H.LogReader(p.stderr)
+    log = H.LogReader(p.stderr)
     wait_listening(port, p, "systemd-socket-activate")
     two_people_chat(port)
     stop(p)
+    # No UCSPI or xinetd variable here: the address is getpeername's.
+    log.wait(r"natter-session\S*: .*ann.* 127\.0\.0\.1")
 
 
 def test_no_broker_is_explained():
