@@ -12,14 +12,20 @@
 struct broker_config {
 	const char *socket_path; /* listen here; its directory made 0700 */
 	const char *transcript;  /* -L FILE: public messages appended, or NULL */
-	size_t queue_max;        /* per-handler output bound, bytes */
+	size_t queue_max;        /* per-handler output bound, bytes;
+				    0: BROKER_QUEUE_DEFAULT */
 };
 
 /* Creates the socket's directory (mode 0700) if missing, removes a stale
  * socket, listens, and serves until SIGTERM or SIGINT; SIGHUP reopens
  * the transcript and the log.  Removes the socket on the way out.
  * Returns an exit status: 0 after a signal, 1 when it could not start
- * (the reason logged). */
+ * or its event loop failed (the reason logged).
+ *
+ * The caller has called log_init.  broker_run takes over SIGTERM, SIGINT
+ * and SIGHUP (through lib/selfpipe, whose pipe it replaces: a pipe
+ * inherited from a forking natterd is closed first), ignores SIGPIPE,
+ * and raises its RLIMIT_NOFILE soft limit to the hard one. */
 int broker_run(const struct broker_config *cfg);
 
 #endif

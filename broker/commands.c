@@ -35,13 +35,13 @@ static void room_send(struct server *s, const struct room *r,
 		cmd_fanout(s, r, except, (size_t)n);
 }
 
-/* "ip port" from the LOGIN text, for the log; "?" where it is odd. */
+/* "ip port" (or just "ip", or "local") from the LOGIN text, for the
+ * log; "?" for what is missing or too long. */
 static void parse_origin(struct conn *c, const char *t, size_t len)
 {
 	const char *sp = memchr(t, ' ', len);
-	if (!sp)
-		return;
-	size_t iplen = (size_t)(sp - t), portlen = len - iplen - 1;
+	size_t iplen = sp ? (size_t)(sp - t) : len;
+	size_t portlen = sp ? len - iplen - 1 : 0;
 	if (iplen > 0 && iplen < sizeof c->ip)
 		frame_field(c->ip, sizeof c->ip, t, iplen);
 	if (portlen > 0 && portlen < sizeof c->port)
