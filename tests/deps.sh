@@ -45,22 +45,22 @@ if [ "$(id -u)" != 0 ]; then
 	exit 0	# the tests that need them say so and skip
 fi
 
-# Forbid service starts for the length of this script, unless the machine
-# already has its own policy (a container's usually does: keep it).
+# Forbid service starts for the length of this script; a policy the
+# machine already has is put back afterwards.
 POLICY=/usr/sbin/policy-rc.d
-made_policy=
-if [ ! -e "$POLICY" ]; then
-	printf '#!/bin/sh\nexit 101\n' >"$POLICY"
-	chmod 755 "$POLICY"
-	made_policy=1
-fi
+SAVED=$POLICY.natter-tests-saved
 cleanup() {
-	[ -n "$made_policy" ] && rm -f "$POLICY"
+	rm -f "$POLICY"
+	[ -e "$SAVED" ] && mv "$SAVED" "$POLICY"
 	[ -n "${dl:-}" ] && rm -rf "$dl"
 	return 0
 }
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
+[ -e "$POLICY" ] && [ ! -e "$SAVED" ] && mv "$POLICY" "$SAVED"
+printf '#!/bin/sh\n# tests/deps.sh: no service starts while it installs\nexit 101\n' \
+	>"$POLICY"
+chmod 755 "$POLICY"
 
 apt-get update -qq
 if [ -n "$missing" ]; then
