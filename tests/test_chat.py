@@ -1,0 +1,479 @@
+"""natter-session as people see it: log-in, chat, commands, leaves, and
+everything it must withstand (long lines, control bytes, floods, stalled
+readers, a lost broker).  Real natterd, real sockets on loopback."""
+import os
+import select
+import signal
+import socket
+import subprocess
+import time
+
+from harness import (Natterd, Conn, bin_path, tmpdir, spawn, wait_until,
+                     children_of, LogReader, DEFAULT_TIMEOUT)
+
+SESSION = bin_path("natter-session")
+
+
+def session_pid(conn):
+    """The natter-session serving conn: its TCPREMOTEPORT is our port."""
+    port = str(conn.sock.getsockname()[1]).encode()
+
+    def find():
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as f:
+                    if b"natter-session" not in f.read():
+                        continue
+                with open("/proc/%s/environ" % pid, "rb") as f:
+                    env = f.read().split(b"\0")
+            except OSError:
+                continue
+            if b"TCPREMOTEPORT=" + port in env:
+                return int(pid)
+        return None
+    return wait_until(find, what="the session's pid")
+
+
+def broker_pid(d):
+    """natterd's child that is not a session: the broker."""
+    def find():
+        for pid, state in children_of(d.proc.pid):
+            try:
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    cmd = f.read()
+            except OSError:
+                continue
+            if state != "Z" and b"natter-session" not in cmd:
+                return pid
+        return None
+    return wait_until(find, what="the broker's pid")
+
+
+class Tail:
+    """Reads a busy connection cheaply: keeps only the last bytes and
+    whether a pattern has gone past."""
+
+    def __init__(self, conn, watch=(), keep=65536):
+        self.watch = set(watch)
+        self.sock = conn.sock
+        self.buf = b""
+        self.keep = keep
+        self.found = set()
+
+    def _read(self, timeout, needle):
+        r, _, _ = select.select([self.sock], [], [], timeout)
+        if r:
+            data = self.sock.recv(1 << 20)
+            for n in self.watch | {needle}:
+                if n in self.buf[-len(n):] + data:
+                    self.found.add(n)
+            self.buf = (self.buf + data)[-self.keep:]
+        if needle in self.buf:
+            self.found.add(needle)
+
+    def seen(self, needle):
+        self._read(0, needle)
+        return needle in self.found
+
+    def expect(self, needle, timeout):
+        deadline = time.monotonic() + timeout
+        while needle not in self.found:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("never saw %r; last: %r"
+                                     % (needle, self.buf[-300:]))
+            self._read(left, needle)
+
+
+def make_users(*pairs):
+    path = os.path.join(tmpdir(), "users")
+    for name, pw in pairs:
+        p = subprocess.run([bin_path("natter-passwd"), "-f", path, name],
+                           input=(pw + "\n").encode(), capture_output=True,
+                           timeout=DEFAULT_TIMEOUT)
+        assert p.returncode == 0, p.stderr
+    return path
+
+
+def test_three_people_talk():
+    d = Natterd()
+    a = d.login("ann")
+    a.expect("*** You are alone in lobby.")
+    b = d.login("bob")
+    b.expect("*** You are in lobby with: ann")
+    a.expect("[bob] has joined the chat")
+    c = d.login("cy")
+    a.expect("[cy] has joined the chat")
+    b.expect("[cy] has joined the chat")
+    a.send_line("hello from ann")
+    b.send_line("hi, bob here")
+    c.send_line("cy says hey")
+    b.expect("[ann] : hello from ann")
+    c.expect("[ann] : hello from ann")
+    a.expect("[bob] : hi, bob here")
+    c.expect("[bob] : hi, bob here")
+    a.expect("[cy] : cy says hey")
+    b.expect("[cy] : cy says hey")
+    # nobody sees their own line
+    for conn, me in ((a, "ann"), (b, "bob"), (c, "cy")):
+        conn.expect_none(r"\[%s\] :" % me, within=0.3)
+        assert "[%s] :" % me not in conn.text
+    # output lines end in CR LF
+    assert b"[ann] : hello from ann\r\n" in b.raw
+
+
+def test_commands():
+    d = Natterd()
+    a = d.login("ann")
+    b = d.login("bob")
+    a.expect("[bob] has joined the chat")
+    a.send_line("/who")
+    a.expect_re(r"\*\*\* In lobby \(2\): .*ann")
+    a.send_line("/msg bob psst")
+    b.expect("[ann] (private) : psst")
+    a.send_line("/msg nobody hi")
+    a.expect("*** No such user: nobody")
+    a.send_line("/msg")
+    a.expect("*** Usage: /msg NAME text")
+    a.send_line("/me waves")
+    b.expect("* ann waves")
+    a.send_line("/rooms")
+    a.expect_re(r"\*\*\* Rooms.*lobby \(2\)")
+    a.send_line("/help")
+    a.expect("/join ROOM")
+    a.send_line("/foo bar")
+    a.expect("*** Unknown command: /foo (try /help)")
+    c = d.login("cy")
+    b.expect("[cy] has joined the chat")
+    c.send_line("/join kitchen")
+    a.expect("[cy] has moved to room kitchen")
+    b.expect("[cy] has moved to room kitchen")
+    c.expect("kitchen")
+    b.send_line("/join kitchen")
+    c.expect("[bob] has joined the chat")
+    b.send_line("in the kitchen")
+    c.expect("[bob] : in the kitchen")
+    a.expect_none(r"in the kitchen", within=0.3)
+    b.send_line("/join bad room!")
+    b.expect("*** Rooms are 1 to 32 letters")
+    b.send_line("//slash line")
+    c.expect("[bob] : /slash line")
+    b.send_line("")
+    b.send_line("after empty")
+    c.expect("[bob] : after empty")
+
+
+def test_taken_name_and_invalid_name():
+    d = Natterd()
+    a = d.login("ann")
+    c = d.connect()
+    c.expect("ID: ")
+    c.send_line("no way!")
+    c.expect("*** Names are 1 to 16 letters, digits, _ or -.")
+    c.expect("ID: ")
+    c.send_line("ann")
+    c.expect("*** The name ann is already in use; choose another.")
+    c.expect("ID: ")
+    c.send_line("ann2")
+    c.expect("Log-in success!! [ann2]")
+    c.expect("-----Chatting Room-----")
+    a.expect("[ann2] has joined the chat")
+
+
+def test_users_file():
+    users = make_users(("ann", "s3cret"), ("bob", "pw-bob"))
+    with open(users) as f:
+        text = f.read()
+    assert text.startswith("ann:$y$") or text.startswith("ann:$6$"), text
+    assert "s3cret" not in text
+    assert oct(os.stat(users).st_mode & 0o777) == "0o600"
+    d = Natterd("-U", users)
+    a = d.login("ann", "s3cret")
+    # telnet: echo offered before PW: and withdrawn after the line
+    raw = a.raw
+    i = raw.index(b"PW: ")
+    assert raw[i - 3:i] == bytes([255, 251, 1]), raw[:i + 4]
+    assert bytes([255, 252, 1]) in raw[i:]
+    assert b"Log-in success!! [ann]" in raw
+    a.expect("*** You are alone in lobby.")
+    # wrong password, wrong name: the same answer; the third ends it
+    c = d.connect()
+    for name, pw in (("ann", "nope"), ("zed", "s3cret")):
+        c.expect("ID: ")
+        c.send_line(name)
+        c.expect("PW: ")
+        start = time.monotonic()
+        c.send_line(pw)
+        c.expect("Login incorrect.")
+        assert time.monotonic() - start >= 0.8
+    c.expect("ID: ")
+    c.send_line("bob")
+    c.expect("PW: ")
+    c.send_line("s3cret")
+    c.expect("Login incorrect.")
+    c.expect("*** Too many failures; goodbye.")
+    c.expect_closed()
+    d.log.wait(r'failed log-in for "zed" from 127\.0\.0\.1')
+    assert "nope" not in d.log.text()
+    # the same user again: refused, the first session unharmed
+    c = d.connect()
+    c.expect("ID: ")
+    c.send_line("ann")
+    c.expect("PW: ")
+    c.send_line("s3cret")
+    c.expect("*** ann is already logged in elsewhere")
+    b = d.login("bob", "pw-bob")
+    b.send_line("still there?")
+    a.expect("[bob] : still there?")
+
+
+def test_leave_notices():
+    d = Natterd()
+    a = d.login("ann")
+    b = d.login("bob")
+    c = d.login("cy")
+    e = d.login("dee")
+    b.send_line("/exit")
+    b.expect("*** Goodbye.")
+    b.expect_closed()
+    a.expect("[bob] has left the chat")
+    c.close()
+    a.expect("[cy] has left the chat")
+    os.kill(session_pid(e), signal.SIGKILL)
+    a.expect("[dee] has left the chat")
+    e.expect_closed()
+    f = d.login("eve")
+    f.send_line("/quit")
+    a.expect("[eve] has left the chat")
+
+
+def test_broker_killed_chat_resumes():
+    d = Natterd()
+    a = d.login("ann")
+    b = d.login("bob")
+    a.expect("[bob] has joined the chat")
+    os.kill(broker_pid(d), signal.SIGKILL)
+    for conn in (a, b):
+        conn.expect("*** Lost contact with the chat service; reconnecting "
+                    "(messages may have been missed).")
+    for conn in (a, b):
+        conn.expect("*** Reconnected.", timeout=30)
+    a.send_line("back again")
+    b.expect("[ann] : back again")
+    b.send_line("/who")
+    b.expect_re(r"In lobby \(2\)")
+
+
+def test_stalled_reader_is_cut_off():
+    d = Natterd(handler=[SESSION, "-r", "0"])
+    a = d.login("ann")
+    b = d.login("bob")
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect((d.host, d.port))
+    slow = Conn(sock=s)
+    slow.expect("ID: ")
+    slow.send_line("slow")
+    slow.expect("-----Chatting Room-----")
+    pid = session_pid(slow)
+    # From now on, slow never reads again.  The kernel's buffers take
+    # some megabytes first (send buffers grow up to tcp_wmem's maximum).
+    line = "x" * 1000
+    rss = []
+    tail = Tail(b, watch=[b"[slow] has left the chat"])
+    for batch in range(100):
+        a.send(b"".join(b"%d %s\r\n" % (batch * 100 + i, line.encode())
+                        for i in range(100)))
+        # the others are not held up by the stalled one
+        tail.expect(b"[ann] : %d x" % (batch * 100 + 99), timeout=1.0)
+        try:
+            with open("/proc/%d/status" % pid) as f:
+                for l in f:
+                    if l.startswith("VmRSS:"):
+                        rss.append(int(l.split()[1]))
+        except OSError:
+            pass
+        if tail.seen(b"[slow] has left the chat"):
+            break
+    tail.expect(b"[slow] has left the chat", timeout=5)
+    assert rss and max(rss) < 16 * 1024, rss   # KiB
+    d.log.wait(r"too far behind")
+
+
+def test_long_lines():
+    d = Natterd()
+    a = d.login("ann")
+    b = d.login("bob")
+    a.send_line("y" * 1024)
+    b.expect("[ann] : " + "y" * 1024 + "\r\n")
+    a.send_line("z" * 2000)
+    a.expect("*** Line too long (over 1024 bytes); not sent.")
+    a.send_line("short one")
+    b.expect("[ann] : short one")
+    assert "zzzz" not in b.text
+    # 100 KB and no line end: refused once, the session survives
+    a.send(b"w" * 100000)
+    a.expect("*** Line too long (over 1024 bytes); not sent.")
+    a.send_line("")
+    a.send_line("still alive")
+    b.expect("[ann] : still alive")
+    assert "www" not in b.text
+    assert a.text.count("Line too long") == 2
+
+
+def test_control_bytes_and_utf8():
+    d = Natterd()
+    a = d.login("ann")
+    b = d.login("bob")
+    a.send_line(b"esc\x1b[2Jnul\x00x\x07bel\x7fdel\tc1\xc2\x9bend")
+    m = b.expect_re(r"\[ann\] : (.*)\r\n")
+    assert m.group(1) == "esc[2Jnulxbeldel c1end", repr(m.group(1))
+    raw_line = b.raw[b.raw.rindex(b"[ann]"):]
+    for bad in (b"\x1b", b"\x00", b"\x07", b"\x7f", b"\xc2\x9b"):
+        assert bad not in raw_line
+    # (0xff would be telnet's IAC: other invalid bytes here)
+    a.send_line(b"bad \xfe\xc0 utf8 \xc3\xa9")
+    b.expect("[ann] : bad \ufffd\ufffd utf8 \u00e9")
+    a.send_line(b"/me \x1b]0;title\x07 waves")
+    m = b.expect_re(r"\* ann (.*)\r\n")
+    assert "\x1b" not in m.group(1) and "\x07" not in m.group(1)
+
+
+def test_flood_is_throttled_not_dropped():
+    d = Natterd()
+    a = d.login("ann")
+    b = d.login("bob")
+    a.send(b"".join(b"line %d\r\n" % i for i in range(25)))
+    a.expect("*** You are sending too fast; your lines are being delayed.")
+    start = time.monotonic()
+    b.expect("[ann] : line 24", timeout=15)
+    elapsed = time.monotonic() - start
+    got = [int(l.split()[-1]) for l in b.text.splitlines()
+           if l.startswith("[ann] : line")]
+    assert got == list(range(25)), got
+    assert elapsed > 1.5, elapsed     # 15 lines past the burst at 5/s
+    assert a.text.count("sending too fast") == 1
+
+
+def test_login_timeout():
+    d = Natterd(handler=[SESSION, "-t", "1"])
+    c = d.connect()
+    c.expect("ID: ")
+    start = time.monotonic()
+    c.expect("*** Login timed out.", timeout=5)
+    c.expect_closed()
+    assert 0.5 < time.monotonic() - start < 4
+
+
+def test_idle_timeout():
+    d = Natterd(handler=[SESSION, "-i", "1"])
+    a = d.login("ann")
+    a.expect("*** Idle for too long; goodbye.", timeout=5)
+    a.expect_closed()
+
+
+def test_line_ends_and_telnet():
+    d = Natterd()
+    b = d.login("bob")
+    a = d.connect()
+    a.expect("ID: ")
+    # negotiation is refused once and never shows as text
+    a.send(bytes([255, 251, 24, 255, 253, 3, 255, 250, 24, 1, 255, 240]))
+    a.send_line("ann", eol=b"\r\0")
+    a.expect("-----Chatting Room-----")
+    raw = a.raw
+    assert bytes([255, 254, 24]) in raw and bytes([255, 252, 3]) in raw
+    a.send(bytes([255, 251, 24]))   # asked again: no second answer
+    a.send_line("bare cr", eol=b"\r")
+    b.expect("[ann] : bare cr")
+    a.send_line("cr nul", eol=b"\r\0")
+    b.expect("[ann] : cr nul")
+    a.send_line("just lf", eol=b"\n")
+    b.expect("[ann] : just lf")
+    a.send(b"split \xff\xff iac\r")
+    b.expect("[ann] : split \ufffd iac")
+    assert a.raw.count(bytes([255, 254, 24])) == 1
+
+
+def test_sigterm_says_goodbye():
+    d = Natterd()
+    a = d.login("ann")
+    os.kill(session_pid(a), signal.SIGTERM)
+    a.expect("*** The server is shutting down. Goodbye.")
+    a.expect_closed()
+    d.log.wait(r"exit 0")
+
+
+def test_motd():
+    path = os.path.join(tmpdir(), "motd")
+    with open(path, "wb") as f:
+        f.write(b"Welcome\x1b[5m to the\r\nsecond line\x07\n")
+    d = Natterd("-M", path)
+    c = d.connect()
+    c.expect("Welcome[5m to the\r\nsecond line\r\nID: ")
+    assert b"\x1b" not in c.raw and b"\x07" not in c.raw
+
+
+def broker_alone():
+    sock = os.path.join(tmpdir(), "run", "broker.sock")
+    p = spawn([bin_path("natterd"), "-f", "-B", "-s", sock],
+              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+              stderr=subprocess.PIPE)
+    LogReader(p.stderr)
+    wait_until(lambda: os.path.exists(sock), what="broker socket")
+    return sock
+
+
+class PipeSession:
+    """natter-session on pipes, the way a terminal user or a script runs
+    it."""
+
+    def __init__(self, sock, *args):
+        env = dict(os.environ, NATTER_LOG="stderr")
+        self.p = spawn([SESSION, "-b", sock] + list(args),
+                       stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, env=env)
+        self.out = LogReader(self.p.stdout)
+        self.err = LogReader(self.p.stderr)
+
+    def send(self, line):
+        self.p.stdin.write(line.encode() + b"\n")
+        self.p.stdin.flush()
+
+
+def test_pipes():
+    sock = broker_alone()
+    a = PipeSession(sock)
+    a.out.wait(r"^Please, Log-In!")
+    a.send("ann")
+    a.out.wait(r"Log-in success!! \[ann\]")
+    b = PipeSession(sock)
+    b.send("bob")
+    b.out.wait(r"You are in lobby with: ann")
+    a.send("hello over a pipe")
+    b.out.wait(r"^\[ann\] : hello over a pipe\r$")
+    assert "hello over a pipe" not in a.out.text()
+    a.p.stdin.close()
+    b.out.wait(r"\[ann\] has left the chat")
+    assert a.p.wait(timeout=DEFAULT_TIMEOUT) == 0
+
+
+def test_no_broker():
+    p = subprocess.run([SESSION, "-b", "/nonexistent/broker.sock"],
+                       input=b"", capture_output=True,
+                       env=dict(os.environ, NATTER_LOG="stderr"),
+                       timeout=DEFAULT_TIMEOUT)
+    assert p.returncode == 111
+    assert (b"*** The chat service is unavailable (no broker at "
+            b"/nonexistent/broker.sock); try again later.\r\n") in p.stdout
+    assert b"no broker at /nonexistent/broker.sock" in p.stderr
+
+
+def test_bad_usage():
+    p = subprocess.run([SESSION, "-t", "soon"], input=b"",
+                       capture_output=True, timeout=DEFAULT_TIMEOUT,
+                       env=dict(os.environ, NATTER_LOG="stderr"))
+    assert p.returncode == 100
+    assert b"usage: natter-session" in p.stderr
