@@ -169,7 +169,8 @@ def test_make_install():
         assert os.access(path, os.X_OK), "%s not installed" % rel
         p = subprocess.run([path, "-h"], capture_output=True, text=True,
                            timeout=H.DEFAULT_TIMEOUT,
-                           stdin=subprocess.DEVNULL)
+                           stdin=subprocess.DEVNULL,
+                           env=dict(os.environ, NATTER_LOG="stderr"))
         assert "usage:" in (p.stdout + p.stderr), "%s -h: %r" % (
             rel, p.stdout + p.stderr)
     for page in PAGES:
