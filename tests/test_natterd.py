@@ -216,7 +216,7 @@ def test_killed_handler_is_reaped_and_logged():
 
 
 def test_500_short_connections_leave_no_zombie():
-    d = start("-r", "0", "-A", handler=["/bin/sh", "-c", "echo hi"])
+    d = start("-r", "0", "-p", "0", handler=["/bin/sh", "-c", "echo hi"])
     errors = []
 
     def worker(n):
@@ -406,7 +406,7 @@ def test_start_errors():
     expect_start_error(["-r", "x"], r"bad -r value 'x' .*", 100)
     expect_start_error(["-l", "127.0.0.1:0", "stray"],
                        r"unexpected argument 'stray' .*", 100)
-    expect_start_error(["-l", "[::1"], r"bad listen address '\[::1' .*")
+    expect_start_error(["-l", "[::1", "--", "/bin/cat"], r"bad listen address '\[::1' .*")
     expect_start_error(["-l", "127.0.0.1:99999", "--", "/bin/cat"],
                        r"bad port in '127\.0\.0\.1:99999' \(0 to 65535\)", 100)
     expect_start_error(["-l", "127.0.0.1:nosuchservice", "--", "/bin/cat"],
@@ -534,3 +534,24 @@ def test_drop_to_nobody():
     assert set(uids) == {"65534"}, uids
     with open("/proc/%d/status" % broker_pid(d)) as f:
         assert re.search(r"Uid:\s+65534\s", f.read())
+
+
+# --- the broker alone ----------------------------------------------------
+
+def test_broker_alone_with_B():
+    dir_ = tmpdir()
+    sock = os.path.join(dir_, "run", "broker.sock")
+    p = spawn([bin_path("natterd"), "-B", "-s", sock],
+              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+              stderr=subprocess.PIPE)
+    log = LogReader(p.stderr)
+    wait_until(lambda: os.path.exists(sock), what="broker socket")
+    assert stat.S_IMODE(os.stat(os.path.dirname(sock)).st_mode) == 0o700
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sock)
+    s.close()
+    assert children_of(p.pid) == []  # no supervisor, no listener
+    assert "listening on" not in log.text().replace("broker listening", "")
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(10) == 0
+    assert not os.path.exists(sock)
