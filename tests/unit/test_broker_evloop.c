@@ -1,0 +1,84 @@
+/* test_broker_evloop.c — the broker's poll(2) event loop, the one used
+ * where there is no epoll.  Built in here (rather than linked) so that
+ * Linux tests it too; the epoll one is exercised by tests/test_broker.py. */
+#define EVLOOP_POLL 1
+#include "../../broker/evloop_poll.c"
+#include "unit.h"
+
+#include <unistd.h>
+
+#define NPIPES 40
+
+static int has(const struct ev *evs, int n, void *ptr, unsigned bits)
+{
+	for (int i = 0; i < n; i++)
+		if (evs[i].ptr == ptr && (evs[i].events & bits) == bits)
+			return 1;
+	return 0;
+}
+
+static void basics(void)
+{
+	struct evloop *l = evloop_new();
+	struct ev evs[8];
+	int p[2], tag;
+	CHECK(l != NULL);
+	CHECK(pipe(p) == 0);
+	CHECK(evloop_add(l, p[0], EV_IN, &tag) == 0);
+	CHECK(evloop_add(l, p[0], EV_IN, &tag) == -1 && errno == EEXIST);
+	CHECK(evloop_wait(l, evs, 8, 0) == 0);
+	CHECK(write(p[1], "x", 1) == 1);
+	CHECK(evloop_wait(l, evs, 8, 1000) == 1 && evs[0].ptr == &tag &&
+	      evs[0].events == EV_IN);
+	CHECK(evloop_add(l, p[1], EV_OUT, &p[1]) == 0);
+	CHECK(evloop_wait(l, evs, 8, 0) == 2 && has(evs, 2, &p[1], EV_OUT));
+	CHECK(evloop_mod(l, p[1], 0, &p[1]) == 0);
+	CHECK(evloop_wait(l, evs, 8, 0) == 1);
+	CHECK(evloop_del(l, p[1]) == 0);
+	CHECK(evloop_del(l, p[1]) == -1 && errno == ENOENT);
+	close(p[1]); /* the reader sees the hang-up */
+	char c;
+	CHECK(read(p[0], &c, 1) == 1);
+	CHECK(evloop_wait(l, evs, 8, 1000) == 1 && (evs[0].events & EV_ERR));
+	close(p[0]);
+	evloop_free(l);
+}
+
+/* Deleting swaps the last entry into the hole: every survivor must still
+ * be found, with its own pointer. */
+static void many(void)
+{
+	struct evloop *l = evloop_new();
+	int p[NPIPES][2], ok = 1;
+	struct ev evs[NPIPES];
+	for (int i = 0; i < NPIPES; i++) {
+		ok &= pipe(p[i]) == 0;
+		ok &= evloop_add(l, p[i][0], EV_IN, p[i]) == 0;
+		ok &= write(p[i][1], "y", 1) == 1;
+	}
+	CHECK(ok);
+	for (int i = 0; i < NPIPES; i += 3)
+		ok &= evloop_del(l, p[i][0]) == 0;
+	CHECK(ok);
+	int n = evloop_wait(l, evs, NPIPES, 1000);
+	CHECK(n == NPIPES - (NPIPES + 2) / 3);
+	for (int i = 0; i < NPIPES; i++)
+		ok &= has(evs, n, p[i], EV_IN) == (i % 3 != 0);
+	CHECK(ok);
+	/* At most max events, and the next wait starts after them. */
+	CHECK(evloop_wait(l, evs, 5, 0) == 5);
+	void *first = evs[0].ptr;
+	CHECK(evloop_wait(l, evs, 5, 0) == 5 && evs[0].ptr != first);
+	for (int i = 0; i < NPIPES; i++) {
+		close(p[i][0]);
+		close(p[i][1]);
+	}
+	evloop_free(l);
+}
+
+int main(void)
+{
+	basics();
+	many();
+	return UNIT_DONE();
+}
