@@ -87,6 +87,17 @@ class Tail:
             self._read(left, needle)
 
 
+def expect_all(conn, literals, timeout=DEFAULT_TIMEOUT):
+    """Waits until every literal has arrived, in any order."""
+    deadline = time.monotonic() + timeout
+    while not all(x in conn.text for x in literals):
+        left = deadline - time.monotonic()
+        if left <= 0 or conn.eof:
+            raise AssertionError("expected all of %r; got %r"
+                                 % (literals, conn.text[-2000:]))
+        conn._fill(min(left, 0.5))
+
+
 def make_users(*pairs):
     path = os.path.join(tmpdir(), "users")
     for name, pw in pairs:
@@ -110,12 +121,10 @@ def test_three_people_talk():
     a.send_line("hello from ann")
     b.send_line("hi, bob here")
     c.send_line("cy says hey")
-    b.expect("[ann] : hello from ann")
-    c.expect("[ann] : hello from ann")
-    a.expect("[bob] : hi, bob here")
-    c.expect("[bob] : hi, bob here")
-    a.expect("[cy] : cy says hey")
-    b.expect("[cy] : cy says hey")
+    # three senders at once: the order between them is not defined
+    expect_all(a, ["[bob] : hi, bob here", "[cy] : cy says hey"])
+    expect_all(b, ["[ann] : hello from ann", "[cy] : cy says hey"])
+    expect_all(c, ["[ann] : hello from ann", "[bob] : hi, bob here"])
     # nobody sees their own line
     for conn, me in ((a, "ann"), (b, "bob"), (c, "cy")):
         conn.expect_none(r"\[%s\] :" % me, within=0.3)
