@@ -398,3 +398,56 @@ class PtyReader:
 
     def send_line(self, line):
         os.write(self.fd, line.encode() + b"\r")
+
+
+def as_user(home):
+    """Popen arguments that run a program as `nobody` when we are root
+    (root's default socket is /run/natter, not ours to take), else as
+    ourselves; home becomes theirs."""
+    if os.getuid() != 0:
+        return {}
+    import pwd
+    pw = pwd.getpwnam("nobody")
+    os.chown(home, pw.pw_uid, pw.pw_gid)
+    return {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
+
+
+def test_default_broker_path():
+    """With neither -b nor NATTER_BROKER, natter-session finds the broker
+    that natterd -B runs where neither was told: the default path
+    ($XDG_RUNTIME_DIR/natter/broker.sock for a user other than root)."""
+    home = H.tmpdir()
+    progs = {}
+    for name in ("natterd", "natter-session"):
+        progs[name] = os.path.join(home, name)
+        shutil.copy2(H.bin_path(name), progs[name])
+    who = as_user(home)
+    env = dict(os.environ, XDG_RUNTIME_DIR=home, NATTER_LOG="stderr")
+    for k in ("NATTER_BROKER", "TCPREMOTEIP", "REMOTE_ADDR", "REMOTE_HOST"):
+        env.pop(k, None)
+    broker = H.spawn([progs["natterd"], "-f", "-B"], **who,
+                     env=env, stdin=subprocess.DEVNULL,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    blog = H.LogReader(broker.stderr)
+    sock = os.path.join(home, "natter", "broker.sock")
+    H.wait_until(lambda: os.path.exists(sock) or broker.poll() is not None,
+                 what="natterd -B to make " + sock)
+    assert broker.poll() is None, blog.text()
+    assert os.stat(sock).st_uid == who.get("user", os.getuid())
+    people = []
+    for name in ("ann", "bob"):
+        p = H.spawn([progs["natter-session"]], **who, env=env,
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE)
+        out = H.LogReader(p.stdout)
+        H.LogReader(p.stderr)
+        p.stdin.write(name.encode() + b"\n")
+        p.stdin.flush()
+        out.wait(re.escape("-----Chatting Room-----"))
+        people.append((p, out))
+    (ann, ann_out), (bob, bob_out) = people
+    bob.stdin.write(b"found you\n/exit\n")
+    bob.stdin.flush()
+    ann_out.wait(re.escape("[bob] : found you"))
+    assert bob.wait(timeout=H.DEFAULT_TIMEOUT) == 0
+    ann.stdin.close()
