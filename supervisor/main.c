@@ -124,6 +124,24 @@ static void handler_env(const struct config *cfg)
 		handler_file(cfg->motd_file, "MOTD file", "NATTER_MOTD");
 }
 
+/* The self-pipe for the signals natterd handles, which are unblocked in
+ * case whoever started natterd left them blocked; SIGPIPE ignored (a
+ * refusal line written to a closed socket must not kill natterd). */
+static int signals_init(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (const int *s = natterd_signals; *s; s++)
+		sigaddset(&set, *s);
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
+	    sigprocmask(SIG_UNBLOCK, &set, NULL) != 0)
+		fatal_errno(EXIT_TEMP, "signals");
+	int fd = selfpipe_init(natterd_signals);
+	if (fd < 0)
+		fatal_errno(EXIT_TEMP, "signal pipe");
+	return fd;
+}
+
 static void close_for_broker(void)
 {
 	listeners_close(&listeners);
@@ -197,10 +215,7 @@ int main(int argc, char **argv)
 		daemon_detach();
 	become_service(&cfg, pidfile, &user, handler);
 
-	signal(SIGPIPE, SIG_IGN);
-	int sigfd = selfpipe_init(natterd_signals);
-	if (sigfd < 0)
-		fatal_errno(EXIT_TEMP, "signal pipe");
+	int sigfd = signals_init();
 	if (!cfg.foreground) {
 		if (daemon_ready() != 0)
 			fatal_errno(EXIT_TEMP, "detaching");

@@ -555,3 +555,26 @@ def test_broker_alone_with_B():
     p.send_signal(signal.SIGTERM)
     assert p.wait(10) == 0
     assert not os.path.exists(sock)
+
+
+def test_full_source_table_forgets_the_oldest_idle_source():
+    # -c 300: the table has its minimum of 1024 entries
+    d = start("-A", "-c", "300", "-p", "0", "-r", "1/600",
+              handler=["/bin/true"])
+
+    def connect_from(addr):
+        s = socket.socket()
+        s.bind((addr, 0))
+        s.settimeout(10)
+        s.connect((d.host, d.port))
+        c = Conn(sock=s)
+        return read_all(c)
+
+    refused = b"natterd: connecting too often"
+    assert connect_from("127.1.0.1") == b""       # the oldest source
+    assert connect_from("127.1.0.1").startswith(refused)
+    others = ["127.2.%d.%d" % (i // 250, 1 + i % 250) for i in range(1030)]
+    for a in others:
+        assert connect_from(a) == b"", a          # never refused for room
+    assert connect_from("127.1.0.1") == b""       # forgotten, so let in
+    assert connect_from(others[-1]).startswith(refused)  # remembered
