@@ -85,6 +85,7 @@ int main(int argc, char **argv)
 	const char *broker = NULL;
 	int c;
 	setup_log();
+	opterr = 0; /* fd 2 may be the person's socket: errors go to the log */
 	cfg.users_path = env_path("NATTER_USERS");
 	cfg.motd_path = env_path("NATTER_MOTD");
 	cfg.login_timeout_s = DEFAULT_LOGIN_TIMEOUT;
@@ -98,6 +99,10 @@ int main(int argc, char **argv)
 		case 'r': cfg.rate = seconds(optarg, 1000); break;
 		case 't': cfg.login_timeout_s = seconds(optarg, 86400); break;
 		case 'U': cfg.users_path = optarg; break;
+		case '?':
+			log_msg(LOG_ERR, "unknown option -%c", optopt);
+			usage();
+			break;
 		default: usage();
 		}
 	}
