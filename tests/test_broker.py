@@ -530,3 +530,31 @@ def test_socket_directory_is_created_private():
     br.person("ann")
     assert br.stop(signal.SIGINT) == 0
     assert not os.path.exists(br.path)
+
+
+def test_out_of_descriptors_pauses_accepting():
+    br = Broker()
+    _, hard = resource.prlimit(br.proc.pid, resource.RLIMIT_NOFILE)
+    resource.prlimit(br.proc.pid, resource.RLIMIT_NOFILE, (32, hard))
+    first = [br.person("a%d" % i) for i in range(10)]
+    waiting = []
+    for i in range(40):   # more than the broker can hold
+        h = br.handler()
+        h.send(LOGIN, "w%d" % i, "", "127.0.0.1 1", REJOIN)
+        waiting.append(h)
+    br.log.wait(r"accept: Too many open files; pausing")
+    assert br.proc.poll() is None
+    # Closing some makes room; raising the limit lets the rest in.  None
+    # of those kept waiting is lost.
+    for h in first:
+        h.close()
+    resource.prlimit(br.proc.pid, resource.RLIMIT_NOFILE, (hard, hard))
+    for h in waiting:
+        h.expect(OK)
+    waiting[0].send(SAY, text="all here")
+    for h in waiting[1:]:
+        f = h.next()
+        while f.type == LEFT and f.a.startswith("a"):   # the first ten
+            f = h.next()
+        assert (f.type, f.a, f.text) == (MSG, "w0", "all here"), f
+    assert br.proc.poll() is None
