@@ -87,10 +87,13 @@ def wait_listening(port, proc, what):
 class Broker:
     """natterd -f -B: the broker alone, on a socket in a private dir."""
 
-    def __init__(self):
+    def __init__(self, argv_of=None):
+        """argv_of(sock), if given, makes natterd's command line."""
         self.dir = H.tmpdir()
         self.sock = os.path.join(self.dir, "run", "broker.sock")
         argv = [H.bin_path("natterd"), "-f", "-B", "-s", self.sock]
+        if argv_of:
+            argv = argv_of(self.sock)
         self.proc = H.spawn(argv, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.log = H.LogReader(self.proc.stderr)
@@ -248,16 +251,31 @@ def socket_activate_argv(port, sock):
     assert s["Accept"] == "yes", s
     assert svc["StandardInput"] == "socket", svc
     argv = ["-l", "127.0.0.1:%d" % port, "--inetd", "-a"]
-    for word in svc["ExecStart"].split():
-        word = word.replace(STD_SESSION, H.bin_path("natter-session"))
-        argv.append(word.replace(STD_SOCK, sock))
+    argv += exec_start("natter@.service", sock)
     assert argv[4] == H.bin_path("natter-session"), argv
+    return argv
+
+
+def exec_start(unit, sock, port=None):
+    """The ExecStart of examples/UNIT as an argv for this build: the
+    standard paths replaced, the listener on 127.0.0.1:port."""
+    argv = []
+    for word in unit_settings(unit)["ExecStart"].split():
+        word = word.replace(STD_NATTERD, H.bin_path("natterd"))
+        word = word.replace(STD_SESSION, H.bin_path("natter-session"))
+        word = word.replace(STD_SOCK, sock)
+        if port is not None:
+            word = re.sub(r"^[\w.:\[\]*]*:%s$" % STD_PORT,
+                          "127.0.0.1:%d" % port, word)
+        argv.append(word)
+    assert os.path.isabs(argv[0]) and os.access(argv[0], os.X_OK), argv
     return argv
 
 
 def test_systemd_socket_activate():
     activate = need("systemd-socket-activate")
-    broker = Broker()
+    broker = Broker(lambda sock: exec_start("natter-broker.service", sock))
+    assert "-B" in broker.proc.args, broker.proc.args
     port = H.free_port()
     # The sessions inherit its stderr: log there, to see the peer.
     argv = socket_activate_argv(port, broker.sock)
@@ -451,3 +469,40 @@ def test_default_broker_path():
     ann_out.wait(re.escape("[bob] : found you"))
     assert bob.wait(timeout=H.DEFAULT_TIMEOUT) == 0
     ann.stdin.close()
+
+
+def test_natterd_service():
+    """examples/natterd.service's command: natterd in the foreground with
+    its own broker; two people chat through it."""
+    d = H.tmpdir()
+    port = H.free_port()
+    argv = exec_start("natterd.service", os.path.join(d, "run", "b.sock"),
+                      port)
+    assert "-f" in argv and "127.0.0.1:%d" % port in argv, argv
+    p = H.spawn(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE)
+    log = H.LogReader(p.stderr)
+    wait_listening(port, p, "natterd")
+    two_people_chat(port)
+    stop(p)
+    assert p.returncode == 0, log.text()
+
+
+def test_systemd_units_verify():
+    """systemd itself finds nothing wrong in the example units (checked
+    offline by systemd-analyze, the programs' paths set to this build)."""
+    analyze = need("systemd-analyze")
+    d = H.tmpdir()
+    units = ["natter.socket", "natter@.service", "natterd.service",
+             "natter-broker.service"]
+    for unit in units:
+        with open(os.path.join(EXAMPLES, unit)) as f:
+            text = f.read()
+        text = text.replace(STD_NATTERD, H.bin_path("natterd"))
+        text = text.replace(STD_SESSION, H.bin_path("natter-session"))
+        with open(os.path.join(d, unit), "w") as f:
+            f.write(text)
+    p = subprocess.run([analyze, "verify", "--man=no"] + units, cwd=d,
+                       capture_output=True, text=True, timeout=60)
+    out = (p.stdout + p.stderr).strip()
+    assert p.returncode == 0 and not out, out
