@@ -1,10 +1,12 @@
-"""TLS without a TLS library in natter: the recipe in doc/TLS.md, run.
+"""TLS without a TLS library in natter: the recipe in doc/TLS.md, run
+with the stunnel configurations in examples/ (ports and paths rewritten).
 stunnel (server mode) listens on a loopback port with a self-signed
 certificate made here by openssl and forwards to natterd; one person comes
 in through `openssl s_client` verifying that certificate, the other
 through stunnel in client mode; they log in and chat through TLS.
 """
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -32,10 +34,33 @@ def self_signed(d):
     return key, cert
 
 
-def stunnel_conf(path, lines):
+EXAMPLES = os.path.join(H.HERE, "..", "examples")
+
+
+def stunnel_conf(path, example, subs):
+    """examples/EXAMPLE with each (regex, replacement) applied (each must
+    match: the example must keep saying what the test relies on), run in
+    the foreground without a pid file."""
+    with open(os.path.join(EXAMPLES, example)) as f:
+        text = f.read()
+    for pattern, repl in subs:
+        text, n = re.subn(pattern, repl, text, flags=re.M)
+        assert n == 1, "examples/%s no longer matches %r" % (example,
+                                                             pattern)
+    if not re.search(r"^foreground\s*=\s*yes", text, re.M):
+        text = "foreground = yes\npid =\n" + text
     with open(path, "w") as f:
-        f.write("foreground = yes\npid =\ndebug = notice\n")
-        f.write("\n".join(lines) + "\n")
+        f.write(text)
+
+
+def server_conf(path, tls_port, natterd_port, cert, key):
+    stunnel_conf(path, "stunnel-natter.conf", [
+        (r"^(accept\s*=\s*)4121$", r"\g<1>127.0.0.1:%d" % tls_port),
+        (r"^(connect\s*=\s*)127\.0\.0\.1:4120$",
+         r"\g<1>127.0.0.1:%d" % natterd_port),
+        (r"^(cert\s*=\s*)/etc/stunnel/natter\.pem$", r"\g<1>" + cert),
+        (r"^(key\s*=\s*)/etc/stunnel/natter\.key$", r"\g<1>" + key),
+    ])
 
 
 def start_stunnel(conf, port):
@@ -76,15 +101,9 @@ def test_tls_through_stunnel():
     key, cert = self_signed(d)
 
     tls_port = H.free_port()
-    server_conf = os.path.join(d, "server.conf")
-    stunnel_conf(server_conf, [
-        "[natter-tls]",
-        "accept = 127.0.0.1:%d" % tls_port,
-        "connect = 127.0.0.1:%d" % srv.port,
-        "cert = " + cert,
-        "key = " + key,
-    ])
-    start_stunnel(server_conf, tls_port)
+    conf = os.path.join(d, "server.conf")
+    server_conf(conf, tls_port, srv.port, cert, key)
+    start_stunnel(conf, tls_port)
 
     # What reaches the TLS port in the clear is not served in the clear.
     plain = H.Conn("127.0.0.1", tls_port)
@@ -101,14 +120,13 @@ def test_tls_through_stunnel():
     # verifies the server's certificate.
     local_port = H.free_port()
     client_conf = os.path.join(d, "client.conf")
-    stunnel_conf(client_conf, [
-        "[natter-client]",
-        "client = yes",
-        "accept = 127.0.0.1:%d" % local_port,
-        "connect = 127.0.0.1:%d" % tls_port,
-        "verifyChain = yes",
-        "CAfile = " + cert,
-        "checkHost = localhost",
+    stunnel_conf(client_conf, "stunnel-client.conf", [
+        (r"^(accept\s*=\s*)127\.0\.0\.1:4120$",
+         r"\g<1>127.0.0.1:%d" % local_port),
+        (r"^(connect\s*=\s*)chat\.example\.org:4121$",
+         r"\g<1>127.0.0.1:%d" % tls_port),
+        (r"^(CAfile\s*=\s*)natter\.pem$", r"\g<1>" + cert),
+        (r"^(checkHost\s*=\s*)chat\.example\.org$", r"\g<1>localhost"),
     ])
     start_stunnel(client_conf, local_port)
     bob = H.Conn("127.0.0.1", local_port)
@@ -140,12 +158,7 @@ def test_tls_refuses_unverified_server():
     _, wrong_ca = self_signed(other)
     tls_port = H.free_port()
     conf = os.path.join(d, "server.conf")
-    stunnel_conf(conf, [
-        "[natter-tls]",
-        "accept = 127.0.0.1:%d" % tls_port,
-        "connect = 127.0.0.1:%d" % srv.port,
-        "cert = " + cert, "key = " + key,
-    ])
+    server_conf(conf, tls_port, srv.port, cert, key)
     start_stunnel(conf, tls_port)
     c = s_client(tls_port, wrong_ca)
     c.expect_closed(timeout=15)
