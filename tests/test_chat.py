@@ -486,3 +486,44 @@ def test_bad_usage():
                        env=dict(os.environ, NATTER_LOG="stderr"))
     assert p.returncode == 100
     assert b"usage: natter-session" in p.stderr
+
+
+def test_terminal_password_not_echoed():
+    import pty
+    import termios
+    sock = broker_alone()
+    users = make_users(("ann", "tty-pw"))
+    master, slave = pty.openpty()
+    env = dict(os.environ, NATTER_LOG="stderr")
+    p = spawn([SESSION, "-b", sock, "-U", users], stdin=slave, stdout=slave,
+              stderr=subprocess.PIPE, env=env)
+    LogReader(p.stderr)
+    got = b""
+
+    def read_until(token):
+        nonlocal got
+        deadline = time.monotonic() + DEFAULT_TIMEOUT
+        while token not in got:
+            left = deadline - time.monotonic()
+            assert left > 0, "never got %r: %r" % (token, got)
+            r, _, _ = select.select([master], [], [], left)
+            if r:
+                got += os.read(master, 4096)
+
+    def echo_on():
+        return bool(termios.tcgetattr(slave)[3] & termios.ECHO)
+
+    read_until(b"ID: ")
+    assert echo_on()
+    os.write(master, b"ann\n")
+    read_until(b"PW: ")
+    wait_until(lambda: not echo_on(), what="echo off at PW:")
+    os.write(master, b"tty-pw\n")
+    read_until(b"-----Chatting Room-----")
+    assert b"tty-pw" not in got
+    assert echo_on()
+    assert b"\xff" not in got          # no telnet on a terminal
+    os.write(master, b"/exit\n")
+    assert p.wait(timeout=DEFAULT_TIMEOUT) == 0
+    os.close(master)
+    os.close(slave)
