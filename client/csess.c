@@ -62,6 +62,12 @@ static void note_line(struct csess *s)
 {
 	const char *l = s->partial;
 	size_t n = s->npartial;
+	/* A server that does not echo the line end after a hidden answer
+	 * leaves its prompt in front of the next line. */
+	while (starts_with(l, n, "PW: ") || starts_with(l, n, "ID: ")) {
+		l += 4;
+		n -= 4;
+	}
 	if (starts_with(l, n, "Log-in success!!"))
 		s->logged_in = 1;
 	else if (starts_with(l, n, "Login incorrect."))
@@ -92,18 +98,21 @@ void csess_clear_prompt(struct csess *s)
 }
 
 
-/* Answers a prompt as a person would, showing the answer (never the
- * password) after it. */
-static void answer(struct csess *s, struct outq *display, const char *text,
-		   int shown)
+/* Answers a prompt as a person would, showing the answer after it
+ * unless the server does the echo (then nothing is shown: a password). */
+static void answer(struct csess *s, struct outq *display, const char *text)
 {
 	if (csess_send_line(s, text, strlen(text)) != 0) {
 		csess_fail(s, NATTER_EXIT_LOST, "natter: cannot queue the login");
 		return;
 	}
+	if (s->tn.remote_echo) {
+		/* The server echoes: its line end will close the prompt's
+		 * line, as it would for telnet. */
+		return;
+	}
 	show(s, display, s->partial + s->nprinted, s->npartial - s->nprinted);
-	if (shown)
-		show(s, display, text, strlen(text));
+	show(s, display, text, strlen(text));
 	show(s, display, s->eol, strlen(s->eol));
 	csess_clear_prompt(s);
 }
@@ -124,13 +133,13 @@ static void check_prompt(struct csess *s, struct outq *display)
 			csess_fail(s, NATTER_EXIT_LOGIN, msg);
 			return;
 		}
-		answer(s, display, s->auto_name, 1);
+		answer(s, display, s->auto_name);
 	} else if (memcmp(s->partial, "PW: ", 4) == 0) {
 		s->prompt_seen = 1;
 		if (!s->auto_name)
 			return;
 		if (s->have_password) {
-			answer(s, display, s->password, 0);
+			answer(s, display, s->password);
 			wipe_password(s);
 		} else if (!s->interactive) {
 			csess_fail(s, NATTER_EXIT_LOGIN, "natter: the server asks for "
@@ -239,21 +248,17 @@ int csess_end_status(const struct csess *s, int err, char *msg,
 		snprintf(msg, msglen, "natter: login failed");
 		return NATTER_EXIT_LOGIN;
 	}
-	if (s->user_ending)
-		return NATTER_EXIT_OK;
-	if (err != 0) {
+	if (err != 0 && !s->user_ending) {
 		snprintf(msg, msglen, "natter: connection lost: %s",
 			 strerror(err));
 		return NATTER_EXIT_LOST;
 	}
-	if (s->logged_in) {
-		snprintf(msg, msglen, "natter: connection closed by the server");
-		return NATTER_EXIT_OK;
-	}
-	if (s->id_prompts > 0) {
+	if (!s->logged_in && s->id_prompts > 0) {
 		snprintf(msg, msglen, "natter: connection closed during login");
 		return NATTER_EXIT_LOGIN;
 	}
+	if (s->user_ending)
+		return NATTER_EXIT_OK;
 	snprintf(msg, msglen, "natter: connection closed by the server");
-	return NATTER_EXIT_LOST;
+	return s->logged_in ? NATTER_EXIT_OK : NATTER_EXIT_LOST;
 }

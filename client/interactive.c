@@ -73,13 +73,16 @@ static void submit(struct csess *s, struct screen *sc, int *bell)
 		*bell = 1; /* no room: the line stays, to try again */
 		return;
 	}
-	puts_(s, sc, "\r");
-	put(s, sc, s->partial, s->npartial);
-	if (!hidden)
+	if (!hidden) {
+		/* While hidden the server echoes, and its line end will
+		 * close the prompt's line; the typed text never shows. */
+		puts_(s, sc, "\r");
+		put(s, sc, s->partial, s->npartial);
 		put(s, sc, line, len);
-	puts_(s, sc, "\033[K\r\n");
+		puts_(s, sc, "\033[K\r\n");
+		csess_clear_prompt(s);
+	}
 	ledit_accept(&sc->ed, !hidden);
-	csess_clear_prompt(s);
 	if (s->user_ending)
 		begin_ending(sc);
 }

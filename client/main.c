@@ -41,7 +41,7 @@ struct options {
 static void usage(FILE *to)
 {
 	fprintf(to, "usage: natter [-4 | -6] [-u NAME [-p FILE | -P FD]] "
-		"[HOST [PORT]]\n");
+		"[HOST [PORT]]\n       natter -h\n");
 }
 
 static void usage_error(const char *msg)
