@@ -12,7 +12,9 @@ is not there.
 """
 import os
 import pty
+import pwd
 import re
+import select
 import shutil
 import signal
 import socket
@@ -42,7 +44,6 @@ def need(prog, path=None):
 
 
 def user_name():
-    import pwd
     return pwd.getpwuid(os.getuid()).pw_name
 
 
@@ -391,7 +392,6 @@ class PtyReader:
         self.pos = 0
 
     def expect(self, literal, timeout=H.DEFAULT_TIMEOUT):
-        import select
         deadline = time.monotonic() + timeout
         while True:
             text = self.data.decode(errors="replace")
@@ -424,7 +424,6 @@ def as_user(home):
     ourselves; home becomes theirs."""
     if os.getuid() != 0:
         return {}
-    import pwd
     pw = pwd.getpwnam("nobody")
     os.chown(home, pw.pw_uid, pw.pw_gid)
     return {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
