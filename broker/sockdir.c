@@ -2,7 +2,8 @@
  *
  * The directory's 0700 mode is what keeps other users off the socket
  * (some systems ignore a socket file's own mode); the peer-uid check at
- * accept is the second lock. */
+ * accept is the second lock.  A directory we create gets mode 0700; an
+ * existing one must be ours and open to nobody else, or we refuse. */
 #include "sockdir.h"
 #include "io.h"
 #include "log.h"
@@ -16,7 +17,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* Creates dir and any missing parents, each with mode 0700. */
+/* Creates dir and any missing parents, each with mode 0700 (chmod too,
+ * since the umask may have taken bits we need). */
 static int make_dirs(char *dir)
 {
 	struct stat st;
@@ -30,8 +32,15 @@ static int make_dirs(char *dir)
 		if (r != 0)
 			return r;
 	}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+	if (mkdir(dir, 0700) != 0) {
+		if (errno == EEXIST)
+			return 0; /* made meanwhile: check_dir judges it */
 		log_msg(LOG_ERR, "cannot create directory %s: %s", dir,
+			strerror(errno));
+		return -1;
+	}
+	if (chmod(dir, 0700) != 0) {
+		log_msg(LOG_ERR, "cannot chmod 0700 %s: %s", dir,
 			strerror(errno));
 		return -1;
 	}
@@ -57,14 +66,13 @@ static int check_dir(const char *dir)
 			(long)st.st_uid, (long)geteuid());
 		return -1;
 	}
-	if ((st.st_mode & 07777) != 0700) {
-		if (chmod(dir, 0700) != 0) {
-			log_msg(LOG_ERR, "cannot chmod 0700 %s: %s", dir,
-				strerror(errno));
-			return -1;
-		}
-		log_msg(LOG_NOTICE, "%s: mode %03o tightened to 0700", dir,
+	/* Not tightened for the user: it may be a directory with other
+	 * uses (a home directory, say); that is for them to decide. */
+	if (st.st_mode & 077) {
+		log_msg(LOG_ERR, "%s has mode %04o: others could reach the "
+			"broker socket; use a directory of mode 0700", dir,
 			(unsigned)(st.st_mode & 07777));
+		return -1;
 	}
 	return 0;
 }

@@ -11,10 +11,10 @@ struct sockdir_bound {
 	ino_t ino;
 };
 
-/* Makes sure the socket's directory exists, belongs to the effective uid
- * and has mode 0700 (creating it and missing parents with 0700; a
- * directory of ours that is looser is tightened; another owner's is
- * refused), removes a stale socket (one nobody listens on; a live one
+/* Makes sure the socket's directory exists (creating it and missing
+ * parents with mode 0700), is not a symbolic link, belongs to the
+ * effective uid and grants nothing to group or others (else refused),
+ * removes a stale socket (one nobody listens on; a live one
  * is refused), then binds and listens.  Returns the non-blocking
  * close-on-exec listening descriptor, or -1 with the reason logged. */
 int sockdir_listen(const char *path, struct sockdir_bound *bound);

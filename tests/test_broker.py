@@ -159,6 +159,15 @@ class Handler:
         self.sock.close()
 
 
+def broker_argv():
+    cmd = os.environ.get("NATTER_BROKER_CMD")
+    if cmd:
+        return cmd.split()
+    if not os.path.exists(H.bin_path("natterd")):
+        raise H.Skip("no build/natterd")
+    return [H.bin_path("natterd"), "-f", "-B"]
+
+
 class Broker:
     """natterd -f -B on a socket in a fresh temporary directory."""
 
@@ -166,11 +175,7 @@ class Broker:
         self.dir = H.tmpdir()
         self.sockdir = sockdir or os.path.join(self.dir, "run")
         self.path = os.path.join(self.sockdir, "broker.sock")
-        cmd = os.environ.get("NATTER_BROKER_CMD")
-        argv = cmd.split() if cmd else [H.bin_path("natterd"), "-f", "-B"]
-        if not cmd and not os.path.exists(argv[0]):
-            raise H.Skip("no build/natterd yet")
-        argv += ["-s", self.path]
+        argv = broker_argv() + ["-s", self.path]
         if transcript:
             argv += ["-L", transcript]
         self.proc = H.spawn(argv, stdin=subprocess.DEVNULL,
@@ -505,18 +510,20 @@ def test_socket_directory_stale_socket_and_clean_exit():
     stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     stale.bind(path)            # bound, never listening: stale
     stale.close()
+    p = H.spawn(broker_argv() + ["-s", path], stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert p.wait(timeout=H.DEFAULT_TIMEOUT) != 0
+    assert b"has mode 0755: others could reach" in p.stderr.read()
+    os.chmod(sockdir, 0o700)
     br = Broker(sockdir=sockdir)
     assert stat.S_IMODE(os.stat(sockdir).st_mode) == 0o700
     assert stat.S_ISSOCK(os.stat(path).st_mode)
     br.person("ann")
-    second = Broker.__new__(Broker)   # a second broker on the same path
-    argv = (os.environ.get("NATTER_BROKER_CMD", "").split() or
-            [H.bin_path("natterd"), "-f", "-B"]) + ["-s", path]
-    p = H.spawn(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE)
+    # A second broker on the same path is refused.
+    p = H.spawn(broker_argv() + ["-s", path], stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert p.wait(timeout=H.DEFAULT_TIMEOUT) != 0
     assert b"another broker is listening" in p.stderr.read()
-    del second
     br.person("bob")            # the first one is unharmed
     assert br.stop() == 0
     assert not os.path.exists(path)
@@ -558,3 +565,24 @@ def test_out_of_descriptors_pauses_accepting():
             f = h.next()
         assert (f.type, f.a, f.text) == (MSG, "w0", "all here"), f
     assert br.proc.poll() is None
+
+
+def test_socket_directory_that_is_a_link_or_not_ours_is_refused():
+    d = H.tmpdir()
+    real = os.path.join(d, "real")
+    os.mkdir(real, 0o700)
+    link = os.path.join(d, "link")
+    os.symlink(real, link)
+    cases = [(link, b"not a directory")]
+    if os.geteuid() == 0:     # only root can give a directory away
+        theirs = os.path.join(d, "theirs")
+        os.mkdir(theirs, 0o700)
+        os.chown(theirs, 65534, 65534)
+        cases.append((theirs, b"not by us"))
+    for sockdir, why in cases:
+        p = H.spawn(broker_argv() + ["-s", os.path.join(sockdir, "b.sock")],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE)
+        assert p.wait(timeout=H.DEFAULT_TIMEOUT) != 0
+        assert why in p.stderr.read(), sockdir
+    assert os.listdir(real) == []
