@@ -528,3 +528,31 @@ def test_terminal_password_not_echoed():
     assert p.wait(timeout=DEFAULT_TIMEOUT) == 0
     os.close(master)
     os.close(slave)
+
+
+def test_inetd_style_log_never_on_the_socket():
+    """Under inetd fds 0, 1 and 2 are all the socket: the log must go to
+    syslog even when NATTER_LOG=stderr asks for stderr."""
+    sock = broker_alone()
+    ours, theirs = socket.socketpair()
+    env = dict(os.environ, NATTER_LOG="stderr")
+    p = spawn([SESSION, "-b", sock, "-x"], stdin=theirs, stdout=theirs,
+              stderr=theirs, env=env)
+    theirs.close()
+    assert p.wait(timeout=DEFAULT_TIMEOUT) == 100   # bad option, logged
+    ours.settimeout(DEFAULT_TIMEOUT)
+    assert ours.recv(4096) == b""                   # ...but not here
+    ours.close()
+    ours, theirs = socket.socketpair()
+    p = spawn([SESSION, "-b", sock], stdin=theirs, stdout=theirs,
+              stderr=theirs, env=env)
+    theirs.close()
+    c = Conn(sock=ours)
+    c.expect("ID: ")
+    c.send_line("ann")
+    c.expect("-----Chatting Room-----")
+    c.send_line("/exit")
+    c.expect_closed()
+    assert p.wait(timeout=DEFAULT_TIMEOUT) == 0
+    assert "natter-session[" not in c.text, c.text
+    assert "usage" not in c.text
