@@ -505,3 +505,51 @@ def test_systemd_units_verify():
                        capture_output=True, text=True, timeout=60)
     out = (p.stdout + p.stderr).strip()
     assert p.returncode == 0 and not out, out
+
+
+def make_users(path, entries):
+    for name, pw in entries:
+        p = subprocess.run([H.bin_path("natter-passwd"), "-f", path, name],
+                           input=(pw + "\n").encode(), capture_output=True,
+                           timeout=H.DEFAULT_TIMEOUT)
+        assert p.returncode == 0, p.stderr
+
+
+def test_passwords_socket_and_pipe():
+    """With -U, a person under tcpserver gets IAC WILL ECHO around the
+    password (a socket may be telnet); one on pipes gets no telnet bytes
+    at all; both log in and hear each other."""
+    tcpserver = need("tcpserver")
+    broker = Broker()
+    users = os.path.join(H.tmpdir(), "users")
+    make_users(users, [("ann", "ann-pw-1"), ("bob", "bob-pw-2")])
+    port = H.free_port()
+    p = H.spawn([tcpserver, "-R", "-H", "-l", "localhost", "127.0.0.1",
+                 str(port), H.bin_path("natter-session"), "-b", broker.sock,
+                 "-U", users], stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_listening(port, p, "tcpserver")
+    ann = connect(port)
+    ann.expect("ID: ")
+    ann.send_line("ann")
+    ann.expect("PW: ")
+    will_echo = ann.raw.find(b"\xff\xfb\x01")
+    assert 0 <= will_echo < ann.raw.find(b"PW: "), ann.raw
+    ann.send_line("ann-pw-1")
+    ann.expect("-----Chatting Room-----")
+    assert b"\xff\xfc\x01" in ann.raw, ann.raw  # IAC WONT ECHO after
+
+    e = dict(os.environ, NATTER_LOG="stderr")
+    bob = H.spawn([H.bin_path("natter-session"), "-b", broker.sock,
+                   "-U", users], stdin=subprocess.PIPE,
+                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=e)
+    bob.stdin.write(b"bob\nbob-pw-2\nhello, ann\n/exit\n")
+    bob.stdin.flush()
+    ann.expect("[bob] : hello, ann")
+    out, _ = bob.communicate(timeout=H.DEFAULT_TIMEOUT)
+    assert bob.returncode == 0
+    assert b"Log-in success!! [bob]" in out, out
+    assert b"\xff" not in out, out
+    ann.send_line("/exit")
+    ann.expect_closed()
+    stop(p)
