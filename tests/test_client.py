@@ -206,6 +206,12 @@ def pty_login(d, name, password=None):
     return t
 
 
+def proc_state(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        st = f.read()
+    return st[st.rfind(")") + 2:].split()[0]
+
+
 def session_pids(d):
     """The natter-session processes natterd d runs."""
     out = []
@@ -502,7 +508,8 @@ def test_interactive_restores_terminal_when_connection_drops():
 
 def test_interactive_signals_restore_terminal():
     """^C, SIGTERM and SIGHUP end natter with 128+N and the terminal
-    restored; SIGWINCH only redraws."""
+    restored; ^Z stops it with the terminal restored, SIGCONT resumes;
+    SIGWINCH only redraws."""
     d = H.Natterd()
     for sig, how in ((signal.SIGINT, "\x03"), (signal.SIGTERM, None),
                      (signal.SIGHUP, None)):
@@ -510,12 +517,28 @@ def test_interactive_signals_restore_terminal():
         t.wait_cursor_line("ID:")
         t.type("an")
         t.wait_cursor_line("ID: an")
+        if sig == signal.SIGINT:
+            # ^Z: stopped with the terminal as it was; SIGCONT: back.
+            t.proc.send_signal(signal.SIGTSTP)
+            H.wait_until(lambda: proc_state(t.proc.pid) == "T",
+                         what="natter stopped")
+            assert t.tio() == t.tio_before, "terminal raw while stopped"
+            assert not t.fd_nonblocking()
+            t.proc.send_signal(signal.SIGCONT)
+            H.wait_until(lambda: t.tio() != t.tio_before,
+                         what="raw mode again after SIGCONT")
+            t.type("n")
+            t.wait_cursor_line("ID: ann")
         if sig == signal.SIGTERM:
             fcntl.ioctl(t.slave, termios.TIOCSWINSZ,
                         struct.pack("HHHH", ROWS, 40, 0, 0))
             t.proc.send_signal(signal.SIGWINCH)
             t.type("n")
             t.wait_cursor_line("ID: ann")
+            # Wider than the 40 columns: the row scrolls, never wraps.
+            t.type("\x15" + "".join(chr(ord("a") + i % 26) for i in range(60)))
+            t.wait(lambda s: s.cursor_line().endswith("uvwxyzabcdefgh") and
+                   len(s.cursor_line()) <= 39, "the line scrolled sideways")
         if how:
             t.type(how)
         else:
