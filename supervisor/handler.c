@@ -48,8 +48,16 @@ static void find_default(char *out, size_t len, const char *argv0)
 	    is_executable_file(out))
 		return;
 	snprintf(out, len, "%s/natter-session", LIBEXECDIR);
-	if (!is_executable_file(out))
-		fatal(EXIT_USAGE, "handler not found: %s (give one after --)", out);
+	if (is_executable_file(out))
+		return;
+	/* An install moved from its PREFIX: sbin/natterd finds
+	 * libexec/natter/natter-session beside its own directory. */
+	if (dir[0] && (size_t)snprintf(out, len, "%s/../libexec/natter/"
+				       "natter-session", dir) < len &&
+	    is_executable_file(out))
+		return;
+	snprintf(out, len, "%s/natter-session", LIBEXECDIR);
+	fatal(EXIT_USAGE, "handler not found: %s (give one after --)", out);
 }
 
 /* A name without '/' is looked for in $PATH, as execvp would. */

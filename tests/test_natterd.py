@@ -41,6 +41,13 @@ def session_pids(d, start=0):
                                        "\n".join(d.log.lines[start:]))]
 
 
+def wait_sessions(d, n):
+    """The pids of the first n sessions, once natterd has logged them
+    (a handler may answer before its parent logs the connection)."""
+    return wait_until(lambda: len(session_pids(d)) >= n and session_pids(d),
+                      what="%d sessions logged" % n)[:n]
+
+
 def broker_pid(d, start=0):
     return int(d.log.wait(r"broker started, pid (\d+)", start=start).group(1))
 
@@ -207,7 +214,7 @@ def test_killed_handler_is_reaped_and_logged():
     c = d.connect()
     c.send("hi\n")
     c.expect("hi")
-    pid = session_pids(d)[0]
+    pid = wait_sessions(d, 1)[0]
     os.kill(pid, signal.SIGKILL)
     d.log.wait(r"end 127\.0\.0\.1:\d+ pid %d: killed by signal 9 after "
                r"\d+\.\d{3} s" % pid)
@@ -251,9 +258,8 @@ def test_sigterm_ends_sessions_and_cleans_up():
     conns = [d.connect() for _ in range(3)]
     for c in conns:
         c.expect("up")
-    pids = session_pids(d)
+    pids = wait_sessions(d, 3)
     broker = broker_pid(d)
-    assert len(pids) == 3
     t0 = time.monotonic()
     assert d.stop(signal.SIGTERM) == 0
     took = time.monotonic() - t0
