@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""bench/report.py — the markdown table of a bench/run.py result.
+
+    python3 bench/report.py results.json     # the table again, from --json
+
+Each row: one figure for natter, the peer measured in the same run, the
+peer's figure, natter ÷ peer, and the issue's target for that ratio (met
+or not).  Rates: higher is better; latencies, memory, CPU: lower is.
+"""
+import json
+import sys
+
+IDLE_MAX_MS = 30    # "no CPU": at most 3 clock ticks in the idle window
+
+
+def num(v, digits=0):
+    if v is None:
+        return "—"
+    return "{:,.{}f}".format(v, digits)
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def verdict(r, op, target):
+    if r is None:
+        return "—"
+    ok = r >= target if op == ">=" else r <= target
+    return "yes" if ok else "**no**"
+
+
+def row(sect, figure, mine, peer, theirs, r, target="", met=""):
+    return "| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        sect, figure, mine, peer, theirs,
+        "—" if r is None else "%.2f" % r, target, met)
+
+
+def conn_cell(r):
+    if r is None:
+        return "—", None
+    return "%s (%s / %s)" % (num(r["rate"]), num(r["p50_ms"], 1),
+                             num(r["p99_ms"], 1)), r["rate"]
+
+
+def connect_rows(res, sect, key, what, targets):
+    rows = []
+    concs = sorted({int(k.split("/")[1]) for k in res[key]})
+    for conc in concs:
+        mine, mrate = conn_cell(res[key].get("natterd/%d" % conc))
+        for peer in ("tcpserver", "xinetd"):
+            if "%s/%d" % (peer, conc) not in res[key]:
+                continue
+            theirs, prate = conn_cell(res[key]["%s/%d" % (peer, conc)])
+            r = ratio(mrate, prate)
+            t = targets.get((peer, conc))
+            rows.append(row(sect, "%s, %d concurrent: /s (p50 / p99 ms)"
+                            % (what, conc), mine, peer, theirs, r,
+                            "≥ %.1f" % t if t else "",
+                            verdict(r, ">=", t) if t else ""))
+    return rows
+
+
+def fan_cell(d):
+    if d is None:
+        return "—"
+    return "%s (%s / %s / %s; lost %s)" % (
+        num(d["rate"]), num(d["p50_ms"], 1), num(d["p99_ms"], 1),
+        num(d["max_ms"], 1), num(d["lost"]))
+
+
+def fanout_rows(res, sect):
+    rows = []
+    sizes = sorted({int(k.split("/")[1]) for k in res["fanout"]})
+    big = max(sizes) if sizes else 0
+    for members in sizes:
+        for phase, what in (("fast", "as fast as possible"),
+                            ("steady", "steady %s msg/s" % num(
+                                res["config"]["rate"]))):
+            m = res["fanout"].get("natter/%d/%s" % (members, phase))
+            p = res["fanout"].get("ngircd/%d/%s" % (members, phase))
+            if phase == "fast":
+                r = ratio(m and m["rate"], p and p["rate"])
+                t, op = (0.5, ">=") if members == big else (None, None)
+            else:
+                r = ratio(m and m["p99_ms"], p and p["p99_ms"])
+                t, op = (2.0, "<=") if members == big else (None, None)
+            label = ("%d people, 10 senders, %s: deliveries/s "
+                     "(p50 / p99 / max ms)" % (members, what))
+            if phase == "steady":
+                label += "; ratio of p99"
+            rows.append(row(sect, label, fan_cell(m),
+                            "ngircd" if p else "—", fan_cell(p), r,
+                            ("%s %.1f" % ("≥" if op == ">=" else "≤", t))
+                            if t else "", verdict(r, op, t) if t else ""))
+    return rows
+
+
+def memory_rows(res):
+    m, p = res["memory"].get("natter"), res["memory"].get("ngircd")
+    if m is None:
+        return []
+    mine = "%s KiB (%d sessions: handlers %s + broker %s KiB PSS)" % (
+        num(m["per_session_kib"], 1), m["sessions"],
+        num(m["handlers_pss_kib"]), num(m["broker_pss_kib"]))
+    theirs = "—" if p is None else "%s KiB (RSS %s → %s KiB)" % (
+        num(p["per_session_kib"], 1), num(p["base_rss_kib"]),
+        num(p["rss_kib"]))
+    r = ratio(m["per_session_kib"], p and p["per_session_kib"])
+    ok = "yes" if m["per_session_kib"] <= 256 else "**no**"
+    return [row(4, "memory per person at %s people" % num(
+        res["config"]["hold_size"]), mine, "ngircd" if p else "—", theirs,
+        r, "≤ 256 KiB (absolute)", ok)]
+
+
+def idle_rows(res):
+    m, p = res["idle"].get("natter"), res["idle"].get("ngircd")
+    if m is None:
+        return []
+    secs = res["config"]["idle_secs"]
+    r = ratio(m["cpu_ms"], p and p["cpu_ms"])
+    ok = "yes" if m["cpu_ms"] <= IDLE_MAX_MS else "**no**"
+    return [row(5, "CPU over %d s, %s idle people (natterd + broker + "
+                "sessions)" % (secs, num(m["members"])),
+                "%s ms" % num(m["cpu_ms"]), "ngircd" if p else "—",
+                "—" if p is None else "%s ms" % num(p["cpu_ms"]), r,
+                "≈ 0 (≤ %d ms, absolute)" % IDLE_MAX_MS, ok)]
+
+
+def render(res):
+    mc = res["machine"]
+    out = ["Machine: %s, %s core(s), %s; natter %s; %s; %s; %s. "
+           "Date: %s.%s" % (
+               mc["cpu"], mc["cores"], mc["kernel"], mc["natter"],
+               mc["tcpserver"], mc["xinetd"], mc["ngircd"], mc["date"],
+               " QUICK smoke run (tiny sizes): not for comparison."
+               if res.get("quick") else ""),
+           "",
+           "| # | figure | natter | peer | peer's figure | natter ÷ peer "
+           "| target | met |",
+           "|---|---|---|---|---|---|---|---|"]
+    out += connect_rows(res, 1, "connect", "hello connections",
+                        {("tcpserver", 16): 1.1})
+    out += connect_rows(res, 2, "start", "session start (to `ID: `)", {})
+    out += fanout_rows(res, 3)
+    out += memory_rows(res)
+    out += idle_rows(res)
+    for name, why in sorted(res.get("skipped", {}).items()):
+        out.append("")
+        out.append("Skipped %s: %s." % (name, why))
+    if "seconds" in res:
+        out.append("")
+        out.append("The run took %s s." % num(res["seconds"]))
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: report.py results.json")
+    with open(sys.argv[1]) as f:
+        print(render(json.load(f)))

@@ -1,0 +1,549 @@
+#!/usr/bin/env python3
+"""bench/run.py — natter measured against tcpserver, xinetd and ngircd in
+one run, on this machine, over loopback.  `make bench` runs it.
+
+  1. connection rate: bench/hello (writes "hello", exits) under natterd,
+     tcpserver and xinetd at 1, 16 and 64 concurrent connections, in
+     interleaved rounds (the machine is noisy; medians are reported);
+  2. session start (connect until "ID: "): natter-session under natterd
+     vs the same natter-session under tcpserver with a broker of its own;
+  3. fanout: 100 and 1,000 people in one room, 10 senders, as fast as
+     possible and at a steady 1,000 messages/s, vs ngircd in one channel;
+  4. memory per session at 1,000 people: PSS of the handlers plus the
+     broker's, vs ngircd's RSS growth per client;
+  5. idle cost: CPU used by natterd, the broker and 1,000 idle sessions
+     over 30 s, vs ngircd with 1,000 idle clients.
+
+Prints one markdown table with the machine and date.  --quick is the
+smoke run of tests/test_bench.py (seconds, tiny sizes).  A peer whose
+package is absent is skipped with the reason (bench/deps.sh installs
+them).  Every server is our own instance on a free loopback port with
+its own configuration in a temporary directory, stopped at the end.
+"""
+import argparse
+import json
+import os
+import platform
+import resource
+import select
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TICK = os.sysconf("SC_CLK_TCK")
+
+FULL = dict(rounds=3, conn_secs=2, concs=[1, 16, 64], start_concs=[1, 16],
+            sizes=[100, 1000], fast={100: 2000, 1000: 200}, rate=1000,
+            steady_secs=5, idle_secs=30, hold_size=1000)
+QUICK = dict(rounds=1, conn_secs=1, concs=[1, 16], start_concs=[16],
+             sizes=[20], fast={20: 50}, rate=100, steady_secs=1,
+             idle_secs=1, hold_size=20)
+
+
+def note(*a):
+    print("bench:", *a, file=sys.stderr, flush=True)
+
+
+def which(name):
+    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_for(pred, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not pred():
+        if time.monotonic() > deadline:
+            raise RuntimeError("timed out waiting for " + what)
+        time.sleep(0.02)
+
+
+def port_open(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def kv(line):
+    return {k: (float(v) if v.replace(".", "", 1).isdigit() else v)
+            for k, v in (w.split("=", 1) for w in line.split() if "=" in w)}
+
+
+class Server:
+    """One server process of ours, in its own process group, its output
+    in a log file in the run's temporary directory."""
+
+    def __init__(self, name, argv, tmp, ready, env=None, timeout=10):
+        self.name = name
+        self.log = os.path.join(tmp, name + ".log")
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=out,
+                stderr=subprocess.STDOUT, start_new_session=True,
+                env=dict(os.environ, **(env or {})))
+        self.port = None
+        wait_for(lambda: self.proc.poll() is not None or ready(self),
+                 timeout, name + " to start")
+        if self.proc.poll() is not None:
+            raise RuntimeError("%s exited: %s" % (name, self.text()[-500:]))
+
+    def text(self):
+        with open(self.log, errors="replace") as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        if self.proc.poll() is None:
+            self.proc.wait(timeout=10)
+
+
+def listening_on(srv):
+    for line in srv.text().splitlines():
+        if line.startswith("natterd[") and "listening on 127.0.0.1:" in line:
+            srv.port = int(line.rsplit(":", 1)[1])
+            return True
+    return False
+
+
+def start_natterd(b, tmp, name, handler):
+    sock = os.path.join(tmp, name, "broker.sock")
+    argv = [b("natterd"), "-f", "-l", "127.0.0.1:0", "-s", sock,
+            "-c", "5000", "-p", "0", "-r", "0", "--"] + handler
+    srv = Server(name, argv, tmp, listening_on)
+    wait_for(lambda: os.path.exists(sock), 10, "broker socket")
+    return srv
+
+
+def start_on_port(name, argv_of_port, tmp):
+    port = free_port()
+
+    def ready(srv):
+        srv.port = port
+        return port_open(port)
+    return Server(name, argv_of_port(port), tmp, ready)
+
+
+def start_tcpserver(tmp, name, prog):
+    return start_on_port(name, lambda p: [
+        which("tcpserver"), "-c", "5000", "-b", "1024", "-H", "-R",
+        "-l", "0", "127.0.0.1", str(p)] + prog, tmp)
+
+
+def start_xinetd(tmp, prog):
+    conf = os.path.join(tmp, "xinetd.conf")
+
+    def argv(port):
+        with open(conf, "w") as f:
+            f.write("""defaults
+{
+}
+service natterbench
+{
+	type		= UNLISTED
+	port		= %d
+	bind		= 127.0.0.1
+	socket_type	= stream
+	protocol	= tcp
+	wait		= no
+	user		= %s
+	server		= %s
+	instances	= UNLIMITED
+	per_source	= UNLIMITED
+	cps		= 1000000 1
+	flags		= NOLIBWRAP
+	log_type	= FILE %s
+	log_on_success	=
+	log_on_failure	=
+}
+""" % (port, pwd_name(), prog, os.path.join(tmp, "xinetd.service.log")))
+        return [which("xinetd"), "-dontfork", "-f", conf,
+                "-pidfile", os.path.join(tmp, "xinetd.pid")]
+    return start_on_port("xinetd", argv, tmp)
+
+
+def pwd_name():
+    import pwd
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
+def start_ngircd(tmp):
+    conf = os.path.join(tmp, "ngircd.conf")
+
+    def argv(port):
+        with open(conf, "w") as f:
+            f.write("""[Global]
+	Name = bench.natter.invalid
+	Info = natter benchmark peer
+	Listen = 127.0.0.1
+	Ports = %d
+	MotdPhrase = bench
+	PidFile = %s
+[Limits]
+	MaxConnections = 0
+	MaxConnectionsIP = 0
+	MaxJoins = 0
+	MaxNickLength = 16
+	MaxPenaltyTime = 0
+	PingTimeout = 600
+	PongTimeout = 600
+[Options]
+	DNS = no
+	Ident = no
+	PAM = no
+	ConnectIPv6 = no
+[Operator]
+	Name = bench
+	Password = benchpw
+""" % (port, os.path.join(tmp, "ngircd.pid")))
+        return [which("ngircd"), "-n", "-p", "-f", conf]
+    return start_on_port("ngircd", argv, tmp)
+
+
+def connload(b, port, conc, secs, expect=None):
+    argv = [b("bench/connload"), "-c", str(conc), "-t", str(secs)]
+    if expect:
+        argv += ["-e", expect]
+    p = subprocess.run(argv + ["127.0.0.1", str(port)], capture_output=True,
+                       text=True, timeout=secs + 60)
+    if p.returncode != 0:
+        raise RuntimeError("connload: " + p.stderr.strip())
+    return kv(p.stdout)
+
+
+def median_run(runs):
+    """The run with the median rate, so its latencies belong together."""
+    runs = sorted(runs, key=lambda r: r["rate"])
+    return runs[len(runs) // 2]
+
+
+def interleaved(servers, concs, cfg, expect=None):
+    """{(server, conc): median run}, rounds of every server at every
+    concurrency, the order rotated each round."""
+    runs = {}
+    names = list(servers)
+    for rnd in range(cfg["rounds"]):
+        for conc in concs:
+            order = names[rnd % len(names):] + names[:rnd % len(names)]
+            for name in order:
+                r = connload(B, servers[name].port, conc, cfg["conn_secs"],
+                             expect)
+                runs.setdefault((name, conc), []).append(r)
+    return {k: median_run(v) for k, v in runs.items()}
+
+
+def section_connect(tmp, cfg, peers, res):
+    hello = [B("bench/hello")]
+    srv = {"natterd": start_natterd(B, tmp, "natterd-hello", hello)}
+    try:
+        if "tcpserver" in peers:
+            srv["tcpserver"] = start_tcpserver(tmp, "tcpserver-hello", hello)
+        if "xinetd" in peers:
+            srv["xinetd"] = start_xinetd(tmp, hello[0])
+        for (name, conc), r in interleaved(srv, cfg["concs"], cfg).items():
+            res["connect"]["%s/%d" % (name, conc)] = r
+    finally:
+        for s in srv.values():
+            s.stop()
+
+
+def section_start(tmp, cfg, peers, res):
+    session = [B("natter-session"), "-r", "0"]
+    srv = {"natterd": start_natterd(B, tmp, "natterd-session", session)}
+    broker = None
+    try:
+        if "tcpserver" in peers:
+            sock = os.path.join(tmp, "broker-only", "broker.sock")
+            broker = Server("broker", [B("natterd"), "-f", "-B", "-s", sock],
+                            tmp, lambda s: os.path.exists(sock))
+            srv["tcpserver"] = start_tcpserver(tmp, "tcpserver-session",
+                                               session + ["-b", sock])
+        for (name, conc), r in interleaved(srv, cfg["start_concs"], cfg,
+                                           "ID: ").items():
+            res["start"]["%s/%d" % (name, conc)] = r
+    finally:
+        for s in list(srv.values()) + ([broker] if broker else []):
+            s.stop()
+
+
+class Chat:
+    """A chatload run: phases come as lines; with hold, the members stay
+    logged in until close()."""
+
+    def __init__(self, port, proto, members, cfg, hold):
+        argv = [B("bench/chatload"), "-P", proto, "-m", str(members),
+                "-s", "10", "-f", str(cfg["fast"][members]),
+                "-r", str(cfg["rate"]), "-d", str(cfg["steady_secs"]),
+                "-j", "8" if proto == "irc" else "32", "-t", "300",
+                "-x", "b"]
+        if hold:
+            argv += ["-H", "600"]
+        self.proc = subprocess.Popen(
+            argv + ["127.0.0.1", str(port)], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, start_new_session=True)
+        self.phases = {}
+        self.buf = b""
+
+    def until(self, phase, timeout):
+        """Reads phase lines until `phase` (or the end); returns them."""
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while phase not in self.phases:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RuntimeError("chatload: no phase=%s in time" % phase)
+            r, _, _ = select.select([fd], [], [], left)
+            data = os.read(fd, 65536) if r else None
+            if data == b"":
+                break
+            self.buf += data or b""
+            while b"\n" in self.buf:
+                line, self.buf = self.buf.split(b"\n", 1)
+                d = kv(line.decode(errors="replace"))
+                self.phases[d.get("phase")] = d
+        return self.phases
+
+    def close(self):
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+
+
+def children(pid):
+    out = []
+    for p in os.listdir("/proc"):
+        if p.isdigit():
+            try:
+                with open("/proc/%s/stat" % p) as f:
+                    st = f.read()
+            except OSError:
+                continue
+            if int(st[st.rfind(")") + 2:].split()[1]) == pid:
+                out.append(int(p))
+    return out
+
+
+def proc_field(pid, path, key):
+    """The kB figure of `key` in /proc/PID/path (0 if the process left)."""
+    try:
+        with open("/proc/%d/%s" % (pid, path)) as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def cpu_ticks(pids):
+    total = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                st = f.read()
+        except OSError:
+            continue
+        rest = st[st.rfind(")") + 2:].split()
+        total += int(rest[11]) + int(rest[12])
+    return total
+
+
+def natter_procs(srv):
+    """(handler pids, other pids: natterd and the broker)."""
+    handlers, others = [], [srv.proc.pid]
+    for pid in children(srv.proc.pid):
+        try:
+            exe = os.readlink("/proc/%d/exe" % pid)
+        except OSError:
+            continue
+        # the broker is a fork of natterd (its command line names the
+        # handler too); a handler has executed natter-session
+        (handlers if os.path.basename(exe) == "natter-session"
+         else others).append(pid)
+    return handlers, others
+
+
+def idle_cpu_ms(pids_fn, secs):
+    pids = pids_fn()
+    t0 = cpu_ticks(pids)
+    time.sleep(secs)    # the thing measured is what happens meanwhile
+    return (cpu_ticks(pids) - t0) * 1000.0 / TICK
+
+
+def measure_held(name, srv, members, cfg, base_rss, res):
+    if name == "natter":
+        handlers, others = natter_procs(srv)
+        broker = [p for p in others if p != srv.proc.pid]
+        pss = sum(proc_field(p, "smaps_rollup", "Pss") for p in handlers)
+        bpss = sum(proc_field(p, "smaps_rollup", "Pss") for p in broker)
+        res["memory"]["natter"] = dict(
+            sessions=len(handlers), handlers_pss_kib=pss,
+            broker_pss_kib=bpss, per_session_kib=(pss + bpss) / members)
+        res["idle"]["natter"] = dict(members=members, cpu_ms=idle_cpu_ms(
+            lambda: sum(natter_procs(srv), []), cfg["idle_secs"]))
+    else:
+        rss = proc_field(srv.proc.pid, "status", "VmRSS")
+        res["memory"]["ngircd"] = dict(
+            rss_kib=rss, base_rss_kib=base_rss,
+            per_session_kib=(rss - base_rss) / members)
+        res["idle"]["ngircd"] = dict(members=members, cpu_ms=idle_cpu_ms(
+            lambda: [srv.proc.pid], cfg["idle_secs"]))
+
+
+def fanout_one(tmp, name, members, cfg, res):
+    if name == "natter":
+        srv = start_natterd(B, tmp, "natterd-chat-%d" % members,
+                            [B("natter-session"), "-r", "0"])
+    else:
+        srv = start_ngircd(tmp)
+    base_rss = proc_field(srv.proc.pid, "status", "VmRSS")
+    hold = members == cfg["hold_size"]
+    chat = Chat(srv.port, "natter" if name == "natter" else "irc", members,
+                cfg, hold)
+    try:
+        ph = chat.until("hold" if hold else "steady", 280)
+        for phase in ("login", "fast", "steady"):
+            if phase not in ph:
+                raise RuntimeError("%s %d: no %s result; log: %s" % (
+                    name, members, phase, srv.text()[-800:]))
+            res["fanout"]["%s/%d/%s" % (name, members, phase)] = ph[phase]
+        if hold:
+            measure_held(name, srv, members, cfg, base_rss, res)
+    finally:
+        chat.close()
+        srv.stop()
+
+
+def section_fanout(tmp, cfg, peers, res):
+    for members in cfg["sizes"]:
+        for name in ["natter"] + (["ngircd"] if "ngircd" in peers else []):
+            note("fanout: %s, %d people" % (name, members))
+            fanout_one(tmp, name, members, cfg, res)
+
+
+def machine():
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+
+    def first_line(argv):
+        try:
+            p = subprocess.run(argv, capture_output=True, text=True,
+                               timeout=10)
+            return (p.stdout + p.stderr).strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.TimeoutExpired):
+            return "absent"
+    return dict(
+        date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        kernel=" ".join(platform.uname()[i] for i in (0, 2, 4)),
+        cpu=cpu, cores=os.cpu_count(),
+        natter=first_line(["git", "-C", HERE, "rev-parse", "--short",
+                           "HEAD"]),
+        tcpserver=first_line(["dpkg-query", "-W", "-f",
+                              "ucspi-tcp ${Version}", "ucspi-tcp"]),
+        xinetd=first_line([which("xinetd") or "xinetd", "-version"]),
+        ngircd=first_line([which("ngircd") or "ngircd", "--version"]))
+
+
+def find_peers():
+    peers, skipped = [], {}
+    for name, pkg in (("tcpserver", "ucspi-tcp"), ("xinetd", "xinetd"),
+                      ("ngircd", "ngircd")):
+        if which(name):
+            peers.append(name)
+        else:
+            skipped[name] = "%s not installed (package %s; run bench/deps.sh)" % (
+                name, pkg)
+    return peers, skipped
+
+
+def raise_nofile():
+    """Servers inherit the limit: 1,000 clients need over 1,024 fds."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    if hard < 2200:
+        note("descriptor limit %d is low for 1,000 people" % hard)
+
+
+def main():
+    global B
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke run: tiny sizes, seconds")
+    ap.add_argument("--json", help="also write the raw results here")
+    ap.add_argument("--out", help="also write the table here")
+    ap.add_argument("--only", help="sections, comma-separated: "
+                    "connect,start,fanout")
+    args = ap.parse_args()
+    build = os.path.abspath(args.build)
+    B = lambda name: os.path.join(build, name)  # noqa: E731
+    cfg = QUICK if args.quick else FULL
+    peers, skipped = find_peers()
+    for name, why in skipped.items():
+        note("skipping %s: %s" % (name, why))
+    raise_nofile()
+    res = dict(machine=machine(), quick=args.quick, skipped=skipped,
+               connect={}, start={}, fanout={}, memory={}, idle={},
+               config=cfg)
+    only = (args.only or "connect,start,fanout").split(",")
+    tmp = tempfile.mkdtemp(prefix="natter-bench-")
+    t0 = time.monotonic()
+    try:
+        for name, fn in (("connect", section_connect),
+                         ("start", section_start),
+                         ("fanout", section_fanout)):
+            if name in only:
+                note("%s (%.0f s so far)" % (name, time.monotonic() - t0))
+                fn(tmp, cfg, peers, res)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    res["seconds"] = round(time.monotonic() - t0, 1)
+    sys.path.insert(0, HERE)
+    import report
+    table = report.render(res)
+    print(table)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(table + "\n")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(res, f, indent=1, default=str)
+
+
+B = None
+
+if __name__ == "__main__":
+    main()
