@@ -1,0 +1,72 @@
+"""The benchmark's smoke run (bench/run.py --quick), so it never rots:
+tiny sizes, a few seconds, and sanity checks on every figure it prints.
+A peer whose package is absent is skipped by the bench, which says why;
+this test then checks natter's figures alone."""
+import json
+import os
+import subprocess
+import sys
+
+import harness
+
+ROOT = os.path.join(harness.HERE, "..")
+
+
+def run_quick():
+    for prog in ("natterd", "natter-session", "bench/connload",
+                 "bench/chatload", "bench/hello"):
+        if not os.access(harness.bin_path(prog), os.X_OK):
+            raise AssertionError("not built: " + prog)
+    out = os.path.join(harness.tmpdir(), "bench.json")
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "run.py"),
+                        "--build", harness.BUILD, "--quick", "--json", out],
+                       capture_output=True, text=True, timeout=100)
+    assert p.returncode == 0, "bench failed:\n%s\n%s" % (p.stdout,
+                                                         p.stderr[-3000:])
+    for line in p.stderr.splitlines():
+        if "skipping" in line:
+            print(line)     # which peer is absent, and why
+    with open(out) as f:
+        return json.load(f), p.stdout
+
+
+def check_conn(r, what):
+    assert r["connections"] > 0 and r["rate"] > 0, (what, r)
+    assert r["errors"] == 0, (what, r)
+    assert 0 < r["p50_ms"] <= r["p99_ms"] <= r["max_ms"] + 0.1, (what, r)
+
+
+def check_fanout(d, what):
+    assert d["sent"] > 0 and d["delivered"] > 0, (what, d)
+    assert d["lost"] == 0, (what, d)     # low rates: nothing may be lost
+    assert d["delivered"] == d["expected"], (what, d)
+    assert 0 < d["p50_ms"] <= d["p99_ms"] <= d["max_ms"] + 0.1, (what, d)
+
+
+def test_bench_smoke():
+    res, table = run_quick()
+    peers = [p for p in ("tcpserver", "xinetd", "ngircd")
+             if p not in res["skipped"]]
+    assert "| # | figure | natter |" in table, table
+    for conc in (1, 16):
+        check_conn(res["connect"]["natterd/%d" % conc], "natterd hello")
+        for peer in ("tcpserver", "xinetd"):
+            if peer in peers:
+                check_conn(res["connect"]["%s/%d" % (peer, conc)], peer)
+    check_conn(res["start"]["natterd/16"], "natterd session start")
+    if "tcpserver" in peers:
+        check_conn(res["start"]["tcpserver/16"], "tcpserver session start")
+    for name in ["natter"] + (["ngircd"] if "ngircd" in peers else []):
+        assert res["fanout"]["%s/20/login" % name]["ready"] == 20
+        for phase in ("fast", "steady"):
+            check_fanout(res["fanout"]["%s/20/%s" % (name, phase)], name)
+    mem = res["memory"]["natter"]
+    assert mem["sessions"] == 20, mem
+    assert mem["handlers_pss_kib"] > 0 and mem["broker_pss_kib"] > 0, mem
+    assert res["idle"]["natter"]["cpu_ms"] >= 0
+    # every row of the table has a figure for natter
+    rows = [ln for ln in table.splitlines() if ln.startswith("| ") and
+            not ln.startswith("| #")]
+    assert len(rows) >= 6, table
+    for ln in rows:
+        assert ln.split("|")[3].strip() not in ("", "—"), ln
