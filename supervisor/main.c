@@ -176,6 +176,7 @@ static void become_service(const struct config *cfg, const char *pidfile,
 		pidfile_take(pidfile);
 	if (cfg->user) {
 		privs_prepare_dir(broker_socket, u);
+		privs_check_dir(broker_socket, u);
 		privs_drop(u);
 	}
 	handler_check(handler);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 void privs_lookup(const char *user, struct user_ids *u)
@@ -27,20 +28,42 @@ void privs_lookup(const char *user, struct user_ids *u)
 		      (unsigned long)geteuid());
 }
 
+static char made_dir[4096]; /* made by privs_prepare_dir, or "" */
+
+/* A start-up failure leaves nothing behind, this directory included. */
+static void remove_made_dir(void)
+{
+	if (made_dir[0] && rmdir(made_dir) != 0) {
+		/* not empty: no longer only ours, so it stays */
+	}
+}
+
+/* The directory part of path, in dir (size PATH_MAX); fatal if long. */
+static void dir_of(char *dir, size_t size, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t len = slash ? (size_t)(slash - path) : 0;
+	if (len >= size)
+		fatal(EXIT_USAGE, "broker socket path too long: %s", path);
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	if (len == 0)
+		strcpy(dir, slash ? "/" : ".");
+}
+
 void privs_prepare_dir(const char *socket_path, const struct user_ids *u)
 {
 	char dir[4096];
 	struct stat st;
-	const char *slash = strrchr(socket_path, '/');
-	if (!slash || slash == socket_path)
-		return; /* in the current directory or in /: nothing to make */
-	size_t len = (size_t)(slash - socket_path);
-	if (len >= sizeof dir)
-		fatal(EXIT_USAGE, "broker socket path too long: %s", socket_path);
-	memcpy(dir, socket_path, len);
-	dir[len] = '\0';
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+	dir_of(dir, sizeof dir, socket_path);
+	if (strcmp(dir, "/") == 0 || strcmp(dir, ".") == 0)
+		return; /* nothing to make */
+	if (mkdir(dir, 0700) == 0) {
+		strcpy(made_dir, dir);
+		fatal_on_exit(remove_made_dir);
+	} else if (errno != EEXIST) {
 		fatal_errno(EXIT_TEMP, "cannot make %s", dir);
+	}
 	if (lstat(dir, &st) != 0)
 		fatal_errno(EXIT_TEMP, "cannot use %s", dir);
 	if (!S_ISDIR(st.st_mode))
@@ -55,6 +78,32 @@ void privs_prepare_dir(const char *socket_path, const struct user_ids *u)
 		      dir, u->name);
 	if (chown(dir, u->uid, u->gid) != 0)
 		fatal_errno(EXIT_TEMP, "cannot give %s to %s", dir, u->name);
+}
+
+/* In a child that drops to the user, so a failure leaves root (and the
+ * power to clean up) with the parent. */
+void privs_check_dir(const char *socket_path, const struct user_ids *u)
+{
+	char dir[4096];
+	int st;
+	dir_of(dir, sizeof dir, socket_path);
+	pid_t pid = fork();
+	if (pid < 0)
+		fatal_errno(EXIT_TEMP, "fork");
+	if (pid == 0) {
+		if (setgroups(1, &u->gid) != 0 || setgid(u->gid) != 0 ||
+		    setuid(u->uid) != 0)
+			_exit(2);
+		_exit(access(dir, W_OK | X_OK) == 0 ? 0 : 1);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			fatal_errno(EXIT_TEMP, "waitpid");
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return;
+	errno = EACCES;
+	fatal_errno(EXIT_USAGE, "broker socket directory %s is not usable by %s",
+		    dir, u->name);
 }
 
 void privs_drop(const struct user_ids *u)

@@ -16,6 +16,9 @@ void privs_lookup(const char *user, struct user_ids *u);
 /* Makes the broker socket's directory (0700) if missing and gives it
  * to the user, so the broker running as the user can use it. */
 void privs_prepare_dir(const char *socket_path, const struct user_ids *u);
+/* Before privs_drop: fatal unless the user can make the broker's
+ * socket in its directory (a parent it cannot search, say). */
+void privs_check_dir(const char *socket_path, const struct user_ids *u);
 /* initgroups, setgid, setuid, each checked, then proves root cannot be
  * had back; fatal on any failure. */
 void privs_drop(const struct user_ids *u);

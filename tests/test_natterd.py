@@ -584,3 +584,17 @@ def test_full_source_table_forgets_the_oldest_idle_source():
         assert connect_from(a) == b"", a          # never refused for room
     assert connect_from("127.1.0.1") == b""       # forgotten, so let in
     assert connect_from(others[-1]).startswith(refused)  # remembered
+
+
+def test_drop_refused_when_user_cannot_reach_the_socket():
+    if os.getuid() != 0:
+        raise Skip("needs root")
+    dir_ = tmpdir()  # 0700 root: nobody cannot enter it
+    sock = os.path.join(dir_, "run", "broker.sock")
+    r = run_natterd(["-f", "-u", "nobody", "-s", sock, "-l", "127.0.0.1:0",
+                     "--", "/bin/cat"])
+    assert r.returncode == 100
+    assert r.stderr == ("natterd: broker socket directory %s is not usable "
+                        "by nobody: Permission denied\n"
+                        % os.path.dirname(sock)), r.stderr
+    assert not os.path.exists(os.path.dirname(sock))  # made, then removed
