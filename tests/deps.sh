@@ -18,6 +18,7 @@ set -eu
 PKGDIR=${NATTER_TEST_PKGS:-/var/cache/natter-tests}
 INETD=$PKGDIR/openbsd-inetd/usr/sbin/inetd
 export DEBIAN_FRONTEND=noninteractive
+PATH=$PATH:/usr/sbin:/sbin	# xinetd is in sbin; CI's PATH may lack it
 
 # command package: each line names a program and the package that has it.
 wanted='

@@ -36,7 +36,8 @@ STD_USER = "natter"
 
 def need(prog, path=None):
     """The program's path; skips the test when it is not installed."""
-    found = path if path and os.access(path, os.X_OK) else shutil.which(prog)
+    found = path if path and os.access(path, os.X_OK) else shutil.which(
+        prog, path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")
     if not found:
         raise H.Skip("%s is not installed (tests/deps.sh installs it as "
                      "root)" % prog)
