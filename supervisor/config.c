@@ -55,7 +55,7 @@ static void parse_rate(struct config *cfg, const char *s)
 	}
 	if (strlen(s) >= sizeof buf)
 		fatal(EXIT_USAGE, "bad -r value '%s' (burst/seconds, e.g. 20/10s)", s);
-	strcpy(buf, s);
+	snprintf(buf, sizeof buf, "%s", s); /* fits: checked above */
 	slash = strchr(buf, '/');
 	size_t len = strlen(buf);
 	if (!slash || len < 3)

@@ -89,7 +89,7 @@ void handler_resolve(char *out, size_t len, char *const *argv,
 	} else if (strlen(argv[0]) >= sizeof found) {
 		fatal(EXIT_USAGE, "handler path too long: %s", argv[0]);
 	} else {
-		strcpy(found, argv[0]);
+		snprintf(found, sizeof found, "%s", argv[0]);
 	}
 	/* Absolute, since the daemon works from / */
 	if (len < PATH_MAX)

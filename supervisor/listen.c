@@ -52,7 +52,7 @@ static void spec_parse(const char *s, struct spec *sp)
 		fatal(EXIT_USAGE, "bad port in '%s' (0 to 65535)", s);
 	memcpy(sp->host, host, hostlen);
 	sp->host[hostlen] = '\0';
-	strcpy(sp->port, port);
+	snprintf(sp->port, sizeof sp->port, "%s", port);
 }
 
 /* Binds one address; returns the socket, or -1 with errno set. */

@@ -81,7 +81,7 @@ static void broker_socket_path(const char *opt)
 		: broker_default_path(rel, sizeof rel) != 0)
 		fatal(EXIT_USAGE, "broker socket path too long");
 	if (rel[0] == '/')
-		strcpy(broker_socket, rel);
+		snprintf(broker_socket, sizeof broker_socket, "%s", rel);
 	else if (!getcwd(cwd, sizeof cwd))
 		fatal_errno(EXIT_TEMP, "getcwd");
 	else if (snprintf(broker_socket, sizeof broker_socket, "%s/%s", cwd,

@@ -55,7 +55,7 @@ void pidfile_take(const char *path)
 		fatal_errno(EXIT_TEMP, "cannot open pid file %s", path);
 	lock_whole(fd, path);
 	pid_fd = fd;
-	strcpy(pid_path, path);
+	snprintf(pid_path, sizeof pid_path, "%s", path);
 	fatal_on_exit(pidfile_release);
 	int n = snprintf(line, sizeof line, "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) != 0 || io_write_all(fd, line, (size_t)n, -1) != 0)

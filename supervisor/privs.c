@@ -20,7 +20,7 @@ void privs_lookup(const char *user, struct user_ids *u)
 		fatal(EXIT_USAGE, "no such user: %s", user);
 	if (strlen(pw->pw_name) >= sizeof u->name)
 		fatal(EXIT_USAGE, "user name too long: %s", user);
-	strcpy(u->name, pw->pw_name);
+	snprintf(u->name, sizeof u->name, "%s", pw->pw_name);
 	u->uid = pw->pw_uid;
 	u->gid = pw->pw_gid;
 	if (geteuid() != 0 && geteuid() != u->uid)
@@ -48,7 +48,7 @@ static void dir_of(char *dir, size_t size, const char *path)
 	memcpy(dir, path, len);
 	dir[len] = '\0';
 	if (len == 0)
-		strcpy(dir, slash ? "/" : ".");
+		snprintf(dir, size, "%s", slash ? "/" : ".");
 }
 
 void privs_prepare_dir(const char *socket_path, const struct user_ids *u)
@@ -59,7 +59,7 @@ void privs_prepare_dir(const char *socket_path, const struct user_ids *u)
 	if (strcmp(dir, "/") == 0 || strcmp(dir, ".") == 0)
 		return; /* nothing to make */
 	if (mkdir(dir, 0700) == 0) {
-		strcpy(made_dir, dir);
+		snprintf(made_dir, sizeof made_dir, "%s", dir);
 		fatal_on_exit(remove_made_dir);
 	} else if (errno != EEXIST) {
 		fatal_errno(EXIT_TEMP, "cannot make %s", dir);
