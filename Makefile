@@ -46,7 +46,7 @@ HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(helper_src))
 BENCHES  = $(patsubst bench/%.c,$(BUILD)/bench/%,$(bench_src))
 
 .SECONDARY:
-.PHONY: all check check-asan run install uninstall clean lint-man bench
+.PHONY: FORCE all check check-asan run install uninstall clean lint-man bench
 all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h broker/*.h supervisor/*.h handler/*.h client/*.h)
@@ -58,6 +58,15 @@ define archive
 	rm -f $@
 	$(AR) rcs $@ $^
 endef
+
+# natterd looks for its handler in LIBEXECDIR: rebuild that object when
+# the directory changes (make install PREFIX=/usr after a plain make).
+LIBEXEC_STAMP = $(BUILD)/libexecdir.stamp
+$(LIBEXEC_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(LIBEXECDIR)' | cmp -s - $@ || echo '$(LIBEXECDIR)' > $@
+$(BUILD)/supervisor/handler.o: $(LIBEXEC_STAMP)
+FORCE:
 
 $(LIBNATTER):  $(call obj,$(lib_src));        $(archive)
 $(LIBBROKER):  $(call obj,$(broker_src));     $(archive)
