@@ -103,7 +103,7 @@ bench: all $(BENCHES)
 
 # The whole suite under AddressSanitizer + UBSan, in its own build tree.
 check-asan:
-	$(MAKE) BUILD=build-asan OPT=-O1 \
+	NATTER_SANITIZERS=1 $(MAKE) BUILD=build-asan OPT=-O1 \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" check
 

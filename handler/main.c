@@ -28,12 +28,23 @@
 #define DEFAULT_RATE 5
 #define DEFAULT_BURST 10
 
+#define USAGE "usage: natter-session [-h] [-b broker_socket] " \
+	"[-i idle_seconds] [-M motd_file] [-r lines_per_second] " \
+	"[-t login_seconds] [-U users_file]"
+
 static void usage(void)
 {
-	log_msg(LOG_ERR, "usage: natter-session [-b broker_socket] "
-		"[-i idle_seconds] [-M motd_file] [-r lines_per_second] "
-		"[-t login_seconds] [-U users_file]");
+	log_msg(LOG_ERR, "%s", USAGE);
 	exit(EXIT_USAGE);
+}
+
+/* -h is asked for by an operator at a shell, so it alone answers on
+ * standard output rather than in the log. */
+static void help(void)
+{
+	if (printf("%s\n", USAGE) < 0 || fflush(stdout) != 0)
+		exit(EXIT_USAGE);
+	exit(0);
 }
 
 /* Whether fds a and b are the same file (inetd passes the socket as
@@ -91,9 +102,10 @@ int main(int argc, char **argv)
 	cfg.login_timeout_s = DEFAULT_LOGIN_TIMEOUT;
 	cfg.rate = DEFAULT_RATE;
 	cfg.burst = DEFAULT_BURST;
-	while ((c = getopt(argc, argv, "b:i:M:r:t:U:")) != -1) {
+	while ((c = getopt(argc, argv, "b:hi:M:r:t:U:")) != -1) {
 		switch (c) {
 		case 'b': broker = optarg; break;
+		case 'h': help(); break;
 		case 'i': cfg.idle_timeout_s = seconds(optarg, 7 * 86400); break;
 		case 'M': cfg.motd_path = optarg; break;
 		case 'r': cfg.rate = seconds(optarg, 1000); break;

@@ -307,8 +307,11 @@ def test_stalled_reader_is_cut_off():
         if tail.seen(b"[slow] has left the chat"):
             break
     tail.expect(b"[slow] has left the chat", timeout=5)
-    # bounded: no growth past the queue's bound and some slack (KiB)
-    assert rss and max(rss) - rss[0] < 4 * 1024, rss
+    # bounded: no growth past the queue's bound and some slack (KiB).
+    # Under AddressSanitizer freed memory stays resident in its quarantine
+    # (256 MiB by default), so there only a looser bound means anything.
+    slack = 64 * 1024 if os.environ.get("NATTER_SANITIZERS") else 4 * 1024
+    assert rss and max(rss) - rss[0] < slack, rss
     d.log.wait(r"too far behind")
 
 
