@@ -568,13 +568,17 @@ int main(int argc, char **argv)
 		ch.m[i].fd = -1;
 	}
 	login_all(&ch);
-	if (ch.ready < ch.nmembers)
-		return 1;
-	if (ch.fast_n > 0)
-		phase_fast(&ch, &fast);
-	if (ch.rate > 0 && ch.steady_s > 0)
-		phase_steady(&ch, &steady);
-	if (ch.hold_s > 0)
-		hold(&ch);
-	return 0;
+	if (ch.ready == ch.nmembers) {
+		if (ch.fast_n > 0)
+			phase_fast(&ch, &fast);
+		if (ch.rate > 0 && ch.steady_s > 0)
+			phase_steady(&ch, &steady);
+		if (ch.hold_s > 0)
+			hold(&ch);
+		i = 0;
+	} else {
+		i = 1;
+	}
+	free(ch.m);	/* the kernel closes the sockets */
+	return (int)i;
 }
