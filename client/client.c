@@ -10,12 +10,15 @@
 
 int client_end(struct outq *display, int status, const char *msg)
 {
-	ctty_restore(); /* blocking again, so what is left can be written */
+	/* Written while fd 1 is still non-blocking, so a reader that has
+	 * stopped reading costs at most the timeout, not a hang; the
+	 * terminal's output settings are the same raw or not. */
 	if (outq_pending(display) > 0 &&
 	    io_write_all(1, display->buf + display->head, outq_pending(display),
 			 END_WRITE_TIMEOUT_MS) != 0 &&
 	    status == NATTER_EXIT_OK)
 		status = NATTER_EXIT_LOST;
+	ctty_restore();
 	outq_free(display);
 	if (msg && msg[0])
 		fprintf(stderr, "%s\n", msg);

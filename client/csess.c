@@ -213,7 +213,7 @@ int csess_send_line(struct csess *s, const char *line, size_t len)
 		return -1;
 	if ((len == 5 && !memcmp(line, "/exit", 5)) ||
 	    (len == 5 && !memcmp(line, "/quit", 5)))
-		s->user_ending = 1;
+		s->user_ending = s->person_left = 1;
 	return 0;
 }
 
@@ -253,6 +253,10 @@ int csess_end_status(const struct csess *s, int err, char *msg,
 			 strerror(err));
 		return NATTER_EXIT_LOST;
 	}
+	/* Leaving at ID: is a choice, not a failed login; a script whose
+	 * input ran out before its login was through did not log in. */
+	if (s->person_left)
+		return NATTER_EXIT_OK;
 	if (!s->logged_in && s->id_prompts > 0) {
 		snprintf(msg, msglen, "natter: connection closed during login");
 		return NATTER_EXIT_LOGIN;

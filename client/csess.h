@@ -40,6 +40,7 @@ struct csess {
 	/* What happened, for the exit status. */
 	int id_prompts, login_failures, too_many, logged_in;
 	int user_ending;  /* /exit sent, ^D, or end of scripted input */
+	int person_left;  /* /exit or /quit sent, or ^D typed: a choice */
 	int fatal;        /* an exit status decided here, or 0 */
 	char fatal_msg[160];
 };

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 static struct termios saved_tio, raw_tio;
-static int tty_fd = -1, tio_changed;
+static int tty_fd = -1, tio_changed, raw_set;
 
 static struct {
 	int fd, flags, changed;
@@ -43,23 +43,49 @@ int ctty_nonblock(int fd)
 	return 0;
 }
 
+/* Saves fd's settings the first time, so ctty_restore can put them back. */
+static int save_tio(int fd)
+{
+	if (tty_fd >= 0)
+		return 0;
+	if (tcgetattr(fd, &saved_tio) != 0)
+		return -1;
+	tty_fd = fd;
+	register_restore();
+	return 0;
+}
+
 int ctty_raw(int fd)
 {
-	if (tcgetattr(fd, &saved_tio) != 0)
+	if (save_tio(fd) != 0)
 		return -1;
 	raw_tio = saved_tio;
 	raw_tio.c_iflag &= ~(tcflag_t)(ICRNL | INLCR | IGNCR | ISTRIP);
 	raw_tio.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ECHONL | IEXTEN);
 	raw_tio.c_cc[VMIN] = 1;
 	raw_tio.c_cc[VTIME] = 0;
-	tty_fd = fd;
-	register_restore();
+	raw_set = 1;
 	return ctty_reraw();
+}
+
+int ctty_echo(int fd, int on)
+{
+	struct termios t;
+	if (save_tio(fd) != 0 || tcgetattr(fd, &t) != 0)
+		return -1;
+	tcflag_t bits = ECHO | ECHONL;
+	t.c_lflag &= ~bits;
+	t.c_lflag |= on ? saved_tio.c_lflag & bits : ECHONL;
+	/* TCSADRAIN, not TCSAFLUSH: what was typed ahead stays. */
+	if (tcsetattr(fd, TCSADRAIN, &t) != 0)
+		return -1;
+	tio_changed = 1;
+	return 0;
 }
 
 int ctty_reraw(void)
 {
-	if (tty_fd < 0)
+	if (!raw_set)
 		return 0;
 	if (tcsetattr(tty_fd, TCSADRAIN, &raw_tio) != 0)
 		return -1;

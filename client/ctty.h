@@ -14,6 +14,11 @@ int ctty_nonblock(int fd);
 /* Raw-ish mode on the terminal fd: no line buffering, no echo, but
  * signals (^C, ^Z, ^\) still raise signals.  0, or -1 with errno. */
 int ctty_raw(int fd);
+/* Echo on or off on a terminal left in line mode (a script typed at a
+ * terminal whose output goes elsewhere): off while the server echoes,
+ * so a password never shows.  The newline still echoes, as getpass(3)
+ * would.  0, or -1 with errno. */
+int ctty_echo(int fd, int on);
 /* Puts raw mode back after ctty_restore (on resuming after ^Z). */
 int ctty_reraw(void);
 /* Puts back the terminal mode and descriptor flags that were saved. */

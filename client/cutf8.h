@@ -19,6 +19,10 @@ int cutf8_width(unsigned cp);
 size_t cutf8_prev(const char *s, size_t pos);
 /* The byte offset just past the character at pos (pos < len). */
 size_t cutf8_next(const char *s, size_t len, size_t pos);
+/* The same, stepping over whole characters as a person sees them: a
+ * character and the zero-width marks that follow it (e + U+0301). */
+size_t cutf8_prev_cluster(const char *s, size_t len, size_t pos);
+size_t cutf8_next_cluster(const char *s, size_t len, size_t pos);
 /* Columns taken by s[0..len), which holds valid UTF-8. */
 size_t cutf8_columns(const char *s, size_t len);
 

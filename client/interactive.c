@@ -5,8 +5,9 @@
  * shows the server's prompt (text after its last line end, such as
  * "ID: ") and the line being typed; an arriving line is printed over
  * that row and the row is drawn again below it, so typing is never cut
- * up.  While the server has said WILL ECHO the line shows as '*' and is
- * not kept in the history: that is the password.
+ * up.  While the server has said WILL ECHO nothing typed is shown (not
+ * even its length, as with telnet or ssh) nor kept in the history:
+ * that is the password.
  *
  * Signals: ^C, SIGTERM, SIGHUP and ^\ end the session (status 128+N);
  * ^Z puts the terminal back and stops; SIGCONT and SIGWINCH redraw. */
@@ -28,6 +29,14 @@
 #define ENDING_WAIT_MS 2000
 /* Keys read at once: each chunk ends in one redraw. */
 #define KEY_CHUNK 64
+
+/* One round shows at most a read of the socket (each byte grown by
+ * scrubbing, the prompt shown again), the lines a chunk of keys sends
+ * and two redraws: the socket is read only while that much is free. */
+_Static_assert(SCRUB_GROWTH * (CLIENT_READ_CHUNK + 3) +
+		       2 * CSESS_PARTIAL_MAX + 4 * LEDIT_RENDER_MAX(
+		       CSESS_PARTIAL_MAX) + 4 * KEY_CHUNK <= DISPLAY_HEADROOM,
+	       "a round may not fit the terminal's queue");
 
 struct screen {
 	struct ledit ed;
@@ -63,6 +72,14 @@ static void begin_ending(struct screen *sc)
 	sc->deadline = io_now_ms() + ENDING_WAIT_MS;
 }
 
+/* ^D: the person leaves; the socket is half-closed once all is sent. */
+static void end_input(struct csess *s, struct screen *sc)
+{
+	s->person_left = 1;
+	sc->want_shut = 1;
+	begin_ending(sc);
+}
+
 /* Enter: the row becomes a line of the conversation, the text goes. */
 static void submit(struct csess *s, struct screen *sc, int *bell)
 {
@@ -88,16 +105,22 @@ static void submit(struct csess *s, struct screen *sc, int *bell)
 }
 
 /* Reads and applies a chunk of keys; one redraw at the end. */
-static int read_keys(struct csess *s, struct screen *sc)
+static void read_keys(struct csess *s, struct screen *sc)
 {
 	unsigned char buf[KEY_CHUNK];
 	ssize_t n = io_read(0, buf, sizeof buf);
-	if (n < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	if (n < 0) {
+		char msg[120];
+		snprintf(msg, sizeof msg, "natter: cannot read the terminal: %s",
+			 strerror(errno));
+		csess_fail(s, NATTER_EXIT_LOST, msg);
+		return;
+	}
 	if (n == 0) { /* the terminal went away: as ^D */
-		sc->want_shut = 1;
-		begin_ending(sc);
-		return 0;
+		end_input(s, sc);
+		return;
 	}
 	int bell = 0;
 	for (ssize_t i = 0; i < n && !sc->ending; i++) {
@@ -105,17 +128,13 @@ static int read_keys(struct csess *s, struct screen *sc)
 		case LEDIT_SUBMIT: submit(s, sc, &bell); break;
 		case LEDIT_BELL: bell = 1; break;
 		case LEDIT_CLEAR: puts_(s, sc, "\033[H\033[2J"); break;
-		case LEDIT_EOF:
-			sc->want_shut = 1;
-			begin_ending(sc);
-			break;
+		case LEDIT_EOF: end_input(s, sc); break;
 		default: break;
 		}
 	}
 	if (bell)
 		puts_(s, sc, "\a");
 	redraw(s, sc);
-	return 0;
 }
 
 /* ^Z: the terminal as the shell wants it, then stop until SIGCONT. */
@@ -187,6 +206,18 @@ static int finish(struct csess *s, struct screen *sc, int err, int sig)
 	return client_end_session(s, &sc->out, err, sig);
 }
 
+/* The terminal takes no more output: leave without showing more. */
+static int lost_terminal(struct screen *sc)
+{
+	char msg[120];
+	snprintf(msg, sizeof msg, "natter: cannot write to the terminal: %s",
+		 strerror(errno));
+	outq_free(&sc->out); /* what it holds can never be shown */
+	outq_init(&sc->out, DISPLAY_MAX);
+	ledit_free(&sc->ed);
+	return client_end(&sc->out, NATTER_EXIT_LOST, msg);
+}
+
 /* One round of poll; returns -1 to go on, else an exit status. */
 static int step(struct csess *s, struct screen *sc, int sp)
 {
@@ -194,14 +225,17 @@ static int step(struct csess *s, struct screen *sc, int sp)
 	int keys = !sc->ending && headroom &&
 		   outq_pending(&s->to_server) + TO_SERVER_HEADROOM <=
 			   TO_SERVER_MAX;
+	short sock_ev = headroom ? POLLIN : 0;
+	if (outq_pending(&s->to_server) > 0)
+		sock_ev |= POLLOUT;
+	/* A socket polled for nothing would still report a hang-up, at
+	 * once and again: a busy loop while the terminal catches up. */
 	struct pollfd p[4] = {
 		{ .fd = sp, .events = POLLIN },
 		{ .fd = keys ? 0 : -1, .events = POLLIN },
-		{ .fd = s->sock, .events = headroom ? POLLIN : 0 },
+		{ .fd = sock_ev ? s->sock : -1, .events = sock_ev },
 		{ .fd = outq_pending(&sc->out) ? 1 : -1, .events = POLLOUT },
 	};
-	if (outq_pending(&s->to_server) > 0)
-		p[2].events |= POLLOUT;
 	int timeout = -1;
 	if (sc->ending) {
 		long long left = sc->deadline - io_now_ms();
@@ -214,9 +248,10 @@ static int step(struct csess *s, struct screen *sc, int sp)
 	int sig = p[0].revents ? on_signals(s, sc) : 0;
 	if (sig)
 		return finish(s, sc, 0, sig);
-	if (p[1].revents && read_keys(s, sc) != 0)
-		return finish(s, sc, errno, 0);
-	if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+	if (p[1].revents)
+		read_keys(s, sc);
+	if ((p[2].events & POLLIN) &&
+	    (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
 		puts_(s, sc, "\r\033[K");
 		long n = csess_read(s, &sc->out);
 		if (n == 0 || (n < 0 && errno != EAGAIN))
@@ -232,7 +267,7 @@ static int step(struct csess *s, struct screen *sc, int sp)
 			return finish(s, sc, errno, 0);
 	}
 	if (outq_pending(&sc->out) > 0 && outq_flush(&sc->out, 1, 0) < 0)
-		return finish(s, sc, errno, 0);
+		return lost_terminal(sc);
 	if (s->fatal)
 		return finish(s, sc, 0, 0);
 	return -1;

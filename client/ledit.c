@@ -34,6 +34,17 @@ void ledit_set(struct ledit *e, const char *text, size_t len)
 	e->len = e->cur = len;
 }
 
+/* A character as a person sees it: with its combining marks. */
+static size_t prev_char(const struct ledit *e)
+{
+	return cutf8_prev_cluster(e->buf, e->len, e->cur);
+}
+
+static size_t next_char(const struct ledit *e)
+{
+	return cutf8_next_cluster(e->buf, e->len, e->cur);
+}
+
 static void delete_range(struct ledit *e, size_t from, size_t to)
 {
 	memmove(e->buf + from, e->buf + to, e->len - to);
@@ -112,10 +123,19 @@ static void remember_line(struct ledit *e)
 	}
 }
 
+static void wipe(char *p, size_t n)
+{
+	volatile char *v = p;
+	while (n-- > 0)
+		*v++ = 0;
+}
+
 void ledit_accept(struct ledit *e, int remember)
 {
 	if (remember)
 		remember_line(e);
+	else
+		wipe(e->buf, e->len); /* a password: not left in memory */
 	e->len = e->cur = e->scroll = 0;
 	e->hpos = -1;
 }
@@ -142,7 +162,7 @@ static enum ledit_action delete_at_cursor(struct ledit *e)
 {
 	if (e->cur == e->len)
 		return LEDIT_BELL;
-	delete_range(e, e->cur, cutf8_next(e->buf, e->len, e->cur));
+	delete_range(e, e->cur, next_char(e));
 	return LEDIT_REDRAW;
 }
 
@@ -150,16 +170,16 @@ static enum ledit_action control(struct ledit *e, unsigned char c)
 {
 	switch (c) {
 	case 0x01: return move_to(e, 0);
-	case 0x02: return move_to(e, cutf8_prev(e->buf, e->cur));
+	case 0x02: return move_to(e, prev_char(e));
 	case 0x04:
 		return e->len == 0 ? LEDIT_EOF : delete_at_cursor(e);
 	case 0x05: return move_to(e, e->len);
-	case 0x06: return move_to(e, cutf8_next(e->buf, e->len, e->cur));
+	case 0x06: return move_to(e, next_char(e));
 	case 0x08:
 	case 0x7f:
 		if (e->cur == 0)
 			return LEDIT_BELL;
-		delete_range(e, cutf8_prev(e->buf, e->cur), e->cur);
+		delete_range(e, prev_char(e), e->cur);
 		return LEDIT_REDRAW;
 	case 0x0b:
 		e->len = e->cur;
@@ -256,7 +276,9 @@ enum ledit_action ledit_key(struct ledit *e, unsigned char c)
 		e->esc = ESC_START;
 		return LEDIT_NONE;
 	}
-	if (c < 0x20 || c == 0x7f)
+	if (c == '\t')
+		c = ' '; /* pasted tabs keep their words apart */
+	else if (c < 0x20 || c == 0x7f)
 		return control(e, c);
 	return insert(e, &c, 1);
 }

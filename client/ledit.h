@@ -4,10 +4,14 @@
  * Pure: keys in, actions and bytes for the terminal out; no I/O.
  * Keys (byte values as a terminal in raw mode sends them):
  *   printable UTF-8      inserted at the cursor
+ *   Tab                  inserted as a space (pasted text keeps its
+ *                        words apart)
  *   Backspace, ^H        delete the character before the cursor
  *   ^D                   delete the character under the cursor; on an
  *                        empty line, end of input (LEDIT_EOF)
  *   Left, Right, ^B, ^F  move by one character
+ * "Character" means what a person sees: one with its combining marks
+ * (e + U+0301) moves and is deleted whole.
  *   Home, End, ^A, ^E    move to the start / end
  *   Delete               delete the character under the cursor
  *   ^U / ^K              delete before / from the cursor
@@ -59,14 +63,15 @@ enum ledit_action ledit_key(struct ledit *e, unsigned char c);
 /* The line as typed (not NUL-terminated). */
 const char *ledit_line(const struct ledit *e, size_t *len);
 /* Empties the line after a submit; remember: add it to the history
- * (never for a hidden line such as a password). */
+ * (never for a hidden line such as a password: that one is wiped). */
 void ledit_accept(struct ledit *e, int remember);
 /* Puts text in the line, as if typed (tests; never past LEDIT_MAX). */
 void ledit_set(struct ledit *e, const char *text, size_t len);
 /* The bytes that draw prompt + line on the cursor's row, for a
  * terminal width columns wide: the line scrolls sideways to keep the
  * cursor in view, and a prompt wider than half the row shows its end.
- * masked: each character shown as '*'.  out needs
+ * masked: the line is not shown at all (the server echoes; as telnet
+ * and ssh do, not even the length of a password shows).  out needs
  * LEDIT_RENDER_MAX(plen) bytes.  Returns the bytes stored. */
 size_t ledit_render(struct ledit *e, const char *prompt, size_t plen,
 		    int width, int masked, char *out);

@@ -3,7 +3,7 @@
  *   natter [-4 | -6] [-u NAME [-p FILE | -P FD]] [HOST [PORT]]
  *
  * Connects to a natter server (default localhost, port 4120) and is
- * the person's terminal to it: with a terminal on fd 0, one process
+ * the person's terminal to it: with a terminal on fds 0 and 1, one process
  * polls the keyboard and the socket, keeping the line being typed whole
  * below arriving messages (interactive.c); otherwise it sends fd 0's
  * lines and writes what comes back to fd 1 (scripted.c).  The client
@@ -143,7 +143,9 @@ int main(int argc, char **argv)
 	char err[300];
 
 	parse_options(argc, argv, &o);
-	int interactive = isatty(0);
+	/* Both ends at a terminal, or no drawing: with output redirected,
+	 * cursor movements would only litter a file. */
+	int interactive = isatty(0) && isatty(1);
 	csess_init(&s, -1, interactive);
 	if (o.name) {
 		s.auto_name = o.name;

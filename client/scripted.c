@@ -4,7 +4,15 @@
  * After fd 0's end, what is queued is sent, then the socket is shut
  * for writing (the server sees the end, as from telnet), and output is
  * read until the server closes.  With -u, fd 0 is not read until the
- * login has succeeded, so no line of the script is taken as a name. */
+ * login has succeeded, so no line of the script is taken as a name.
+ *
+ * Nothing is lost and nothing grows without bound: fd 0 is read only
+ * while the queue to the server has room for what one read can add, and
+ * the socket only while fd 1's queue has; a slow server or a slow
+ * reader of fd 1 holds up the other side instead.
+ *
+ * A person may type at a terminal while fd 1 goes elsewhere: then the
+ * terminal's echo is turned off while the server echoes (a password). */
 #include "client.h"
 #include "ctty.h"
 #include "ledit.h"
@@ -17,15 +25,29 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 /* A script's line is held up to this size; a longer one is sent in
  * pieces as it comes (the server then judges its length). */
 #define SCRIPT_LINE_MAX 4096
 
+/* One read of the script queues at most its bytes and a held line,
+ * each doubled (IAC), and a CR LF per byte. */
+_Static_assert(2 * (SCRIPT_LINE_MAX + CLIENT_READ_CHUNK) +
+		       2 * CLIENT_READ_CHUNK <= TO_SERVER_HEADROOM,
+	       "a read of the script may not fit the queue to the server");
+/* One read of the socket shows at most each byte grown by scrubbing
+ * and the held prompt. */
+_Static_assert(SCRUB_GROWTH * (CLIENT_READ_CHUNK + 3) + CSESS_PARTIAL_MAX
+		       <= DISPLAY_HEADROOM,
+	       "a read of the socket may not fit the output queue");
+
 struct script {
 	char line[SCRIPT_LINE_MAX];
 	size_t nline;
 	int after_cr, eof, shut;
+	int tty;    /* fd 0 is a terminal: a person typing */
+	int hiding; /* its echo is off, as the server echoes */
 };
 
 static int end_script_line(struct csess *s, struct script *sc)
@@ -70,6 +92,8 @@ static int read_script(struct csess *s, struct script *sc)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 	if (n == 0) {
 		sc->eof = 1;
+		/* At a terminal, the end is ^D: the person's choice. */
+		s->person_left |= sc->tty;
 		if (sc->nline > 0 && end_script_line(s, sc) != 0)
 			return -1;
 		return 0;
@@ -96,7 +120,16 @@ static int maybe_shut(struct csess *s, struct script *sc)
 	return 0;
 }
 
-static int setup(int *sp)
+/* Follows the server's echo on a terminal's own echo. */
+static int follow_echo(struct csess *s, struct script *sc)
+{
+	if (!sc->tty || sc->hiding == s->tn.remote_echo)
+		return 0;
+	sc->hiding = s->tn.remote_echo;
+	return ctty_echo(0, !sc->hiding);
+}
+
+static int setup(int *sp, struct script *sc)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, 0 };
 	*sp = selfpipe_init(sigs);
@@ -105,56 +138,75 @@ static int setup(int *sp)
 		ctty_restore();
 		return -1;
 	}
+	sc->tty = isatty(0);
 	return 0;
+}
+
+/* Reads the socket once.  -1 to go on, else the session's status. */
+static int read_server(struct csess *s, struct script *sc, struct outq *out)
+{
+	long n = csess_read(s, out);
+	if (n == 0 || (n < 0 && errno != EAGAIN))
+		return client_end_session(s, out, n == 0 ? 0 : errno, 0);
+	csess_print_partial(s, out);
+	if (follow_echo(s, sc) != 0)
+		return client_end(out, NATTER_EXIT_LOST,
+				  "natter: cannot change the terminal's echo");
+	return -1;
+}
+
+/* One round of poll.  -1 to go on, else the session's status. */
+static int step(struct csess *s, struct script *sc, struct outq *out, int sp)
+{
+	if (s->fatal)
+		return client_end_session(s, out, 0, 0);
+	if (maybe_shut(s, sc) != 0)
+		return client_end_session(s, out, errno, 0);
+	short sock_ev = 0;
+	if (outq_pending(out) + DISPLAY_HEADROOM <= DISPLAY_MAX)
+		sock_ev |= POLLIN;
+	if (outq_pending(&s->to_server) > 0)
+		sock_ev |= POLLOUT;
+	/* Not polled at all when nothing is wanted: a hang-up would
+	 * otherwise wake poll at once, again and again. */
+	struct pollfd p[4] = {
+		{ .fd = sp, .events = POLLIN },
+		{ .fd = may_read_script(s, sc) ? 0 : -1, .events = POLLIN },
+		{ .fd = sock_ev ? s->sock : -1, .events = sock_ev },
+		{ .fd = outq_pending(out) ? 1 : -1, .events = POLLOUT },
+	};
+	if (poll(p, 4, -1) < 0)
+		return errno == EINTR ? -1 : client_end(out, NATTER_EXIT_LOST,
+						       "natter: poll failed");
+	unsigned sigs = p[0].revents ? selfpipe_drain() : 0;
+	for (int sig = 1; sig < 32; sig++)
+		if (sigs & (1u << sig))
+			return client_end_session(s, out, 0, sig);
+	if (p[1].revents && read_script(s, sc) != 0)
+		return client_end(out, NATTER_EXIT_LOST,
+				  "natter: cannot read input");
+	if ((sock_ev & POLLIN) && (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
+		int status = read_server(s, sc, out);
+		if (status >= 0)
+			return status;
+	}
+	if (outq_pending(&s->to_server) > 0 && csess_flush(s) < 0)
+		return client_end_session(s, out, errno, 0);
+	if (outq_pending(out) > 0 && outq_flush(out, 1, 0) < 0)
+		return client_end(out, NATTER_EXIT_LOST,
+				  "natter: cannot write output");
+	return -1;
 }
 
 int client_scripted(struct csess *s)
 {
-	struct script sc = { .nline = 0 };
+	static struct script sc; /* large: kept off the stack */
 	struct outq out;
-	int sp;
-	if (setup(&sp) != 0)
+	int sp, status;
+	if (setup(&sp, &sc) != 0)
 		return NATTER_EXIT_LOST;
 	outq_init(&out, DISPLAY_MAX);
-	for (;;) {
-		if (s->fatal)
-			return client_end_session(s, &out, 0, 0);
-		if (maybe_shut(s, &sc) != 0)
-			return client_end_session(s, &out, errno, 0);
-		struct pollfd p[4] = {
-			{ .fd = sp, .events = POLLIN },
-			{ .fd = may_read_script(s, &sc) ? 0 : -1,
-			  .events = POLLIN },
-			{ .fd = s->sock, .events = 0 },
-			{ .fd = outq_pending(&out) ? 1 : -1, .events = POLLOUT },
-		};
-		if (outq_pending(&out) + DISPLAY_HEADROOM <= DISPLAY_MAX)
-			p[2].events |= POLLIN;
-		if (outq_pending(&s->to_server) > 0)
-			p[2].events |= POLLOUT;
-		if (poll(p, 4, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return client_end(&out, NATTER_EXIT_LOST, "natter: poll failed");
-		}
-		unsigned sigs = p[0].revents ? selfpipe_drain() : 0;
-		for (int sig = 1; sig < 32; sig++)
-			if (sigs & (1u << sig))
-				return client_end_session(s, &out, 0, sig);
-		if (p[1].revents && read_script(s, &sc) != 0)
-			return client_end(&out, NATTER_EXIT_LOST,
-					  "natter: cannot read input");
-		if (p[2].revents & (POLLIN | POLLHUP | POLLERR)) {
-			long n = csess_read(s, &out);
-			if (n == 0 || (n < 0 && errno != EAGAIN))
-				return client_end_session(s, &out,
-							  n == 0 ? 0 : errno, 0);
-			csess_print_partial(s, &out);
-		}
-		if (outq_pending(&s->to_server) > 0 && csess_flush(s) < 0)
-			return client_end_session(s, &out, errno, 0);
-		if (outq_pending(&out) > 0 && outq_flush(&out, 1, 0) < 0)
-			return client_end(&out, NATTER_EXIT_LOST,
-					  "natter: cannot write output");
-	}
+	while ((status = step(s, &sc, &out, sp)) < 0)
+		;
+	return status;
 }

@@ -66,6 +66,19 @@ static void utf8_cursor(void)
 	CHECK(line_is(&e, "a"));
 	keys(&e, "\xe4" "b"); /* a character cut short is dropped */
 	CHECK(line_is(&e, "ab"));
+	/* A character and its combining marks move and go as one. */
+	keys(&e, "\x15\x0b" "e\xcc\x81\xcc\x88x");
+	keys(&e, "\033[D\033[D");
+	CHECK(e.cur == 0);
+	keys(&e, "\033[C");
+	CHECK(e.cur == 5);
+	keys(&e, "\x7f");
+	CHECK(line_is(&e, "x") && e.cur == 0);
+	keys(&e, "e\xcc\x81\x01\033[3~");
+	CHECK(line_is(&e, "x"));
+	/* A pasted tab keeps words apart: it becomes a space. */
+	keys(&e, "\x05\ty");
+	CHECK(line_is(&e, "x y"));
 	ledit_free(&e);
 }
 
@@ -77,6 +90,7 @@ static void history(void)
 	ledit_accept(&e, 1);
 	keys(&e, "secret");
 	ledit_accept(&e, 0); /* a hidden line is never remembered */
+	CHECK(memchr(e.buf, 's', sizeof e.buf) == NULL); /* and is wiped */
 	keys(&e, "two");
 	ledit_accept(&e, 1);
 	keys(&e, "dra");
@@ -116,9 +130,10 @@ static void drawing(void)
 	size_t n = ledit_render(&e, "ID: ", 4, 80, 0, out);
 	out[n] = '\0';
 	CHECK(strcmp(out, "\rID: hi\033[K\r\033[6C") == 0);
+	/* Masked: nothing of the line, not even its length. */
 	n = ledit_render(&e, "PW: ", 4, 80, 1, out);
 	out[n] = '\0';
-	CHECK(strcmp(out, "\rPW: **\033[K\r\033[6C") == 0);
+	CHECK(strcmp(out, "\rPW: \033[K\r\033[4C") == 0);
 	/* A line wider than the row scrolls to keep the cursor in view. */
 	ledit_set(&e, "abcdefghijklmnopqrstuvwxyz", 26);
 	n = ledit_render(&e, "", 0, 20, 0, out);
@@ -133,6 +148,15 @@ static void drawing(void)
 	n = ledit_render(&e, "> ", 2, 80, 0, out);
 	out[n] = '\0';
 	CHECK(strstr(out, "\033[6C") != NULL);
+	/* Scrolling never splits a character from its marks. */
+	char line[64];
+	for (int i = 0; i < 20; i++)
+		memcpy(line + 3 * i, "e\xcc\x81", 3);
+	ledit_set(&e, line, 60);
+	n = ledit_render(&e, "", 0, 10, 0, out);
+	out[n] = '\0';
+	CHECK(strncmp(out, "\re\xcc\x81", 4) == 0);
+	CHECK(strstr(out, "e\xcc\x81\033[K") != NULL);
 	ledit_free(&e);
 }
 

@@ -32,6 +32,19 @@ static void utf8(void)
 	CHECK(cutf8_columns("a\xe4\xb8\xad" "e\xcc\x81", 7) == 4);
 	const char *s = "a\xc3\xa9z";
 	CHECK(cutf8_prev(s, 3) == 1 && cutf8_next(s, 4, 1) == 3);
+	/* Clusters: e + U+0301 + U+0308 is one character to a person. */
+	const char *c = "ae\xcc\x81\xcc\x88z";
+	CHECK(cutf8_next_cluster(c, 7, 1) == 6);
+	CHECK(cutf8_prev_cluster(c, 7, 6) == 1);
+	CHECK(cutf8_prev_cluster(c, 7, 1) == 0 && cutf8_next_cluster(c, 7, 6) == 7);
+	/* A mark with no base before it is a character of its own. */
+	CHECK(cutf8_next_cluster("\xcc\x81" "a", 3, 0) == 2);
+	CHECK(cutf8_prev_cluster("\xcc\x81" "a", 3, 2) == 0);
+	/* Wide: CJK, Hangul, fullwidth forms, emoji; zero: marks, ZWJ. */
+	CHECK(cutf8_width(0xac00) == 2 && cutf8_width(0xff21) == 2);
+	CHECK(cutf8_width(0x1f600) == 2 && cutf8_width(0x1f680) == 2);
+	CHECK(cutf8_width(0x200d) == 0 && cutf8_width(0xfe0f) == 0);
+	CHECK(cutf8_width(0xe9) == 1 && cutf8_width(0x3b1) == 1);
 }
 
 static void telnet(void)
@@ -155,6 +168,17 @@ static void login_watch(void)
 	CHECK(csess_end_status(&s, 104, msg, sizeof msg) == NATTER_EXIT_LOST);
 	CHECK(csess_send_line(&s, "/exit", 5) == 0 && s.user_ending);
 	CHECK(csess_end_status(&s, 104, msg, sizeof msg) == NATTER_EXIT_OK);
+	csess_free(&s);
+
+	/* Leaving at ID: (^D or /exit) is a choice: status 0.  A script's
+	 * input that ran out there is a login that never happened: 3. */
+	csess_init(&s, -1, 0);
+	feed(&s, "ID: ", &d);
+	s.user_ending = 1;
+	CHECK(csess_end_status(&s, 0, msg, sizeof msg) == NATTER_EXIT_LOGIN);
+	s.person_left = 1;
+	CHECK(csess_end_status(&s, 0, msg, sizeof msg) == NATTER_EXIT_OK);
+	CHECK(msg[0] == '\0');
 	csess_free(&s);
 
 	/* Closed before any prompt: the server turned us away. */
