@@ -63,36 +63,65 @@ static void greet(struct server *s, struct conn *c, const char *verb)
 	list_members(s, c, r, prefix, c);
 }
 
-static void login(struct server *s, struct conn *c, const struct frame *f)
+/* A refused LOGIN is logged (the operator's record of failed logins)
+ * and answered with ERR; the connection stays open for another try. */
+static void refuse_login(struct server *s, struct conn *c,
+			 const struct frame *f, const char *name,
+			 const char *why, const char *tell)
 {
-	const char *room = f->blen ? f->b : DEFAULT_ROOM;
-	size_t roomlen = f->blen ? f->blen : strlen(DEFAULT_ROOM);
-	char name[NAME_LEN_MAX + 1], msg[96];
-	if (!name_valid(f->a, f->alen)) {
-		conn_send(s, c, FRAME_ERR, NULL, NULL, NAME_RULE);
-		return;
-	}
-	if (!room_valid(room, roomlen)) {
-		conn_send(s, c, FRAME_ERR, NULL, NULL, ROOM_RULE);
-		return;
-	}
-	frame_field(name, sizeof name, f->a, f->alen);
+	log_msg(LOG_NOTICE, "login refused%s%s from %s port %s%s: %s",
+		name ? " for " : "", name ? name : "", c->ip, c->port,
+		f->flags & FRAME_REJOIN ? " (rejoin)" : "", why);
+	conn_send(s, c, FRAME_ERR, NULL, NULL, tell);
+}
+
+/* Takes the name and enters the room: 0, 1 when the name is taken, -1
+ * when memory ran out (nothing is kept then). */
+static int take_name(struct server *s, struct conn *c, const struct frame *f,
+		     const char *room, size_t roomlen)
+{
 	int r = presence_add(&s->pres, &c->m, f->a, f->alen);
 	if (r == 0 && !presence_enter(&s->pres, &c->m, room, roomlen)) {
 		presence_remove(&s->pres, &c->m);
 		r = -1;
 	}
-	if (r != 0) {
-		if (r > 0)
-			snprintf(msg, sizeof msg, "The name %s is already in use.",
-				 name);
-		else
-			snprintf(msg, sizeof msg, "The broker is out of memory.");
-		conn_send(s, c, FRAME_ERR, NULL, NULL, msg);
+	return r;
+}
+
+/* A name is first come, first served.  After a broker restart the
+ * handlers re-announce their people (FRAME_REJOIN) in whatever order
+ * they reconnect; a new login may take a name before its old holder's
+ * REJOIN arrives.  That REJOIN is then refused like any other login for
+ * a taken name (the holder is never disturbed), and natter-session ends
+ * the refused session with a notice. */
+static void login(struct server *s, struct conn *c, const struct frame *f)
+{
+	const char *room = f->blen ? f->b : DEFAULT_ROOM;
+	size_t roomlen = f->blen ? f->blen : strlen(DEFAULT_ROOM);
+	char name[NAME_LEN_MAX + 1], msg[96];
+	parse_origin(c, f->text, f->textlen);
+	if (!name_valid(f->a, f->alen)) {
+		refuse_login(s, c, f, NULL, "invalid name", NAME_RULE);
+		return;
+	}
+	frame_field(name, sizeof name, f->a, f->alen);
+	if (!room_valid(room, roomlen)) {
+		refuse_login(s, c, f, name, "invalid room", ROOM_RULE);
+		return;
+	}
+	int r = take_name(s, c, f, room, roomlen);
+	if (r > 0) {
+		snprintf(msg, sizeof msg, "The name %s is already in use.",
+			 name);
+		refuse_login(s, c, f, name, "name in use", msg);
+		return;
+	}
+	if (r < 0) {
+		refuse_login(s, c, f, name, "out of memory",
+			     "The broker is out of memory.");
 		return;
 	}
 	c->logged_in = 1;
-	parse_origin(c, f->text, f->textlen);
 	const struct room *rm = c->m.room;
 	log_msg(LOG_INFO, "login %s from %s port %s%s", name, c->ip, c->port,
 		f->flags & FRAME_REJOIN ? " (rejoin)" : "");

@@ -78,6 +78,9 @@ void conn_event(struct server *s, struct conn *c, unsigned events)
 		c->writable = 1;
 		conn_mark_dirty(s, c);
 	}
+	/* A LEFT sent as c closed may have cut others: settle them now,
+	 * so no later event of this batch meets a handler half cut. */
+	conn_process_cuts(s);
 }
 
 /* The events c should be polled for now. */

@@ -4,6 +4,7 @@
 NATTER_BROKER_CMD, if set, is a command run instead of natterd -f -B
 (it gets "-s PATH [-L FILE]" appended): for debugging the broker alone.
 """
+import errno
 import os
 import re
 import resource
@@ -13,9 +14,11 @@ import socket
 import stat
 import struct
 import subprocess
+import sys
 import time
 
 import harness as H
+from test_chat import broker_pid, session_pid
 
 LOGIN, SAY, ME, PRIV, JOIN, WHO, ROOMS = range(1, 8)
 OK, ERR, MSG, ACTION, PRIVATE, JOINED, LEFT, INFO, KICK = range(64, 73)
@@ -46,20 +49,22 @@ class Frame:
                                           self.a, self.b, self.text)
 
 
-def decode(buf):
-    """(Frame, rest) or (None, buf) when buf holds no whole frame."""
-    if len(buf) < 4:
-        return None, buf
-    plen, ftype, flags = struct.unpack(">HBB", buf[:4])
-    if len(buf) < 4 + plen:
-        return None, buf
-    p = buf[4:4 + plen]
+def decode(buf, off=0):
+    """(Frame, offset after it), or (None, off) when buf holds no whole
+    frame at off."""
+    if len(buf) - off < 4:
+        return None, off
+    plen, ftype, flags = struct.unpack_from(">HBB", buf, off)
+    end = off + 4 + plen
+    if len(buf) < end:
+        return None, off
+    p = buf[off + 4:end]
     alen = p[0]
     a = p[1:1 + alen]
     blen = p[1 + alen]
     bf = p[2 + alen:2 + alen + blen]
     text = p[2 + alen + blen:]
-    return Frame(ftype, flags, a, bf, text), buf[4 + plen:]
+    return Frame(ftype, flags, a, bf, text), end
 
 
 class Handler:
@@ -101,11 +106,13 @@ class Handler:
             self.eof = True
             return False
         self.buf += data
+        off = 0
         while True:
-            f, self.buf = decode(self.buf)
+            f, off = decode(self.buf, off)
             if f is None:
                 break
             self.frames.append(f)
+        self.buf = self.buf[off:]
         return True
 
     def next(self, timeout=H.DEFAULT_TIMEOUT):
@@ -208,6 +215,10 @@ def test_login_and_taken_name():
     other.expect(ERR, text=re.compile("Names are"))
     other.send(LOGIN, "bob", "bad room", "127.0.0.1 1")
     other.expect(ERR, text=re.compile("Room names are"))
+    # Every refusal is in the log (the record of failed logins).
+    br.log.wait(r"login refused for ANN from 127\.0\.0\.1 port 1: name in use")
+    br.log.wait(r"login refused from 127\.0\.0\.1 port 1: invalid name")
+    br.log.wait(r"login refused for bob from 127\.0\.0\.1 port 1: invalid room")
     other.send(LOGIN, "bob", "", "127.0.0.1 1")   # the same connection
     other.expect(OK)
     other.expect(INFO, text="You are in lobby with: ann")
@@ -586,3 +597,147 @@ def test_socket_directory_that_is_a_link_or_not_ours_is_refused():
         assert p.wait(timeout=H.DEFAULT_TIMEOUT) != 0
         assert why in p.stderr.read(), sockdir
     assert os.listdir(real) == []
+
+
+def test_rejoin_race_after_a_restart_is_first_come_first_served():
+    """After a broker restart, a new login may take a name before its
+    old holder's handler re-announces it: the REJOIN is refused like any
+    login for a taken name, and the new holder is not disturbed."""
+    br = Broker()
+    old = br.person("ann")
+    br.stop(signal.SIGKILL)
+    old.expect_closed()
+    br = Broker(sockdir=br.sockdir)   # a new broker on the same socket
+    bob = br.handler().login("bob", flags=REJOIN)
+    new = br.person("ann")
+    bob.expect(JOINED, a="ann")
+    late = br.handler()
+    late.send(LOGIN, "ann", "lobby", "127.0.0.1 9", REJOIN)
+    late.expect(ERR, text="The name ann is already in use.")
+    br.log.wait(r"login refused for ann from 127\.0\.0\.1 port 9 "
+                r"\(rejoin\): name in use")
+    late.send(SAY, text="not logged in")   # nothing was kept for it
+    late.expect_closed()
+    bob.send(SAY, text="still you?")
+    new.expect(MSG, a="bob", text="still you?")
+    new.expect_none()
+    bob.expect_none(0.1)
+
+
+def test_rejoin_race_end_to_end():
+    """The same race through natterd and natter-session: the old session
+    is told it could not rejoin and ends; the name's new holder and the
+    room see no leave notice for it."""
+    d = H.Natterd()
+    old, bob = d.login("ann"), d.login("bob")
+    old.expect("[bob] has joined the chat")
+    pid = session_pid(old)
+    os.kill(pid, signal.SIGSTOP)   # its REJOIN waits until we say
+    try:
+        mark = len(d.log.lines)
+        os.kill(broker_pid(d), signal.SIGKILL)
+        d.log.wait(r"broker listening on", start=mark)
+        bob.expect("*** Reconnected.", timeout=30)
+        new = d.login("ann")
+        bob.expect("[ann] has joined the chat")
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    old.expect("*** Could not rejoin as ann; goodbye.")
+    old.expect_closed()
+    d.log.wait(r"login refused for ann from \S+ port \d+ \(rejoin\): "
+               r"name in use")
+    new.send_line("/who")
+    new.expect_re(r"In lobby \(2\): (ann, bob|bob, ann)")
+    bob.expect_none(r"\[ann\] has left")
+
+
+INTRUDER = r"""
+import ctypes, os, socket, sys
+path, euid, fsuid, login = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), \
+    bytes.fromhex(sys.argv[4])
+libc = ctypes.CDLL(None, use_errno=True)
+os.seteuid(euid)          # what SO_PEERCRED reports
+libc.setfsuid(fsuid)      # what the directory's permissions are checked against
+assert libc.setfsuid(-1) == fsuid
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(10)
+try:
+    s.connect(path)
+except OSError as e:
+    print("connect-failed", e.errno)
+    sys.exit(0)
+s.sendall(login)
+try:
+    data = s.recv(4096)
+except ConnectionResetError:
+    data = b""
+print("got", data.hex() if data else "closed")
+"""
+
+
+def test_a_peer_with_another_uid_is_refused():
+    """Two locks: the 0700 directory keeps other users from reaching the
+    socket at all, and the peer-uid check refuses one that got through
+    anyway.  Root can show both: nobody's euid with root's filesystem
+    uid (setfsuid) passes the directory but not the uid check."""
+    if os.geteuid() != 0:
+        raise H.Skip("needs root to take another uid")
+    br = Broker()
+    # Open the way to the socket's directory, so that only its own 0700
+    # mode stands in nobody's way.
+    os.chmod(br.dir, 0o755)
+    login = encode(LOGIN, "intruder", "", "127.0.0.1 1").hex()
+
+    def attempt(euid, fsuid):
+        p = subprocess.run([sys.executable, "-c", INTRUDER, br.path,
+                            str(euid), str(fsuid), login],
+                           capture_output=True, timeout=H.DEFAULT_TIMEOUT)
+        assert p.returncode == 0, p.stderr
+        return p.stdout.decode().split()
+    assert attempt(65534, 65534) == ["connect-failed", str(errno.EACCES)]
+    assert attempt(65534, 0) == ["got", "closed"]
+    br.log.wait(r"refused a handler with uid 65534 \(ours is 0\)")
+    assert attempt(0, 0)[0] == "got"          # root's own: served
+    ann = br.person("ann")                    # and the broker carries on
+    ann.send(WHO)
+    ann.expect(INFO, text="In lobby (1): ann")
+
+
+def wakeups(pid):
+    """Context switches so far: a process blocked in epoll_wait makes
+    none."""
+    n = 0
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("voluntary_ctxt_switches",
+                       "nonvoluntary_ctxt_switches"):
+                n += int(value)
+    return n
+
+
+def test_an_idle_broker_never_wakes():
+    """No timers that poll: after some traffic, a broker with people
+    connected and silent sleeps until something happens."""
+    br = Broker()
+    people = [br.handler().login("p%d" % i, flags=REJOIN) for i in range(20)]
+    people[0].send(WHO)
+    people[0].expect(INFO)
+    people[1].send(SAY, text="anyone?")
+    for p in people[2:]:
+        p.expect(MSG, text="anyone?")
+    pid = br.proc.pid
+    last = [wakeups(pid)]
+
+    def quiet_for_a_while():
+        time.sleep(0.3)   # a measuring window
+        now = wakeups(pid)
+        settled = now == last[0]
+        last[0] = now
+        return settled
+    H.wait_until(quiet_for_a_while, what="the broker to settle")
+    before = wakeups(pid)
+    time.sleep(1.5)   # a measuring window, not a wait for a condition
+    assert wakeups(pid) == before, "the idle broker woke up"
+    people[1].send(SAY, text="still here")   # and it is not stuck
+    people[2].expect(MSG, text="still here")
