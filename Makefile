@@ -49,7 +49,7 @@ BENCHES  = $(patsubst bench/%.c,$(BUILD)/bench/%,$(bench_src))
 .PHONY: FORCE all check check-asan run install uninstall clean lint-man bench
 all: $(PROGRAMS)
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h broker/*.h supervisor/*.h handler/*.h client/*.h)
+$(BUILD)/%.o: %.c $(wildcard lib/*.h broker/*.h supervisor/*.h handler/*.h client/*.h bench/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
