@@ -56,14 +56,14 @@ int bconn_send(struct session *s, uint8_t type, uint8_t flags, const char *a,
 }
 
 /* Enters (or continues) a reconnect episode: the first try after
- * RECONNECT_FIRST_MS, doubling to RECONNECT_MAX_MS, giving up
- * RECONNECT_GIVE_UP_MS after the episode began. */
+ * RECONNECT_FIRST_MS, doubling to RECONNECT_MAX_MS, giving up the
+ * configured limit (-R) after the episode began. */
 static void reconnect_later(struct session *s)
 {
 	long long now = io_now_ms();
 	if (s->rc_give_up == 0) {
 		s->rc_backoff = RECONNECT_FIRST_MS;
-		s->rc_give_up = now + RECONNECT_GIVE_UP_MS;
+		s->rc_give_up = now + s->cfg->reconnect_limit_s * 1000LL;
 	}
 	s->rc_next = now + s->rc_backoff;
 	s->rc_backoff *= 2;

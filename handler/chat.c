@@ -2,6 +2,7 @@
  * broker sends them. */
 #include "session.h"
 #include "log.h"
+#include "namecmp.h"
 #include "text.h"
 
 #include <stdio.h>
@@ -91,7 +92,7 @@ static void cmd_join(struct session *s, const char *arg, size_t len)
 			       "_ or -." : "Usage: /join ROOM");
 		return;
 	}
-	if (strlen(s->room) == len && memcmp(s->room, arg, len) == 0) {
+	if (name_same(s->room, strlen(s->room), arg, len)) {
 		snprintf(msg, sizeof msg, "You are already in %s.", s->room);
 		session_notice(s, msg);
 		return;

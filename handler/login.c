@@ -97,9 +97,10 @@ static void wipe(char *p, size_t len)
 
 static void got_password(struct session *s, char *line, size_t len)
 {
+	char canon[NAME_LEN_MAX + 1];
 	echo_on(s);
 	int ok = users_check(s->cfg->users_path, s->name_ok ? s->name : "",
-			     line);
+			     line, canon);
 	wipe(line, len);
 	if (ok < 0) {
 		log_msg(LOG_ERR, "users file %s unreadable", s->cfg->users_path);
@@ -108,6 +109,8 @@ static void got_password(struct session *s, char *line, size_t len)
 		return;
 	}
 	if (ok) {
+		/* "ANN" logs in as the file's "ann": one spelling per person. */
+		memcpy(s->name, canon, sizeof s->name);
 		bconn_login(s);
 		return;
 	}

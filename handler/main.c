@@ -8,7 +8,8 @@
  *               socket as fd 0 (inetd): then syslog.
  *   environment NATTER_BROKER, NATTER_USERS, NATTER_MOTD, NATTER_LOG,
  *               TCPREMOTEIP/TCPREMOTEPORT, REMOTE_ADDR/REMOTE_PORT,
- *               REMOTE_HOST (the person's address, for logs).
+ *               REMOTE_HOST, SSH_CLIENT (the person's address, for
+ *               logs; see peer.h).
  *   exit        0 the session ended (however the person left, timed
  *               out, was refused or the server shut down);
  *               100 bad usage; 111 temporary failure (no broker, lost
@@ -25,12 +26,13 @@
 #include <unistd.h>
 
 #define DEFAULT_LOGIN_TIMEOUT 30
+#define DEFAULT_RECONNECT_LIMIT 30
 #define DEFAULT_RATE 5
 #define DEFAULT_BURST 10
 
 #define USAGE "usage: natter-session [-h] [-b broker_socket] " \
-	"[-i idle_seconds] [-M motd_file] [-r lines_per_second] " \
-	"[-t login_seconds] [-U users_file]"
+	"[-i idle_seconds] [-M motd_file] [-R reconnect_seconds] " \
+	"[-r lines_per_second] [-t login_seconds] [-U users_file]"
 
 static void usage(void)
 {
@@ -72,13 +74,14 @@ static void setup_log(void)
 	log_init("natter-session", to_stderr ? LOG_TO_STDERR : LOG_TO_SYSLOG);
 }
 
-static int seconds(const char *arg, int max)
+static int number(const char *arg, int min, int max)
 {
 	char *end;
 	errno = 0;
 	long v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < 0 || v > max) {
-		log_msg(LOG_ERR, "bad number \"%s\" (0 to %d)", arg, max);
+	if (errno || end == arg || *end || v < min || v > max) {
+		log_msg(LOG_ERR, "bad number \"%s\" (%d to %d)", arg, min,
+			max);
 		usage();
 	}
 	return (int)v;
@@ -100,16 +103,18 @@ int main(int argc, char **argv)
 	cfg.users_path = env_path("NATTER_USERS");
 	cfg.motd_path = env_path("NATTER_MOTD");
 	cfg.login_timeout_s = DEFAULT_LOGIN_TIMEOUT;
+	cfg.reconnect_limit_s = DEFAULT_RECONNECT_LIMIT;
 	cfg.rate = DEFAULT_RATE;
 	cfg.burst = DEFAULT_BURST;
-	while ((c = getopt(argc, argv, "b:hi:M:r:t:U:")) != -1) {
+	while ((c = getopt(argc, argv, "b:hi:M:R:r:t:U:")) != -1) {
 		switch (c) {
 		case 'b': broker = optarg; break;
 		case 'h': help(); break;
-		case 'i': cfg.idle_timeout_s = seconds(optarg, 7 * 86400); break;
+		case 'i': cfg.idle_timeout_s = number(optarg, 0, 7 * 86400); break;
 		case 'M': cfg.motd_path = optarg; break;
-		case 'r': cfg.rate = seconds(optarg, 1000); break;
-		case 't': cfg.login_timeout_s = seconds(optarg, 86400); break;
+		case 'R': cfg.reconnect_limit_s = number(optarg, 0, 86400); break;
+		case 'r': cfg.rate = number(optarg, 0, 1000); break;
+		case 't': cfg.login_timeout_s = number(optarg, 1, 86400); break;
 		case 'U': cfg.users_path = optarg; break;
 		case '?':
 			log_msg(LOG_ERR, "unknown option -%c", optopt);
@@ -120,8 +125,7 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
-	if (cfg.login_timeout_s == 0)
-		cfg.login_timeout_s = DEFAULT_LOGIN_TIMEOUT;
+	cfg.reconnect_limit_s = DEFAULT_RECONNECT_LIMIT;
 	if (broker_path(cfg.broker_path, sizeof cfg.broker_path, broker) != 0) {
 		log_msg(LOG_ERR, "broker socket path too long");
 		return EXIT_USAGE;

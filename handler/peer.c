@@ -57,11 +57,40 @@ static int from_socket(char *out, size_t size)
 	return 1;
 }
 
+/* ssh's "client-ip client-port server-port" (a forced command, or
+ * `ssh host natter-session`): the first two words. */
+static int from_ssh(char *out, size_t size)
+{
+	const char *v = getenv("SSH_CLIENT");
+	char ip[47], port[47];
+	size_t iplen, portlen;
+	if (!v)
+		return 0;
+	iplen = strcspn(v, " ");
+	if (iplen == 0 || iplen >= sizeof ip || v[iplen] != ' ')
+		return 0;
+	portlen = strcspn(v + iplen + 1, " ");
+	if (portlen == 0 || portlen >= sizeof port)
+		return 0;
+	memcpy(ip, v, iplen);
+	ip[iplen] = '\0';
+	memcpy(port, v + iplen + 1, portlen);
+	port[portlen] = '\0';
+	if (!plain(ip) || strspn(port, "0123456789") != portlen)
+		return 0;
+	snprintf(out, size, "%s %s", ip, port);
+	return 1;
+}
+
 void peer_describe(char *out, size_t size)
 {
+	/* A supervisor's variable first, then the socket itself; SSH_CLIENT
+	 * only after both, since a server started from an ssh login
+	 * passes it on to every handler it runs. */
 	if (from_env(out, size, "TCPREMOTEIP", "TCPREMOTEPORT") ||
 	    from_env(out, size, "REMOTE_ADDR", "REMOTE_PORT") ||
-	    from_env(out, size, "REMOTE_HOST", NULL) || from_socket(out, size))
+	    from_env(out, size, "REMOTE_HOST", NULL) ||
+	    from_socket(out, size) || from_ssh(out, size))
 		return;
 	snprintf(out, size, "local");
 }

@@ -188,12 +188,20 @@ static void read_broker(struct session *s)
 	}
 }
 
+/* SIGTERM is the server stopping (natterd, inetd, systemd).  SIGINT is
+ * the person's own ^C when they are at a terminal; otherwise it is an
+ * operator's ^C reaching the server's whole process group. */
 static void on_signals(struct session *s)
 {
 	unsigned sigs = selfpipe_drain();
-	if (sigs & (1u << SIGHUP))
+	if (sigs & (1u << SIGHUP)) {
 		log_reopen();
-	if (sigs & ((1u << SIGTERM) | (1u << SIGINT))) {
+		log_msg(LOG_INFO, "SIGHUP: log reopened");
+	}
+	if ((sigs & (1u << SIGINT)) && s->in_tty) {
+		session_notice(s, "Interrupted. Goodbye.");
+		session_end(s, EXIT_OK, "interrupted");
+	} else if (sigs & ((1u << SIGTERM) | (1u << SIGINT))) {
 		session_notice(s, "The server is shutting down. Goodbye.");
 		session_end(s, EXIT_OK, "shut down");
 	}

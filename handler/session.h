@@ -22,7 +22,6 @@
 #define LOGIN_FAIL_DELAY_MS 1000
 #define RECONNECT_FIRST_MS 100
 #define RECONNECT_MAX_MS 2000
-#define RECONNECT_GIVE_UP_MS 30000
 
 /* Exit statuses (ucspi style: 100 permanent, 111 temporary). */
 #define EXIT_OK 0
@@ -35,6 +34,7 @@ struct session_config {
 	const char *motd_path;  /* NULL: the default banner */
 	int login_timeout_s;
 	int idle_timeout_s;     /* 0: off */
+	int reconnect_limit_s;  /* give up on a lost broker after this */
 	int rate, burst;        /* lines per second (0: off), burst */
 	char peer[PEER_MAX];
 };

@@ -1,5 +1,6 @@
 /* users.c — reading and atomically rewriting the users file. */
 #include "users.h"
+#include "namecmp.h"
 #include "names.h"
 
 #include <crypt.h>
@@ -40,7 +41,7 @@ static void copy_str(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
-int users_find(const char *path, const char *name, char *hash,
+int users_find(const char *path, const char *name, char *canon, char *hash,
 	       size_t hashsize, char *dummy)
 {
 	FILE *f = fopen(path, "r");
@@ -57,7 +58,8 @@ int users_find(const char *path, const char *name, char *hash,
 		char *n, *h;
 		if (skip || !whole || !parse_entry(line, &n, &h))
 			continue;
-		if (strcmp(n, name) == 0) {
+		if (name_same(n, strlen(n), name, strlen(name))) {
+			copy_str(canon, NAME_LEN_MAX + 1, n);
 			copy_str(hash, hashsize, h);
 			found = 1;
 		} else if (dummy && !dummy[0]) {
@@ -84,10 +86,11 @@ static int same(const char *a, const char *b)
 	return diff == 0;
 }
 
-int users_check(const char *path, const char *name, const char *password)
+int users_check(const char *path, const char *name, const char *password,
+		char *canon)
 {
 	char hash[USERS_HASH_MAX], dummy[USERS_HASH_MAX];
-	int found = users_find(path, name, hash, sizeof hash, dummy);
+	int found = users_find(path, name, canon, hash, sizeof hash, dummy);
 	if (found < 0)
 		return -1;
 	const char *setting = found ? hash : (dummy[0] ? dummy : DUMMY_SETTING);
@@ -112,15 +115,22 @@ const char *users_hash(const char *password)
 	return NULL;
 }
 
-/* Copies every line of old except name's entry to out. */
+/* Whether line is an entry for name (in any case). */
+static int is_entry_of(const char *line, size_t len, const char *name)
+{
+	size_t nlen = strlen(name);
+	return len > nlen && line[nlen] == ':' &&
+	       name_same(line, nlen, name, nlen);
+}
+
+/* Copies every line of old except name's entries to out. */
 static int copy_others(FILE *old, FILE *out, const char *name)
 {
 	char *line = NULL;
-	size_t cap = 0, nlen = strlen(name);
+	size_t cap = 0;
 	ssize_t n;
 	while ((n = getline(&line, &cap, old)) > 0) {
-		if ((size_t)n > nlen && strncmp(line, name, nlen) == 0 &&
-		    line[nlen] == ':')
+		if (is_entry_of(line, (size_t)n, name))
 			continue;
 		if (fwrite(line, 1, (size_t)n, out) != (size_t)n)
 			break;
@@ -157,7 +167,53 @@ static int write_users(int fd, const char *path, const char *name,
 	return rc;
 }
 
-int users_set(const char *path, const char *name, const char *hash)
+/* Takes the write lock on path's lock file, waiting for a run that
+ * holds it.  Returns the lock's descriptor (closing it unlocks), or -1. */
+static int lock_users(const char *path)
+{
+	char lock[4096];
+	if (snprintf(lock, sizeof lock, "%s.lock", path) >= (int)sizeof lock) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	while (fcntl(fd, F_SETLKW, &fl) != 0) {
+		if (errno != EINTR) {
+			int saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+	}
+	return fd;
+}
+
+/* Makes the rename itself durable: syncs the directory holding path. */
+static int sync_dir(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (snprintf(dir, sizeof dir, "%.*s", (int)(slash - path + 1),
+			  path) >= (int)sizeof dir)
+		return -1;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+/* Writes the new file beside path and renames it over path. */
+static int replace_users(const char *path, const char *name,
+			 const char *hash)
 {
 	char tmp[4096];
 	struct stat st;
@@ -186,5 +242,17 @@ int users_set(const char *path, const char *name, const char *hash)
 		errno = saved;
 		return -1;
 	}
-	return 0;
+	return sync_dir(path);
+}
+
+int users_set(const char *path, const char *name, const char *hash)
+{
+	int lock = lock_users(path);
+	if (lock < 0)
+		return -1;
+	int rc = replace_users(path, name, hash);
+	int saved = errno;
+	close(lock); /* releases the lock */
+	errno = saved;
+	return rc;
 }

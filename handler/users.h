@@ -1,5 +1,7 @@
 /* users.h — the users file: one "name:hash" per line, hash from
  * crypt(3) ($y$ yescrypt or $6$ SHA-512), '#' starts a comment line.
+ * Names compare without regard to case (lib/namecmp.h), as the broker
+ * compares them; the file's spelling is the one people see.
  * See natter-users(5).  Shared by natter-session and natter-passwd. */
 #ifndef NATTER_USERS_H
 #define NATTER_USERS_H
@@ -10,22 +12,27 @@
 #define USERS_LINE_MAX 512
 #define USERS_HASH_MAX (USERS_LINE_MAX - 18)
 
-/* Looks name up.  Returns 1 and the hash in hash (hashsize bytes), 0
- * when there is no such entry, -1 when the file cannot be read (errno).
+/* Looks name up.  Returns 1, the file's spelling of the name in canon
+ * (NAME_LEN_MAX + 1 bytes) and the hash in hash (hashsize bytes); 0
+ * when there is no such entry; -1 when the file cannot be read (errno).
  * When not found and dummy is not NULL, dummy gets the first entry's
  * hash (or "" for none) so a failed check can cost the same time. */
-int users_find(const char *path, const char *name, char *hash,
+int users_find(const char *path, const char *name, char *canon, char *hash,
 	       size_t hashsize, char *dummy);
 
 /* Checks a name and password.  A crypt is computed whether or not the
  * name exists, so the answer takes about the same time.  Returns 1 for
- * a match, 0 for a wrong name or password, -1 when the file cannot be
- * read. */
-int users_check(const char *path, const char *name, const char *password);
+ * a match (canon, NAME_LEN_MAX + 1 bytes, then holds the file's
+ * spelling of the name), 0 for a wrong name or password, -1 when the
+ * file cannot be read. */
+int users_check(const char *path, const char *name, const char *password,
+		char *canon);
 
-/* Adds or replaces name's entry, writing a temporary file beside path
- * and renaming it over path (mode kept, 0600 for a new file).  Returns
- * 0, or -1 with errno set. */
+/* Adds name's entry, replacing any for the same name in any case:
+ * under an fcntl lock on path.lock (so concurrent runs serialise, none
+ * losing another's change), writes a temporary file beside path and
+ * renames it over path (mode kept, 0600 for a new file), then syncs the
+ * directory.  Returns 0, or -1 with errno set. */
 int users_set(const char *path, const char *name, const char *hash);
 
 /* A fresh hash of password: yescrypt, else SHA-512.  NULL on failure. */

@@ -6,12 +6,18 @@
  *   The password is read twice without echo from the terminal on fd 0,
  *   or once from fd 0 (one line) when it is not a terminal.  Prompts
  *   and errors go to fd 2.  The file is $NATTER_USERS unless -f.
- *   exit 0 done; 1 the passwords differ, are empty or too long, or the
- *   file could not be written; 100 bad usage. */
+ *   Concurrent runs on one file serialise on an fcntl lock on
+ *   file.lock, so none loses another's change.
+ *   exit 0 done; 1 the passwords differ, are empty or too long, could
+ *   not be read, or the file could not be written; 100 bad usage.  A
+ *   SIGINT, SIGTERM, SIGHUP or SIGQUIT at a prompt restores the
+ *   terminal's echo, then ends the program by that signal. */
 #include "../users.h"
+#include "fdline.h"
 #include "names.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,74 +26,111 @@
 
 #define PASSWORD_MAX 256
 
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+#define NSTOP (sizeof stop_signals / sizeof stop_signals[0])
+
+static volatile sig_atomic_t stopped; /* the signal that came, or 0 */
+
+static void on_stop(int sig)
+{
+	stopped = sig;
+}
+
+/* Overwrites a password where the compiler cannot skip it. */
+static void wipe(char *p, size_t len)
+{
+	volatile char *v = p;
+	while (len--)
+		*v++ = 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: natter-passwd [-f file] name\n");
 	exit(100);
 }
 
-/* Reads one line from fd 0 into buf; 0, or -1 on end of input, or a
- * line that is too long (the rest is not read). */
-static int read_line(char *buf, size_t size)
+/* While echo is off, a signal must not leave the terminal silent: the
+ * handler only records it (no SA_RESTART, so the read returns). */
+static void catch_stops(struct sigaction *old)
 {
-	size_t n = 0;
-	for (;;) {
-		char c;
-		ssize_t r = read(0, &c, 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (c == '\n')
-			break;
-		if (n + 1 >= size)
-			return -1;
-		buf[n++] = c;
-	}
-	if (n > 0 && buf[n - 1] == '\r')
-		n--;
-	buf[n] = '\0';
-	return 0;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < NSTOP; i++)
+		if (sigaction(stop_signals[i], &sa, &old[i]) != 0)
+			old[i].sa_handler = SIG_DFL;
 }
 
-/* Prompts on fd 2 and reads a line with the terminal's echo off. */
-static int read_hidden(const char *prompt, char *buf, size_t size)
+static void release_stops(const struct sigaction *old)
+{
+	for (size_t i = 0; i < NSTOP; i++)
+		sigaction(stop_signals[i], &old[i], NULL);
+}
+
+/* Ends the program by the signal that interrupted the prompt, now the
+ * terminal is restored, so the caller sees how it ended. */
+static void die_by_signal(int sig)
+{
+	signal(sig, SIG_DFL);
+	raise(sig);
+	_exit(128 + sig); /* the signal was ignored by the default action */
+}
+
+/* Prompts on fd 2 and reads a line with the terminal's echo off.
+ * Returns the line's length or -1 (errno as fdline_read). */
+static ssize_t read_hidden(const char *prompt, char *buf, size_t size)
 {
 	struct termios old, quiet;
+	struct sigaction saved[NSTOP];
 	if (tcgetattr(0, &old) != 0)
 		return -1;
 	quiet = old;
 	quiet.c_lflag &= (tcflag_t)~(ECHO | ECHOE | ECHOK | ECHONL);
 	fputs(prompt, stderr);
 	fflush(stderr);
-	if (tcsetattr(0, TCSAFLUSH, &quiet) != 0)
+	catch_stops(saved);
+	if (tcsetattr(0, TCSAFLUSH, &quiet) != 0) {
+		release_stops(saved);
 		return -1;
-	int rc = read_line(buf, size);
-	int saved = errno;
-	tcsetattr(0, TCSAFLUSH, &old);
+	}
+	ssize_t n = fdline_read(0, buf, size, &stopped);
+	int err = errno;
+	if (tcsetattr(0, TCSAFLUSH, &old) != 0)
+		fprintf(stderr, "\nnatter-passwd: cannot restore the "
+			"terminal: %s\n", strerror(errno));
 	fputs("\n", stderr);
-	errno = saved;
-	return rc;
+	release_stops(saved);
+	if (stopped)
+		die_by_signal(stopped);
+	errno = err;
+	return n;
+}
+
+static int read_error(ssize_t n)
+{
+	if (n >= 0)
+		return 0;
+	if (errno == EMSGSIZE)
+		fprintf(stderr, "natter-passwd: password too long (at most %d "
+			"bytes)\n", PASSWORD_MAX - 1);
+	else
+		fprintf(stderr, "natter-passwd: cannot read the password: "
+			"%s\n", strerror(errno));
+	return 1;
 }
 
 static int get_password(char *pw, size_t size)
 {
 	char again[PASSWORD_MAX];
-	if (!isatty(0)) {
-		if (read_line(pw, size) != 0) {
-			fprintf(stderr, "natter-passwd: password too long "
-				"(at most %d bytes)\n", PASSWORD_MAX - 2);
-			return -1;
-		}
-		return 0;
-	}
-	if (read_hidden("Password: ", pw, size) != 0 ||
-	    read_hidden("Again: ", again, sizeof again) != 0) {
-		fprintf(stderr, "natter-passwd: cannot read the password\n");
+	if (!isatty(0))
+		return read_error(fdline_read(0, pw, size, NULL)) ? -1 : 0;
+	if (read_error(read_hidden("Password: ", pw, size)) ||
+	    read_error(read_hidden("Again: ", again, sizeof again)))
 		return -1;
-	}
 	int same = strcmp(pw, again) == 0;
-	memset(again, 0, sizeof again);
+	wipe(again, sizeof again);
 	if (!same) {
 		fprintf(stderr, "natter-passwd: the passwords differ\n");
 		return -1;
@@ -121,7 +164,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	const char *hash = users_hash(pw);
-	memset(pw, 0, sizeof pw);
+	wipe(pw, sizeof pw);
 	if (!hash) {
 		fprintf(stderr, "natter-passwd: crypt: %s\n", strerror(errno));
 		return 1;
