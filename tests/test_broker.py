@@ -741,3 +741,61 @@ def test_an_idle_broker_never_wakes():
     assert wakeups(pid) == before, "the idle broker woke up"
     people[1].send(SAY, text="still here")   # and it is not stuck
     people[2].expect(MSG, text="still here")
+
+
+def test_cuts_and_hangups_amid_fanouts():
+    """Handlers cut off by a fanout and handlers hanging up, in the same
+    batches of events as the fanouts that reach them (the classic
+    use-after-free of a broadcast loop; run under make check-asan too):
+    the broker goes on, each reader gets every line of every talker in
+    order, and the room hears each one leave exactly once."""
+    br = Broker()
+
+    def join(name, rcvbuf=None):
+        h = br.handler()
+        if rcvbuf:
+            h.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        h.name = name
+        return h.login(name, flags=REJOIN)
+    talkers = [join("t%d" % i) for i in range(4)]
+    readers = [join("r%d" % i) for i in range(4)]
+    stallers = [join("s%d" % i, 4096) for i in range(5)]   # never read
+    quitters = [join("q%d" % i) for i in range(6)]
+    awake = talkers + readers
+    chunk = "y" * 3000
+    rounds = 60
+    for rnd in range(rounds):
+        for t in talkers:   # back to back: one batch for the broker
+            t.send(SAY, text="%s %03d %s" % (t.name, rnd, chunk))
+        if rnd % 8 == 3 and quitters:
+            quitters.pop().close()   # hangs up with frames in flight
+        for h in awake + quitters:
+            drain_all(h)
+    assert not [q for q in quitters if q.eof]
+    for q in quitters:
+        q.close()
+    gone = {"s%d" % i for i in range(5)} | {"q%d" % i for i in range(6)}
+    for r in readers + talkers:
+        seen = {t.name: [] for t in talkers if t is not r}
+        left = []
+        deadline = time.monotonic() + 30
+        while (any(len(v) < rounds for v in seen.values())
+               or len(left) < len(gone)):
+            assert time.monotonic() < deadline, (r.name, left)
+            f = r.next()
+            if f.type == MSG:
+                who, n, _ = f.text.split(" ", 2)
+                seen[who].append(int(n))
+            else:
+                assert f.type == LEFT, f
+                left.append(f.a)
+        assert all(v == list(range(rounds)) for v in seen.values()), r.name
+        assert sorted(left) == sorted(gone), (r.name, left)
+    for i in range(5):
+        br.log.wait(r"cutting off s%d " % i)
+    talkers[0].send(WHO)
+    f = talkers[0].expect(INFO)
+    m = re.fullmatch(r"In lobby \(8\): (.*)", f.text)
+    assert m and sorted(m.group(1).split(", ")) == sorted(
+        h.name for h in awake), f
+    readers[0].expect_none(0.1)
