@@ -666,10 +666,10 @@ try:
 except OSError as e:
     print("connect-failed", e.errno)
     sys.exit(0)
-s.sendall(login)
-try:
+try:   # the broker may close before, while or after we send
+    s.sendall(login)
     data = s.recv(4096)
-except ConnectionResetError:
+except (BrokenPipeError, ConnectionResetError):
     data = b""
 print("got", data.hex() if data else "closed")
 """
