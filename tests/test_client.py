@@ -127,7 +127,8 @@ class PtyNatter:
     """build/natter on a pseudo-terminal that is its controlling
     terminal, as a person's shell would run it."""
 
-    def __init__(self, args, env=None):
+    def __init__(self, args, env=None, stdout=None):
+        """stdout: where natter's fd 1 goes (default the terminal too)."""
         self.master, self.slave = os.openpty()
         fcntl.ioctl(self.slave, termios.TIOCSWINSZ,
                     struct.pack("HHHH", ROWS, COLS, 0, 0))
@@ -143,7 +144,8 @@ class PtyNatter:
             fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
         self.proc = H.spawn([natter_path()] + list(args), stdin=self.slave,
-                            stdout=self.slave, stderr=self.slave, env=e,
+                            stdout=self.slave if stdout is None else stdout,
+                            stderr=self.slave, env=e,
                             preexec_fn=make_controlling_tty)
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -184,6 +186,13 @@ class PtyNatter:
     def wait_cursor_line(self, text, timeout=H.DEFAULT_TIMEOUT):
         self.wait(lambda s: s.cursor_line() == text,
                   "the cursor row %r" % text, timeout)
+
+    def wait_raw_growth(self, since, what, timeout=H.DEFAULT_TIMEOUT):
+        """Waits until natter has written something past byte `since`
+        that ends in a cursor placement: a redraw has happened."""
+        self.wait(lambda s: re.search(rb"\x1b\[K\r(\x1b\[\d+C)?$",
+                                      self.raw[since:]) is not None,
+                  what, timeout)
 
     def exit_status(self, timeout=H.DEFAULT_TIMEOUT):
         return self.proc.wait(timeout=timeout)
@@ -264,6 +273,48 @@ def test_scripted_two_way_conversation():
     p.stdin.close()  # end of input: natter half-closes, the server ends
     assert p.wait(timeout=H.DEFAULT_TIMEOUT) == 0
     bob.expect("[ann] has left the chat")
+
+
+def read_until(conn, marker, timeout):
+    """conn's bytes up to marker, searching only what is new (a long
+    conversation stays linear)."""
+    deadline = time.monotonic() + timeout
+    pos = 0
+    while True:
+        i = conn.raw.find(marker, max(pos - len(marker), 0))
+        if i >= 0:
+            return conn.raw[:i]
+        pos = len(conn.raw)
+        left = deadline - time.monotonic()
+        assert left > 0 and not conn.eof, "no %r after %d bytes" % (marker,
+                                                                  pos)
+        conn._fill(min(left, 0.5))
+
+
+def test_scripted_fast_pipe_loses_nothing():
+    """5,000 lines (over half a megabyte, more than natter's queue to
+    the server holds) arriving at once on a pipe, to a server that takes
+    them as fast as it can (-r 0): every one is delivered, in order, and
+    natter's memory stays bounded meanwhile."""
+    d = H.Natterd(handler=[H.bin_path("natter-session"), "-r", "0"])
+    bob = d.login("bob")
+    pad = b"x" * 100
+    script = b"ann\n" + b"".join(b"line %04d %s\n" % (i, pad)
+                                  for i in range(5000))
+    p = H.spawn([natter_path(), d.host, str(d.port)], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    result = {}
+    feeder = threading.Thread(
+        target=lambda: result.update(zip(("out", "err"),
+                                         p.communicate(script, timeout=60))),
+        daemon=True)
+    feeder.start()
+    got = read_until(bob, b"[ann] has left the chat", 60)
+    feeder.join(timeout=H.DEFAULT_TIMEOUT)
+    assert p.returncode == 0, (p.returncode, result)
+    said = re.findall(rb"\[ann\] : line (\d{4}) x{100}\r\n", got)
+    assert said == [b"%04d" % i for i in range(5000)], \
+        (len(said), said[:3], said[-3:])
 
 
 def test_unattended_login_with_password_sources():
@@ -473,11 +524,23 @@ def test_interactive_line_survives_messages():
 
 
 def test_interactive_password_not_shown():
-    """At PW: (after IAC WILL ECHO) the typed password is never written
-    to the terminal; after WONT ECHO typing shows again."""
+    """At PW: (after IAC WILL ECHO) nothing typed is written to the
+    terminal, not even one '*' per character (its length), as with
+    telnet and ssh; after WONT ECHO typing shows again."""
     users = make_users(("ann", "pw-Secret9"))
     d = H.Natterd("-U", users)
-    t = pty_login(d, "ann", "pw-Secret9")
+    t = PtyNatter([d.host, str(d.port)])
+    t.wait_cursor_line("ID:")
+    t.type("ann\r")
+    t.wait_cursor_line("PW:")
+    since = len(t.raw)
+    t.type("pw-Sec")
+    t.wait_raw_growth(since, "a redraw after the password's first keys")
+    assert t.screen.cursor_line() == "PW:", t.screen.cursor_line()
+    assert t.screen.c == len("PW: "), "cursor moved: %d" % t.screen.c
+    assert b"*" not in t.raw[since:], t.raw[since:]
+    t.type("ret9\r")
+    t.wait_text("-----Chatting Room-----")
     t.type("now visible")
     t.wait_cursor_line("now visible")
     assert b"pw-Secret9" not in t.raw, t.raw
@@ -487,6 +550,73 @@ def test_interactive_password_not_shown():
     t.type("\x15\x04")  # ^U, then ^D on the empty line: the end
     assert t.exit_status() == 0
     assert t.tio() == t.tio_before
+
+
+def test_interactive_leave_at_id_prompt_is_status_0():
+    """^D at ID: is the person's choice to leave: status 0, no error;
+    the same for /exit typed there."""
+    d = H.Natterd()
+    for keys in ("\x04", "/exit\r"):
+        t = PtyNatter([d.host, str(d.port)])
+        t.wait_cursor_line("ID:")
+        t.type(keys)
+        assert t.exit_status() == 0, keys
+        assert b"natter:" not in t.raw, t.raw
+        assert t.tio() == t.tio_before
+
+
+def test_interactive_paste_sends_separate_lines():
+    """Several lines pasted at once (one write, longer than a chunk of
+    keys, ending in CR, LF or CR LF, with a tab) are sent as separate
+    lines, in order, each shown as its own row; the unfinished last one
+    stays on the cursor's row."""
+    d = H.Natterd(handler=[H.bin_path("natter-session"), "-r", "0"])
+    bob = d.login("bob")
+    t = pty_login(d, "ann")
+    bob.expect("[ann] has joined the chat")
+    ends = ["\r", "\n", "\r\n"]
+    lines = ["paste-%02d\tword" % i for i in range(30)]
+    t.type("".join(l + ends[i % 3] for i, l in enumerate(lines)) + "tail")
+    t.wait_cursor_line("tail")
+    for l in lines:
+        bob.expect("[ann] : %s\r\n" % l.replace("\t", " "))
+    shown = t.screen.lines()
+    start = shown.index("paste-00 word")
+    assert shown[start:start + 30] == [l.replace("\t", " ") for l in lines], \
+        shown
+    assert t.screen.r == start + 30, (t.screen.r, shown[start:])
+    t.type("\x15/exit\r")
+    assert t.exit_status() == 0
+
+
+def test_output_redirected_is_plain_and_password_hidden():
+    """A terminal on fd 0 but fd 1 redirected: no cursor movements in
+    the output (plain lines, as for a script); the terminal's own echo
+    is off while the server echoes, so the password does not show, and
+    back on after; ^D there ends the session with status 0 and the
+    terminal as it was."""
+    users = make_users(("ann", "pw-Secret9"))
+    d = H.Natterd("-U", users)
+    t = PtyNatter([d.host, str(d.port)], stdout=subprocess.PIPE)
+    out = H.LogReader(t.proc.stdout)
+    echo_on = lambda: bool(t.tio()[3] & termios.ECHO)
+    assert echo_on()
+    t.type("ann\n")
+    H.wait_until(lambda: not echo_on(), what="echo off at PW:")
+    t.type("pw-Secret9\n")
+    out.wait(r"Log-in success!! \[ann\]")
+    H.wait_until(echo_on, what="echo on again after the login")
+    t.type("/who\n")
+    t.wait_text("/who")  # the terminal echoes typing again
+    out.wait(r"^\*\*\* ")
+    t.type("\x04")
+    assert t.exit_status() == 0, (out.text(), t.raw)
+    assert b"pw-Secret9" not in t.raw, t.raw
+    text = out.text()
+    assert "\x1b" not in text and "\r" not in text, repr(text)
+    assert "ID: \nPW: \nLog-in success!! [ann]" in text or \
+        "ID: PW: \nLog-in success!! [ann]" in text, repr(text)
+    assert t.tio() == t.tio_before, "terminal not restored"
 
 
 def test_interactive_restores_terminal_when_connection_drops():
