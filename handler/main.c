@@ -125,7 +125,6 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
-	cfg.reconnect_limit_s = DEFAULT_RECONNECT_LIMIT;
 	if (broker_path(cfg.broker_path, sizeof cfg.broker_path, broker) != 0) {
 		log_msg(LOG_ERR, "broker socket path too long");
 		return EXIT_USAGE;

@@ -2,6 +2,7 @@
 everything it must withstand (long lines, control bytes, floods, stalled
 readers, a lost broker).  Real natterd, real sockets on loopback."""
 import os
+import re
 import select
 import signal
 import socket
@@ -429,26 +430,44 @@ def test_motd():
     assert b"\x1b" not in c.raw and b"\x07" not in c.raw
 
 
+class Broker:
+    """`natterd -B`: the broker alone, on a socket in a fresh directory
+    (or on sock, to stand in for one that died)."""
+
+    def __init__(self, sock=None):
+        self.sock = sock or os.path.join(tmpdir(), "run", "broker.sock")
+        self.proc = spawn([bin_path("natterd"), "-f", "-B", "-s",
+                           self.sock], stdin=subprocess.DEVNULL,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.log = LogReader(self.proc.stderr)
+        self.log.wait(r"broker listening on")
+
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait(timeout=DEFAULT_TIMEOUT)
+
+
 def broker_alone():
-    sock = os.path.join(tmpdir(), "run", "broker.sock")
-    p = spawn([bin_path("natterd"), "-f", "-B", "-s", sock],
-              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-              stderr=subprocess.PIPE)
-    LogReader(p.stderr)
-    wait_until(lambda: os.path.exists(sock), what="broker socket")
-    return sock
+    return Broker().sock
+
+
+# Where a person's address may come from; a test sets only its own.
+ADDRESS_VARS = ("TCPREMOTEIP", "TCPREMOTEPORT", "REMOTE_ADDR", "REMOTE_PORT",
+                "REMOTE_HOST", "SSH_CLIENT")
 
 
 class PipeSession:
     """natter-session on pipes, the way a terminal user or a script runs
     it."""
 
-    def __init__(self, sock, *args):
-        env = dict(os.environ, NATTER_LOG="stderr")
+    def __init__(self, sock, *args, env=None, stdin=subprocess.PIPE,
+                 stdout=subprocess.PIPE):
+        e = {k: v for k, v in os.environ.items() if k not in ADDRESS_VARS}
+        e.update(NATTER_LOG="stderr", **(env or {}))
         self.p = spawn([SESSION, "-b", sock] + list(args),
-                       stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, env=env)
-        self.out = LogReader(self.p.stdout)
+                       stdin=stdin, stdout=stdout,
+                       stderr=subprocess.PIPE, env=e)
+        self.out = LogReader(self.p.stdout) if self.p.stdout else None
         self.err = LogReader(self.p.stderr)
 
     def send(self, line):
@@ -490,6 +509,12 @@ def test_bad_usage():
                        env=dict(os.environ, NATTER_LOG="stderr"))
     assert p.returncode == 100
     assert b"usage: natter-session" in p.stderr
+    # no time at all to log in is a mistake, not "the default"
+    p = subprocess.run([SESSION, "-t", "0"], input=b"",
+                       capture_output=True, timeout=DEFAULT_TIMEOUT,
+                       env=dict(os.environ, NATTER_LOG="stderr"))
+    assert p.returncode == 100
+    assert b'bad number "0" (1 to 86400)' in p.stderr
 
 
 def test_terminal_password_not_echoed():
@@ -559,3 +584,220 @@ def test_inetd_style_log_never_on_the_socket():
     assert p.wait(timeout=DEFAULT_TIMEOUT) == 0
     assert "natter-session[" not in c.text, c.text
     assert "usage" not in c.text
+
+
+def test_sigint_on_a_terminal_and_elsewhere():
+    """^C at a terminal is the person leaving; on a socket it is an
+    operator's ^C reaching the server's process group."""
+    import pty
+    sock = broker_alone()
+    master, slave = pty.openpty()
+    s = PipeSession(sock, stdin=slave, stdout=slave)
+    os.close(slave)
+    got = b""
+    while b"ID: " not in got:
+        r, _, _ = select.select([master], [], [], DEFAULT_TIMEOUT)
+        assert r, got
+        got += os.read(master, 4096)
+    os.kill(s.p.pid, signal.SIGINT)
+    assert s.p.wait(timeout=DEFAULT_TIMEOUT) == 0
+    r, _, _ = select.select([master], [], [], DEFAULT_TIMEOUT)
+    got += os.read(master, 4096)
+    os.close(master)
+    # (the terminal's ONLCR adds a CR of its own before each LF)
+    assert b"*** Interrupted. Goodbye.\r" in got, got
+    assert b"shutting down" not in got
+    d = Natterd()
+    a = d.login("ann")
+    os.kill(session_pid(a), signal.SIGINT)
+    a.expect("*** The server is shutting down. Goodbye.")
+    a.expect_closed()
+
+
+def test_sighup_reopens_the_log_and_the_session_lives():
+    d = Natterd()
+    a = d.login("ann")
+    b = d.login("bob")
+    os.kill(session_pid(a), signal.SIGHUP)
+    d.log.wait(r"natter-session\[\d+\]: SIGHUP: log reopened")
+    a.send_line("after the hangup signal")
+    b.expect("[ann] : after the hangup signal")
+
+
+def test_broker_gone_for_good():
+    """-R bounds how long a session waits for a lost broker."""
+    broker = Broker()
+    a = PipeSession(broker.sock, "-R", "1")
+    a.send("ann")
+    a.out.wait(re.escape("-----Chatting Room-----"))
+    broker.kill()
+    start = time.monotonic()
+    a.out.wait(re.escape("*** Lost contact with the chat service"))
+    a.out.wait(re.escape("*** The chat service is unavailable (no broker at "
+                         + broker.sock + "); try again later."))
+    assert a.p.wait(timeout=DEFAULT_TIMEOUT) == 111
+    assert 0.8 < time.monotonic() - start < 6
+    a.err.wait(r"session of ann .*ended: broker unavailable")
+
+
+def test_broker_lost_during_login():
+    """A broker that dies while the person types a name: a new one at
+    the same socket takes the log-in; with none, the person is told."""
+    broker = Broker()
+    a = PipeSession(broker.sock, "-R", "20")
+    a.out.wait(r"^Please, Log-In!")
+    broker.kill()
+    broker = Broker(broker.sock)
+    a.send("ann")
+    a.out.wait(re.escape("Log-in success!! [ann]"))
+    b = PipeSession(broker.sock, "-R", "1")
+    b.out.wait(r"^Please, Log-In!")
+    broker.kill()
+    b.send("bob")
+    b.out.wait(re.escape("*** The chat service is unavailable"))
+    assert b.p.wait(timeout=DEFAULT_TIMEOUT) == 111
+    assert "Log-in success" not in b.out.text()
+
+
+def test_peer_from_ssh_client():
+    """`ssh host natter-session`: the address is SSH_CLIENT's; a
+    supervisor's variable or a real socket comes first."""
+    sock = broker_alone()
+    cases = (({"SSH_CLIENT": "192.0.2.44 50123 22"}, "192.0.2.44 50123"),
+             ({"SSH_CLIENT": "2001:db8::7 4711 22"}, "2001:db8::7 4711"),
+             ({"SSH_CLIENT": "192.0.2.44 50123 22",
+               "TCPREMOTEIP": "192.0.2.1", "TCPREMOTEPORT": "99"},
+              "192.0.2.1 99"),
+             ({"SSH_CLIENT": "\x1b[2J 1 2"}, "local"),
+             ({"SSH_CLIENT": "192.0.2.44 12x 22"}, "local"))
+    for env, want in cases:
+        s = PipeSession(sock, env=env)
+        got = s.err.wait(r"connection from (.*)$").group(1)
+        assert got == want, (env, got)
+        s.p.stdin.close()
+        assert s.p.wait(timeout=DEFAULT_TIMEOUT) == 0
+    # a TCP socket on fd 0 is the truth, whatever SSH_CLIENT says
+    lst = socket.socket()
+    lst.bind(("127.0.0.1", 0))
+    lst.listen(1)
+    c = socket.create_connection(lst.getsockname(), timeout=DEFAULT_TIMEOUT)
+    conn, _ = lst.accept()
+    s = PipeSession(sock, env={"SSH_CLIENT": "192.0.2.44 50123 22"},
+                    stdin=conn, stdout=conn)
+    conn.close()
+    got = s.err.wait(r"connection from (.*)$").group(1)
+    assert got == "127.0.0.1 %d" % c.getsockname()[1], got
+    c.close()
+    assert s.p.wait(timeout=DEFAULT_TIMEOUT) == 0
+
+
+def test_names_in_any_case_with_a_users_file():
+    """The broker holds "Ann" and "ann" to be one name; the users file
+    agrees, and its spelling is the one people see."""
+    users = make_users(("ann", "s3cret"))
+    d = Natterd("-U", users)
+    a = d.login("ANN", "s3cret")
+    assert "Log-in success!! [ann]" in a.text
+    c = d.connect()
+    c.expect("ID: ")
+    c.send_line("Ann")
+    c.expect("PW: ")
+    c.send_line("s3cret")
+    c.expect("*** ann is already logged in elsewhere")
+    a.send_line("/exit")
+    a.expect_closed()
+    # natter-passwd replaces the entry whatever the case, keeping one
+    p = subprocess.run([bin_path("natter-passwd"), "-f", users, "Ann"],
+                       input=b"new-pw\n", capture_output=True,
+                       timeout=DEFAULT_TIMEOUT)
+    assert p.returncode == 0, p.stderr
+    with open(users) as f:
+        entries = [l for l in f if l.lower().startswith("ann:")]
+    assert len(entries) == 1 and entries[0].startswith("Ann:"), entries
+    a = d.login("ann", "new-pw")
+    assert "Log-in success!! [Ann]" in a.text
+
+
+def passwd(users, name, pw, **kw):
+    return spawn([bin_path("natter-passwd"), "-f", users, name],
+                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                 stderr=subprocess.PIPE, **kw), (pw + "\n").encode()
+
+
+def blocked_on_lock(pid):
+    """Whether pid waits for a POSIX lock (/proc/locks shows waiters
+    as "N: -> POSIX ADVISORY WRITE PID ...")."""
+    with open("/proc/locks") as f:
+        for line in f:
+            w = line.split()
+            if "->" in w and str(pid) in w[w.index("->") + 4:
+                                           w.index("->") + 5]:
+                return True
+    return False
+
+
+def test_passwd_waits_for_the_lock():
+    """A run that holds users.lock (another natter-passwd) is waited
+    for, so its change is not lost."""
+    import fcntl
+    users = make_users(("ann", "pw-ann"))
+    lock = open(users + ".lock", "a+")
+    fcntl.lockf(lock, fcntl.LOCK_EX)
+    with open(users) as f:
+        before = f.read()
+    p, pw = passwd(users, "bob", "pw-bob")
+    p.stdin.write(pw)
+    p.stdin.close()
+    wait_until(lambda: blocked_on_lock(p.pid) or p.poll() is not None,
+               what="natter-passwd waiting for the lock")
+    assert p.poll() is None, "natter-passwd did not wait for the lock"
+    # what the other run would have written, renamed into place
+    with open(users + ".other", "w") as f:
+        f.write(before + "cy:!locked\n")
+    os.rename(users + ".other", users)
+    fcntl.lockf(lock, fcntl.LOCK_UN)
+    lock.close()
+    assert p.wait(timeout=DEFAULT_TIMEOUT) == 0
+    with open(users) as f:
+        names = [l.split(":")[0] for l in f]
+    assert names == ["ann", "cy", "bob"], names
+
+
+def test_passwd_concurrent_runs_lose_nothing():
+    users = make_users(("ann", "pw-ann"))
+    runs = [passwd(users, "u%d" % i, "pw%d" % i) for i in range(6)]
+    for p, pw in runs:
+        p.stdin.write(pw)
+        p.stdin.close()
+    for p, _ in runs:
+        assert p.wait(timeout=30) == 0
+    with open(users) as f:
+        names = sorted(l.split(":")[0] for l in f)
+    assert names == ["ann"] + ["u%d" % i for i in range(6)], names
+    assert not [n for n in os.listdir(os.path.dirname(users))
+                if n.startswith("users.") and n != "users.lock"]
+
+
+def test_passwd_signal_at_the_prompt_restores_echo():
+    import pty
+    import termios
+    users = os.path.join(tmpdir(), "users")
+    master, slave = pty.openpty()
+    p = spawn([bin_path("natter-passwd"), "-f", users, "ann"], stdin=slave,
+              stdout=slave, stderr=slave)
+    got = b""
+    while b"Password: " not in got:
+        r, _, _ = select.select([master], [], [], DEFAULT_TIMEOUT)
+        assert r, got
+        got += os.read(master, 4096)
+
+    def echo_on():
+        return bool(termios.tcgetattr(slave)[3] & termios.ECHO)
+    wait_until(lambda: not echo_on(), what="echo off at the prompt")
+    os.write(master, b"half-typ")
+    os.kill(p.pid, signal.SIGINT)
+    assert p.wait(timeout=DEFAULT_TIMEOUT) == -signal.SIGINT
+    assert echo_on()
+    assert not os.path.exists(users)
+    os.close(master)
+    os.close(slave)
