@@ -5,6 +5,7 @@
  * while queues have room. */
 #include "server.h"
 #include "log.h"
+#include "namecmp.h"
 #include "names.h"
 
 #include <stdio.h>
@@ -175,7 +176,7 @@ static void join(struct server *s, struct conn *c, const struct frame *f)
 		conn_send(s, c, FRAME_ERR, NULL, NULL, ROOM_RULE);
 		return;
 	}
-	if (presence_same(old->name, strlen(old->name), f->b, f->blen)) {
+	if (name_same(old->name, strlen(old->name), f->b, f->blen)) {
 		snprintf(msg, sizeof msg, "You are already in %s.", old->name);
 		conn_send(s, c, FRAME_INFO, NULL, NULL, msg);
 		return;

@@ -1,6 +1,7 @@
 /* presence.c — name table and rooms, both chained hash tables that
  * double when their load passes one. */
 #include "presence.h"
+#include "namecmp.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,8 @@ static unsigned char lower(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
-/* FNV-1a over the lowercased bytes. */
+/* FNV-1a over the lowercased bytes: names that name_same() calls equal
+ * (lib/namecmp.h) must hash alike. */
 static unsigned hash_word(const char *s, size_t len)
 {
 	unsigned h = 2166136261u;
@@ -21,16 +23,6 @@ static unsigned hash_word(const char *s, size_t len)
 		h *= 16777619u;
 	}
 	return h;
-}
-
-int presence_same(const char *a, size_t alen, const char *b, size_t blen)
-{
-	if (alen != blen)
-		return 0;
-	for (size_t i = 0; i < alen; i++)
-		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
-			return 0;
-	return 1;
 }
 
 int presence_init(struct presence *p)
@@ -72,7 +64,7 @@ struct member *presence_find(const struct presence *p, const char *name,
 	unsigned h = hash_word(name, len);
 	struct member *m = p->names[h & (p->name_buckets - 1)];
 	for (; m; m = m->next_name)
-		if (m->hash == h && presence_same(m->name, strlen(m->name),
+		if (m->hash == h && name_same(m->name, strlen(m->name),
 						  name, len))
 			return m;
 	return NULL;
@@ -84,7 +76,7 @@ struct room *presence_room(const struct presence *p, const char *name,
 	unsigned h = hash_word(name, len);
 	struct room *r = p->rooms[h & (p->room_buckets - 1)];
 	for (; r; r = r->next)
-		if (r->hash == h && presence_same(r->name, strlen(r->name),
+		if (r->hash == h && name_same(r->name, strlen(r->name),
 						  name, len))
 			return r;
 	return NULL;

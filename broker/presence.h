@@ -1,9 +1,10 @@
 /* presence.h — who is logged in and which room each one is in.
  *
- * Names and room names are compared without regard to ASCII case ("Ann"
- * and "ann" are one person; "Lobby" is the lobby): two people whose
- * names differ only in case would be impossible to tell apart in a
- * /msg.  Each keeps the spelling it was first given.
+ * Names and room names are compared by name_same() (lib/namecmp.h),
+ * without regard to ASCII case ("Ann" and "ann" are one person; "Lobby"
+ * is the lobby): two people whose names differ only in case would be
+ * impossible to tell apart in a /msg.  Each keeps the spelling it was
+ * first given.
  *
  * A room holds an array of member pointers, and each member remembers
  * its index there, so entering and leaving are O(1) (swap-remove) and a
@@ -71,8 +72,5 @@ void presence_leave(struct presence *p, struct member *m);
  * leave. */
 void presence_each_room(const struct presence *p,
 			void (*fn)(const struct room *, void *), void *arg);
-
-/* ASCII case-insensitive equality of two byte strings. */
-int presence_same(const char *a, size_t alen, const char *b, size_t blen);
 
 #endif
