@@ -123,6 +123,7 @@ static void read_keys(struct csess *s, struct screen *sc)
 		return;
 	}
 	int bell = 0;
+	sc->ed.hidden = s->tn.remote_echo;
 	for (ssize_t i = 0; i < n && !sc->ending; i++) {
 		switch (ledit_key(&sc->ed, buf[i])) {
 		case LEDIT_SUBMIT: submit(s, sc, &bell); break;

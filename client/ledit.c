@@ -77,6 +77,8 @@ static void load(struct ledit *e, const char *s, size_t n)
 
 static enum ledit_action history_move(struct ledit *e, int older)
 {
+	if (e->hidden)
+		return LEDIT_BELL;
 	if (older) {
 		if ((size_t)(e->hpos + 1) >= e->nhist)
 			return LEDIT_BELL;

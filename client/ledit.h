@@ -55,6 +55,9 @@ struct ledit {
 	int hpos; /* -1: editing a new line; else 0 = newest entry */
 	char saved[LEDIT_MAX];     /* the new line, while browsing */
 	size_t nsaved;
+	int hidden; /* set by the caller while the line is not shown: the
+	               history is out of reach (an unseen old line must
+	               not go as a password) */
 };
 
 void ledit_init(struct ledit *e);

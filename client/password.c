@@ -4,9 +4,21 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+/* Waits, as a blocking read would, for fd to have data.  0, or -1. */
+static int wait_readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int r;
+	do
+		r = poll(&p, 1, -1);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? -1 : 0;
+}
 
 int password_from_fd(int fd, char *buf, size_t size, char *err,
 		     size_t errlen)
@@ -15,6 +27,9 @@ int password_from_fd(int fd, char *buf, size_t size, char *err,
 	for (;;) {
 		char c;
 		ssize_t r = io_read(fd, &c, 1); /* stop at the line's end */
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    wait_readable(fd) == 0)
+			continue; /* an inherited non-blocking descriptor */
 		if (r < 0) {
 			snprintf(err, errlen, "cannot read the password: %s",
 				 strerror(errno));

@@ -102,6 +102,10 @@ static void history(void)
 	keys(&e, "\033[B\033[B");
 	CHECK(line_is(&e, "dra"));
 	CHECK(keys(&e, "\033OB") == LEDIT_BELL);
+	/* While the line is hidden, the history is out of reach. */
+	e.hidden = 1;
+	CHECK(keys(&e, "\033[A") == LEDIT_BELL && line_is(&e, "dra"));
+	e.hidden = 0;
 	for (int i = 0; i < LEDIT_HISTORY + 5; i++) {
 		ledit_set(&e, i % 2 ? "x" : "y", 1);
 		ledit_accept(&e, 1);

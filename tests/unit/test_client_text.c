@@ -5,9 +5,14 @@
 #include "../../client/scrub.h"
 #include "../../client/csess.h"
 #include "../../client/client.h"
+#include "../../client/password.h"
 #include "unit.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 static int decode(const char *s, unsigned *cp)
 {
@@ -196,8 +201,42 @@ static void login_watch(void)
 	outq_free(&d);
 }
 
+static int late_fd = -1;
+
+static void write_rest(int sig)
+{
+	(void)sig;
+	if (write(late_fd, "ord\n", 4) != 4)
+		_exit(2);
+}
+
+/* -P with a non-blocking descriptor whose writer is not done yet: the
+ * read waits, as it would on a blocking one, instead of failing. */
+static void password_nonblocking(void)
+{
+	int p[2];
+	CHECK(pipe(p) == 0);
+	CHECK(fcntl(p[0], F_SETFL, O_NONBLOCK) == 0);
+	CHECK(write(p[1], "passw", 5) == 5);
+	late_fd = p[1];
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = write_rest;
+	CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
+	struct itimerval it = { .it_value = { .tv_usec = 50000 } };
+	CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0);
+	char buf[32], err[100] = "";
+	int r = password_from_fd(p[0], buf, sizeof buf, err, sizeof err);
+	CHECK(r == 0 && strcmp(buf, "password") == 0);
+	if (r != 0)
+		fprintf(stderr, "%s\n", err);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
+	password_nonblocking();
 	utf8();
 	telnet();
 	scrubbing();
