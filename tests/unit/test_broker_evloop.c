@@ -1,8 +1,13 @@
-/* test_broker_evloop.c — the broker's poll(2) event loop, the one used
- * where there is no epoll.  Built in here (rather than linked) so that
- * Linux tests it too; the epoll one is exercised by tests/test_broker.py. */
+/* test_broker_evloop.c — the broker's event loops.  Built in here
+ * (rather than linked): the poll(2) one, used where there is no epoll,
+ * so that Linux tests it too; test_broker_evloop_epoll.c includes this
+ * file again for the epoll one, with the same cases. */
+#ifdef EVLOOP_TEST_EPOLL
+#include "../../broker/evloop_epoll.c"
+#else
 #define EVLOOP_POLL 1
 #include "../../broker/evloop_poll.c"
+#endif
 #include "unit.h"
 
 #include <unistd.h>
@@ -76,9 +81,39 @@ static void many(void)
 	evloop_free(l);
 }
 
+/* The broker closes a connection mid-batch and may accept another that
+ * gets the same descriptor number before the batch is done: the events
+ * already returned keep the old pointer (the broker frees it only after
+ * the batch), and the next wait reports the new one, never the old. */
+static void reuse(void)
+{
+	struct evloop *l = evloop_new();
+	struct ev evs[4];
+	int a[2], b[2], old_tag, new_tag;
+	CHECK(pipe(a) == 0 && pipe(b) == 0);
+	CHECK(evloop_add(l, a[0], EV_IN, &old_tag) == 0);
+	CHECK(evloop_add(l, b[0], EV_IN, b) == 0);
+	CHECK(write(a[1], "x", 1) == 1 && write(b[1], "x", 1) == 1);
+	CHECK(evloop_wait(l, evs, 4, 1000) == 2);
+	int fd = a[0];
+	CHECK(evloop_del(l, fd) == 0 && close(fd) == 0);
+	CHECK(dup2(b[0], fd) == fd); /* the number comes back at once */
+	CHECK(evloop_add(l, fd, EV_IN, &new_tag) == 0);
+	CHECK(has(evs, 2, &old_tag, EV_IN) && has(evs, 2, b, EV_IN));
+	int n = evloop_wait(l, evs, 4, 1000);
+	CHECK(n == 2 && has(evs, n, &new_tag, EV_IN) && has(evs, n, b, EV_IN) &&
+	      !has(evs, n, &old_tag, 0));
+	CHECK(evloop_del(l, fd) == 0 && close(fd) == 0);
+	close(a[1]);
+	close(b[0]);
+	close(b[1]);
+	evloop_free(l);
+}
+
 int main(void)
 {
 	basics();
 	many();
+	reuse();
 	return UNIT_DONE();
 }
