@@ -125,40 +125,42 @@ static void limits(void)
 	ledit_free(&e);
 }
 
+/* Draws e after prompt into out, as a string. */
+static void render(struct ledit *e, const char *prompt, int width,
+		   int masked, char *out)
+{
+	size_t n = ledit_render(e, prompt, strlen(prompt), width, masked, out);
+	out[n] = '\0';
+}
+
 static void drawing(void)
 {
 	struct ledit e;
-	char out[LEDIT_RENDER_MAX(16)];
+	char out[LEDIT_RENDER_MAX(16) + 1];
 	ledit_init(&e);
 	keys(&e, "hi");
-	size_t n = ledit_render(&e, "ID: ", 4, 80, 0, out);
-	out[n] = '\0';
+	render(&e, "ID: ", 80, 0, out);
 	CHECK(strcmp(out, "\rID: hi\033[K\r\033[6C") == 0);
 	/* Masked: nothing of the line, not even its length. */
-	n = ledit_render(&e, "PW: ", 4, 80, 1, out);
-	out[n] = '\0';
+	render(&e, "PW: ", 80, 1, out);
 	CHECK(strcmp(out, "\rPW: \033[K\r\033[4C") == 0);
 	/* A line wider than the row scrolls to keep the cursor in view. */
 	ledit_set(&e, "abcdefghijklmnopqrstuvwxyz", 26);
-	n = ledit_render(&e, "", 0, 20, 0, out);
-	out[n] = '\0';
+	render(&e, "", 20, 0, out);
 	CHECK(strstr(out, "xyz\033[K") != NULL && strstr(out, "abc") == NULL);
 	keys(&e, "\x01");
-	n = ledit_render(&e, "", 0, 20, 0, out);
-	out[n] = '\0';
+	render(&e, "", 20, 0, out);
 	CHECK(strcmp(out, "\rabcdefghijklmnopqrs\033[K\r") == 0);
 	/* Wide characters count two columns for the cursor. */
 	ledit_set(&e, "\xe4\xb8\xad\xe4\xb8\xad", 6);
-	n = ledit_render(&e, "> ", 2, 80, 0, out);
-	out[n] = '\0';
+	render(&e, "> ", 80, 0, out);
 	CHECK(strstr(out, "\033[6C") != NULL);
 	/* Scrolling never splits a character from its marks. */
 	char line[64];
 	for (int i = 0; i < 20; i++)
 		memcpy(line + 3 * i, "e\xcc\x81", 3);
 	ledit_set(&e, line, 60);
-	n = ledit_render(&e, "", 0, 10, 0, out);
-	out[n] = '\0';
+	render(&e, "", 10, 0, out);
 	CHECK(strncmp(out, "\re\xcc\x81", 4) == 0);
 	CHECK(strstr(out, "e\xcc\x81\033[K") != NULL);
 	ledit_free(&e);
