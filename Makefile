@@ -76,8 +76,11 @@ $(LIBCLIENT):  $(call obj,$(client_src));     $(archive)
 
 $(BUILD)/natterd: $(BUILD)/supervisor/main.o $(LIBSUPER) $(LIBBROKER) $(LIBNATTER)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# SESSION_LDFLAGS=-static makes each session about 55 KiB smaller (no
+# dynamic linker's private pages; measured PSS 143 -> 86 KiB with 100
+# sessions) at the price of relinking for every libc update.
 $(BUILD)/natter-session: $(BUILD)/handler/main.o $(LIBHANDLER) $(LIBNATTER)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(SESSION_LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/natter-passwd: $(BUILD)/handler/passwd/main.o $(LIBHANDLER) $(LIBNATTER)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/natter: $(BUILD)/client/main.o $(LIBCLIENT) $(LIBNATTER)
