@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -135,4 +137,32 @@ void bconn_retry(struct session *s, long long now)
 		return;
 	}
 	reconnect_later(s);
+}
+
+void bconn_touched(struct session *s, long long now)
+{
+	if (s->binlen > s->bin_high)
+		s->bin_high = s->binlen;
+	if (s->bin_high > BIN_KEEP && s->bin_trim_at == 0)
+		s->bin_trim_at = now + BIN_TRIM_AFTER_MS;
+}
+
+void bconn_trim(struct session *s)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t keep = s->binlen > BIN_KEEP ? s->binlen : BIN_KEEP;
+	uintptr_t from = (uintptr_t)(s->bin + keep);
+	uintptr_t to = (uintptr_t)(s->bin + sizeof s->bin);
+	s->bin_trim_at = 0;
+	s->bin_high = s->binlen;
+	if (page <= 0)
+		return;
+	from = (from + (uintptr_t)page - 1) & ~(uintptr_t)(page - 1);
+	to &= ~(uintptr_t)(page - 1);
+#ifdef MADV_DONTNEED
+	/* Linux frees the pages at once (they read back as zeros, which is
+	 * fine: nothing past binlen is kept); elsewhere it is a hint. */
+	if (from < to && madvise((void *)from, to - from, MADV_DONTNEED) != 0)
+		log_msg(LOG_WARNING, "madvise: %s", strerror(errno));
+#endif
 }

@@ -158,6 +158,10 @@ static void read_broker(struct session *s)
 {
 	ssize_t n = io_read(s->bfd, s->bin + s->binlen,
 			    sizeof s->bin - s->binlen);
+	if (n > 0) {
+		s->binlen += (size_t)n;
+		bconn_touched(s, io_now_ms());
+	}
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
 	if (n <= 0) {
@@ -167,7 +171,6 @@ static void read_broker(struct session *s)
 		bconn_lost(s);
 		return;
 	}
-	s->binlen += (size_t)n;
 	size_t off = 0;
 	while (!s->done && s->bfd >= 0) {
 		struct frame f;
@@ -240,6 +243,8 @@ static void timers(struct session *s, long long now)
 	} else if (s->st == ST_RECONNECT && now >= s->rc_next) {
 		bconn_retry(s, now);
 	}
+	if (s->bin_trim_at && now >= s->bin_trim_at)
+		bconn_trim(s);
 }
 
 static void earliest(long long *t, long long when)
@@ -260,6 +265,8 @@ static int poll_timeout(const struct session *s, long long now)
 		earliest(&t, s->delay_until);
 	if (s->st == ST_RECONNECT)
 		earliest(&t, s->rc_next);
+	if (s->bin_trim_at)
+		earliest(&t, s->bin_trim_at);
 	if (s->line_pending && s->st == ST_CHAT &&
 	    outq_pending(&s->bout) <= BROKER_BACKLOG)
 		earliest(&t, s->token_wait_until);
@@ -350,7 +357,8 @@ static void finish(struct session *s)
 static void start(struct session *s, const struct session_config *cfg)
 {
 	long long now = io_now_ms();
-	memset(s, 0, sizeof *s);
+	/* s is static, so already zero: a memset would dirty every page of
+	 * its 64 KiB broker buffer in every session for nothing. */
 	s->cfg = cfg;
 	s->bfd = -1;
 	s->in_sock = io_is_socket(0);
@@ -367,7 +375,9 @@ static void start(struct session *s, const struct session_config *cfg)
 
 int session_run(const struct session_config *cfg)
 {
-	static struct session s; /* big: the broker buffer */
+	/* Static (zeroed, and untouched pages cost nothing): big because
+	 * of the broker buffer.  session_run runs once per process. */
+	static struct session s;
 	start(&s, cfg);
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 		log_msg(LOG_WARNING, "ignoring SIGPIPE: %s", strerror(errno));

@@ -18,6 +18,9 @@
 #define SESSION_OUTQ_MAX (256 * 1024) /* to the person; past it: cut off */
 #define BROKER_OUTQ_MAX (256 * 1024)  /* to the broker */
 #define BROKER_BACKLOG (64 * 1024)    /* stop taking lines past this */
+#define BROKER_READ (64 * 1024)       /* read the broker in chunks this big */
+#define BIN_KEEP (16 * 1024)          /* bin bytes kept resident when idle */
+#define BIN_TRIM_AFTER_MS 1000        /* after a burst, give bin back */
 #define LOGIN_TRIES 3
 #define LOGIN_FAIL_DELAY_MS 1000
 #define RECONNECT_FIRST_MS 100
@@ -63,8 +66,10 @@ struct session {
 
 	int bfd; /* the broker, -1 when not connected */
 	struct outq bout;
-	char bin[64 * 1024 + FRAME_MAX];
+	char bin[BROKER_READ + FRAME_MAX];
 	size_t binlen;
+	size_t bin_high;       /* the most of bin touched since the last trim */
+	long long bin_trim_at; /* when to give its pages back (0: no need) */
 	int kicked;
 
 	char name[NAME_LEN_MAX + 1];
@@ -103,6 +108,12 @@ void bconn_login(struct session *s);
 void bconn_lost(struct session *s);
 /* Time to try connecting again (ST_RECONNECT). */
 void bconn_retry(struct session *s, long long now);
+/* Notes how much of the read buffer a read touched; a burst that went
+ * past BIN_KEEP schedules bconn_trim. */
+void bconn_touched(struct session *s, long long now);
+/* Gives the read buffer's pages past BIN_KEEP back to the system, so a
+ * session that once took a burst stays small while it idles. */
+void bconn_trim(struct session *s);
 
 /* login.c */
 void login_start(struct session *s);
