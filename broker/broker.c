@@ -39,7 +39,9 @@ static void raise_nofile(void)
 			strerror(errno));
 }
 
-/* Handlers run as our user (or root's tools); anyone else is refused. */
+/* Handlers run as our user; anyone else is refused, root included: a
+ * session reads from the network and should never run as root, and a
+ * refusal in the log says so at once. */
 static int peer_allowed(int fd)
 {
 	uid_t uid;
@@ -48,7 +50,7 @@ static int peer_allowed(int fd)
 			"uid: %s", strerror(errno));
 		return 0;
 	}
-	if (uid == geteuid() || uid == 0)
+	if (uid == geteuid())
 		return 1;
 	log_msg(LOG_WARNING, "refused a handler with uid %ld (ours is %ld)",
 		(long)uid, (long)geteuid());

@@ -178,15 +178,20 @@ def broker_argv():
 class Broker:
     """natterd -f -B on a socket in a fresh temporary directory."""
 
-    def __init__(self, transcript=None, sockdir=None):
+    def __init__(self, transcript=None, sockdir=None, user=None):
         self.dir = H.tmpdir()
         self.sockdir = sockdir or os.path.join(self.dir, "run")
         self.path = os.path.join(self.sockdir, "broker.sock")
         argv = broker_argv() + ["-s", self.path]
         if transcript:
             argv += ["-L", transcript]
+        if user is not None:   # its own directory, reached through ours
+            os.chmod(self.dir, 0o711)
+            os.mkdir(self.sockdir, 0o700)
+            os.chown(self.sockdir, user, -1)
         self.proc = H.spawn(argv, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            user=user)
         self.log = H.LogReader(self.proc.stderr)
         self.log.wait(r"broker listening on")
 
@@ -675,6 +680,18 @@ print("got", data.hex() if data else "closed")
 """
 
 
+def intrude(path, euid, fsuid):
+    """Connects to path as euid (what SO_PEERCRED reports) with fsuid's
+    right of way (what the directory's mode is checked against), sends a
+    LOGIN: ["connect-failed", errno], ["got", "closed"] or ["got", hex]."""
+    login = encode(LOGIN, "intruder", "", "127.0.0.1 1").hex()
+    p = subprocess.run([sys.executable, "-c", INTRUDER, path, str(euid),
+                        str(fsuid), login],
+                       capture_output=True, timeout=H.DEFAULT_TIMEOUT)
+    assert p.returncode == 0, p.stderr
+    return p.stdout.decode().split()
+
+
 def test_a_peer_with_another_uid_is_refused():
     """Two locks: the 0700 directory keeps other users from reaching the
     socket at all, and the peer-uid check refuses one that got through
@@ -686,21 +703,29 @@ def test_a_peer_with_another_uid_is_refused():
     # Open the way to the socket's directory, so that only its own 0700
     # mode stands in nobody's way.
     os.chmod(br.dir, 0o755)
-    login = encode(LOGIN, "intruder", "", "127.0.0.1 1").hex()
-
-    def attempt(euid, fsuid):
-        p = subprocess.run([sys.executable, "-c", INTRUDER, br.path,
-                            str(euid), str(fsuid), login],
-                           capture_output=True, timeout=H.DEFAULT_TIMEOUT)
-        assert p.returncode == 0, p.stderr
-        return p.stdout.decode().split()
-    assert attempt(65534, 65534) == ["connect-failed", str(errno.EACCES)]
-    assert attempt(65534, 0) == ["got", "closed"]
+    assert intrude(br.path, 65534, 65534) == [
+        "connect-failed", str(errno.EACCES)]
+    assert intrude(br.path, 65534, 0) == ["got", "closed"]
     br.log.wait(r"refused a handler with uid 65534 \(ours is 0\)")
-    assert attempt(0, 0)[0] == "got"          # root's own: served
-    ann = br.person("ann")                    # and the broker carries on
+    assert intrude(br.path, 0, 0)[0] == "got"   # its own user: served
+    ann = br.person("ann")                     # and the broker carries on
     ann.send(WHO)
     ann.expect(INFO, text="In lobby (1): ann")
+
+
+def test_a_broker_of_another_user_refuses_root():
+    """A broker run as a service user serves only that user: root can
+    reach any socket, but a session should never run as root."""
+    if os.geteuid() != 0:
+        raise H.Skip("needs root to run the broker as nobody")
+    br = Broker(user=65534)
+    assert os.stat(br.sockdir).st_uid == 65534
+    assert intrude(br.path, 0, 0) == ["got", "closed"]
+    br.log.wait(r"refused a handler with uid 0 \(ours is 65534\)")
+    got = intrude(br.path, 65534, 65534)
+    assert got[0] == "got" and got[1] != "closed", got
+    ok, _ = decode(bytes.fromhex(got[1]))
+    assert ok.type == OK and ok.a == "intruder", ok
 
 
 def wakeups(pid):
