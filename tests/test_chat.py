@@ -10,7 +10,7 @@ import subprocess
 import time
 
 from harness import (Natterd, Conn, bin_path, tmpdir, spawn, wait_until,
-                     children_of, LogReader, DEFAULT_TIMEOUT)
+                     children_of, LogReader, Skip, DEFAULT_TIMEOUT)
 
 SESSION = bin_path("natter-session")
 
@@ -801,3 +801,59 @@ def test_passwd_signal_at_the_prompt_restores_echo():
     assert not os.path.exists(users)
     os.close(master)
     os.close(slave)
+
+
+def bss_rss_kib(pid):
+    """Resident KiB of natter-session's own zero-filled data (the
+    anonymous mapping right after the program's file mappings)."""
+    after_exe, rss = False, None
+    with open("/proc/%d/smaps" % pid) as f:
+        for line in f:
+            w = line.split()
+            if "-" in w[0] and len(w) >= 5 and ":" in w[3]:
+                if after_exe and len(w) == 5 and rss is None:
+                    rss = 0      # the mapping we want: read its Rss
+                    continue
+                after_exe = w[-1].endswith("/natter-session")
+                if rss is not None:
+                    break
+            elif rss == 0 and w[0] == "Rss:":
+                return int(w[1])
+    raise AssertionError("no data mapping after the program's")
+
+
+def test_burst_memory_is_given_back():
+    """A big read from the broker touches the 64 KiB buffer; a second
+    later its pages go back, so an idle session stays small.  A fake
+    broker sends the burst while the session is stopped, so it arrives
+    in one read."""
+    if os.environ.get("NATTER_SANITIZERS"):
+        raise Skip("AddressSanitizer lays out memory its own way")
+    path = os.path.join(tmpdir(), "broker.sock")
+    lst = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    lst.bind(path)
+    lst.listen(1)
+    lst.settimeout(DEFAULT_TIMEOUT)
+    s = PipeSession(path)
+    b, _ = lst.accept()
+    b.settimeout(DEFAULT_TIMEOUT)
+    s.send("ann")
+    assert b.recv(4096)[2] == 1                 # LOGIN
+    b.sendall(bytes([0, 2, 64, 0, 0, 0]))     # OK
+    s.out.wait(re.escape("-----Chatting Room-----"))
+    before = bss_rss_kib(s.p.pid)
+
+    def msg(i):
+        payload = bytes([3]) + b"bob" + bytes([5]) + b"lobby" + (
+            b"%04d " % i + b"m" * 1000)
+        return len(payload).to_bytes(2, "big") + bytes([66, 0]) + payload
+    os.kill(s.p.pid, signal.SIGSTOP)
+    b.sendall(b"".join(msg(i) for i in range(60)))
+    os.kill(s.p.pid, signal.SIGCONT)
+    s.out.wait(r"^\[bob\] : 0059 m")
+    peak = bss_rss_kib(s.p.pid)
+    assert peak >= before + 40, (before, peak)
+    wait_until(lambda: bss_rss_kib(s.p.pid) <= before + 20,
+               what="the buffer's pages given back (before %d, peak %d)"
+               % (before, peak))
+    b.close()
