@@ -2,7 +2,21 @@
 #include "fdline.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <unistd.h>
+
+/* Waits, as a blocking read would, for fd to have data: the descriptor
+ * may be an inherited non-blocking one.  0, or -1 with errno. */
+static int wait_readable(int fd, volatile sig_atomic_t *stop)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	for (;;) {
+		if (poll(&p, 1, -1) >= 0)
+			return 0;
+		if (errno != EINTR || (stop && *stop))
+			return -1;
+	}
+}
 
 ssize_t fdline_read(int fd, char *buf, size_t size,
 		    volatile sig_atomic_t *stop)
@@ -17,6 +31,9 @@ ssize_t fdline_read(int fd, char *buf, size_t size,
 		char c;
 		ssize_t r = read(fd, &c, 1);
 		if (r < 0 && errno == EINTR && !(stop && *stop))
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    wait_readable(fd, stop) == 0)
 			continue;
 		if (r < 0)
 			return -1;
