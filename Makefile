@@ -46,7 +46,7 @@ HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(helper_src))
 BENCHES  = $(patsubst bench/%.c,$(BUILD)/bench/%,$(bench_src))
 
 .SECONDARY:
-.PHONY: FORCE all check check-asan run install uninstall clean lint-man bench
+.PHONY: FORCE all check check-asan check-poll run install uninstall clean lint-man bench
 all: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h broker/*.h supervisor/*.h handler/*.h client/*.h bench/*.h)
@@ -110,6 +110,13 @@ check-asan:
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" check
 
+# The broker's poll(2) event loop (for systems without epoll), tested end
+# to end on Linux: the broker tests against a natterd built to use it.
+check-poll:
+	$(MAKE) BUILD=build-poll CPPFLAGS="$(CPPFLAGS) -DEVLOOP_POLL" all
+	NATTER_BROKER_CMD="build-poll/natterd -f -B" \
+	  python3 tests/run.py --build build-poll -k test_broker.
+
 lint-man:
 	mandoc -Tlint -Wwarning man/*.[0-9]
 
@@ -130,4 +137,4 @@ uninstall:
 	  rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-poll
