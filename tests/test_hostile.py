@@ -278,3 +278,191 @@ def test_hostile_random_megabyte_reaches_no_terminal():
     w.send_line("welcome")
     carol.expect("[watcher] : welcome\r\n")
     assert d.proc.poll() is None
+
+
+# --- 2. telnet abuse -------------------------------------------------------
+
+def telnet_commands(raw):
+    """The (verb, option) pairs of the telnet commands in raw."""
+    out = []
+    i = 0
+    while i < len(raw):
+        if raw[i] != IAC:
+            i += 1
+            continue
+        verb = raw[i + 1] if i + 1 < len(raw) else None
+        if verb in (WILL, WONT, DO, DONT):
+            out.append((verb, raw[i + 2]))
+            i += 3
+        else:
+            out.append((verb, None))
+            i += 2
+    return out
+
+
+def test_hostile_endless_subnegotiation_is_bounded():
+    d = Natterd(handler=[SESSION, "-r", "0"])
+    w = d.login("watcher")
+    # before log-in: a megabyte of subnegotiation, then a name
+    h = d.connect()
+    h.expect("ID: ")
+    junk = random.Random(SEED).randbytes(1 << 20).replace(b"\xff", b"A")
+    h.send(bytes([IAC, SB, 24]) + junk + bytes([IAC, SE]) + b"mallory\r\n")
+    h.expect("-----Chatting Room-----")
+    w.expect("[mallory] has joined the chat")
+    pid = session_pid(d, h)
+    # after log-in: IAC SB and 24 MiB without IAC SE, never stored
+    h.send(bytes([IAC, SB, 31]) + b"swallowed\r\n")
+    rss = [vmrss_kib(pid)]
+    start = time.monotonic()
+    for _ in range(24):
+        h.send(junk)
+        rss.append(vmrss_kib(pid))
+    elapsed = time.monotonic() - start
+    # nothing of it reached anyone, and the session's memory stayed put
+    w.expect_none(r"\[mallory\] :", within=0.3)
+    slack = 4096 if os.environ.get("NATTER_SANITIZERS") else 256
+    assert max(rss) - rss[0] < slack, rss
+    assert elapsed < 8, elapsed
+    # IAC SE ends it: the person talks again
+    h.send(bytes([IAC, SE]) + b"back again\r\n")
+    w.expect("[mallory] : back again\r\n")
+    assert "swallowed" not in w.text
+
+
+def test_hostile_negotiation_storm_is_answered_once_per_option():
+    d = Natterd()
+    w = d.login("watcher")
+    h = d.connect()
+    h.expect("ID: ")
+    storm = b"".join(bytes([IAC, v, opt]) for _ in range(5)
+                     for opt in range(256) for v in (DO, WILL, DONT, WONT))
+    h.send(storm)
+    h.send_line("mallory")
+    h.expect("-----Chatting Room-----")
+    h.send(storm)
+    # a stubborn client: it asks again each time it is refused
+    deadline = time.monotonic() + 1.0
+    seen = 0
+    while time.monotonic() < deadline:
+        h._fill(0.1)
+        cmds = telnet_commands(h.raw)
+        again = b"".join(bytes([IAC, DO if v == WONT else WILL, o])
+                         for v, o in cmds[seen:] if v in (WONT, DONT))
+        seen = len(cmds)
+        if again:
+            h.send(again)
+    settle = time.monotonic() + 0.3   # let the last answers arrive
+    while time.monotonic() < settle:
+        h._fill(settle - time.monotonic())
+    cmds = telnet_commands(h.raw)
+    # WILL -> DONT and DO -> WONT, each exactly once per option, ever
+    assert sorted(cmds) == sorted([(DONT, o) for o in range(256)] +
+                                  [(WONT, o) for o in range(256)]), (
+        len(cmds), cmds[:20])
+    h.send_line("still here")
+    w.expect("[mallory] : still here\r\n")
+    assert_forms(chat_lines(w.raw))
+
+
+def test_hostile_iac_iac_is_a_replaced_byte():
+    d = Natterd()
+    w = d.login("watcher")
+    h = d.login("mallory")
+    w.expect("[mallory] has joined the chat")
+    cases = [
+        (b"a\xff\xffb", "a\ufffdb"),
+        (b"\xff\xff\xff\xff", "\ufffd\ufffd"),
+        (b"c\xc3\xff\xff\xa9", "c\ufffd\ufffd\ufffd"),  # inside a sequence
+        (b"\xff\xff\x1b[2J\xff\xff", "\ufffd[2J\ufffd"),
+        (b"x\xff", "x"),           # IAC CR: a command; LF ends the line
+        (b"y\xff\xfb", "y"),       # IAC WILL CR; LF ends the line
+    ]
+    for sent, shown in cases:
+        h.send(sent + b"\r\n")
+        h.send_line("//marker")
+        m = w.expect_re(r"\[mallory\] : (.*)\r\n\[mallory\] : /marker\r\n")
+        assert m.group(1) == shown, (sent, m.group(1))
+    assert b"\xff" not in w.raw
+    assert_forms(chat_lines(w.raw))
+
+
+# --- 3. names and rooms ----------------------------------------------------
+
+INVALID = "*** Names are 1 to 16 letters, digits, _ or -.\r\n"
+
+
+def test_hostile_names_are_refused_and_harmless():
+    d = Natterd()
+    w = d.login("watcher")
+    ann = d.login("ann")
+    w.expect("[ann] has joined the chat")
+    h = d.connect()
+    h.expect("ID: ")
+    bad = [b"ann\x1b[31m", b"a\x00b", b"tab\tname", b"\x7f", b"\x1b]0;x\x07",
+           "\u0430nn".encode(), "\uff41nn".encode(), "ann\u200b".encode(),
+           "ann\u00a0".encode(), b"\xc2\x9bann", b"\xff\xffann",
+           b"x" * 17, b"a" * 1000, b"/exit", b"/who", b"ann bob", b"a.b",
+           b"[ann]", b"***"]
+    for name in bad:
+        h.send_line(name)
+        h.expect(INVALID + "ID: ")
+    for empty in (b"", b"   ", b"\t"):
+        h.send_line(empty)
+        h.expect("ID: ")
+    # case-insensitive uniqueness: ann's session is not harmed
+    for taken in (b"ANN", b"  Ann  "):
+        h.send_line(taken)
+        h.expect("*** The name %s is already in use; choose another.\r\nID: "
+                 % taken.decode().strip())
+    w.expect_none(r"has joined", within=0.3)
+    h.send_line("m" * 16)
+    h.expect("Log-in success!! [%s]" % ("m" * 16))
+    w.expect("[%s] has joined the chat\r\n" % ("m" * 16))
+    ann.send_line("still me")
+    w.expect("[ann] : still me\r\n")
+    lines = chat_lines(w.raw)
+    assert_forms(lines)
+    assert [l for l in lines if "joined" in l] == [
+        "[ann] has joined the chat", "[%s] has joined the chat" % ("m" * 16)]
+
+
+def test_hostile_msg_and_join_arguments():
+    d = Natterd()
+    w = d.login("watcher")
+    ann = d.login("ann")
+    h = d.login("mallory")
+    w.expect("[mallory] has joined the chat")
+    ann.expect("[mallory] has joined the chat")
+    forget(ann)
+    h.send_line(b"/msg \x1b[2Jann hi")
+    h.expect(INVALID)
+    h.send_line(b"/msg ann\x1b hi")
+    h.expect(INVALID)
+    h.send_line(b"/msg " + b"a" * 17 + b" hi")
+    h.expect(INVALID)
+    h.send_line(b"/msg nobody hi")
+    h.expect("*** No such user: nobody\r\n")
+    h.send_line(b"/msg ann \x1b]0;pwned\x07hi\x1b[0m\xc2\x9b2J\x00")
+    ann.expect("[mallory] (private) : ]0;pwnedhi[0m2J\r\n")
+    h.send_line(b"/msg ANN case")
+    ann.expect("[mallory] (private) : case\r\n")
+    h.send_line(b"/msg ann \x1b\x07\x00")
+    h.expect("*** Usage: /msg NAME text\r\n")
+    # rooms
+    for room in (b"\x1b[31mred", b"r" * 100, b"r" * 33, b"ro\x00om",
+                 b"ro/om", "r\u00f6om".encode()):
+        h.send_line(b"/join " + room)
+        h.expect("*** Rooms are 1 to 32 letters, digits, _ or -.\r\n")
+    h.send_line(b"/join LOBBY")
+    h.expect("*** You are already in lobby.\r\n")
+    w.expect_none(r"mallory\] has moved", within=0.3)
+    h.send_line(b"/join " + b"r" * 32)
+    w.expect("[mallory] has moved to room %s\r\n" % ("r" * 32))
+    h.send_line(b"/join Lobby")
+    w.expect("[mallory] has joined the chat\r\n")
+    h.send_line(b"/\x1b[2J")
+    h.expect("*** Unknown command: /[2J (try /help)\r\n")
+    for c in (w, ann, h):
+        c._fill(0.2)
+        assert_forms(chat_lines(c.raw))
