@@ -69,8 +69,9 @@ def live_sessions(d):
     for pid, state in children_of(d.proc.pid):
         try:
             with open("/proc/%d/cmdline" % pid, "rb") as f:
-                if b"natter-session" in f.read() and state != "Z":
-                    out.append(pid)
+                argv0 = f.read().split(b"\0")[0]
+            if argv0.endswith(b"natter-session") and state != "Z":
+                out.append(pid)
         except OSError:
             pass
     return out
@@ -466,3 +467,75 @@ def test_hostile_msg_and_join_arguments():
     for c in (w, ann, h):
         c._fill(0.2)
         assert_forms(chat_lines(c.raw))
+
+
+# --- 4. slowloris ----------------------------------------------------------
+
+def test_hostile_slowloris_200_half_names():
+    d = Natterd(handler=[SESSION, "-t", "2"])
+    slow = []
+    start = time.monotonic()
+    for i in range(200):
+        c = d.connect()
+        c.send(b"abcdefghij"[i % 10:i % 10 + 1])
+        slow.append(c)
+    wait_until(lambda: len(live_sessions(d)) >= 200, timeout=5,
+               what="200 slow sessions")
+    # a real person is not held up by them
+    ann = d.login("ann", timeout=3)
+    bob = d.login("bob", timeout=3)
+    ann.send_line("through the crowd")
+    bob.expect("[ann] : through the crowd\r\n", timeout=2)
+    assert len(live_sessions(d)) >= 200   # while the slow ones still hang
+    # each slow one is told and ended at its log-in timeout
+    pending = {c.sock: c for c in slow}
+    deadline = start + 10
+    while pending:
+        left = deadline - time.monotonic()
+        assert left > 0, "%d slow sessions still open" % len(pending)
+        r, _, _ = select.select(list(pending), [], [], min(left, 0.5))
+        for s in r:
+            pending[s]._fill(0)
+            if pending[s].eof:
+                del pending[s]
+    for c in slow:
+        assert c.text.endswith("ID: *** Login timed out.\r\n"), c.text[-80:]
+    wait_until(lambda: len(live_sessions(d)) == 2, timeout=5,
+               what="only ann's and bob's sessions left")
+    bob.send_line("and after")
+    ann.expect("[bob] : and after\r\n")
+
+
+# --- 5. the session limit ---------------------------------------------------
+
+REFUSAL = b"natterd: too many connections; try again in 10 seconds\r\n"
+
+
+def test_hostile_session_limit_refuses_then_recovers():
+    d = Natterd("-c", "20")
+    held = []
+    for _ in range(20):
+        c = d.connect()
+        c.expect("ID: ")
+        held.append(c)
+    for _ in range(5):
+        c = d.connect()
+        c.send(b"mallory\r\n")      # talking changes nothing
+        assert read_all(c.sock) == REFUSAL
+    assert len(live_sessions(d)) == 20
+    for c in held[:5]:
+        c.close()
+    wait_until(lambda: len(live_sessions(d)) == 15, timeout=5,
+               what="five sessions ended")
+    again = []
+    for i in range(5):
+        c = d.connect()
+        c.expect("ID: ")
+        again.append(c)
+    assert read_all(d.connect().sock) == REFUSAL
+    # the ones admitted are whole sessions
+    again[0].send_line("newcomer")
+    again[0].expect("-----Chatting Room-----")
+    held[5].send_line("oldtimer")
+    held[5].expect("-----Chatting Room-----")
+    again[0].expect("[oldtimer] has joined the chat")
