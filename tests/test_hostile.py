@@ -466,7 +466,9 @@ def test_hostile_msg_and_join_arguments():
     h.expect("*** Unknown command: /[2J (try /help)\r\n")
     for c in (w, ann, h):
         c._fill(0.2)
-        assert_forms(chat_lines(c.raw))
+        assert_clean(c.raw)
+        assert_forms(c.text[c.text.find("-----Chatting Room-----"):]
+                     .split("\r\n")[1:-1])
 
 
 # --- 4. slowloris ----------------------------------------------------------
@@ -539,3 +541,162 @@ def test_hostile_session_limit_refuses_then_recovers():
     held[5].send_line("oldtimer")
     held[5].expect("-----Chatting Room-----")
     again[0].expect("[oldtimer] has joined the chat")
+
+
+# --- 6. a reader that stalls while three flood -------------------------------
+
+def said_by(raw, name):
+    """The texts of name's public lines in raw, in order."""
+    prefix = b"[%s] : " % name.encode()
+    return [l[len(prefix):] for l in raw.split(b"\r\n")
+            if l.startswith(prefix)]
+
+
+def test_hostile_stalled_reader_while_three_flood():
+    d = Natterd(handler=[SESSION, "-r", "0"])
+    w = d.login("watcher")
+    senders = [d.login("f%d" % i) for i in range(3)]
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(DEFAULT_TIMEOUT)
+    s.connect((d.host, d.port))
+    stalled = Conn(sock=s)
+    stalled.expect("ID: ")
+    stalled.send_line("stalled")
+    stalled.expect("-----Chatting Room-----")
+    w.expect("[stalled] has joined the chat")
+    # stalled never reads again; the others flood and read
+    pump = Pump(w, *senders)
+    pad = b"x" * 1000
+    sent = [0, 0, 0]
+    gone = b"[stalled] has left the chat\r\n"
+    start = time.monotonic()
+
+    def batch(n):
+        for i, c in enumerate(senders):
+            pump.queue(c, b"".join(b"f%d %d %s\r\n" % (i, sent[i] + k, pad)
+                                   for k in range(n)))
+            sent[i] += n
+
+    # Each round waits for every reader to have the round's last lines:
+    # the flooders are as fast as the service, yet no reader that reads
+    # is ever further behind than one round (the broker's queue for a
+    # handler is bounded too, and a flood without -r could outrun it).
+    readers = [w] + senders
+
+    def caught_up(since):
+        for i in range(3):
+            mark = b"[f%d] : f%d %d " % (i, i, sent[i] - 1)
+            for c in readers:
+                if c is not senders[i] and pump.got[c].find(mark,
+                                                           since[c]) < 0:
+                    return False
+        return True
+
+    rounds = 0
+    while gone not in pump.got[w] or rounds < 2:
+        assert sum(sent) < 30000, "stalled never cut off"
+        rounds = rounds + 1 if gone in pump.got[w] else 0
+        since = {c: len(pump.got[c]) for c in readers}
+        batch(40)
+        pump.until(lambda: pump.pending() == 0 and caught_up(since),
+                   timeout=2, what="every reader within one round")
+    assert time.monotonic() - start < 15
+    assert not pump.closed
+    for i in range(3):
+        want = [b"f%d %d %s" % (i, k, pad) for k in range(sent[i])]
+        assert said_by(bytes(pump.got[w]), "f%d" % i) == want, i
+        for j, c in enumerate(senders):   # the flooders lose nothing either
+            if j != i:
+                assert said_by(bytes(pump.got[c]), "f%d" % i) == want, (i, j)
+    assert bytes(pump.got[w]).count(gone) == 1
+    d.log.wait(r"too far behind")
+    stalled.close()
+
+
+# --- 7. half-close ------------------------------------------------------------
+
+def test_hostile_half_close_after_login():
+    d = Natterd()
+    w = d.login("watcher")
+    h = d.login("mallory")
+    w.expect("[mallory] has joined the chat")
+    h.sock.shutdown(socket.SHUT_WR)
+    w.expect("[mallory] has left the chat\r\n", timeout=3)
+    h.expect_closed(timeout=3)
+
+
+def test_hostile_line_then_close_is_delivered():
+    d = Natterd()
+    w = d.login("watcher")
+    for n, how in enumerate(("shut_wr", "close", "no_eol")):
+        name = "m%d" % n
+        h = d.login(name)
+        h.expect("*** You are")          # read all: close() sends no RST
+        w.expect("[%s] has joined the chat" % name)
+        if how == "no_eol":
+            h.send(b"last words without an end")
+        else:
+            h.send_line("last words")
+        if how == "close":
+            h.close()
+        else:
+            h.sock.shutdown(socket.SHUT_WR)
+        w.expect_re(r"\[%s\] : last words(?: without an end)?\r\n"
+                    r"\[%s\] has left the chat\r\n" % (name, name),
+                    timeout=3)
+
+
+def test_hostile_burst_then_close_loses_no_line():
+    """Past the flood limit the session delays lines; a person who sends
+    a burst and disconnects at once still has every line delivered."""
+    d = Natterd()
+    w = d.login("watcher")
+    h = d.login("mallory")
+    h.expect("*** You are")
+    w.expect("[mallory] has joined the chat")
+    h.send(b"".join(b"burst %d\r\n" % i for i in range(14)))
+    h.sock.shutdown(socket.SHUT_WR)
+    w.expect("[mallory] has left the chat\r\n", timeout=5)
+    got = [l for l in w.text.split("\r\n") if l.startswith("[mallory] : ")]
+    assert got == ["[mallory] : burst %d" % i for i in range(14)], got
+
+
+# --- 8. frames cannot be injected ---------------------------------------------
+
+def fake_frame(ftype, a, b, text, flags=0):
+    payload = bytes([len(a)]) + a + bytes([len(b)]) + b + text
+    return len(payload).to_bytes(2, "big") + bytes([ftype, flags]) + payload
+
+
+def test_hostile_frame_bytes_are_only_text():
+    d = Natterd(handler=[SESSION, "-r", "0"])
+    w = d.login("watcher")
+    h = d.login("mallory")
+    w.expect("[mallory] has joined the chat")
+    forged = [
+        fake_frame(66, b"admin", b"lobby", b"you are hacked"),   # MSG
+        fake_frame(72, b"", b"", b"kicked"),                     # KICK
+        fake_frame(69, b"admin", b"", b"psst"),                  # PRIVATE
+        fake_frame(70, b"ghost", b"lobby", b""),                 # JOINED
+        fake_frame(1, b"admin", b"lobby", b"127.0.0.1 1", 1),    # LOGIN
+        b"\xff\xff\xff\xff",
+        b"\x00\x00\x00\x00" * 8,
+        bytes(range(256)),
+    ]
+    for f in forged:
+        h.send(f + b"\r\n")
+        h.send(b"/me " + f + b"\r\n")
+        h.send(b"/msg watcher " + f + b"\r\n")
+    h.send_line("done")
+    w.expect("[mallory] : done\r\n")
+    lines = chat_lines(w.raw)
+    assert_forms(lines)
+    for l in lines:
+        assert re.match(r"\[mallory\]|\* mallory |\*\*\* You are alone", l), l
+    # each forged frame arrived whole, as mallory's text (3 per frame)
+    assert sum("admin" in l for l in lines) == 3 * 3, lines
+    # the broker saw no protocol error and everyone is still there
+    assert "protocol error" not in d.log.text()
+    w.send_line("/who")
+    w.expect_re(r"\*\*\* In lobby \(2\): (mallory, watcher|watcher, mallory)")
