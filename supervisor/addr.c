@@ -6,34 +6,44 @@
 #include <stdio.h>
 #include <string.h>
 
-int addr_ip_port(const struct sockaddr *sa, char *ip, size_t iplen,
-		 unsigned *port)
+int addr_endpoint(const struct sockaddr *sa, struct endpoint *ep)
 {
+	const void *a;
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-		*port = ntohs(in->sin_port);
-		return inet_ntop(AF_INET, &in->sin_addr, ip,
-				 (socklen_t)iplen) ? 0 : -1;
-	}
-	if (sa->sa_family == AF_INET6) {
+		ep->port = ntohs(in->sin_port);
+		a = &in->sin_addr;
+	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-		*port = ntohs(in6->sin6_port);
-		return inet_ntop(AF_INET6, &in6->sin6_addr, ip,
-				 (socklen_t)iplen) ? 0 : -1;
+		ep->port = ntohs(in6->sin6_port);
+		a = &in6->sin6_addr;
+	} else {
+		return -1;
 	}
-	return -1;
+	return inet_ntop(sa->sa_family, a, ep->ip, sizeof ep->ip) ? 0 : -1;
+}
+
+/* Unspecified: 0.0.0.0 or ::, a listener for every local address. */
+int addr_is_any(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)sa)->sin_addr.s_addr ==
+		       htonl(INADDR_ANY);
+	if (sa->sa_family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(
+			&((const struct sockaddr_in6 *)sa)->sin6_addr);
+	return 0;
 }
 
 void addr_format(const struct sockaddr *sa, char *buf, size_t len)
 {
-	char ip[ADDR_TEXT_MAX];
-	unsigned port;
-	if (addr_ip_port(sa, ip, sizeof ip, &port) != 0)
+	struct endpoint ep;
+	if (addr_endpoint(sa, &ep) != 0)
 		snprintf(buf, len, "(unknown address)");
 	else if (sa->sa_family == AF_INET6)
-		snprintf(buf, len, "[%s]:%u", ip, port);
+		snprintf(buf, len, "[%s]:%u", ep.ip, ep.port);
 	else
-		snprintf(buf, len, "%s:%u", ip, port);
+		snprintf(buf, len, "%s:%u", ep.ip, ep.port);
 }
 
 void addr_source_key(const struct sockaddr *sa, struct source_key *key)

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,9 @@ static void spec_parse(const char *s, struct spec *sp)
 	snprintf(sp->port, sizeof sp->port, "%s", port);
 }
 
-/* Binds one address; returns the socket, or -1 with errno set. */
+/* Binds one address; returns the socket, or -1 with errno set.
+ * SO_KEEPALIVE and TCP_NODELAY are for the connections, which inherit
+ * them where the system allows (see listen.h). */
 static int listen_one(const struct addrinfo *ai)
 {
 	int one = 1, fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
@@ -63,6 +66,8 @@ static int listen_one(const struct addrinfo *ai)
 		return -1;
 	if (io_set_nonblock(fd, 1) != 0 || io_set_cloexec(fd) != 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one) != 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0 ||
 	    (ai->ai_family == AF_INET6 &&
 	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) ||
 	    bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 ||
@@ -96,6 +101,23 @@ static int seen_before(const struct addrinfo *first, const struct addrinfo *ai)
 		if (first->ai_addrlen == ai->ai_addrlen &&
 		    memcmp(first->ai_addr, ai->ai_addr, ai->ai_addrlen) == 0)
 			return 1;
+	return 0;
+}
+
+/* Adds a bound socket, with its address (the port is known only now,
+ * for port 0).  Returns 0, or -1 with errno set. */
+static int listener_add(struct listeners *ls, int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	int i = ls->n;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0 ||
+	    addr_endpoint((struct sockaddr *)&ss, &ls->local[i]) != 0)
+		return -1;
+	ls->local_fixed[i] = !addr_is_any((struct sockaddr *)&ss);
+	ls->opts_inherited[i] = -1;
+	ls->fd[i] = fd;
+	ls->n++;
 	return 0;
 }
 
@@ -141,7 +163,14 @@ static void listen_spec(struct listeners *ls, const char *s)
 			errno = saved;
 			fatal_errno(EXIT_TEMP, "cannot listen on %s", text);
 		}
-		ls->fd[ls->n++] = fd;
+		if (listener_add(ls, fd) != 0) {
+			int saved = errno;
+			close(fd);
+			freeaddrinfo(res);
+			listeners_close(ls);
+			errno = saved;
+			fatal_errno(EXIT_TEMP, "getsockname %s", text);
+		}
 		bound++;
 	}
 	freeaddrinfo(res);
@@ -161,15 +190,10 @@ void listeners_open(struct listeners *ls, const char *const *specs, int n)
 void listeners_log(const struct listeners *ls)
 {
 	for (int i = 0; i < ls->n; i++) {
-		struct sockaddr_storage ss;
-		socklen_t len = sizeof ss;
-		char text[ADDR_TEXT_MAX];
-		if (getsockname(ls->fd[i], (struct sockaddr *)&ss, &len) != 0) {
-			log_msg(LOG_WARNING, "getsockname: %s", strerror(errno));
-			continue;
-		}
-		addr_format((struct sockaddr *)&ss, text, sizeof text);
-		log_msg(LOG_NOTICE, "listening on %s", text);
+		const struct endpoint *e = &ls->local[i];
+		int v6 = strchr(e->ip, ':') != NULL;
+		log_msg(LOG_NOTICE, "listening on %s%s%s:%u", v6 ? "[" : "",
+			e->ip, v6 ? "]" : "", e->port);
 	}
 }
 

@@ -7,20 +7,43 @@
 #ifndef NATTERD_LISTEN_H
 #define NATTERD_LISTEN_H
 
+#include <sys/socket.h>
+
+#include "addr.h"
+
 #define LISTENERS_MAX 64  /* sockets in all; more is a start-up error */
 #define LISTEN_BACKLOG 1024
 
 struct listeners {
 	int fd[LISTENERS_MAX];
 	int n;
+	/* The address each is bound to; a connection to a listener on one
+	 * address has that as its local end, so only a listener on every
+	 * address (fixed 0) needs getsockname per connection. */
+	struct endpoint local[LISTENERS_MAX];
+	int local_fixed[LISTENERS_MAX];
+	/* Whether accepted sockets inherit SO_KEEPALIVE and TCP_NODELAY
+	 * from their listener (Linux and the BSDs do; POSIX does not say):
+	 * -1 not known yet, learnt from the first connection. */
+	int opts_inherited[LISTENERS_MAX];
 };
 
 /* Opens, binds and listens on every address of every spec: non-blocking,
- * close-on-exec, SO_REUSEADDR, IPV6_V6ONLY.  Any failure is fatal
- * (nothing is left open): "cannot listen on ADDR: reason". */
+ * close-on-exec, SO_REUSEADDR, IPV6_V6ONLY, SO_KEEPALIVE, TCP_NODELAY.
+ * Any failure is fatal (nothing is left open): "cannot listen on ADDR:
+ * reason". */
 void listeners_open(struct listeners *ls, const char *const *specs, int n);
 /* Logs "listening on ADDR:PORT" for each socket, with the real port. */
 void listeners_log(const struct listeners *ls);
 void listeners_close(struct listeners *ls);
+/* accept(2) on listener i: the connection close-on-exec and blocking,
+ * with SO_KEEPALIVE and TCP_NODELAY (a failure to set them is logged,
+ * not fatal).  Returns the descriptor, or -1 with accept's errno. */
+int listener_accept(struct listeners *ls, int i, struct sockaddr *peer,
+		    socklen_t *len);
+/* The local end of connection fd, accepted on listener i.  Returns 0,
+ * or -1 with errno set. */
+int listener_local(const struct listeners *ls, int i, int fd,
+		   struct endpoint *local);
 
 #endif

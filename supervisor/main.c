@@ -10,6 +10,7 @@
  * Exit status: 0 after SIGTERM or SIGINT; 100 for a usage or
  * configuration error; 111 for a temporary one (port in use, pid file
  * locked, out of resources).  Start-up errors are one line on stderr. */
+#include "abspath.h"
 #include "brokerproc.h"
 #include "child.h"
 #include "config.h"
@@ -26,6 +27,7 @@
 #include "selfpipe.h"
 #include "server.h"
 #include "sessions.h"
+#include "spawn.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -73,23 +75,35 @@ static void stray_fds_cloexec(void)
 	closedir(d);
 }
 
-/* The broker socket's path, absolute (the daemon works from /). */
+/* The broker socket's path, absolute (the daemon works from /), and
+ * short enough for sun_path. */
 static void broker_socket_path(const char *opt)
 {
-	char rel[PATH_MAX], cwd[PATH_MAX];
-	if (opt ? snprintf(rel, sizeof rel, "%s", opt) >= (int)sizeof rel
-		: broker_default_path(rel, sizeof rel) != 0)
-		fatal(EXIT_USAGE, "broker socket path too long");
-	if (rel[0] == '/')
-		snprintf(broker_socket, sizeof broker_socket, "%s", rel);
-	else if (!getcwd(cwd, sizeof cwd))
-		fatal_errno(EXIT_TEMP, "getcwd");
-	else if (snprintf(broker_socket, sizeof broker_socket, "%s/%s", cwd,
-			  rel) >= (int)sizeof broker_socket)
-		fatal(EXIT_USAGE, "broker socket path too long: %s", rel);
+	char def[PATH_MAX];
+	if (!opt) {
+		if (broker_default_path(def, sizeof def) != 0)
+			fatal(EXIT_USAGE, "broker socket path too long");
+		opt = def;
+	}
+	if (abspath_make(broker_socket, sizeof broker_socket, opt) != 0)
+		fatal_errno(errno == ENAMETOOLONG ? EXIT_USAGE : EXIT_TEMP,
+			    "broker socket %s", opt);
 	if (strlen(broker_socket) >= SUN_PATH_MAX)
 		fatal(EXIT_USAGE, "broker socket path too long (at most %zu "
 		      "bytes): %s", SUN_PATH_MAX - 1, broker_socket);
+}
+
+/* *path made absolute in buf, for a file natterd or the broker opens
+ * after the daemon's chdir (the pid file, the transcript). */
+static void absolute_option(const char **path, char *buf, size_t size,
+			    const char *what)
+{
+	if (!*path)
+		return;
+	if (abspath_make(buf, size, *path) != 0)
+		fatal_errno(errno == ENAMETOOLONG ? EXIT_USAGE : EXIT_TEMP,
+			    "%s %s", what, *path);
+	*path = buf;
 }
 
 /* A file the handlers read: readable now, and named absolutely. */
@@ -170,7 +184,8 @@ static int broker_alone(const struct config *cfg,
 /* Root's work before serving: the pid file, the broker's directory,
  * then no more root. */
 static void become_service(const struct config *cfg, const char *pidfile,
-			   const struct user_ids *u, const char *handler)
+			   const struct user_ids *u, const char *handler,
+			   char *const *handler_argv)
 {
 	if (pidfile)
 		pidfile_take(pidfile);
@@ -181,20 +196,25 @@ static void become_service(const struct config *cfg, const char *pidfile,
 	}
 	handler_check(handler);
 	handler_env(cfg);
+	if (spawn_init(handler, handler_argv) != 0)
+		fatal_errno(EXIT_TEMP, "preparing to run %s", handler);
 }
 
 int main(int argc, char **argv)
 {
 	struct config cfg;
 	struct user_ids user;
-	char handler[PATH_MAX], pidbuf[PATH_MAX];
+	char handler[PATH_MAX], pidbuf[PATH_MAX], transcript[PATH_MAX];
 	const char *pidfile;
-	char *default_argv[] = { "natter-session", NULL };
+	static char *default_argv[] = { "natter-session", NULL };
 
 	std_fds_open();
 	config_parse(&cfg, argc, argv);
 	log_init("natterd", LOG_TO_STDERR);
 	broker_socket_path(cfg.broker_socket);
+	absolute_option(&cfg.transcript, transcript, sizeof transcript,
+			"transcript");
+	absolute_option(&cfg.pidfile, pidbuf, sizeof pidbuf, "pid file");
 	struct broker_config bc = { broker_socket, cfg.transcript,
 				    BROKER_QUEUE_DEFAULT };
 	if (cfg.broker_only)
@@ -214,7 +234,8 @@ int main(int argc, char **argv)
 	listeners_open(&listeners, cfg.listen, cfg.nlisten);
 	if (!cfg.foreground)
 		daemon_detach();
-	become_service(&cfg, pidfile, &user, handler);
+	char *const *hargv = cfg.handler_argv ? cfg.handler_argv : default_argv;
+	become_service(&cfg, pidfile, &user, handler, hargv);
 
 	int sigfd = signals_init();
 	if (!cfg.foreground) {
@@ -227,8 +248,7 @@ int main(int argc, char **argv)
 	log_msg(LOG_INFO, "handler %s", handler);
 	listeners_log(&listeners);
 
-	struct server_params sp = { &listeners, handler,
-		cfg.handler_argv ? cfg.handler_argv : default_argv,
+	struct server_params sp = { &listeners, handler, hargv,
 		cfg.grace_seconds };
 	int status = server_run(&sp, sigfd);
 	remove_broker_socket();

@@ -2,18 +2,18 @@
 #include "server.h"
 #include "addr.h"
 #include "brokerproc.h"
-#include "child.h"
 #include "io.h"
 #include "limits.h"
 #include "log.h"
 #include "selfpipe.h"
 #include "sessions.h"
+#include "spawn.h"
 
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -87,75 +87,77 @@ static void refuse(int fd, const char *peer, enum admission why,
 	close(fd);
 }
 
-static void set_sockopts(int fd)
+/* Runs the handler for an admitted connection; on failure tells the
+ * peer "server busy" and pauses, as every connection would fail alike
+ * (no processes, no memory, the handler gone). */
+static void start_session(int fd, const char *text, int source,
+			  const struct endpoint *remote,
+			  const struct endpoint *local, long long now)
 {
-	int one = 1;
-	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one) != 0 ||
-	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
-		log_msg(LOG_INFO, "setsockopt: %s", strerror(errno));
-}
-
-static pid_t spawn(int fd, const struct sockaddr *peer)
-{
-	sigset_t all, old;
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid_t pid = fork();
-	if (pid == 0)
-		child_exec(fd, peer, S.p->handler_path, S.p->handler_argv);
-	int saved = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	errno = saved;
-	return pid;
-}
-
-static void serve(int fd, const struct sockaddr *peer, long long now)
-{
-	char text[ADDR_TEXT_MAX];
-	int source;
-	unsigned retry;
-	addr_format(peer, text, sizeof text);
-	enum admission a = limits_admit(peer, sessions_count(), now, &source, &retry);
-	if (a != ADMIT) {
-		refuse(fd, text, a, retry, now);
-		return;
-	}
-	set_sockopts(fd);
-	pid_t pid = spawn(fd, peer);
+	pid_t pid = spawn_handler(fd, remote, local);
 	if (pid < 0) {
 		int err = errno;
+		char what[PATH_MAX + 16];
+		snprintf(what, sizeof what, "cannot run %s", S.p->handler_path);
 		limits_release(source);
 		refuse(fd, text, ADMIT, 1, now); /* "server busy" */
-		pause_accepting("fork", err, now);
+		pause_accepting(what, err, now);
 		return;
 	}
 	close(fd);
-	sessions_add(pid, source, now, text);
+	accepting_fine();
+	if (sessions_add(pid, source, now, text) != 0) /* cannot happen */
+		log_msg(LOG_ERR, "session table full: pid %ld untracked",
+			(long)pid);
 	log_msg(LOG_INFO, "connection from %s pid %ld (%u open)", text,
 		(long)pid, sessions_count());
 }
 
-/* Accepts what is waiting on lfd.  Returns 0 to go on, -1 if paused. */
-static int accept_some(int lfd, long long now)
+/* Admits connection fd, accepted on listener li, or refuses it. */
+static void serve(int fd, int li, const struct sockaddr *peer, long long now)
+{
+	char text[ADDR_TEXT_MAX];
+	struct endpoint remote, local;
+	int source;
+	unsigned retry;
+	addr_format(peer, text, sizeof text);
+	if (addr_endpoint(peer, &remote) != 0 ||
+	    listener_local(S.p->ls, li, fd, &local) != 0) {
+		log_msg(LOG_WARNING, "connection from %s: %s", text,
+			strerror(errno));
+		close(fd);
+		return;
+	}
+	enum admission a = limits_admit(peer, sessions_count(), now, &source, &retry);
+	if (a != ADMIT)
+		refuse(fd, text, a, retry, now);
+	else
+		start_session(fd, text, source, &remote, &local, now);
+}
+
+/* Accepts what is waiting on listener li, a bounded batch per wake-up
+ * (then poll again: signals and other listeners get a turn).  Returns
+ * 0 to go on, -1 if accepting is now paused. */
+static int accept_some(int li, long long now)
 {
 	for (int i = 0; i < ACCEPTS_PER_WAKEUP && !S.stopping; i++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof ss;
-		int fd = accept(lfd, (struct sockaddr *)&ss, &len);
+		int fd = listener_accept(S.p->ls, li, (struct sockaddr *)&ss, &len);
 		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED ||
+			    errno == EPROTO)
+				continue;
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
 				pause_accepting("accept", errno, now);
 				return -1;
 			}
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR && errno != ECONNABORTED &&
-			    errno != EPROTO)
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				log_msg(LOG_WARNING, "accept: %s", strerror(errno));
 			return 0;
 		}
-		accepting_fine();
-		serve(fd, (struct sockaddr *)&ss, now);
+		serve(fd, li, (struct sockaddr *)&ss, now);
 		if (now < S.paused_until)
 			return -1;
 	}
@@ -249,12 +251,13 @@ static void on_signals(long long now)
 		begin_stop(SIGINT, now);
 }
 
+/* Until the next deadline; a child's end wakes poll through SIGCHLD. */
 static int poll_timeout(long long now, int listening)
 {
 	long long t = brokerproc_due(now);
 	if (S.stopping)
-		return 50; /* the stop is short and bounded */
-	if (!listening && (t < 0 || S.paused_until - now < t))
+		t = S.deadline > now ? S.deadline - now : 0;
+	else if (!listening && (t < 0 || S.paused_until - now < t))
 		t = S.paused_until - now;
 	return t < 0 ? -1 : (int)(t > 0 ? t : 0);
 }
@@ -286,7 +289,7 @@ int server_run(const struct server_params *p, int sigfd)
 		if (pfd[0].revents)
 			on_signals(now);
 		for (nfds_t i = 1; i < n && !S.stopping; i++)
-			if (pfd[i].revents && accept_some(pfd[i].fd, now) < 0)
+			if (pfd[i].revents && accept_some((int)i - 1, now) < 0)
 				break;
 	}
 }

@@ -1,0 +1,118 @@
+/* spawn.c — a handler per connection, with posix_spawn(3); see spawn.h. */
+#include "spawn.h"
+#include "child.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern char **environ;
+
+/* The four variables spawn_handler fills in for each connection. */
+enum { UCSPI_VARS = 4 };
+static const char *const ucspi_names[UCSPI_VARS] = {
+	"TCPREMOTEIP=", "TCPREMOTEPORT=", "TCPLOCALIP=", "TCPLOCALPORT="
+};
+
+static struct {
+	const char *path;
+	char *const *argv;
+	posix_spawnattr_t attr;
+	char **envp;  /* UCSPI_VARS slots, then natterd's environment */
+	char var[UCSPI_VARS][sizeof "TCPREMOTEPORT=" + ADDR_TEXT_MAX];
+} P;
+
+static int is_ucspi_var(const char *entry)
+{
+	for (int i = 0; i < UCSPI_VARS; i++)
+		if (strncmp(entry, ucspi_names[i], strlen(ucspi_names[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* natterd's environment, less any inherited UCSPI address variables
+ * (each connection gets its own), after UCSPI_VARS empty slots. */
+static int env_init(void)
+{
+	size_t n = 0, k = UCSPI_VARS;
+	while (environ[n])
+		n++;
+	P.envp = calloc(n + UCSPI_VARS + 1, sizeof *P.envp);
+	if (!P.envp)
+		return -1;
+	for (int i = 0; i < UCSPI_VARS; i++)
+		P.envp[i] = P.var[i];
+	for (size_t i = 0; i < n; i++)
+		if (!is_ucspi_var(environ[i]))
+			P.envp[k++] = environ[i];
+	P.envp[k] = NULL;
+	return 0;
+}
+
+/* Default dispositions for what natterd catches (natterd_signals) or
+ * ignores (SIGPIPE: ignoring would survive the exec), an empty mask. */
+static int attr_init(void)
+{
+	sigset_t def, none;
+	sigemptyset(&def);
+	sigemptyset(&none);
+	sigaddset(&def, SIGPIPE);
+	for (const int *s = natterd_signals; *s; s++)
+		sigaddset(&def, *s);
+	int err = posix_spawnattr_init(&P.attr);
+	if (!err)
+		err = posix_spawnattr_setsigdefault(&P.attr, &def);
+	if (!err)
+		err = posix_spawnattr_setsigmask(&P.attr, &none);
+	if (!err)
+		err = posix_spawnattr_setflags(&P.attr, POSIX_SPAWN_SETSIGDEF |
+					       POSIX_SPAWN_SETSIGMASK);
+	errno = err;
+	return err ? -1 : 0;
+}
+
+int spawn_init(const char *path, char *const argv[])
+{
+	P.path = path;
+	P.argv = argv;
+	return attr_init() != 0 || env_init() != 0 ? -1 : 0;
+}
+
+static void set_vars(const struct endpoint *remote,
+		     const struct endpoint *local)
+{
+	const struct endpoint *ep[2] = { remote, local };
+	for (int i = 0; i < 2; i++) {
+		/* fits: ADDR_TEXT_MAX holds any address and any port */
+		snprintf(P.var[2 * i], sizeof P.var[0], "%s%s",
+			 ucspi_names[2 * i], ep[i]->ip);
+		snprintf(P.var[2 * i + 1], sizeof P.var[0], "%s%u",
+			 ucspi_names[2 * i + 1], ep[i]->port);
+	}
+}
+
+pid_t spawn_handler(int fd, const struct endpoint *remote,
+		    const struct endpoint *local)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int err = posix_spawn_file_actions_init(&fa);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	set_vars(remote, local);
+	/* fd > 2, so both dup2s happen and clear close-on-exec on 0, 1;
+	 * fd itself is close-on-exec (accept4) and goes with the exec. */
+	err = posix_spawn_file_actions_adddup2(&fa, fd, 0);
+	if (!err)
+		err = posix_spawn_file_actions_adddup2(&fa, fd, 1);
+	if (!err)
+		err = posix_spawn(&pid, P.path, &fa, &P.attr, P.argv, P.envp);
+	posix_spawn_file_actions_destroy(&fa);
+	errno = err;
+	return err ? -1 : pid;
+}
