@@ -551,11 +551,17 @@ def test_broker_alone_with_B():
               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
               stderr=subprocess.PIPE)
     log = LogReader(p.stderr)
-    wait_until(lambda: os.path.exists(sock), what="broker socket")
+    def reachable():
+        s = socket.socket(socket.AF_UNIX)
+        try:
+            s.connect(sock)
+            return True
+        except OSError:  # not there yet, or bound but not yet listening
+            return False
+        finally:
+            s.close()
+    wait_until(reachable, what="broker socket")
     assert stat.S_IMODE(os.stat(os.path.dirname(sock)).st_mode) == 0o700
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(sock)
-    s.close()
     assert children_of(p.pid) == []  # no supervisor, no listener
     assert "listening on" not in log.text().replace("broker listening", "")
     p.send_signal(signal.SIGTERM)
@@ -598,3 +604,173 @@ def test_drop_refused_when_user_cannot_reach_the_socket():
                         "by nobody: Permission denied\n"
                         % os.path.dirname(sock)), r.stderr
     assert not os.path.exists(os.path.dirname(sock))  # made, then removed
+
+
+# --- review additions ----------------------------------------------------
+
+SOCKOPTS = ("import socket; s = socket.socket(fileno=0); "
+            "print(s.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE), "
+            "s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)); "
+            "s.detach()")
+
+
+def test_accepted_socket_has_keepalive_and_nodelay():
+    d = start(handler=["python3", "-c", SOCKOPTS])
+    for _ in range(2):  # the first connection, then the learnt path
+        vals = read_all(d.connect()).split()
+        assert len(vals) == 2 and all(int(v) != 0 for v in vals), vals
+
+
+def env_of(c):
+    return dict(l.split("=", 1) for l in
+                read_all(c).decode().splitlines() if "=" in l)
+
+
+def test_inherited_ucspi_variables_are_replaced():
+    bogus = {"TCPREMOTEIP": "192.0.2.9", "TCPREMOTEPORT": "1",
+             "TCPLOCALIP": "192.0.2.8", "TCPLOCALPORT": "2"}
+    d = start(handler=["/usr/bin/env"], env=bogus)
+    c = d.connect()
+    myport = c.sock.getsockname()[1]
+    out = read_all(c).decode().splitlines()
+    for k in bogus:  # each once, with the connection's value
+        assert len([l for l in out if l.startswith(k + "=")]) == 1, (k, out)
+    env = dict(l.split("=", 1) for l in out if "=" in l)
+    assert env["TCPREMOTEPORT"] == str(myport)
+    assert env["TCPLOCALIP"] == "127.0.0.1"
+    assert env["TCPLOCALPORT"] == str(d.port)
+
+
+def test_listener_on_every_address_reports_each_local_address():
+    if not have_ipv6_loopback():
+        raise Skip("no ::1")
+    port = free_port()
+    d = start(listen="*:%d" % port, handler=["/usr/bin/env"])
+    d.log.wait(r"listening on \[::\]:%d" % port)
+    for host in ("127.0.0.1", "::1"):
+        env = env_of(Conn(host, port))
+        assert env["TCPLOCALIP"] == host, env
+        assert env["TCPLOCALPORT"] == str(port)
+        assert env["TCPREMOTEIP"] == host
+
+
+def test_handler_gone_refuses_busy_pauses_and_recovers():
+    dir_ = tmpdir()
+    prog = os.path.join(dir_, "hello")
+    with open(prog, "w") as f:
+        f.write("#!/bin/sh\necho hello\n")
+    os.chmod(prog, 0o755)
+    d = start(handler=[prog])
+    assert read_all(d.connect()) == b"hello\n"
+    os.rename(prog, prog + ".away")   # as a careless upgrade might
+    n = len(d.log.lines)
+    assert read_all(d.connect()) == (b"natterd: server busy; "
+                                     b"try again in 1 second\r\n")
+    d.log.wait(r"cannot run %s: No such file or directory; pausing new "
+               r"connections" % re.escape(prog), start=n)
+    # Paused: the next connections wait in the backlog, are refused in
+    # turn as the pauses end, and the failure is logged only once.
+    for _ in range(3):
+        assert read_all(d.connect()).startswith(b"natterd: server busy")
+    assert d.log.text().count("pausing new connections") == 1
+    os.rename(prog + ".away", prog)
+    wait_until(lambda: read_all(d.connect()) == b"hello\n",
+               what="service back with its handler")
+    d.log.wait("accepting connections again", start=n)
+    assert d.log.text().count("pausing new connections") == 1
+
+
+# A handler that sets natterd's RLIMIT_NPROC: allowed, as it runs as
+# the same user (root here lacks CAP_SYS_RESOURCE to do it from outside).
+NPROC_HANDLER = """
+import os, resource, sys
+for line in sys.stdin:
+    word = line.strip()
+    hard = resource.prlimit(os.getppid(), resource.RLIMIT_NPROC)[1]
+    if word in ("low", "high"):
+        resource.prlimit(os.getppid(), resource.RLIMIT_NPROC,
+                         (0 if word == "low" else hard, hard))
+    print(word, flush=True)
+"""
+
+
+def test_fork_failure_pauses_and_recovers():
+    """A real fork failure: natterd as nobody, its RLIMIT_NPROC at 0."""
+    if os.getuid() != 0:
+        raise Skip("needs root")
+    dir_ = tmpdir()
+    os.chmod(dir_, 0o711)
+    sock = os.path.join(dir_, "run", "broker.sock")
+    python = "/usr/bin/python3"  # not root's own, which nobody cannot run
+    if not os.access(python, os.X_OK):
+        raise Skip("no /usr/bin/python3")
+    d = start("-u", "nobody", sock=sock, handler=[python, "-c", NPROC_HANDLER])
+    c = d.connect()
+    n = len(d.log.lines)
+    c.send("low\n")
+    c.expect("low")
+    assert read_all(d.connect()) == (b"natterd: server busy; "
+                                     b"try again in 1 second\r\n")
+    d.log.wait(r"cannot run /\S+/python3\S*: Resource temporarily "
+               r"unavailable; pausing new connections", start=n)
+    c.send("still\n")   # the open session is untouched
+    c.expect("still")
+    c.send("high\n")
+    c.expect("high")
+    c2 = wait_until(lambda: served(d), what="forking again")
+    d.log.wait("accepting connections again", start=n)
+    c2.close()
+    assert d.log.text().count("pausing new connections") == 1
+
+
+def served(d):
+    """A connection that got a handler (not a refusal line), or None."""
+    c = d.connect()
+    c.send("ping\n")
+    try:
+        c.expect("ping", timeout=5)
+        return c
+    except Exception:
+        c.close()
+        return None
+
+
+def test_relative_paths_survive_the_daemons_chdir():
+    if not os.access(bin_path("natter-session"), os.X_OK):
+        raise Skip("natter-session not built")
+    dir_ = tmpdir()
+    port = free_port()
+    r = subprocess.run([bin_path("natterd"), "-P", "n.pid", "-L", "t.log",
+                        "-s", "run/b.sock", "-l", "127.0.0.1:%d" % port],
+                       cwd=dir_, capture_output=True, text=True, timeout=10,
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode == 0, r.stderr
+    pidfile = os.path.join(dir_, "n.pid")
+    transcript = os.path.join(dir_, "t.log")
+    pid = int(open(pidfile).read())
+    try:
+        assert os.readlink("/proc/%d/cwd" % pid) == "/"
+        wait_until(lambda: os.path.exists(os.path.join(dir_, "run/b.sock")),
+                   what="broker socket")
+        login(port, "ann")
+        wait_until(lambda: os.path.exists(transcript) and
+                   "[ann] has joined" in open(transcript).read(),
+                   what="transcript line in the given directory")
+        os.rename(transcript, transcript + ".1")   # rotated, then SIGHUP
+        os.kill(pid, signal.SIGHUP)
+        wait_until(lambda: os.path.exists(transcript), what="reopened")
+        login(port, "bob")
+        wait_until(lambda: "[bob] has joined" in open(transcript).read(),
+                   what="transcript line after SIGHUP")
+    finally:
+        os.kill(pid, signal.SIGTERM)
+    wait_until(lambda: not pid_alive(pid), what="daemon to stop")
+    assert not os.path.exists(pidfile), "pid file left behind"
+
+
+def login(port, name):
+    c = Conn("127.0.0.1", port)
+    c.expect("ID: ")
+    c.send_line(name)
+    c.expect("-----Chatting Room-----")
+    return c
