@@ -93,6 +93,7 @@ static void bconn_close(struct session *s)
 			strerror(errno));
 	s->bfd = -1;
 	s->binlen = 0;
+	s->bout_broken = 0;
 	outq_free(&s->bout);
 	outq_init(&s->bout, BROKER_OUTQ_MAX);
 }

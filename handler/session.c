@@ -153,8 +153,9 @@ static void dispatch(struct session *s, const struct frame *f)
 }
 
 /* Reads a big chunk from the broker and turns every whole frame in it
- * into lines for the person. */
-static void read_broker(struct session *s)
+ * into lines for the person.  Returns 1 when it read something, 0 when
+ * nothing was there (EAGAIN), -1 when the connection is gone. */
+static int read_broker(struct session *s)
 {
 	ssize_t n = io_read(s->bfd, s->bin + s->binlen,
 			    sizeof s->bin - s->binlen);
@@ -163,13 +164,13 @@ static void read_broker(struct session *s)
 		bconn_touched(s, io_now_ms());
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return;
+		return 0;
 	if (n <= 0) {
 		if (n < 0)
 			log_msg(LOG_WARNING, "reading the broker: %s",
 				strerror(errno));
 		bconn_lost(s);
-		return;
+		return -1;
 	}
 	size_t off = 0;
 	while (!s->done && s->bfd >= 0) {
@@ -180,15 +181,16 @@ static void read_broker(struct session *s)
 		if (used == FRAME_BAD) {
 			log_msg(LOG_ERR, "bad frame from the broker");
 			bconn_lost(s);
-			return;
+			return -1;
 		}
 		off += (size_t)used;
 		dispatch(s, &f);
 	}
-	if (s->bfd >= 0) {
-		memmove(s->bin, s->bin + off, s->binlen - off);
-		s->binlen -= off;
-	}
+	if (s->bfd < 0)
+		return -1;
+	memmove(s->bin, s->bin + off, s->binlen - off);
+	s->binlen -= off;
+	return 1;
 }
 
 /* SIGTERM is the server stopping (natterd, inetd, systemd).  SIGINT is
@@ -219,13 +221,18 @@ static void flush_person(struct session *s)
 	}
 }
 
+/* A write fails also when the broker has cut this session off: it
+ * closes right after sending its KICK, which may still be unread here.
+ * So stop writing and let the reads run to the end of what the broker
+ * sent: a KICK among it ends the session, the end of it without one
+ * means a lost broker and reconnecting (bconn_lost). */
 static void flush_broker(struct session *s)
 {
-	if (s->bfd >= 0 && outq_flush(&s->bout, s->bfd, 1) < 0) {
-		log_msg(LOG_WARNING, "writing to the broker: %s",
-			strerror(errno));
-		bconn_lost(s);
-	}
+	if (s->bfd < 0 || s->bout_broken ||
+	    outq_flush(&s->bout, s->bfd, 1) >= 0)
+		return;
+	log_msg(LOG_WARNING, "writing to the broker: %s", strerror(errno));
+	s->bout_broken = 1;
 }
 
 static void timers(struct session *s, long long now)
@@ -292,7 +299,8 @@ static void poll_once(struct session *s, int sigfd, long long now)
 	p[2] = (struct pollfd){ .fd = outq_pending(&s->out) ? 1 : -1,
 				.events = POLLOUT };
 	p[3] = (struct pollfd){ .fd = s->bfd, .events = (short)(POLLIN |
-			(outq_pending(&s->bout) ? POLLOUT : 0)) };
+			(outq_pending(&s->bout) && !s->bout_broken ?
+			 POLLOUT : 0)) };
 	if (poll(p, 4, poll_timeout(s, now)) < 0) {
 		if (errno != EINTR) {
 			log_msg(LOG_ERR, "poll: %s", strerror(errno));

@@ -71,6 +71,7 @@ struct session {
 	size_t bin_high;       /* the most of bin touched since the last trim */
 	long long bin_trim_at; /* when to give its pages back (0: no need) */
 	int kicked;
+	int bout_broken;	/* a write to the broker failed: read to its end */
 
 	char name[NAME_LEN_MAX + 1];
 	char room[ROOM_LEN_MAX + 1];

@@ -9,6 +9,7 @@ hostile person cannot hurt the others; nothing the others type is lost
 or garbled; every bound behaves as natter-session(8) and natterd(8)
 say."""
 import os
+import signal
 import random
 import re
 import select
@@ -700,3 +701,25 @@ def test_hostile_frame_bytes_are_only_text():
     assert "protocol error" not in d.log.text()
     w.send_line("/who")
     w.expect_re(r"\*\*\* In lobby \(2\): (mallory, watcher|watcher, mallory)")
+
+
+def test_kicked_handler_must_not_rejoin():
+    """The broker closes right after its KICK; a handler whose next write
+    fails must read that KICK and end, not take it for a lost broker and
+    rejoin (which would go around the cut)."""
+    d = Natterd(handler=[SESSION, "-r", "0"])
+    w = d.login("watcher")
+    v = d.login("victim")
+    f = d.login("flooder")
+    pid = session_pid(d, v)
+    os.kill(pid, signal.SIGSTOP)          # its handler falls behind
+    pump = Pump(w, f, v)
+    pump.queue(v, b"".join(b"v %d %s\r\n" % (i, b"y" * 500) for i in range(3000)))
+    pump.queue(f, b"".join(b"f %d %s\r\n" % (i, b"x" * 1000) for i in range(2000)))
+    pump.until(lambda: "cutting off victim" in d.log.text(), 10, "the cut")
+    os.kill(pid, signal.SIGCONT)
+    pump.until(lambda: v in pump.closed, 8, "the victim's session to end")
+    text = (v.raw + bytes(pump.got[v])).decode(errors="replace")
+    assert "Lost contact" not in text and "Reconnected" not in text
+    assert "too far behind" in text
+    assert "(rejoin)" not in d.log.text()
