@@ -37,6 +37,22 @@ static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
 	return need + 1;
 }
 
+/* Whether the valid n-byte sequence at s is a character that is not
+ * text but a terminal or layout control: the C1 controls (U+0080 to
+ * U+009F), and the bidirectional embeddings, overrides and isolates
+ * (U+202A..U+202E, U+2066..U+2069), which let one person reorder what
+ * others see on their screen ("Trojan Source"). */
+static int is_control(const unsigned char *s, size_t n)
+{
+	if (n == 2)
+		return s[0] == 0xc2 && s[1] < 0xa0;
+	if (n == 3 && s[0] == 0xe2 && s[1] == 0x80)
+		return s[2] >= 0xaa && s[2] <= 0xae;
+	if (n == 3 && s[0] == 0xe2 && s[1] == 0x81)
+		return s[2] >= 0xa6 && s[2] <= 0xa9;
+	return 0;
+}
+
 /* Appends len bytes if they fit (leaving room for the NUL). */
 static int put(char *out, size_t outsize, size_t *o, const void *p,
 	       size_t len)
@@ -69,8 +85,7 @@ size_t text_clean(const char *in, size_t inlen, char *out, size_t outsize)
 				ok = put(out, outsize, &o, "\xef\xbf\xbd", 3);
 				i += bad;
 			} else {
-				/* C2 80 .. C2 9F are the C1 controls */
-				if (!(c == 0xc2 && s[i + 1] < 0xa0))
+				if (!is_control(s + i, n))
 					ok = put(out, outsize, &o, s + i, n);
 				i += n;
 			}

@@ -18,6 +18,11 @@ static void cleaning(void)
 	CHECK(cleans_to("a\033[31mred", 10, "a[31mred"));
 	CHECK(cleans_to("x\0y\x7fz\r", 6, "xyz"));
 	CHECK(cleans_to("\xc2\x9b" "1m\xc2\x85", 6, "1m"));     /* C1 */
+	/* bidi overrides and isolates go; their neighbours stay */
+	CHECK(cleans_to("a\xe2\x80\xae" "b\xe2\x81\xa6" "c", 9, "abc"));
+	CHECK(cleans_to("\xe2\x80\xaa\xe2\x81\xa9", 6, ""));
+	CHECK(cleans_to("\xe2\x80\xa9\xe2\x81\xa5", 6,
+			"\xe2\x80\xa9\xe2\x81\xa5")); /* U+2029, U+2065 */
 	CHECK(cleans_to("caf\xc3\xa9", 5, "caf\xc3\xa9"));      /* é */
 	CHECK(cleans_to("\xc2\xa0", 2, "\xc2\xa0"));            /* NBSP kept */
 	CHECK(cleans_to("\xf0\x9f\x98\x80", 4, "\xf0\x9f\x98\x80"));
