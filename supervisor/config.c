@@ -28,7 +28,7 @@ void config_usage(void *stream)
 "               [-P pidfile] [-u user] [-U users] [-M motd] [-c max]\n"
 "               [-p per-source] [-r burst/seconds] [-t grace]\n"
 "               [-- program [arg ...]]\n"
-"       natterd -B [-f] [-s socket] [-L transcript]\n"
+"       natterd -B [-f] [-s socket] [-L transcript] [-P pidfile]\n"
 "       natterd -h | -V\n");
 }
 

@@ -167,13 +167,16 @@ void limits_release(int source)
 		L.src[source].active--;
 }
 
+const char *limits_reason(enum admission why)
+{
+	return why == REFUSE_FULL ? "too many connections" :
+	       why == REFUSE_SOURCE ? "too many connections from your address" :
+	       why == REFUSE_RATE ? "connecting too often from your address" :
+	       "server busy";
+}
+
 int limits_message(char *buf, size_t len, enum admission why, unsigned retry_s)
 {
-	const char *what =
-		why == REFUSE_FULL ? "too many connections" :
-		why == REFUSE_SOURCE ? "too many connections from your address" :
-		why == REFUSE_RATE ? "connecting too often from your address" :
-		"server busy";
 	return snprintf(buf, len, "natterd: %s; try again in %u second%s\r\n",
-			what, retry_s, retry_s == 1 ? "" : "s");
+			limits_reason(why), retry_s, retry_s == 1 ? "" : "s");
 }

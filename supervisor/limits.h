@@ -37,7 +37,11 @@ int limits_init(const struct config *cfg);
 enum admission limits_admit(const struct sockaddr *sa, unsigned sessions,
 			    long long now_ms, int *source, unsigned *retry_s);
 void limits_release(int source);
-/* The one-line message (ending CRLF) for a refusal. */
+/* Why, for the log: "too many connections"...; "server busy" for
+ * ADMIT (a handler that could not be started). */
+const char *limits_reason(enum admission why);
+/* The one-line message (ending CRLF) for a refusal:
+ * "natterd: REASON; try again in N seconds". */
 int limits_message(char *buf, size_t len, enum admission why,
 		   unsigned retry_s);
 

@@ -81,9 +81,7 @@ static void refuse(int fd, const char *peer, enum admission why,
 	int n = limits_message(msg, sizeof msg, why, retry_s);
 	if (n > 0 && io_write_some(fd, msg, (size_t)n, 1) < 0)
 		log_msg(LOG_INFO, "refusing %s: %s", peer, strerror(errno));
-	/* msg is "natterd: REASON; try again...\r\n": log the reason */
-	msg[strcspn(msg, ";")] = '\0';
-	log_refusal(peer, msg + 9, now);
+	log_refusal(peer, limits_reason(why), now);
 	close(fd);
 }
 
