@@ -1,6 +1,8 @@
 #!/bin/sh
 # tests/deps.sh — installs the Debian packages the super-server, telnet,
-# TLS and man-page tests need, when they are missing.  Run as root on
+# TLS and man-page tests and the benchmark (its peers tcpserver, xinetd
+# and ngircd; bench/deps.sh runs this) need, when they are missing.
+# Run as root on
 # Debian 12 by .ci/run (CI=true, no stdin); safe to run again: when all is
 # there it only looks and exits.
 #
@@ -29,6 +31,7 @@ telnet telnet
 stunnel4 stunnel4
 openssl openssl
 mandoc mandoc
+ngircd ngircd
 '
 
 missing=$(printf '%s\n' "$wanted" | while read -r cmd pkg; do
@@ -82,7 +85,7 @@ fi
 # A package that started its daemon anyway (no policy honoured, or a
 # systemd that ran it) is stopped: only the tests' own instances may run.
 for pidfile in /run/xinetd.pid /var/run/xinetd.pid /run/stunnel4/*.pid \
-		/run/inetd.pid; do
+		/run/inetd.pid /run/ngircd/ngircd.pid /var/run/ngircd/ngircd.pid; do
 	[ -f "$pidfile" ] || continue
 	pid=$(cat "$pidfile")
 	case $pid in ''|*[!0-9]*) continue ;; esac
@@ -90,7 +93,7 @@ for pidfile in /run/xinetd.pid /var/run/xinetd.pid /run/stunnel4/*.pid \
 	rm -f "$pidfile"
 done
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
-	for unit in xinetd.service stunnel4.service; do
+	for unit in xinetd.service stunnel4.service ngircd.service; do
 		systemctl stop "$unit" 2>/dev/null || true
 		systemctl disable "$unit" 2>/dev/null || true
 	done
