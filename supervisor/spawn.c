@@ -1,6 +1,5 @@
 /* spawn.c — a handler per connection, with posix_spawn(3); see spawn.h. */
 #include "spawn.h"
-#include "child.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -52,19 +51,18 @@ static int env_init(void)
 	return 0;
 }
 
-/* Default dispositions for what natterd catches (natterd_signals) or
- * ignores (SIGPIPE: ignoring would survive the exec), an empty mask. */
+/* Every signal to its default disposition, not only those natterd
+ * catches or ignores (SIGPIPE): one ignored by whoever started natterd
+ * (a shell's background job ignores SIGINT and SIGQUIT) would
+ * otherwise survive the exec.  An empty mask. */
 static int attr_init(void)
 {
-	sigset_t def, none;
-	sigemptyset(&def);
+	sigset_t all, none;
+	sigfillset(&all);
 	sigemptyset(&none);
-	sigaddset(&def, SIGPIPE);
-	for (const int *s = natterd_signals; *s; s++)
-		sigaddset(&def, *s);
 	int err = posix_spawnattr_init(&P.attr);
 	if (!err)
-		err = posix_spawnattr_setsigdefault(&P.attr, &def);
+		err = posix_spawnattr_setsigdefault(&P.attr, &all);
 	if (!err)
 		err = posix_spawnattr_setsigmask(&P.attr, &none);
 	if (!err)

@@ -7,8 +7,7 @@
  * posix_spawn does itself, all prepared in natterd beforehand:
  *   - the socket dup2'd onto fds 0 and 1 (every other descriptor of
  *     natterd is close-on-exec; fd 2 stays natterd's log);
- *   - default dispositions for the signals natterd catches or ignores,
- *     and an empty signal mask;
+ *   - every signal's default disposition, and an empty signal mask;
  *   - the environment: natterd's own, captured once by spawn_init,
  *     plus TCPREMOTEIP, TCPREMOTEPORT, TCPLOCALIP and TCPLOCALPORT for
  *     the connection, put first. */

@@ -774,3 +774,28 @@ def login(port, name):
     c.send_line(name)
     c.expect("-----Chatting Room-----")
     return c
+
+
+def test_handler_gets_default_signals_even_if_natterd_ignored_some():
+    # A shell's background job starts with SIGINT and SIGQUIT ignored;
+    # an ignored signal survives exec unless natterd resets it.
+    dir_ = tmpdir()
+    sock = os.path.join(dir_, "run", "broker.sock")
+    p = spawn(["/bin/sh", "-c", 'trap "" QUIT USR1; exec "$@"', "sh",
+               bin_path("natterd"), "-f", "-s", sock, "-l", "127.0.0.1:0",
+               "--", "/bin/cat", "/proc/self/status"],
+              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+              stderr=subprocess.PIPE)
+    log = LogReader(p.stderr)
+    m = log.wait(r"listening on (\S+):(\d+)")
+    out = read_all(Conn(m.group(1), int(m.group(2)))).decode()
+    fields = dict(l.split(":\t", 1) for l in out.splitlines() if ":\t" in l)
+    # Signals 1 to 31; glibc's posix_spawn leaves its two internal
+    # signals (32, 33: SIGCANCEL, SIGSETXID) ignored, which no program
+    # can use, and natterd cannot reach them.
+    std = (1 << 31) - 1
+    assert int(fields["SigIgn"], 16) & std == 0, fields["SigIgn"]
+    assert int(fields["SigBlk"], 16) == 0, fields["SigBlk"]
+    assert int(fields["SigCgt"], 16) == 0, fields["SigCgt"]
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(10) == 0
