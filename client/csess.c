@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -82,7 +83,7 @@ static void end_line(struct csess *s, struct outq *display)
 	show(s, display, s->partial + s->nprinted, s->npartial - s->nprinted);
 	show(s, display, s->eol, strlen(s->eol));
 	s->npartial = s->nprinted = 0;
-	s->prompt_seen = 0;
+	s->prompts_seen = 0;
 }
 
 void csess_print_partial(struct csess *s, struct outq *display)
@@ -94,7 +95,7 @@ void csess_print_partial(struct csess *s, struct outq *display)
 void csess_clear_prompt(struct csess *s)
 {
 	s->npartial = s->nprinted = 0;
-	s->prompt_seen = 0;
+	s->prompts_seen = 0;
 }
 
 
@@ -117,34 +118,52 @@ static void answer(struct csess *s, struct outq *display, const char *text)
 	csess_clear_prompt(s);
 }
 
-static void check_prompt(struct csess *s, struct outq *display)
+/* The server asks for the name. */
+static void on_id_prompt(struct csess *s, struct outq *display)
 {
-	if (s->prompt_seen || s->npartial != 4)
+	s->id_prompts++;
+	if (!s->auto_name)
 		return;
-	if (memcmp(s->partial, "ID: ", 4) == 0) {
-		s->prompt_seen = 1;
-		s->id_prompts++;
-		if (!s->auto_name)
+	if (s->id_prompts > 1) {
+		char msg[80];
+		snprintf(msg, sizeof msg, "natter: login as %s failed",
+			 s->auto_name);
+		csess_fail(s, NATTER_EXIT_LOGIN, msg);
+		return;
+	}
+	answer(s, display, s->auto_name);
+}
+
+/* The server asks for the password. */
+static void on_pw_prompt(struct csess *s, struct outq *display)
+{
+	if (!s->auto_name)
+		return;
+	if (s->have_password) {
+		answer(s, display, s->password);
+		wipe_password(s);
+	} else if (!s->interactive) {
+		csess_fail(s, NATTER_EXIT_LOGIN, "natter: the server asks for "
+			   "a password; give -p FILE, -P FD or NATTER_PASSWORD");
+	}
+}
+
+/* Notes each prompt the partial line begins with, once.  Prompts come
+ * stacked when a script's lines reach the server before its first
+ * prompt reaches us: it asks for the password right after the name,
+ * with no line end between ("ID: PW: "), as its echo is then off. */
+static void check_prompts(struct csess *s, struct outq *display)
+{
+	while (!s->fatal && s->npartial >= 4 * (s->prompts_seen + 1)) {
+		const char *p = s->partial + 4 * s->prompts_seen;
+		int id = memcmp(p, "ID: ", 4) == 0;
+		if (!id && memcmp(p, "PW: ", 4) != 0)
 			return;
-		if (s->id_prompts > 1) {
-			char msg[80];
-			snprintf(msg, sizeof msg, "natter: login as %s failed",
-				 s->auto_name);
-			csess_fail(s, NATTER_EXIT_LOGIN, msg);
-			return;
-		}
-		answer(s, display, s->auto_name);
-	} else if (memcmp(s->partial, "PW: ", 4) == 0) {
-		s->prompt_seen = 1;
-		if (!s->auto_name)
-			return;
-		if (s->have_password) {
-			answer(s, display, s->password);
-			wipe_password(s);
-		} else if (!s->interactive) {
-			csess_fail(s, NATTER_EXIT_LOGIN, "natter: the server asks for "
-			     "a password; give -p FILE, -P FD or NATTER_PASSWORD");
-		}
+		s->prompts_seen++; /* before answering, which may clear it */
+		if (id)
+			on_id_prompt(s, display);
+		else
+			on_pw_prompt(s, display);
 	}
 }
 
@@ -175,15 +194,16 @@ void csess_input(struct csess *s, const unsigned char *data, size_t len,
 		size_t ntext, nreply;
 		ctelnet_feed(&s->tn, data, n, text, &ntext, reply, &nreply);
 		/* An answer that finds no room is dropped: the server
-		 * can only take our silence as a refusal. */
-		if (nreply > 0)
+		 * can only take our silence as a refusal.  After the
+		 * half-close the server reads no more: silence too. */
+		if (nreply > 0 && !s->shut)
 			(void)outq_append(&s->to_server, reply, nreply);
 		size_t nclean = scrub_feed(&s->sc, text, ntext, clean);
 		take_text(s, clean, nclean, display);
 		data += n;
 		len -= n;
 	}
-	check_prompt(s, display);
+	check_prompts(s, display);
 }
 
 static int queue_escaped(struct csess *s, const char *data, size_t len,
@@ -224,7 +244,23 @@ int csess_send_raw(struct csess *s, const char *data, size_t len)
 
 int csess_flush(struct csess *s)
 {
+	if (s->shut) {
+		outq_free(&s->to_server); /* can never be sent: dropped */
+		return 1;
+	}
 	return outq_flush(&s->to_server, s->sock, 1);
+}
+
+int csess_shut(struct csess *s)
+{
+	if (s->shut)
+		return 0;
+	s->shut = 1;
+	s->user_ending = 1;
+	outq_free(&s->to_server); /* callers shut once all was sent */
+	if (shutdown(s->sock, SHUT_WR) != 0 && errno != ENOTCONN)
+		return -1;
+	return 0;
 }
 
 long csess_read(struct csess *s, struct outq *display)

@@ -31,7 +31,9 @@ struct csess {
 	const char *eol; /* "\r\n" for a terminal in raw mode, else "\n" */
 	char partial[CSESS_PARTIAL_MAX];
 	size_t npartial, nprinted; /* nprinted: already written (scripted) */
-	int prompt_seen;           /* the current partial was a prompt */
+	/* Prompts at the start of the partial already noted: they can
+	 * come stacked ("ID: PW: ") after a script's lines crossed them. */
+	size_t prompts_seen;
 	/* Unattended login (-u); password is wiped once sent. */
 	const char *auto_name;
 	char password[CSESS_PASSWORD_MAX + 1];
@@ -40,6 +42,7 @@ struct csess {
 	/* What happened, for the exit status. */
 	int id_prompts, login_failures, too_many, logged_in;
 	int user_ending;  /* /exit sent, ^D, or end of scripted input */
+	int shut;         /* half-closed: nothing more can be sent */
 	int person_left;  /* /exit or /quit sent, or ^D typed: a choice */
 	int fatal;        /* an exit status decided here, or 0 */
 	char fatal_msg[160];
@@ -61,8 +64,14 @@ void csess_clear_prompt(struct csess *s);
 int csess_send_line(struct csess *s, const char *line, size_t len);
 /* Queues bytes without a line end (a scripted line too long to hold). */
 int csess_send_raw(struct csess *s, const char *data, size_t len);
-/* Sends what is queued.  1: all sent, 0: more to send, -1: error. */
+/* Sends what is queued.  1: all sent, 0: more to send, -1: error.
+ * After csess_shut nothing is sent, and nothing fails. */
 int csess_flush(struct csess *s);
+/* Half-closes the socket once the person or script has no more to say
+ * (the server then sees the end, as from telnet).  From then on telnet
+ * answers are not queued: the server can no longer read them, and a
+ * write would only fail with EPIPE.  0, or -1 with errno. */
+int csess_shut(struct csess *s);
 /* Decides the session's end: status and the message for the person
  * (the first decision stands). */
 void csess_fail(struct csess *s, int status, const char *msg);

@@ -263,8 +263,7 @@ static int step(struct csess *s, struct screen *sc, int sp)
 		return finish(s, sc, errno, 0);
 	if (sc->want_shut && outq_pending(&s->to_server) == 0) {
 		sc->want_shut = 0;
-		s->user_ending = 1;
-		if (shutdown(s->sock, SHUT_WR) != 0 && errno != ENOTCONN)
+		if (csess_shut(s) != 0)
 			return finish(s, sc, errno, 0);
 	}
 	if (outq_pending(&sc->out) > 0 && outq_flush(&sc->out, 1, 0) < 0)

@@ -2,8 +2,10 @@
  * server, what the server sends goes to fd 1, cleaned.
  *
  * After fd 0's end, what is queued is sent, then the socket is shut
- * for writing (the server sees the end, as from telnet), and output is
- * read until the server closes.  With -u, fd 0 is not read until the
+ * for writing (the server sees the end, as from telnet, but handles
+ * every line before it first, even the login's), and output is read
+ * until the server closes; telnet requests that arrive then go
+ * unanswered (csess_shut).  With -u, fd 0 is not read until the
  * login has succeeded, so no line of the script is taken as a name.
  *
  * Nothing is lost and nothing grows without bound: fd 0 is read only
@@ -45,7 +47,7 @@ _Static_assert(SCRUB_GROWTH * (CLIENT_READ_CHUNK + 3) + CSESS_PARTIAL_MAX
 struct script {
 	char line[SCRIPT_LINE_MAX];
 	size_t nline;
-	int after_cr, eof, shut;
+	int after_cr, eof;
 	int tty;    /* fd 0 is a terminal: a person typing */
 	int hiding; /* its echo is off, as the server echoes */
 };
@@ -110,14 +112,10 @@ static int may_read_script(const struct csess *s, const struct script *sc)
 /* After the script's end and once all is sent: half-close. */
 static int maybe_shut(struct csess *s, struct script *sc)
 {
-	if (!sc->eof || sc->shut || outq_pending(&s->to_server) > 0 ||
+	if (!sc->eof || s->shut || outq_pending(&s->to_server) > 0 ||
 	    (s->auto_name && !s->logged_in))
 		return 0;
-	sc->shut = 1;
-	s->user_ending = 1;
-	if (shutdown(s->sock, SHUT_WR) != 0 && errno != ENOTCONN)
-		return -1;
-	return 0;
+	return csess_shut(s);
 }
 
 /* Follows the server's echo on a terminal's own echo. */

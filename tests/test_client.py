@@ -366,6 +366,57 @@ def test_login_failure_status():
     assert len(out.text().split("Login incorrect.")) == 4, out.text()
 
 
+def run_script_at_once(d, script):
+    """natter with its whole script in a file: the first read of fd 0
+    has every line and the next its end, before the server's first
+    prompt can arrive (the fastest pipe there is, every time)."""
+    path = os.path.join(H.tmpdir(), "script")
+    with open(path, "wb") as f:
+        f.write(script)
+    e = dict(os.environ)
+    e.pop("NATTER_PASSWORD", None)
+    with open(path, "rb") as f:
+        return subprocess.run([natter_path(), d.host, str(d.port)], stdin=f,
+                              capture_output=True, timeout=30, env=e)
+
+
+def test_script_at_once_logs_in_with_a_password():
+    """printf 'bob\\nsecret2\\n/who\\n/exit\\n' | natter, against a
+    server with a users file: input ends (and the socket is half-closed)
+    before the server asks for the password; the server's WILL ECHO and
+    WONT ECHO that follow get no answer (one would fail with EPIPE),
+    and natter shows everything until the server closes."""
+    users = make_users(("bob", "secret2"))
+    d = H.Natterd("-U", users)
+    for _ in range(3):
+        p = run_script_at_once(d, b"bob\nsecret2\n/who\n/exit\n")
+        out = p.stdout.decode()
+        assert p.returncode == 0, (p.returncode, out, p.stderr)
+        assert "Log-in success!! [bob]" in out, out
+        # /who's answer, then /exit's: everything up to the server's end.
+        assert re.search(r"^\*\*\* You are alone in lobby\.\n"
+                         r"\*\*\* Goodbye\.\n\Z", out, re.M), out
+        assert "\xff" not in p.stdout.decode("latin-1"), out
+        assert p.stderr == b"", p.stderr
+
+
+def test_script_at_once_ending_during_login_is_status_3():
+    """A script that ends before its login is through (a name and no
+    password, or a wrong password) is a failed login, status 3, even
+    when the server's prompts arrive together ("ID: PW: ")."""
+    users = make_users(("ann", "right-pw"))
+    d = H.Natterd("-U", users)
+    p = run_script_at_once(d, b"ann\n")
+    assert p.returncode == 3, (p.returncode, p.stdout, p.stderr)
+    assert p.stderr == b"natter: connection closed during login\n", p.stderr
+    assert p.stdout.decode().rstrip("\n").endswith("ID: PW: "), p.stdout
+    # The server ends the session in its delay after the wrong password.
+    p = run_script_at_once(d, b"ann\nwrong-pw\n")
+    assert p.returncode == 3, (p.returncode, p.stdout, p.stderr)
+    assert p.stderr in (b"natter: connection closed during login\n",
+                        b"natter: login failed\n"), p.stderr
+
+
 def test_unattended_login_needs_a_password():
     users = make_users(("ann", "right-pw"))
     d = H.Natterd("-U", users)
@@ -464,6 +515,36 @@ def test_telnet_answers_and_control_characters():
     assert out.decode() == "a^[[31mred\ncafé \ufffd\ufffd\n", out
     assert p.returncode == 4, (p.returncode, err)
     assert err == b"natter: connection closed by the server\n", err
+
+
+def test_after_half_close_no_answers_and_stacked_prompts():
+    """A script that ends at once: natter half-closes, then the server's
+    prompts arrive together ("ID: " WILL ECHO "PW: ") with its login
+    unfinished.  No telnet answer follows the half-close, the output is
+    all shown, and the status is 3 (login cut short), not 0."""
+    srv = FakeServer()
+    p = H.spawn([natter_path(), "127.0.0.1", str(srv.port)],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE)
+    c = srv.accept()
+    p.stdin.write(b"ann\n")
+    p.stdin.close()
+    got = b""
+    while True:  # up to natter's end of file: the half-close
+        chunk = c.recv(100)
+        if not chunk:
+            break
+        got += chunk
+    assert got == b"ann\r\n", got
+    c.sendall(b"Please, Log-In!\r\nID: \xff\xfb\x01PW: ")
+    c.shutdown(socket.SHUT_WR)
+    c.settimeout(H.DEFAULT_TIMEOUT)
+    assert c.recv(100) == b"", "an answer after the half-close"
+    c.close()
+    out = p.stdout.read()
+    assert p.wait(timeout=H.DEFAULT_TIMEOUT) == 3, (p.returncode, out)
+    assert out == b"Please, Log-In!\nID: PW: ", out
+    assert p.stderr.read() == b"natter: connection closed during login\n"
 
 
 def test_connection_reset_is_lost():
