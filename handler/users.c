@@ -211,25 +211,63 @@ static int sync_dir(const char *path)
 	return rc;
 }
 
+/* Gives the temporary file fd the old file's owner and group, so a
+ * run as root leaves the file to the service user who reads it.  A
+ * run as anyone else cannot give files away: fine when the owner and
+ * group are already right, else an error naming the ids. */
+static int keep_owner(int fd, const struct stat *old, char *err,
+		      size_t errlen)
+{
+	struct stat now;
+	if (fchown(fd, old->st_uid, old->st_gid) == 0)
+		return 0;
+	int saved = errno;
+	if (fstat(fd, &now) == 0 && now.st_uid == old->st_uid &&
+	    now.st_gid == old->st_gid)
+		return 0;
+	snprintf(err, errlen, "cannot keep the file's owner and group (uid "
+		 "%ld, gid %ld): %s; run as that user or as root",
+		 (long)old->st_uid, (long)old->st_gid, strerror(saved));
+	errno = saved;
+	return -1;
+}
+
+/* Owner, group and mode for the temporary file fd: the old file's
+ * (old is NULL for a new file: the caller's, mode 0600).  The owner
+ * first, as chown may clear set-id bits. */
+static int set_attributes(int fd, const struct stat *old, char *err,
+			  size_t errlen)
+{
+	if (old && keep_owner(fd, old, err, errlen) != 0)
+		return -1;
+	if (fchmod(fd, old ? old->st_mode & 07777 : 0600) != 0) {
+		snprintf(err, errlen, "cannot set the new file's mode: %s",
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* Writes the new file beside path and renames it over path. */
 static int replace_users(const char *path, const char *name,
-			 const char *hash)
+			 const char *hash, char *err, size_t errlen)
 {
 	char tmp[4096];
 	struct stat st;
-	mode_t mode = 0600;
+	const struct stat *old = &st;
 	if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", path) >= (int)sizeof tmp) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (stat(path, &st) == 0)
-		mode = st.st_mode & 07777;
-	else if (errno != ENOENT)
-		return -1;
+	if (stat(path, &st) != 0) {
+		if (errno != ENOENT)
+			return -1;
+		old = NULL;
+	}
 	int fd = mkstemp(tmp);
 	if (fd < 0)
 		return -1;
-	if (fchmod(fd, mode) != 0) {
+	if (set_attributes(fd, old, err, errlen) != 0) {
 		int saved = errno;
 		close(fd);
 		unlink(tmp);
@@ -245,12 +283,19 @@ static int replace_users(const char *path, const char *name,
 	return sync_dir(path);
 }
 
-int users_set(const char *path, const char *name, const char *hash)
+int users_set(const char *path, const char *name, const char *hash,
+	      char *err, size_t errlen)
 {
+	err[0] = '\0';
 	int lock = lock_users(path);
-	if (lock < 0)
+	if (lock < 0) {
+		snprintf(err, errlen, "cannot lock %s.lock: %s", path,
+			 strerror(errno));
 		return -1;
-	int rc = replace_users(path, name, hash);
+	}
+	int rc = replace_users(path, name, hash, err, errlen);
+	if (rc != 0 && !err[0])
+		snprintf(err, errlen, "%s", strerror(errno));
 	int saved = errno;
 	close(lock); /* releases the lock */
 	errno = saved;

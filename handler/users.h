@@ -24,16 +24,21 @@ int users_find(const char *path, const char *name, char *canon, char *hash,
  * name exists, so the answer takes about the same time.  Returns 1 for
  * a match (canon, NAME_LEN_MAX + 1 bytes, then holds the file's
  * spelling of the name), 0 for a wrong name or password, -1 when the
- * file cannot be read. */
+ * file cannot be read, with errno saying why (for the log: "Permission
+ * denied" tells the fix). */
 int users_check(const char *path, const char *name, const char *password,
 		char *canon);
 
 /* Adds name's entry, replacing any for the same name in any case:
  * under an fcntl lock on path.lock (so concurrent runs serialise, none
  * losing another's change), writes a temporary file beside path and
- * renames it over path (mode kept, 0600 for a new file), then syncs the
- * directory.  Returns 0, or -1 with errno set. */
-int users_set(const char *path, const char *name, const char *hash);
+ * renames it over path, then syncs the directory.  The new file keeps
+ * the old one's owner, group and mode (a new file: the caller's, 0600);
+ * when the owner and group cannot be kept (not root, and not already
+ * the caller's), nothing changes.  Returns 0, or -1 with errno set and
+ * a one-line reason in err (errlen bytes). */
+int users_set(const char *path, const char *name, const char *hash,
+	      char *err, size_t errlen);
 
 /* A fresh hash of password: yescrypt, else SHA-512.  NULL on failure. */
 const char *users_hash(const char *password);

@@ -3,6 +3,7 @@
  *
  * Contract:
  *   natter-passwd [-f file] name
+ *   natter-passwd -h
  *   The password is read twice without echo from the terminal on fd 0,
  *   or once from fd 0 (one line) when it is not a terminal.  Prompts
  *   and errors go to fd 2.  The file is $NATTER_USERS unless -f.
@@ -44,10 +45,55 @@ static void wipe(char *p, size_t len)
 		*v++ = 0;
 }
 
-static void usage(void)
+static void usage(FILE *to)
 {
-	fprintf(stderr, "usage: natter-passwd [-f file] name\n");
+	fprintf(to, "usage: natter-passwd [-f file] name\n"
+		"       natter-passwd -h\n");
+}
+
+/* One line saying what is wrong, then the usage; exits 100. */
+static void usage_error(const char *msg)
+{
+	fprintf(stderr, "natter-passwd: %s\n", msg);
+	usage(stderr);
 	exit(100);
+}
+
+/* getopt's own messages would name argv[0]'s path. */
+static void bad_option(int c)
+{
+	char msg[60];
+	if (c == ':')
+		snprintf(msg, sizeof msg, "option -%c needs a value", optopt);
+	else
+		snprintf(msg, sizeof msg, "unknown option -%c",
+			 optopt > 32 && optopt < 127 ? optopt : '?');
+	usage_error(msg);
+}
+
+/* The users file from -f or NATTER_USERS, and the one name. */
+static void parse_args(int argc, char **argv, const char **file,
+		       const char **name)
+{
+	int c;
+	*file = getenv("NATTER_USERS");
+	opterr = 0;
+	while ((c = getopt(argc, argv, ":f:h")) != -1) {
+		if (c == 'f') {
+			*file = optarg;
+		} else if (c == 'h') {
+			usage(stdout);
+			exit(0);
+		} else {
+			bad_option(c);
+		}
+	}
+	if (!*file || !**file)
+		usage_error("no users file: give -f FILE or set NATTER_USERS");
+	if (argc - optind != 1)
+		usage_error(argc == optind ? "no name given"
+					   : "give only one name");
+	*name = argv[optind];
 }
 
 /* While echo is off, a signal must not leave the terminal silent: the
@@ -140,18 +186,9 @@ static int get_password(char *pw, size_t size)
 
 int main(int argc, char **argv)
 {
-	const char *file = getenv("NATTER_USERS");
+	const char *file, *name;
 	char pw[PASSWORD_MAX];
-	int c;
-	while ((c = getopt(argc, argv, "f:")) != -1) {
-		if (c == 'f')
-			file = optarg;
-		else
-			usage();
-	}
-	if (argc - optind != 1 || !file || !*file)
-		usage();
-	const char *name = argv[optind];
+	parse_args(argc, argv, &file, &name);
 	if (!name_valid(name, strlen(name))) {
 		fprintf(stderr, "natter-passwd: bad name \"%s\": names are 1 to "
 			"16 letters, digits, _ or -\n", name);
@@ -169,8 +206,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "natter-passwd: crypt: %s\n", strerror(errno));
 		return 1;
 	}
-	if (users_set(file, name, hash) != 0) {
-		fprintf(stderr, "natter-passwd: %s: %s\n", file, strerror(errno));
+	char err[300];
+	if (users_set(file, name, hash, err, sizeof err) != 0) {
+		fprintf(stderr, "natter-passwd: %s: %s\n", file, err);
 		return 1;
 	}
 	return 0;
