@@ -51,6 +51,18 @@ static void usage_error(const char *msg)
 	exit(NATTER_EXIT_USAGE);
 }
 
+/* getopt's own messages would name argv[0]'s path; these name natter. */
+static void bad_option(int c)
+{
+	char msg[60];
+	if (c == ':')
+		snprintf(msg, sizeof msg, "option -%c needs a value", optopt);
+	else
+		snprintf(msg, sizeof msg, "unknown option -%c",
+			 optopt > 32 && optopt < 127 ? optopt : '?');
+	usage_error(msg);
+}
+
 static int parse_fd(const char *s)
 {
 	char *end;
@@ -67,7 +79,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 	memset(o, 0, sizeof *o);
 	o->family = AF_UNSPEC;
 	o->pw_fd = -1;
-	while ((c = getopt(argc, argv, "46hu:p:P:")) != -1) {
+	opterr = 0;
+	while ((c = getopt(argc, argv, ":46hu:p:P:")) != -1) {
 		switch (c) {
 		case '4':
 		case '6':
@@ -87,8 +100,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'p': o->pw_file = optarg; break;
 		case 'P': o->pw_fd = parse_fd(optarg); break;
 		default:
-			usage(stderr);
-			exit(NATTER_EXIT_USAGE);
+			bad_option(c);
 		}
 	}
 	if (o->pw_file && o->pw_fd >= 0)

@@ -453,7 +453,8 @@ def test_usage_errors():
              (["-u", "bad name!"], "names are 1 to 16"),
              (["-u", "ann", "-P", "x"], "-P needs a descriptor number"),
              (["-u", "ann", "-p", "/nonexistent/pw"], "cannot open"),
-             (["-x"], "invalid option")]
+             (["-x"], "natter: unknown option -x"),
+             (["-u"], "natter: option -u needs a value")]
     for args, msg in cases:
         p = run_natter(args)
         err = p.stderr.decode()
