@@ -159,6 +159,7 @@ static int serve(struct server *s)
 	return 0;
 }
 
+/* 0, or the exit status that says why the broker cannot start. */
 static int setup(struct server *s, const struct broker_config *cfg,
 		 struct sockdir_bound *bound)
 {
@@ -167,7 +168,7 @@ static int setup(struct server *s, const struct broker_config *cfg,
 	s->lfd = s->sigfd = -1;
 	if (!cfg->socket_path) {
 		log_msg(LOG_ERR, "no broker socket path");
-		return -1;
+		return BROKER_EXIT_USAGE;
 	}
 	raise_nofile();
 	/* A crash or exit of a handler must not kill us; io_write_some
@@ -177,24 +178,39 @@ static int setup(struct server *s, const struct broker_config *cfg,
 	s->sigfd = selfpipe_init(broker_sigs);
 	if (s->sigfd < 0) {
 		log_msg(LOG_ERR, "selfpipe: %s", strerror(errno));
-		return -1;
+		return BROKER_EXIT_TEMP;
 	}
 	if (transcript_open(&s->tr, cfg->transcript) != 0)
-		return -1; /* logged */
+		return BROKER_EXIT_USAGE; /* logged */
 	if (presence_init(&s->pres) != 0 || !(s->loop = evloop_new())) {
 		log_msg(LOG_ERR, "cannot start: %s", strerror(errno));
-		return -1;
+		return BROKER_EXIT_TEMP;
 	}
-	s->lfd = sockdir_listen(cfg->socket_path, bound);
-	if (s->lfd < 0)
-		return -1; /* logged */
+	int fd = sockdir_listen(cfg->socket_path, bound);
+	if (fd < 0) /* logged */
+		return fd == SOCKDIR_BUSY ? BROKER_EXIT_TEMP : BROKER_EXIT_USAGE;
+	s->lfd = fd;
 	if (evloop_add(s->loop, s->lfd, EV_IN, &s->lfd) != 0 ||
 	    evloop_add(s->loop, s->sigfd, EV_IN, &s->sigfd) != 0) {
 		log_msg(LOG_ERR, "evloop_add: %s", strerror(errno));
-		return -1;
+		return BROKER_EXIT_TEMP;
 	}
 	s->listening = 1;
 	return 0;
+}
+
+/* Tells whoever waits for it that the broker serves.  A starter that
+ * went away is no reason to stop serving. */
+static void signal_ready(const struct broker_config *cfg)
+{
+	if (cfg->ready_fd >= 0) {
+		if (io_write_all(cfg->ready_fd, "1", 1, 1000) != 0)
+			log_msg(LOG_WARNING, "cannot tell that the broker is "
+				"ready: %s", strerror(errno));
+		close(cfg->ready_fd);
+	}
+	if (cfg->on_ready)
+		cfg->on_ready();
 }
 
 static void teardown(struct server *s, const struct sockdir_bound *bound,
@@ -217,14 +233,19 @@ int broker_run(const struct broker_config *cfg)
 	struct server *s = calloc(1, sizeof *s);
 	if (!s) {
 		log_msg(LOG_ERR, "broker: out of memory");
-		return 1;
+		if (cfg->ready_fd >= 0)
+			close(cfg->ready_fd);
+		return BROKER_EXIT_TEMP;
 	}
 	struct sockdir_bound bound;
-	int status = 1;
-	if (setup(s, cfg, &bound) == 0) {
+	int status = setup(s, cfg, &bound);
+	if (status == 0) {
+		signal_ready(cfg);
 		log_msg(LOG_INFO, "broker listening on %s", cfg->socket_path);
-		status = serve(s);
+		status = serve(s) == 0 ? 0 : BROKER_EXIT_TEMP;
 		log_msg(LOG_INFO, "broker stopping");
+	} else if (cfg->ready_fd >= 0) {
+		close(cfg->ready_fd); /* the starter sees the end, unready */
 	}
 	teardown(s, &bound, s->lfd >= 0);
 	free(s);

@@ -9,18 +9,32 @@
 
 #define BROKER_QUEUE_DEFAULT (256 * 1024) /* bytes queued per handler */
 
+/* Exit statuses, as natterd's (ucspi-tcp's): */
+#define BROKER_EXIT_USAGE 100 /* fix the configuration: the socket's
+				 directory, the transcript */
+#define BROKER_EXIT_TEMP 111  /* try again: another broker listens on
+				 the socket, resources ran out */
+
 struct broker_config {
 	const char *socket_path; /* listen here; its directory made 0700 */
 	const char *transcript;  /* -L FILE: public messages appended, or NULL */
 	size_t queue_max;        /* per-handler output bound, bytes;
 				    0: BROKER_QUEUE_DEFAULT */
+	int ready_fd;            /* -1, or where one byte is written once
+				    the broker listens (then closed), so
+				    whoever started it knows it serves */
+	void (*on_ready)(void);  /* NULL, or called once it listens, after
+				    ready_fd: a daemon's broker moves its
+				    log off the starter's terminal */
 };
 
 /* Creates the socket's directory (mode 0700) if missing, removes a stale
  * socket, listens, and serves until SIGTERM or SIGINT; SIGHUP reopens
  * the transcript and the log.  Removes the socket on the way out.
- * Returns an exit status: 0 after a signal, 1 when it could not start
- * or its event loop failed (the reason logged).
+ * Returns an exit status: 0 after a signal; BROKER_EXIT_USAGE or
+ * BROKER_EXIT_TEMP when it could not start, the reason logged (without
+ * writing to ready_fd, which it closes); BROKER_EXIT_TEMP when its event
+ * loop failed.
  *
  * The caller has called log_init.  broker_run takes over SIGTERM, SIGINT
  * and SIGHUP (through lib/selfpipe, whose pipe it replaces: a pipe

@@ -141,7 +141,7 @@ static int remove_stale(const char *path, const struct sockaddr_un *sa)
 	}
 	if (someone_listens(sa)) {
 		log_msg(LOG_ERR, "another broker is listening on %s", path);
-		return -1;
+		return SOCKDIR_BUSY;
 	}
 	if (unlink(path) != 0 && errno != ENOENT) {
 		log_msg(LOG_ERR, "cannot remove stale %s: %s", path,
@@ -158,16 +158,20 @@ static int bind_listen(const char *path, const struct sockaddr_un *sa,
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (fd < 0) {
 		log_msg(LOG_ERR, "socket: %s", strerror(errno));
-		return -1;
+		return SOCKDIR_BUSY;
 	}
 	struct stat st;
 	if (io_set_nonblock(fd, 1) != 0 || io_set_cloexec(fd) != 0 ||
 	    bind(fd, (const struct sockaddr *)sa, sizeof *sa) != 0 ||
 	    listen(fd, SOMAXCONN) != 0 || stat(path, &st) != 0) {
+		int err = errno;
 		log_msg(LOG_ERR, "cannot listen on %s: %s", path,
-			strerror(errno));
+			strerror(err));
 		close(fd);
-		return -1;
+		/* No permission is the configuration's; the rest (a
+		 * broker that bound in between, no memory) may pass. */
+		return err == EACCES || err == EPERM || err == EROFS ?
+		       SOCKDIR_REFUSED : SOCKDIR_BUSY;
 	}
 	bound->dev = st.st_dev;
 	bound->ino = st.st_ino;
@@ -177,10 +181,10 @@ static int bind_listen(const char *path, const struct sockaddr_un *sa,
 int sockdir_listen(const char *path, struct sockdir_bound *bound)
 {
 	struct sockaddr_un sa;
-	if (fill_addr(&sa, path) != 0 || prepare_dir(path) != 0 ||
-	    remove_stale(path, &sa) != 0)
-		return -1;
-	return bind_listen(path, &sa, bound);
+	if (fill_addr(&sa, path) != 0 || prepare_dir(path) != 0)
+		return SOCKDIR_REFUSED;
+	int r = remove_stale(path, &sa);
+	return r != 0 ? r : bind_listen(path, &sa, bound);
 }
 
 void sockdir_unlink(const char *path, const struct sockdir_bound *bound)

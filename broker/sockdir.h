@@ -16,7 +16,12 @@ struct sockdir_bound {
  * effective uid and grants nothing to group or others (else refused),
  * removes a stale socket (one nobody listens on; a live one
  * is refused), then binds and listens.  Returns the non-blocking
- * close-on-exec listening descriptor, or -1 with the reason logged. */
+ * close-on-exec listening descriptor, or with the reason logged
+ * SOCKDIR_REFUSED (the path or its directory will not do: fix the
+ * configuration) or SOCKDIR_BUSY (another broker listens there, or a
+ * resource ran out: it may pass). */
+#define SOCKDIR_REFUSED (-1)
+#define SOCKDIR_BUSY (-2)
 int sockdir_listen(const char *path, struct sockdir_bound *bound);
 
 /* Removes path if it is still the socket described by bound. */

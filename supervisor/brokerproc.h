@@ -14,10 +14,20 @@
 #define BROKER_RESTART_MIN_MS 100
 #define BROKER_RESTART_MAX_MS 5000
 #define BROKER_STABLE_MS 10000
+#define BROKER_READY_MS 10000   /* for the first start to listen */
 
-/* cfg must outlive the supervision.  close_fn runs in each broker
- * child first, to close what natterd holds that the broker must not. */
+/* cfg is copied.  close_fn runs in each broker child first, to close
+ * what natterd holds that the broker must not. */
 void brokerproc_init(const struct broker_config *cfg, void (*close_fn)(void));
+/* The first start: forks the broker and waits up to BROKER_READY_MS
+ * until it listens, so that a broker that cannot start (another one
+ * listens on the socket, a directory of the wrong mode: nothing a
+ * restart would mend) stops natterd at once instead of being restarted
+ * forever while sessions cannot chat.  on_ready (or NULL) runs in the
+ * broker once it listens.  Returns 0 once the broker listens; else,
+ * the broker's reason logged, the status natterd should exit with
+ * (the broker's own 100 or 111, else 111) after logging why. */
+int brokerproc_first(long long now_ms, void (*on_ready)(void));
 /* Forks the broker now.  Returns 0, or -1 (logged; retried later). */
 int brokerproc_start(long long now_ms);
 pid_t brokerproc_pid(void);
@@ -31,5 +41,11 @@ void brokerproc_tick(long long now_ms);
 void brokerproc_signal(int sig);
 /* No more restarts (natterd is stopping). */
 void brokerproc_stopping(void);
+/* Once no broker runs: removes the socket the first broker bound if it
+ * is still there (that broker was killed before it could).  A socket
+ * bound by anyone else, another instance's included, is never touched;
+ * one left by a restarted broker that was killed is stale and the next
+ * broker replaces it. */
+void brokerproc_cleanup(void);
 
 #endif

@@ -12,6 +12,12 @@
 
 static void (*cleanups[CLEANUPS_MAX])(void);
 static int ncleanups;
+static void (*status_fn)(int);
+
+void fatal_on_status(void (*fn)(int status))
+{
+	status_fn = fn;
+}
 
 void fatal_on_exit(void (*fn)(void))
 {
@@ -28,6 +34,8 @@ static void vfatal(int status, const char *err, const char *fmt, va_list ap)
 	fprintf(stderr, "natterd: %s%s%s\n", msg, err ? ": " : "",
 		err ? err : "");
 	fflush(stderr);
+	if (status_fn)
+		status_fn(status);
 	while (ncleanups > 0)
 		cleanups[--ncleanups]();
 	exit(status);

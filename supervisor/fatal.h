@@ -14,5 +14,8 @@ void fatal_errno(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 /* Registers a cleanup that fatal runs before exiting (at most 4). */
 void fatal_on_exit(void (*fn)(void));
+/* Registers the one function fatal tells its exit status first (the
+ * daemon passes it to the command that started it). */
+void fatal_on_status(void (*fn)(int status));
 
 #endif

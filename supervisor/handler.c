@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define DEFAULT_HANDLER "natter-session"
+
 #ifndef LIBEXECDIR
 #define LIBEXECDIR "/usr/local/libexec/natter"
 #endif
@@ -82,7 +84,9 @@ void handler_resolve(char *out, size_t len, char *const *argv,
 		     const char *argv0)
 {
 	char found[PATH_MAX];
-	if (!argv) {
+	/* natter-session lives in libexec, not in PATH: its bare name
+	 * means the default, so that its options can be given. */
+	if (!argv || strcmp(argv[0], DEFAULT_HANDLER) == 0) {
 		find_default(found, sizeof found, argv0);
 	} else if (!strchr(argv[0], '/')) {
 		find_in_path(found, sizeof found, argv[0]);

@@ -4,11 +4,13 @@
 
 #include <stddef.h>
 
-/* The program to exec, as an absolute path in out: argv[0] searched in
- * $PATH if it has no '/'; with argv NULL, natter-session beside the
- * natterd executable (a build tree) if there is one, else
- * LIBEXECDIR/natter-session, else ../libexec/natter/natter-session
- * from natterd's directory (an install moved from its PREFIX).  Fatal if none is found. */
+/* The program to exec, as an absolute path in out.  The default, with
+ * argv NULL or argv[0] the bare name "natter-session" (which lives in
+ * libexec, not in $PATH): natter-session beside the natterd executable
+ * (a build tree) if there is one, else LIBEXECDIR/natter-session, else
+ * ../libexec/natter/natter-session from natterd's directory (an
+ * install moved from its PREFIX).  Another argv[0] without a '/' is
+ * searched in $PATH.  Fatal if none is found. */
 void handler_resolve(char *out, size_t len, char *const *argv,
 		     const char *argv0);
 /* Fatal unless path can be executed by who we are now. */

@@ -160,15 +160,30 @@ static void close_for_broker(void)
 {
 	listeners_close(&listeners);
 	pidfile_forget();
+	daemon_forget();
 }
 
-static void remove_broker_socket(void)
+/* In a daemon's first broker, once it listens: until then it logged its
+ * start-up on the starter's terminal, as natterd does. */
+static void daemon_broker_ready(void)
 {
-	struct stat st;
-	if (lstat(broker_socket, &st) == 0 && S_ISSOCK(st.st_mode) &&
-	    unlink(broker_socket) != 0)
-		log_msg(LOG_WARNING, "cannot remove %s: %s", broker_socket,
+	if (daemon_quiet() != 0)
+		log_msg(LOG_WARNING, "cannot leave the terminal: %s",
 			strerror(errno));
+	log_init("natterd-broker", LOG_TO_SYSLOG);
+}
+
+/* The broker listening, or natterd gone with its status: a broker that
+ * cannot start at once will not mend by being restarted (its reason is
+ * logged just before). */
+static void start_broker(const struct broker_config *bc, int foreground)
+{
+	brokerproc_init(bc, close_for_broker);
+	int status = brokerproc_first(io_now_ms(),
+				      foreground ? NULL : daemon_broker_ready);
+	if (status != 0)
+		fatal(status, "the broker could not start on %s",
+		      bc->socket_path);
 }
 
 static int broker_alone(const struct config *cfg,
@@ -216,7 +231,7 @@ int main(int argc, char **argv)
 			"transcript");
 	absolute_option(&cfg.pidfile, pidbuf, sizeof pidbuf, "pid file");
 	struct broker_config bc = { broker_socket, cfg.transcript,
-				    BROKER_QUEUE_DEFAULT };
+				    BROKER_QUEUE_DEFAULT, -1, NULL };
 	if (cfg.broker_only)
 		return broker_alone(&cfg, &bc);
 
@@ -238,20 +253,19 @@ int main(int argc, char **argv)
 	become_service(&cfg, pidfile, &user, handler, hargv);
 
 	int sigfd = signals_init();
+	start_broker(&bc, cfg.foreground);
 	if (!cfg.foreground) {
 		if (daemon_ready() != 0)
 			fatal_errno(EXIT_TEMP, "detaching");
 		log_init("natterd", LOG_TO_SYSLOG);
 	}
-	brokerproc_init(&bc, close_for_broker);
-	brokerproc_start(io_now_ms());
 	log_msg(LOG_INFO, "handler %s", handler);
 	listeners_log(&listeners);
 
 	struct server_params sp = { &listeners, handler, hargv,
 		cfg.grace_seconds };
 	int status = server_run(&sp, sigfd);
-	remove_broker_socket();
+	brokerproc_cleanup();
 	pidfile_release();
 	log_msg(LOG_NOTICE, "stopped");
 	return status;

@@ -799,3 +799,116 @@ def test_handler_gets_default_signals_even_if_natterd_ignored_some():
     assert int(fields["SigCgt"], 16) == 0, fields["SigCgt"]
     p.send_signal(signal.SIGTERM)
     assert p.wait(10) == 0
+
+
+# --- the broker's first start, and whose socket is whose -----------------
+
+def unix_reachable(path):
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.connect(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def no_process_mentions(text):
+    return not [p for p in os.listdir("/proc") if p.isdigit()
+                and text in open_cmdline(p)]
+
+
+def test_second_natterd_on_the_same_socket_refuses_and_leaves_the_first():
+    d = start(handler=CAT, sock=os.path.join(tmpdir(), "run", "b.sock"))
+    ino = os.stat(d.sock).st_ino
+    r = run_natterd(["-f", "-s", d.sock, "-l", "127.0.0.1:0", "--",
+                     "/bin/cat"], timeout=30)
+    assert r.returncode == 111, (r.returncode, r.stderr)
+    lines = r.stderr.splitlines()
+    assert any(l.endswith("another broker is listening on " + d.sock)
+               for l in lines), r.stderr
+    assert lines[-1] == "natterd: the broker could not start on " + d.sock
+    # As a daemon: the starter gets the status and the reason; no pid file.
+    pidfile = os.path.join(tmpdir(), "second.pid")
+    r = run_natterd(["-P", pidfile, "-s", d.sock, "-l", "127.0.0.1:0",
+                     "--", "/bin/cat"], timeout=30)
+    assert r.returncode == 111, (r.returncode, r.stderr)
+    assert "another broker is listening on " + d.sock in r.stderr
+    assert not os.path.exists(pidfile)
+    assert no_process_mentions(pidfile)
+    # The first instance's socket is untouched and its broker serves.
+    assert os.stat(d.sock).st_ino == ino and unix_reachable(d.sock)
+    c = d.connect()
+    c.send("still here\n")
+    c.expect("still here")
+    assert d.log.text().count("broker started") == 1
+
+
+def test_broker_socket_in_an_open_directory_stops_natterd():
+    open_dir = os.path.join(tmpdir(), "a")
+    os.mkdir(open_dir, 0o755)
+    os.chmod(open_dir, 0o755)
+    sock = os.path.join(open_dir, "b.sock")
+    why = "%s has mode 0755: others could reach the broker socket" % open_dir
+    r = run_natterd(["-f", "-s", sock, "-l", "127.0.0.1:0", "--",
+                     "/bin/cat"], timeout=30)
+    assert r.returncode == 100, (r.returncode, r.stderr)
+    assert why in r.stderr
+    assert r.stderr.splitlines()[-1] == (
+        "natterd: the broker could not start on " + sock)
+    pidfile = os.path.join(tmpdir(), "n.pid")
+    r = run_natterd(["-P", pidfile, "-s", sock, "-l", "127.0.0.1:0",
+                     "--", "/bin/cat"], timeout=30)
+    assert r.returncode == 100, (r.returncode, r.stderr)
+    assert why in r.stderr
+    assert os.listdir(open_dir) == [] and not os.path.exists(pidfile)
+    assert no_process_mentions(sock)
+
+
+def test_later_broker_failures_back_off_and_recover():
+    # Once the first broker has listened, a broker that cannot start is
+    # restarted with growing delays, not fatal; fixing the cause mends it.
+    run = os.path.join(tmpdir(), "run")
+    d = start(handler=CAT, sock=os.path.join(run, "b.sock"))
+    n = len(d.log.lines)
+    os.chmod(run, 0o755)
+    os.kill(broker_pid(d), signal.SIGKILL)
+    d.log.wait(r"restarting the broker in 200 ms", start=n)
+    d.log.wait(r"restarting the broker in 400 ms", start=n)
+    assert d.proc.poll() is None
+    os.chmod(run, 0o700)
+    wait_until(lambda: unix_reachable(d.sock), timeout=20,
+               what="the broker back once its directory is private")
+    assert d.stop() == 0
+
+
+def test_stop_leaves_a_socket_its_broker_did_not_bind():
+    d = start(handler=CAT, sock=os.path.join(tmpdir(), "run", "b.sock"))
+    os.rename(d.sock, d.sock + ".old")  # someone else's broker takes over
+    other = spawn([bin_path("natterd"), "-B", "-s", d.sock],
+                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                  stderr=subprocess.DEVNULL)
+    wait_until(lambda: unix_reachable(d.sock), what="the other broker")
+    ino = os.stat(d.sock).st_ino
+    assert d.stop() == 0
+    assert os.stat(d.sock).st_ino == ino and unix_reachable(d.sock)
+    other.send_signal(signal.SIGTERM)
+    assert other.wait(10) == 0
+    assert not os.path.exists(d.sock)
+
+
+def test_bare_natter_session_is_the_default_handler_with_its_options():
+    if not os.access(bin_path("natter-session"), os.X_OK):
+        raise Skip("natter-session not built")
+    # natter-session is not in PATH (it lives in libexec)
+    d = start(handler=["natter-session", "-t", "1"],
+              env={"PATH": "/usr/bin:/bin"})
+    m = d.log.wait(r"handler (\S+)")
+    assert m.group(1) == os.path.realpath(bin_path("natter-session"))
+    c = d.connect()
+    c.expect("ID: ")
+    t0 = time.monotonic()
+    c.expect_closed(timeout=15)  # -t 1 reached it: the default is 60 s
+    assert time.monotonic() - t0 < 15
+    assert "Login timed out" in c.text
