@@ -1,5 +1,8 @@
 /* commands.c — what the broker does with each frame from a handler.
  *
+ * Each request that asks for an answer gets exactly one reply, ending
+ * with a FRAME_LAST frame (reply.h); every path below ends in one.
+ *
  * Fanout encodes a frame once (into s->frame) and appends the same bytes
  * to each recipient's queue: O(recipients), no allocation per message
  * while queues have room. */
@@ -7,6 +10,7 @@
 #include "log.h"
 #include "namecmp.h"
 #include "names.h"
+#include "reply.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -49,6 +53,8 @@ static void parse_origin(struct conn *c, const char *t, size_t len)
 		frame_field(c->port, sizeof c->port, sp + 1, portlen);
 }
 
+/* Ends the reply to LOGIN and JOIN: list_members marks its last line
+ * FRAME_LAST too. */
 static void greet(struct server *s, struct conn *c, const char *verb)
 {
 	const struct room *r = c->m.room;
@@ -56,7 +62,7 @@ static void greet(struct server *s, struct conn *c, const char *verb)
 	if (r->count == 1) {
 		snprintf(prefix, sizeof prefix, "You are %salone in %s.",
 			 verb, r->name);
-		conn_send(s, c, FRAME_INFO, NULL, NULL, prefix);
+		reply_only(s, c, FRAME_INFO, prefix);
 		return;
 	}
 	snprintf(prefix, sizeof prefix, "You are %sin %s with: ", verb,
@@ -73,7 +79,7 @@ static void refuse_login(struct server *s, struct conn *c,
 	log_msg(LOG_NOTICE, "login refused%s%s from %s port %s%s: %s",
 		name ? " for " : "", name ? name : "", c->ip, c->port,
 		f->flags & FRAME_REJOIN ? " (rejoin)" : "", why);
-	conn_send(s, c, FRAME_ERR, NULL, NULL, tell);
+	reply_only(s, c, FRAME_ERR, tell);
 }
 
 /* Takes the name and enters the room: 0, 1 when the name is taken, -1
@@ -126,8 +132,10 @@ static void login(struct server *s, struct conn *c, const struct frame *f)
 	const struct room *rm = c->m.room;
 	log_msg(LOG_INFO, "login %s from %s port %s%s", name, c->ip, c->port,
 		f->flags & FRAME_REJOIN ? " (rejoin)" : "");
-	conn_send(s, c, FRAME_OK, c->m.name, rm->name, NULL);
-	if (f->flags & FRAME_REJOIN)
+	int rejoin = f->flags & FRAME_REJOIN;
+	reply_send(s, c, FRAME_OK, (uint8_t)(FRAME_MARKS_LAST |
+		   (rejoin ? FRAME_LAST : 0)), c->m.name, rm->name, NULL, 0);
+	if (rejoin)
 		return; /* a re-announce after a broker restart: quiet */
 	room_send(s, rm, c, FRAME_JOINED, name, strlen(name), NULL, 0);
 	transcript_line(&s->tr, rm->name, "[%s] has joined the chat", name);
@@ -149,7 +157,8 @@ static void say(struct server *s, struct conn *c, const struct frame *f,
 }
 
 /* Private to oneself is allowed: it is harmless and shows what others
- * would see. */
+ * would see.  The sender's OK repeats the text with the recipient's own
+ * spelling, so the person sees what was sent and to whom. */
 static void priv(struct server *s, struct conn *c, const struct frame *f)
 {
 	struct member *to = NULL;
@@ -159,13 +168,15 @@ static void priv(struct server *s, struct conn *c, const struct frame *f)
 		char msg[FRAME_FIELD_MAX + 32];
 		snprintf(msg, sizeof msg, "No such user: %.*s", (int)f->alen,
 			 f->a);
-		conn_send(s, c, FRAME_ERR, NULL, NULL, msg);
+		reply_only(s, c, FRAME_ERR, msg);
 		return;
 	}
 	int n = frame_encode(s->frame, FRAME_PRIVATE, 0, c->m.name,
 			     strlen(c->m.name), NULL, 0, f->text, f->textlen);
 	if (n > 0)
 		conn_queue(s, conn_of(to), s->frame, (size_t)n);
+	reply_send(s, c, FRAME_OK, FRAME_LAST, to->name, NULL, f->text,
+		   f->textlen);
 }
 
 static void join(struct server *s, struct conn *c, const struct frame *f)
@@ -173,12 +184,12 @@ static void join(struct server *s, struct conn *c, const struct frame *f)
 	const struct room *old = c->m.room;
 	char msg[96], oldname[ROOM_LEN_MAX + 1], to[ROOM_LEN_MAX + 1];
 	if (!room_valid(f->b, f->blen)) {
-		conn_send(s, c, FRAME_ERR, NULL, NULL, ROOM_RULE);
+		reply_only(s, c, FRAME_ERR, ROOM_RULE);
 		return;
 	}
 	if (name_same(old->name, strlen(old->name), f->b, f->blen)) {
 		snprintf(msg, sizeof msg, "You are already in %s.", old->name);
-		conn_send(s, c, FRAME_INFO, NULL, NULL, msg);
+		reply_only(s, c, FRAME_INFO, msg);
 		return;
 	}
 	/* The new room's own spelling if it exists, else the asker's. */

@@ -3,8 +3,10 @@
  * A line holds at most INFO_CHUNK bytes; a longer list continues on
  * further lines.  One list sends at most LIST_BUDGET bytes of items (or
  * a quarter of the queue bound, if smaller) and ends "and N more": a
- * /who in a room of thousands must not cut off the one who asked. */
+ * /who in a room of thousands must not cut off the one who asked.
+ * A list ends a reply (reply.h): its last line carries FRAME_LAST. */
 #include "server.h"
+#include "reply.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,12 +22,13 @@ struct lister {
 	size_t len, items, budget, omitted;
 };
 
-static void lister_flush(struct lister *l)
+/* Sends the line so far; with FRAME_LAST even an empty one, since the
+ * reply must end. */
+static void lister_flush(struct lister *l, uint8_t flags)
 {
-	if (l->len == 0)
+	if (l->len == 0 && !(flags & FRAME_LAST))
 		return;
-	l->line[l->len] = '\0';
-	conn_send(l->s, l->c, FRAME_INFO, NULL, NULL, l->line);
+	reply_send(l->s, l->c, FRAME_INFO, flags, NULL, NULL, l->line, l->len);
 	l->len = 0;
 	l->items = 0;
 }
@@ -33,7 +36,7 @@ static void lister_flush(struct lister *l)
 static void put(struct lister *l, const char *p, size_t len)
 {
 	if (l->len + len >= sizeof l->line) /* unreachable by the sizes */
-		lister_flush(l);
+		lister_flush(l, 0);
 	memcpy(l->line + l->len, p, len);
 	l->len += len;
 }
@@ -58,7 +61,7 @@ static void lister_add(struct lister *l, const char *item, size_t len)
 	l->budget -= len + 2;
 	if (l->items && l->len + 2 + len > INFO_CHUNK) {
 		put(l, ",", 1);
-		lister_flush(l);
+		lister_flush(l, 0);
 	}
 	if (l->items)
 		put(l, ", ", 2);
@@ -73,10 +76,10 @@ static void lister_end(struct lister *l)
 		int n = snprintf(more, sizeof more, " and %zu more.",
 				 l->omitted);
 		if (l->len + (size_t)n > INFO_CHUNK)
-			lister_flush(l);
+			lister_flush(l, 0);
 		put(l, more, (size_t)n);
 	}
-	lister_flush(l);
+	lister_flush(l, FRAME_LAST);
 }
 
 void list_members(struct server *s, struct conn *c, const struct room *r,
@@ -115,8 +118,7 @@ void list_rooms(struct server *s, struct conn *c)
 	size_t total = s->pres.room_count;
 	struct room_array a = { calloc(total ? total : 1, sizeof *a.v), 0 };
 	if (!a.v) {
-		conn_send(s, c, FRAME_ERR, NULL, NULL,
-			  "The broker is out of memory.");
+		reply_only(s, c, FRAME_ERR, "The broker is out of memory.");
 		return;
 	}
 	presence_each_room(&s->pres, collect, &a);

@@ -114,6 +114,7 @@ void bconn_lost(struct session *s)
 				       "reconnecting (messages may have been "
 				       "missed).");
 	}
+	chat_reply_lost(s);
 	reconnect_later(s);
 }
 

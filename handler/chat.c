@@ -1,6 +1,7 @@
 /* chat.c — a logged-in person's lines and commands, and what the
  * broker sends them. */
 #include "session.h"
+#include "io.h"
 #include "log.h"
 #include "namecmp.h"
 #include "text.h"
@@ -30,6 +31,39 @@ static char *cleaned(const char *p, size_t len, size_t *outlen)
 	return buf;
 }
 
+void chat_request(struct session *s, uint8_t type, const char *a,
+		  const char *b, const char *text, size_t textlen)
+{
+	if (bconn_send(s, type, 0, a, b, text, textlen) != 0 || s->bfd < 0 ||
+	    !s->marks_last)
+		return;
+	s->awaiting = type;
+	s->reply_deadline = io_now_ms() + REPLY_WAIT_MS;
+}
+
+/* A query is asked again; a lost JOIN was carried out by the REJOIN
+ * (it names the new room), so what is left to show is who is there. */
+void chat_reply_lost(struct session *s)
+{
+	uint8_t type = s->awaiting;
+	s->awaiting = 0;
+	if (type == FRAME_WHO || type == FRAME_ROOMS)
+		s->resend = type;
+	else if (type == FRAME_JOIN)
+		s->resend = FRAME_WHO;
+	else if (type == FRAME_PRIV)
+		session_notice(s, "Your last private message may not have "
+			       "been delivered.");
+}
+
+void chat_rejoined(struct session *s)
+{
+	uint8_t type = s->resend;
+	s->resend = 0;
+	if (type)
+		chat_request(s, type, NULL, NULL, NULL, 0);
+}
+
 static void say_text(struct session *s, uint8_t type, const char *to,
 		     const char *p, size_t len)
 {
@@ -42,7 +76,10 @@ static void say_text(struct session *s, uint8_t type, const char *to,
 				       "Usage: /msg NAME text");
 		return; /* nothing but spaces: nothing to say */
 	}
-	bconn_send(s, type, 0, to, NULL, text, n);
+	if (type == FRAME_PRIV)
+		chat_request(s, type, to, NULL, text, n);
+	else
+		bconn_send(s, type, 0, to, NULL, text, n);
 }
 
 /* The first word of p (len bytes) in word, the rest after spaces in
@@ -98,7 +135,7 @@ static void cmd_join(struct session *s, const char *arg, size_t len)
 		return;
 	}
 	snprintf(s->room, sizeof s->room, "%.*s", (int)len, arg);
-	bconn_send(s, FRAME_JOIN, 0, NULL, s->room, NULL, 0);
+	chat_request(s, FRAME_JOIN, NULL, s->room, NULL, 0);
 }
 
 static void unknown(struct session *s, const char *cmd, size_t len)
@@ -119,9 +156,9 @@ static void command(struct session *s, const char *line, size_t len)
 		session_notice(s, "Goodbye.");
 		session_end(s, EXIT_OK, "logged out");
 	} else if (is_cmd(line, clen, "/who")) {
-		bconn_send(s, FRAME_WHO, 0, NULL, NULL, NULL, 0);
+		chat_request(s, FRAME_WHO, NULL, NULL, NULL, 0);
 	} else if (is_cmd(line, clen, "/rooms")) {
-		bconn_send(s, FRAME_ROOMS, 0, NULL, NULL, NULL, 0);
+		chat_request(s, FRAME_ROOMS, NULL, NULL, NULL, 0);
 	} else if (is_cmd(line, clen, "/msg")) {
 		cmd_msg(s, arg, alen);
 	} else if (is_cmd(line, clen, "/me")) {
@@ -153,6 +190,8 @@ void chat_frame(struct session *s, const struct frame *f)
 	size_t n = text_display(f, s->name, out, sizeof out);
 	if (n)
 		session_say(s, out, n);
+	if (f->flags & FRAME_LAST)
+		s->awaiting = 0; /* the next line may go */
 	if (f->type == FRAME_KICK) {
 		s->kicked = 1;
 		session_end(s, EXIT_OK, "kicked by the broker");

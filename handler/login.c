@@ -164,8 +164,13 @@ static void refused(struct session *s, const struct frame *f)
 	prompt_id(s);
 }
 
+/* OK or ERR to our LOGIN.  A broker that marks the ends of replies
+ * follows a first OK with the greeting: the person's lines wait for it,
+ * so it shows before any answer to them. */
 void login_reply(struct session *s, const struct frame *f)
 {
+	s->marks_last = (f->flags & FRAME_MARKS_LAST) != 0;
+	s->awaiting = 0;
 	if (f->type == FRAME_ERR) {
 		refused(s, f);
 		return;
@@ -175,8 +180,13 @@ void login_reply(struct session *s, const struct frame *f)
 	s->st = ST_CHAT;
 	s->rc_give_up = 0; /* a reconnect episode, if any, is over */
 	s->last_line_ms = io_now_ms();
+	if (s->marks_last && !(f->flags & FRAME_LAST)) {
+		s->awaiting = FRAME_LOGIN;
+		s->reply_deadline = s->last_line_ms + REPLY_WAIT_MS;
+	}
 	if (s->joined) {
 		session_notice(s, "Reconnected.");
+		chat_rejoined(s);
 		return;
 	}
 	s->joined = 1;

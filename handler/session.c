@@ -57,7 +57,8 @@ static int line_allowed(struct session *s, long long now)
 {
 	if (s->st == ST_ID || s->st == ST_PW)
 		return 1;
-	if (s->st != ST_CHAT || outq_pending(&s->bout) > BROKER_BACKLOG)
+	if (s->st != ST_CHAT || s->awaiting ||
+	    outq_pending(&s->bout) > BROKER_BACKLOG)
 		return 0;
 	if (s->ln.len == 0)
 		return 1; /* empty lines cost nothing */
@@ -252,6 +253,12 @@ static void timers(struct session *s, long long now)
 	}
 	if (s->bin_trim_at && now >= s->bin_trim_at)
 		bconn_trim(s);
+	if (s->awaiting && now >= s->reply_deadline) {
+		log_msg(LOG_ERR, "no reply from the broker to request type "
+			"%u in %d ms; taking lines again", s->awaiting,
+			REPLY_WAIT_MS);
+		s->awaiting = 0;
+	}
 }
 
 static void earliest(long long *t, long long when)
@@ -274,7 +281,9 @@ static int poll_timeout(const struct session *s, long long now)
 		earliest(&t, s->rc_next);
 	if (s->bin_trim_at)
 		earliest(&t, s->bin_trim_at);
-	if (s->line_pending && s->st == ST_CHAT &&
+	if (s->awaiting)
+		earliest(&t, s->reply_deadline);
+	if (s->line_pending && s->st == ST_CHAT && !s->awaiting &&
 	    outq_pending(&s->bout) <= BROKER_BACKLOG)
 		earliest(&t, s->token_wait_until);
 	if (t < 0)
@@ -283,11 +292,12 @@ static int poll_timeout(const struct session *s, long long now)
 	return t < 0 ? 0 : t > 60000 ? 60000 : (int)t;
 }
 
-/* The person is gone and everything they sent is handled. */
+/* The person is gone and everything they sent is handled and
+ * answered (a half-closed connection still reads the answers). */
 static int input_over(const struct session *s)
 {
 	return s->in_eof && !s->line_pending && s->inpos == s->inlen &&
-	       s->st != ST_WAIT_LOGIN;
+	       s->st != ST_WAIT_LOGIN && !s->awaiting;
 }
 
 static void poll_once(struct session *s, int sigfd, long long now)

@@ -25,6 +25,8 @@
 #define LOGIN_FAIL_DELAY_MS 1000
 #define RECONNECT_FIRST_MS 100
 #define RECONNECT_MAX_MS 2000
+#define REPLY_WAIT_MS 15000           /* a broker reply later than this:
+					 a bug; log it, take lines again */
 
 /* Exit statuses (ucspi style: 100 permanent, 111 temporary). */
 #define EXIT_OK 0
@@ -72,6 +74,15 @@ struct session {
 	long long bin_trim_at; /* when to give its pages back (0: no need) */
 	int kicked;
 	int bout_broken;	/* a write to the broker failed: read to its end */
+	/* Lines are handled strictly in order: after a request that the
+	 * broker answers (lib/frame.h, "Replies"), no line is taken until
+	 * the reply's FRAME_LAST has come, so answers show in the order
+	 * asked and nothing typed later goes to a broker that may die
+	 * before answering. */
+	int marks_last;         /* this broker ends its replies (FRAME_LAST) */
+	uint8_t awaiting;       /* the request whose reply is due, or 0 */
+	uint8_t resend;         /* a query lost with the broker: ask again */
+	long long reply_deadline;
 
 	char name[NAME_LEN_MAX + 1];
 	char room[ROOM_LEN_MAX + 1];
@@ -125,5 +136,13 @@ void login_reply(struct session *s, const struct frame *f);
 /* chat.c */
 void chat_line(struct session *s, const char *line, size_t len);
 void chat_frame(struct session *s, const struct frame *f);
+/* Sends a request the broker answers (WHO, ROOMS, PRIV, JOIN) and, if
+ * this broker marks the ends of replies, waits for its reply. */
+void chat_request(struct session *s, uint8_t type, const char *a,
+		  const char *b, const char *text, size_t textlen);
+/* The broker is lost: what to do about a reply it still owed. */
+void chat_reply_lost(struct session *s);
+/* The broker took the person back: asks again what it lost. */
+void chat_rejoined(struct session *s);
 
 #endif

@@ -166,13 +166,21 @@ size_t text_display(const struct frame *f, const char *self, char *out,
 			add_clean(&b, f->text, f->textlen);
 		}
 		break;
+	case FRAME_OK: /* with text: what the person sent privately */
+		if (f->textlen == 0)
+			return 0;
+		add(&b, "[you -> ");
+		add_clean(&b, f->a, f->alen);
+		add(&b, "] (private) : ");
+		add_clean(&b, f->text, f->textlen);
+		break;
 	case FRAME_INFO:
 	case FRAME_ERR:
 	case FRAME_KICK:
 		add(&b, "*** ");
 		add_clean(&b, f->text, f->textlen);
 		break;
-	default: /* OK, and anything a handler never receives */
+	default: /* anything a handler never receives */
 		return 0;
 	}
 	return finish(&b);

@@ -15,22 +15,42 @@
  * handler that sent it (only that one).
  *
  * Handler -> broker                    Broker -> handler
- *   LOGIN  a=name b=room text="ip port"   OK or ERR text=reason
- *          flags FRAME_REJOIN: re-announcing after a broker restart
+ *   LOGIN  a=name b=room text="ip port"   OK a=name b=room (the broker's
+ *          flags FRAME_REJOIN: re-          spellings), then INFO lines
+ *          announcing after a broker        greeting (none on a rejoin);
+ *          restart                          or ERR text=reason
  *   SAY    text                            MSG     a=from b=room text
  *   ME     text                            ACTION  a=from b=room text
- *   PRIV   a=to text                       PRIVATE a=from text; the
- *                                          sender gets ERR if no such user
+ *   PRIV   a=to text                       PRIVATE a=from text to the
+ *                                          recipient; to the sender OK
+ *                                          a=to text (its confirmation),
+ *                                          or ERR if no such user
  *   JOIN   b=room                          JOINED a=name b=room to the room
  *                                          LEFT a=name b=old text=new room
  *                                          to the old room; INFO lines to
- *                                          the mover
+ *                                          the mover, or ERR
  *   WHO                                    INFO lines: who is in your room
  *   ROOMS                                  INFO lines: rooms and counts
  *   (connection closed = logout)           LEFT a=name b=room text=""
  *                                          KICK text=why, then close
  *
- * Replies to one handler come in the order of its requests. */
+ * Replies.  LOGIN, PRIV, JOIN, WHO and ROOMS each get exactly one reply
+ * from the broker, sent to the asking handler only, and the last frame
+ * of that reply carries the flag FRAME_LAST.  Replies to one handler
+ * come in the order of its requests; frames caused by other handlers
+ * (MSG, JOINED, ...) may come between the frames of a reply.  SAY and
+ * ME get no reply.  This lets natter-session handle its person's lines
+ * strictly in order: after a request it takes no further line until the
+ * reply's last frame has arrived, so answers appear in the order the
+ * person asked, and nothing typed after a request is sent to a broker
+ * that may die before answering it.
+ *
+ * The OK that accepts a LOGIN carries FRAME_MARKS_LAST: "this broker
+ * marks the ends of its replies".  A handler waits for FRAME_LAST only
+ * from a broker that said so; against an older broker (flags 0, no
+ * FRAME_LAST ever) it handles lines as they come.  Older handlers ignore
+ * flags and OK frames outside the log-in, so both changes are
+ * compatible in both directions; the wire format is unchanged. */
 #ifndef NATTER_FRAME_H
 #define NATTER_FRAME_H
 
@@ -64,7 +84,11 @@ enum frame_type {
 	FRAME_KICK,
 };
 
-#define FRAME_REJOIN 0x01
+/* Flags.  Handler -> broker: */
+#define FRAME_REJOIN 0x01      /* LOGIN: re-announcing after a restart */
+/* Broker -> handler: */
+#define FRAME_LAST 0x02        /* the last frame of a reply */
+#define FRAME_MARKS_LAST 0x04  /* LOGIN's OK: replies end in FRAME_LAST */
 
 /* A decoded frame points into the buffer it was decoded from; the
  * fields are not NUL-terminated. */

@@ -857,3 +857,117 @@ def test_burst_memory_is_given_back():
                what="the buffer's pages given back (before %d, peak %d)"
                % (before, peak))
     b.close()
+
+
+# --- Answers in the order asked (lib/frame.h, "Replies") ---
+
+def positions(text, literals):
+    """Where each literal first appears in text, failing on a missing
+    one."""
+    found = [text.find(x) for x in literals]
+    assert all(p >= 0 for p in found), (literals, found, text)
+    return found
+
+
+def test_answers_come_in_the_order_asked():
+    """Broker answers (/who, /rooms, /msg) and local ones (/foo, /help)
+    typed in one packet appear in the order typed."""
+    d = Natterd()
+    a = d.login("ann")
+    a.expect("*** You are alone in lobby.")
+    a.send(b"/who\r\n/foo\r\n/rooms\r\n/msg nobody x\r\n/help\r\n")
+    order = ["*** In lobby (1): ann", "*** Unknown command: /foo",
+             "*** Rooms (1): lobby (1)", "*** No such user: nobody",
+             "*** Commands:"]
+    expect_all(a, order)
+    found = positions(a.text, order)
+    assert found == sorted(found), a.text
+
+
+def test_greeting_before_the_answer_to_an_early_line():
+    """A line sent with the name, before the log-in is answered, is
+    answered after the greeting."""
+    d = Natterd()
+    b = d.login("bob")
+    a = d.connect()
+    a.expect("ID: ")
+    a.send(b"ann\r\n/foo\r\n")
+    order = ["Log-in success!! [ann]", "*** You are in lobby with: bob",
+             "*** Unknown command: /foo"]
+    expect_all(a, order)
+    found = positions(a.text, order)
+    assert found == sorted(found), a.text
+    b.expect("[ann] has joined the chat")
+
+
+def test_exit_after_a_pending_answer():
+    """/who then /exit in one packet: the list, then Goodbye; the same
+    when the input simply ends after /who (a pipe)."""
+    d = Natterd()
+    a = d.login("ann")
+    a.expect("*** You are alone in lobby.")
+    a.send(b"/who\r\n/exit\r\n")
+    a.expect("*** In lobby (1): ann")
+    a.expect("*** Goodbye.")
+    a.expect_closed()
+    p = subprocess.run([SESSION, "-b", d.sock], input=b"cy\n/rooms\n",
+                       capture_output=True, timeout=DEFAULT_TIMEOUT,
+                       env=dict(os.environ, NATTER_LOG="stderr"))
+    assert p.returncode == 0, p.stderr
+    assert b"*** Rooms (1): lobby (1)\r\n" in p.stdout, p.stdout
+
+
+def test_private_message_is_confirmed():
+    """The sender sees what went privately, and to whom (in the
+    recipient's own spelling); the recipient sees it marked private."""
+    d = Natterd()
+    a = d.login("ann")
+    b = d.login("bob")
+    a.expect("[bob] has joined the chat")
+    a.send_line("/msg BOB psst")
+    a.expect("[you -> bob] (private) : psst\r\n")
+    b.expect("[ann] (private) : psst\r\n")
+    a.send_line("/msg ann note to self")
+    a.expect("[ann] (private) : note to self\r\n")
+    a.expect("[you -> ann] (private) : note to self\r\n")
+    assert "psst" not in b.text.replace("[ann] (private) : psst", "")
+
+
+def tcp_rx_queue(local_port, remote_port):
+    """Bytes the kernel holds unread on the loopback TCP socket from
+    remote_port to local_port, or None when there is none."""
+    want = ":%04X" % local_port, ":%04X" % remote_port
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(name) as f:
+            for line in f.readlines()[1:]:
+                col = line.split()
+                if col[1].endswith(want[0]) and col[2].endswith(want[1]):
+                    return int(col[4].split(":")[1], 16)
+    return None
+
+
+def test_broker_lost_while_an_answer_is_due():
+    """The broker dies while /who is unanswered, with more lines typed
+    after it: the session reconnects, asks again, and what was typed
+    later is neither lost nor sent ahead of the answer."""
+    if not os.path.exists("/proc/net/tcp"):
+        raise Skip("needs /proc/net/tcp")
+    d = Natterd()
+    a = d.login("ann")
+    b = d.login("bob")
+    a.expect("[bob] has joined the chat")
+    broker = broker_pid(d)
+    os.kill(broker, signal.SIGSTOP)
+    try:
+        a.send(b"/who\r\nsaid after who\r\n/rooms\r\n")
+        myport = a.sock.getsockname()[1]
+        wait_until(lambda: tcp_rx_queue(d.port, myport) == 0,
+                   what="the session to read the lines")
+    finally:
+        os.kill(broker, signal.SIGKILL)
+    a.expect("*** Lost contact with the chat service")
+    order = ["*** Reconnected.", "*** In lobby (2)", "*** Rooms (1)"]
+    expect_all(a, order, timeout=30)
+    found = positions(a.text, order)
+    assert found == sorted(found), a.text
+    b.expect("[ann] : said after who", timeout=30)
