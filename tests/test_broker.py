@@ -22,7 +22,7 @@ from test_chat import broker_pid, session_pid
 
 LOGIN, SAY, ME, PRIV, JOIN, WHO, ROOMS = range(1, 8)
 OK, ERR, MSG, ACTION, PRIVATE, JOINED, LEFT, INFO, KICK = range(64, 73)
-REJOIN = 1
+REJOIN, LAST, MARKS_LAST = 1, 2, 4   # flags (lib/frame.h)
 NAMES = {v: k for k, v in dict(
     LOGIN=LOGIN, SAY=SAY, ME=ME, PRIV=PRIV, JOIN=JOIN, WHO=WHO, ROOMS=ROOMS,
     OK=OK, ERR=ERR, MSG=MSG, ACTION=ACTION, PRIVATE=PRIVATE, JOINED=JOINED,
@@ -281,12 +281,15 @@ def test_private_messages():
     ann.frames.clear()
     ann.send(PRIV, "cy", "", "psst")
     cy.expect(PRIVATE, a="ann", text="psst")
+    ann.expect(OK, a="cy", text="psst")   # the sender's confirmation
     ann.send(PRIV, "Bob", "", "case does not matter")
     bob.expect(PRIVATE, a="ann", text="case does not matter")
+    ann.expect(OK, a="bob", text="case does not matter")
     ann.send(PRIV, "nobody", "", "hello?")
     ann.expect(ERR, text="No such user: nobody")
     ann.send(PRIV, "ann", "", "note to self")
     ann.expect(PRIVATE, a="ann", text="note to self")
+    ann.expect(OK, a="ann", text="note to self")
     bob.expect_none(0.1)
     cy.expect_none(0.1)
 
@@ -491,6 +494,7 @@ def test_transcript_and_reopen_on_hup():
     bob.expect(ACTION)
     ann.send(PRIV, "bob", "", "secret words")
     bob.expect(PRIVATE)
+    ann.expect(OK, a="bob")
     bob.send(JOIN, "", "x")
     bob.expect(INFO)
     ann.expect(LEFT)
@@ -828,3 +832,54 @@ def test_cuts_and_hangups_amid_fanouts():
     assert m and sorted(m.group(1).split(", ")) == sorted(
         h.name for h in awake), f
     readers[0].expect_none(0.1)
+
+
+def reply(h, timeout=H.DEFAULT_TIMEOUT):
+    """The frames of one reply: up to the first one flagged LAST."""
+    frames = [h.next(timeout)]
+    while not frames[-1].flags & LAST:
+        frames.append(h.next(timeout))
+    return frames
+
+
+def test_every_reply_ends_with_one_last_frame():
+    """LOGIN, PRIV, JOIN, WHO and ROOMS each get exactly one reply, sent
+    only to the asker, its last frame (and only that one) flagged LAST:
+    natter-session takes the person's next line only after it."""
+    br = Broker()
+    ann = br.handler()
+    ann.send(LOGIN, "ann", "", "127.0.0.1 1")
+    r = reply(ann)
+    assert [f.type for f in r] == [OK, INFO], r
+    assert r[0].flags == MARKS_LAST, r[0].flags
+    other = br.handler()
+    other.send(LOGIN, "ann", "", "127.0.0.1 1")
+    assert [f.type for f in reply(other)] == [ERR]
+    other.send(LOGIN, "bob", "", "127.0.0.1 1", REJOIN)
+    r = reply(other)
+    assert [f.type for f in r] == [OK], r
+    assert r[0].flags == MARKS_LAST | LAST, r[0].flags
+    asks = [(WHO, "", "", "", [INFO]), (ROOMS, "", "", "", [INFO]),
+            (PRIV, "bob", "", "hi", [OK]), (PRIV, "nobody", "", "x", [ERR]),
+            (JOIN, "", "x", "", [INFO]), (JOIN, "", "X", "", [INFO]),
+            (JOIN, "", "no way", "", [ERR]), (JOIN, "", "lobby", "", [INFO])]
+    for ftype, a, bf, text, want in asks:
+        ann.send(ftype, a, bf, text)
+        r = reply(ann)
+        assert [f.type for f in r] == want, (NAMES[ftype], r)
+    # A list long enough for several INFO lines ends only once.
+    people = [br.handler() for _ in range(120)]
+    for i, p in enumerate(people):
+        p.send(LOGIN, "p%015d" % i, "", "127.0.0.1 1", REJOIN)
+        reply(p)
+    ann.frames.clear()
+    ann.send(WHO)
+    r = [f for f in reply(ann) if f.type == INFO]
+    assert len(r) >= 3 and all(not f.flags for f in r[:-1]), r
+    # Frames that answer nothing carry no flag.
+    ann.send(SAY, text="hello")
+    f = other.next()
+    while f.type != MSG:
+        f = other.next()
+    assert f.flags == 0, f.flags
+    ann.expect_none()
