@@ -13,9 +13,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define FINAL_FLUSH_MS 2000
+#define LINGER_MS 2000 /* at most this long reading what the person sent */
 
 static const int signals[] = { SIGTERM, SIGINT, SIGHUP, 0 };
 
@@ -356,6 +358,38 @@ static void final_flush(struct outq *q, int fd, int is_socket, int ms)
 	}
 }
 
+/* Closing a socket that holds unread input makes the kernel send RST,
+ * and the person's side may then drop what we wrote last (the Goodbye,
+ * why the session ended) before showing it: a person who typed ahead
+ * of /exit, or a flooder cut off.  So, as Apache's lingering close
+ * does: send FIN after the data, then read and discard until the
+ * person closes, for at most LINGER_MS. */
+static void linger(struct session *s)
+{
+	if (!s->in_sock || !s->out_sock || s->in_eof)
+		return;
+	if (shutdown(1, SHUT_WR) != 0) {
+		log_msg(LOG_INFO, "shutdown: %s", strerror(errno));
+		return;
+	}
+	long long deadline = io_now_ms() + LINGER_MS;
+	for (;;) {
+		long long left = deadline - io_now_ms();
+		struct pollfd p = { .fd = 0, .events = POLLIN };
+		if (left <= 0)
+			return;
+		int r = poll(&p, 1, (int)left);
+		if (r < 0 && errno != EINTR)
+			return;
+		if (r <= 0)
+			continue;
+		ssize_t n = io_read(0, s->in, sizeof s->in);
+		if (n == 0 || (n < 0 && errno != EAGAIN &&
+			       errno != EWOULDBLOCK))
+			return;
+	}
+}
+
 static void finish(struct session *s)
 {
 	/* The broker first, so the others see the leave at once. */
@@ -364,8 +398,10 @@ static void finish(struct session *s)
 		close(s->bfd);
 		s->bfd = -1;
 	}
-	if (!s->skip_person_flush)
+	if (!s->skip_person_flush) {
 		final_flush(&s->out, 1, s->out_sock, FINAL_FLUSH_MS);
+		linger(s);
+	}
 	term_echo_restore();
 	term_flags_restore();
 	outq_free(&s->bout);

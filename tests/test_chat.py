@@ -971,3 +971,17 @@ def test_broker_lost_while_an_answer_is_due():
     found = positions(a.text, order)
     assert found == sorted(found), a.text
     b.expect("[ann] : said after who", timeout=30)
+
+
+def test_goodbye_reaches_a_person_who_typed_ahead():
+    """Lines typed after /exit are read and dropped, not left unread: a
+    socket closed with unread input is reset, and the reset can take the
+    Goodbye with it."""
+    d = Natterd()
+    a = d.login("ann")
+    a.expect("*** You are alone in lobby.")
+    ahead = b"".join(b"typed after exit %d\r\n" % i for i in range(20000))
+    a.send(b"/exit\r\n" + ahead)
+    a.expect("*** Goodbye.")
+    a.expect_closed()
+    assert "typed after exit" not in a.text
