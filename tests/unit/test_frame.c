@@ -45,6 +45,22 @@ static void bad_frames(void)
 			   FRAME_TEXT_MAX) == FRAME_MAX - 2 * FRAME_FIELD_MAX);
 }
 
+/* Flags travel untouched: the reply marks (FRAME_LAST,
+ * FRAME_MARKS_LAST) ride on existing frame types, and a decoder that
+ * knows none of them still takes the frame. */
+static void flags_kept(void)
+{
+	char buf[FRAME_MAX];
+	struct frame f;
+	uint8_t flags = FRAME_LAST | FRAME_MARKS_LAST | 0x80;
+	int n = frame_encode_str(buf, FRAME_OK, flags, "bob", NULL, "psst");
+	CHECK(n > 0 && frame_decode(buf, (size_t)n, &f) == n);
+	CHECK(f.type == FRAME_OK && f.flags == flags);
+	CHECK(f.alen == 3 && f.blen == 0 && f.textlen == 4);
+	CHECK((FRAME_REJOIN & (FRAME_LAST | FRAME_MARKS_LAST)) == 0);
+	CHECK((FRAME_LAST & FRAME_MARKS_LAST) == 0);
+}
+
 static void names(void)
 {
 	CHECK(name_valid("ann_b-2", 7));
@@ -59,6 +75,7 @@ int main(void)
 {
 	roundtrip();
 	bad_frames();
+	flags_kept();
 	names();
 	return UNIT_DONE();
 }
