@@ -7,6 +7,7 @@
 #include "text.h"
 #include "users.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -101,9 +102,11 @@ static void got_password(struct session *s, char *line, size_t len)
 	echo_on(s);
 	int ok = users_check(s->cfg->users_path, s->name_ok ? s->name : "",
 			     line, canon);
+	int err = errno;
 	wipe(line, len);
 	if (ok < 0) {
-		log_msg(LOG_ERR, "users file %s unreadable", s->cfg->users_path);
+		log_msg(LOG_ERR, "users file %s unreadable: %s",
+			s->cfg->users_path, strerror(err));
 		session_notice(s, "Log-in is unavailable; try again later.");
 		session_end(s, EXIT_TEMP, "users file unreadable");
 		return;

@@ -986,3 +986,18 @@ def test_goodbye_reaches_a_person_who_typed_ahead():
     a.expect("*** Goodbye.")
     a.expect_closed()
     assert "typed after exit" not in a.text
+
+
+def test_unreadable_users_file_gives_the_reason():
+    """A users file that vanished (or became unreadable) after start: the
+    person is told log-in is unavailable, and the log says why."""
+    users = make_users(("ann", "pw1"))
+    sock = broker_alone()
+    a = PipeSession(sock, "-U", users)
+    a.out.wait(r"^Please, Log-In!")
+    os.unlink(users)
+    a.send("ann")
+    a.send("pw1")
+    a.out.wait(r"\*\*\* Log-in is unavailable; try again later\.")
+    a.err.wait(r"users file .* unreadable: No such file or directory")
+    assert a.p.wait(timeout=DEFAULT_TIMEOUT) == 111

@@ -395,6 +395,7 @@ def test_script_at_once_logs_in_with_a_password():
         assert "Log-in success!! [bob]" in out, out
         # /who's answer, then /exit's: everything up to the server's end.
         assert re.search(r"^\*\*\* You are alone in lobby\.\n"
+                         r"\*\*\* In lobby \(1\): bob\n"
                          r"\*\*\* Goodbye\.\n\Z", out, re.M), out
         assert "\xff" not in p.stdout.decode("latin-1"), out
         assert p.stderr == b"", p.stderr
