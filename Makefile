@@ -49,9 +49,12 @@ BENCHES  = $(patsubst bench/%.c,$(BUILD)/bench/%,$(bench_src))
 .PHONY: FORCE all check check-asan check-poll run install uninstall clean lint-man bench
 all: $(PROGRAMS)
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h broker/*.h supervisor/*.h handler/*.h client/*.h bench/*.h)
+# -MMD -MP: each object's header dependencies, as the compiler saw them.
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 define archive
 	@mkdir -p $(dir $@)

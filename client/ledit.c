@@ -1,4 +1,5 @@
 /* ledit.c — editing keys and the history of sent lines. */
+#include "cli.h"
 #include "ledit.h"
 #include "cutf8.h"
 
@@ -125,19 +126,13 @@ static void remember_line(struct ledit *e)
 	}
 }
 
-static void wipe(char *p, size_t n)
-{
-	volatile char *v = p;
-	while (n-- > 0)
-		*v++ = 0;
-}
 
 void ledit_accept(struct ledit *e, int remember)
 {
 	if (remember)
 		remember_line(e);
 	else
-		wipe(e->buf, e->len); /* a password: not left in memory */
+		cli_wipe(e->buf, e->len); /* a password: not left in memory */
 	e->len = e->cur = e->scroll = 0;
 	e->hpos = -1;
 }

@@ -14,6 +14,7 @@
  * nor -P is given.
  * Exit: 0 ended normally, 1 usage, 2 could not resolve or connect,
  * 3 login failed, 4 connection or output lost, 128+N signal N. */
+#include "cli.h"
 #include "client.h"
 #include "cnet.h"
 #include "password.h"
@@ -51,16 +52,10 @@ static void usage_error(const char *msg)
 	exit(NATTER_EXIT_USAGE);
 }
 
-/* getopt's own messages would name argv[0]'s path; these name natter. */
 static void bad_option(int c)
 {
 	char msg[60];
-	if (c == ':')
-		snprintf(msg, sizeof msg, "option -%c needs a value", optopt);
-	else
-		snprintf(msg, sizeof msg, "unknown option -%c",
-			 optopt > 32 && optopt < 127 ? optopt : '?');
-	usage_error(msg);
+	usage_error(cli_option_problem(c, optopt, msg, sizeof msg));
 }
 
 static int parse_fd(const char *s)

@@ -1,4 +1,5 @@
 /* login.c — the dialogue before chatting: banner, ID, PW, LOGIN. */
+#include "cli.h"
 #include "session.h"
 #include "banner.h"
 #include "io.h"
@@ -88,13 +89,6 @@ static void got_name(struct session *s, char *line, size_t len)
 	bconn_login(s);
 }
 
-/* Overwrites the password where the compiler cannot skip it. */
-static void wipe(char *p, size_t len)
-{
-	volatile char *v = p;
-	while (len--)
-		*v++ = 0;
-}
 
 static void got_password(struct session *s, char *line, size_t len)
 {
@@ -103,7 +97,7 @@ static void got_password(struct session *s, char *line, size_t len)
 	int ok = users_check(s->cfg->users_path, s->name_ok ? s->name : "",
 			     line, canon);
 	int err = errno;
-	wipe(line, len);
+	cli_wipe(line, len);
 	if (ok < 0) {
 		log_msg(LOG_ERR, "users file %s unreadable: %s",
 			s->cfg->users_path, strerror(err));

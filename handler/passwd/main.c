@@ -13,6 +13,7 @@
  *   not be read, or the file could not be written; 100 bad usage.  A
  *   SIGINT, SIGTERM, SIGHUP or SIGQUIT at a prompt restores the
  *   terminal's echo, then ends the program by that signal. */
+#include "cli.h"
 #include "../users.h"
 #include "fdline.h"
 #include "names.h"
@@ -37,13 +38,6 @@ static void on_stop(int sig)
 	stopped = sig;
 }
 
-/* Overwrites a password where the compiler cannot skip it. */
-static void wipe(char *p, size_t len)
-{
-	volatile char *v = p;
-	while (len--)
-		*v++ = 0;
-}
 
 static void usage(FILE *to)
 {
@@ -59,16 +53,10 @@ static void usage_error(const char *msg)
 	exit(100);
 }
 
-/* getopt's own messages would name argv[0]'s path. */
 static void bad_option(int c)
 {
 	char msg[60];
-	if (c == ':')
-		snprintf(msg, sizeof msg, "option -%c needs a value", optopt);
-	else
-		snprintf(msg, sizeof msg, "unknown option -%c",
-			 optopt > 32 && optopt < 127 ? optopt : '?');
-	usage_error(msg);
+	usage_error(cli_option_problem(c, optopt, msg, sizeof msg));
 }
 
 /* The users file from -f or NATTER_USERS, and the one name. */
@@ -176,7 +164,7 @@ static int get_password(char *pw, size_t size)
 	    read_error(read_hidden("Again: ", again, sizeof again)))
 		return -1;
 	int same = strcmp(pw, again) == 0;
-	wipe(again, sizeof again);
+	cli_wipe(again, sizeof again);
 	if (!same) {
 		fprintf(stderr, "natter-passwd: the passwords differ\n");
 		return -1;
@@ -201,7 +189,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	const char *hash = users_hash(pw);
-	wipe(pw, sizeof pw);
+	cli_wipe(pw, sizeof pw);
 	if (!hash) {
 		fprintf(stderr, "natter-passwd: crypt: %s\n", strerror(errno));
 		return 1;
