@@ -36,6 +36,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+from harness import free_port  # noqa: E402  (one way to pick a port)
 TICK = os.sysconf("SC_CLK_TCK")
 
 FULL = dict(rounds=3, conn_secs=2, concs=[1, 16, 64], start_concs=[1, 16],
@@ -52,14 +54,6 @@ def note(*a):
 
 def which(name):
     return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def wait_for(pred, timeout, what):
