@@ -82,8 +82,10 @@ void bconn_login(struct session *s)
 	}
 	const char *text = s->cfg->peer;
 	if (bconn_send(s, FRAME_LOGIN, s->joined ? FRAME_REJOIN : 0, s->name,
-		       s->room, text, strlen(text)) == 0)
+		       s->room, text, strlen(text)) == 0) {
 		s->st = ST_WAIT_LOGIN;
+		s->login_reply_by = io_now_ms() + REPLY_WAIT_MS;
+	}
 }
 
 static void bconn_close(struct session *s)

@@ -255,6 +255,14 @@ static void timers(struct session *s, long long now)
 	}
 	if (s->bin_trim_at && now >= s->bin_trim_at)
 		bconn_trim(s);
+	/* A broker that accepts but never answers a LOGIN (stopped, wedged)
+	 * is treated as lost: backoff and -R's limit then apply, and the
+	 * session can end, where waiting would take no line, not /exit. */
+	if (s->st == ST_WAIT_LOGIN && now >= s->login_reply_by) {
+		log_msg(LOG_ERR, "no answer from the broker to LOGIN in %d ms",
+			REPLY_WAIT_MS);
+		bconn_lost(s);
+	}
 	if (s->awaiting && now >= s->reply_deadline) {
 		log_msg(LOG_ERR, "no reply from the broker to request type "
 			"%u in %d ms; taking lines again", s->awaiting,
@@ -281,6 +289,8 @@ static int poll_timeout(const struct session *s, long long now)
 		earliest(&t, s->delay_until);
 	if (s->st == ST_RECONNECT)
 		earliest(&t, s->rc_next);
+	if (s->st == ST_WAIT_LOGIN)
+		earliest(&t, s->login_reply_by);
 	if (s->bin_trim_at)
 		earliest(&t, s->bin_trim_at);
 	if (s->awaiting)
@@ -295,11 +305,14 @@ static int poll_timeout(const struct session *s, long long now)
 }
 
 /* The person is gone and everything they sent is handled and
- * answered (a half-closed connection still reads the answers). */
+ * answered (a half-closed connection still reads the answers): also
+ * the "Login incorrect." due after the failure delay, and a /who or
+ * /rooms to be asked again once a lost broker is back. */
 static int input_over(const struct session *s)
 {
 	return s->in_eof && !s->line_pending && s->inpos == s->inlen &&
-	       s->st != ST_WAIT_LOGIN && !s->awaiting;
+	       s->st != ST_WAIT_LOGIN && s->st != ST_DELAY &&
+	       !s->awaiting && !s->resend;
 }
 
 static void poll_once(struct session *s, int sigfd, long long now)

@@ -1008,3 +1008,69 @@ def test_unreadable_users_file_gives_the_reason():
     a.out.wait(r"\*\*\* Log-in is unavailable; try again later\.")
     a.err.wait(r"users file .* unreadable: No such file or directory")
     assert a.p.wait(timeout=DEFAULT_TIMEOUT) == 111
+
+
+def test_wrong_password_then_end_of_input_is_still_answered():
+    """Input that ends during the failure delay still gets its
+    "Login incorrect." before the session ends."""
+    users = make_users(("ann", "s3cret"))
+    d = Natterd("-U", users)
+    c = d.connect()
+    c.expect("ID: ")
+    c.send_line("ann")
+    c.expect("PW: ")
+    c.send(b"wrong\r\n")
+    c.sock.shutdown(socket.SHUT_WR)
+    c.expect("Login incorrect.")
+    c.expect_closed()
+
+
+def test_query_lost_with_the_broker_is_answered_after_input_ended():
+    """A /rooms whose answer died with the broker is asked again after
+    the reconnect, even when the person's input has ended meanwhile."""
+    if not os.path.exists("/proc/net/tcp"):
+        raise Skip("needs /proc/net/tcp")
+    d = Natterd()
+    d.login("bob")
+    c = d.login("cat")
+    broker = broker_pid(d)
+    os.kill(broker, signal.SIGSTOP)
+    try:
+        c.send_line("/rooms")
+        myport = c.sock.getsockname()[1]
+        wait_until(lambda: tcp_rx_queue(d.port, myport) == 0,
+                   what="the session to read /rooms")
+        c.sock.shutdown(socket.SHUT_WR)
+    finally:
+        os.kill(broker, signal.SIGKILL)
+    c.expect("*** Reconnected.", timeout=30)
+    c.expect_re(r"\*\*\* Rooms \(1\): lobby \([12]\)", timeout=30)  # bob may be back
+    c.expect_closed()
+
+
+def test_unanswered_rejoin_counts_as_a_lost_broker():
+    """A broker that takes the re-announce and never answers (stopped,
+    wedged) is given up on like a lost one: no silent wait for ever."""
+    path = os.path.join(tmpdir(), "b.sock")
+    ls = socket.socket(socket.AF_UNIX)
+    ls.bind(path)
+    ls.listen(5)
+    ls.settimeout(DEFAULT_TIMEOUT)
+    a = PipeSession(path, "-R", "1")
+    a.send("ann")
+    first, _ = ls.accept()
+    first.settimeout(DEFAULT_TIMEOUT)
+    assert first.recv(4096)[2] == 1                 # LOGIN
+    payload = bytes([3]) + b"ann" + bytes([5]) + b"lobby"
+    first.sendall(bytes([0, len(payload), 64, 0x06]) + payload)  # OK
+    a.out.wait(r"Log-in success!! \[ann\]")
+    first.close()                                   # the broker "dies"
+    second, _ = ls.accept()
+    second.settimeout(DEFAULT_TIMEOUT)
+    frame = second.recv(4096)
+    assert frame[2] == 1 and frame[3] & 1           # LOGIN, REJOIN
+    ls.close()                                      # and hangs, then goes
+    a.err.wait(r"no answer from the broker to LOGIN", timeout=25)
+    a.out.wait(r"The chat service is unavailable", timeout=10)
+    assert a.p.wait(timeout=DEFAULT_TIMEOUT) == 111
+    second.close()
