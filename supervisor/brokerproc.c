@@ -73,17 +73,22 @@ int brokerproc_start(long long now)
 	return 0;
 }
 
-/* 1 once a byte came, 0 at end of file, -1 when time ran out. */
-static int wait_ready(int fd, long long deadline)
+/* 1 once a byte came, 0 at end of file, -1 when time ran out, 2 when a
+ * signal is pending on sigfd (left unread, for the main loop: a SIGTERM
+ * while the broker starts is obeyed at once, not after the wait). */
+static int wait_ready(int fd, int sigfd, long long deadline)
 {
 	for (;;) {
 		long long left = deadline - io_now_ms();
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int n = poll(&p, 1, left > 0 ? (int)left : 0);
+		struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
+				       { .fd = sigfd, .events = POLLIN } };
+		int n = poll(p, 2, left > 0 ? (int)left : 0);
 		if (n < 0 && errno != EINTR) {
 			log_msg(LOG_ERR, "poll: %s", strerror(errno));
 			return -1;
 		}
+		if (n > 0 && !p[0].revents)
+			return 2;
 		if (n > 0) {
 			char b;
 			ssize_t r = io_read(fd, &b, 1);
@@ -128,7 +133,7 @@ static void note_socket(void)
 	}
 }
 
-int brokerproc_first(long long now, void (*on_ready)(void))
+int brokerproc_first(long long now, int sigfd, void (*on_ready)(void))
 {
 	int p[2];
 	if (pipe(p) != 0 || io_set_cloexec(p[0]) != 0 ||
@@ -149,8 +154,10 @@ int brokerproc_first(long long now, void (*on_ready)(void))
 		close(p[0]);
 		return EXIT_TEMP;
 	}
-	int got = wait_ready(p[0], now + BROKER_READY_MS);
+	int got = wait_ready(p[0], sigfd, now + BROKER_READY_MS);
 	close(p[0]);
+	if (got == 2)
+		return 0; /* natterd's loop takes the signal and stops */
 	if (got != 1)
 		return unready(got);
 	note_socket();

@@ -24,10 +24,12 @@ void brokerproc_init(const struct broker_config *cfg, void (*close_fn)(void));
  * listens on the socket, a directory of the wrong mode: nothing a
  * restart would mend) stops natterd at once instead of being restarted
  * forever while sessions cannot chat.  on_ready (or NULL) runs in the
- * broker once it listens.  Returns 0 once the broker listens; else,
+ * broker once it listens.  Returns 0 once the broker listens, or when
+ * a signal waits on sigfd (left unread for the main loop, which then
+ * stops: SIGTERM during a slow start is obeyed at once); else,
  * the broker's reason logged, the status natterd should exit with
  * (the broker's own 100 or 111, else 111) after logging why. */
-int brokerproc_first(long long now_ms, void (*on_ready)(void));
+int brokerproc_first(long long now_ms, int sigfd, void (*on_ready)(void));
 /* Forks the broker now.  Returns 0, or -1 (logged; retried later). */
 int brokerproc_start(long long now_ms);
 pid_t brokerproc_pid(void);

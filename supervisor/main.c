@@ -176,10 +176,11 @@ static void daemon_broker_ready(void)
 /* The broker listening, or natterd gone with its status: a broker that
  * cannot start at once will not mend by being restarted (its reason is
  * logged just before). */
-static void start_broker(const struct broker_config *bc, int foreground)
+static void start_broker(const struct broker_config *bc, int foreground,
+			 int sigfd)
 {
 	brokerproc_init(bc, close_for_broker);
-	int status = brokerproc_first(io_now_ms(),
+	int status = brokerproc_first(io_now_ms(), sigfd,
 				      foreground ? NULL : daemon_broker_ready);
 	if (status != 0)
 		fatal(status, "the broker could not start on %s",
@@ -253,7 +254,7 @@ int main(int argc, char **argv)
 	become_service(&cfg, pidfile, &user, handler, hargv);
 
 	int sigfd = signals_init();
-	start_broker(&bc, cfg.foreground);
+	start_broker(&bc, cfg.foreground, sigfd);
 	if (!cfg.foreground) {
 		if (daemon_ready() != 0)
 			fatal_errno(EXIT_TEMP, "detaching");

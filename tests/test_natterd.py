@@ -912,3 +912,22 @@ def test_bare_natter_session_is_the_default_handler_with_its_options():
     c.expect_closed(timeout=15)  # -t 1 reached it: the default is 60 s
     assert time.monotonic() - t0 < 15
     assert "Login timed out" in c.text
+
+
+def test_sigterm_while_the_first_broker_starts_is_obeyed_at_once():
+    """natterd waits up to 10 s for its first broker to listen; a SIGTERM
+    meanwhile stops it at once and leaves no process behind.  A FIFO as
+    the transcript holds the broker in open(2) before it listens."""
+    d = tmpdir()
+    fifo = os.path.join(d, "fifo")
+    os.mkfifo(fifo)
+    n = Natterd("-L", fifo, wait=False)
+    m = n.log.wait(r"broker started, pid (\d+)")
+    broker = int(m.group(1))
+    start = time.monotonic()
+    n.proc.send_signal(signal.SIGTERM)
+    assert n.proc.wait(timeout=20) == 0
+    assert time.monotonic() - start < 8, "waited for the broker's deadline"
+    wait_until(lambda: not os.path.exists("/proc/%d" % broker) or
+               open("/proc/%d/stat" % broker).read().split()[2] == "Z",
+               what="the broker to be gone")
