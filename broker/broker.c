@@ -132,6 +132,21 @@ static void timers(struct server *s)
 		s->listening = 1;
 }
 
+/* Queues are written once a pass, so that many frames leave in one
+ * write; but what one pass reads is fanned out to every queue, and a
+ * room's burst (many senders at once) could fill the queues of people
+ * who read promptly.  So once a pass has read a quarter of a queue's
+ * bound, the queues are written before more is read.  Between events
+ * no room is being walked, so a connection ending here is safe; its
+ * later events in this batch are skipped, as for any closed one. */
+static void write_queues_midway(struct server *s)
+{
+	if (s->pass_in < s->queue_max / 4)
+		return;
+	s->pass_in = 0;
+	conn_flush_dirty(s);
+}
+
 /* 0 after SIGTERM or SIGINT, 1 when the event loop failed. */
 static int serve(struct server *s)
 {
@@ -151,8 +166,10 @@ static int serve(struct server *s)
 				stop |= handle_signals(s);
 			else
 				conn_event(s, evs[i].ptr, evs[i].events);
+			write_queues_midway(s);
 		}
 		timers(s);
+		s->pass_in = 0;
 		conn_flush_dirty(s);
 		conn_free_grave(s);
 	}

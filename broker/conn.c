@@ -59,14 +59,34 @@ void conn_mark_dirty(struct server *s, struct conn *c)
 	s->dirty = c;
 }
 
+/* Writes what c's queue holds, now, without blocking, unless c waits
+ * for EV_OUT (a write would only meet EAGAIN).  Queues are written once
+ * per loop pass, after the pass's input; but one pass may read a burst
+ * from many senders at once, more than a queue holds, and a handler
+ * that reads promptly must not be cut for that.  Only the queue
+ * changes here: a write error is met again, and ends the connection,
+ * at the end of the pass, never in the middle of a fanout. */
+static void conn_write_early(struct conn *c)
+{
+	if ((c->registered & EV_OUT) && !c->writable)
+		return;
+	c->writable = 0;
+	(void)outq_flush(&c->out, c->fd, 1);
+}
+
 void conn_queue(struct server *s, struct conn *c, const char *buf,
 		size_t len)
 {
 	if (c->state != CONN_OPEN)
 		return;
 	if (outq_append(&c->out, buf, len) != 0) {
-		conn_cut(s, c, KICK_TEXT);
-		return;
+		conn_write_early(c);
+		if (outq_append(&c->out, buf, len) != 0) {
+			conn_cut(s, c, KICK_TEXT); /* truly that far behind */
+			return;
+		}
+	} else if (outq_pending(&c->out) > c->out.max / 2) {
+		conn_write_early(c);
 	}
 	conn_mark_dirty(s, c);
 }

@@ -48,6 +48,7 @@ static void read_frames(struct server *s, struct conn *c)
 		return;
 	}
 	have += (size_t)n;
+	s->pass_in += (size_t)n;
 	size_t off = 0;
 	while (c->state == CONN_OPEN) {
 		struct frame f;

@@ -64,6 +64,7 @@ struct server {
 	struct conn *dirty, *cuts, *grave;
 	struct conn *drain_head, *drain_tail;
 	size_t nconns;
+	size_t pass_in;            /* bytes read since queues were written */
 	char inbuf[FRAME_MAX + BROKER_READ_CHUNK];
 	char frame[FRAME_MAX];     /* the frame being encoded */
 };

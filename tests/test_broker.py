@@ -883,3 +883,35 @@ def test_every_reply_ends_with_one_last_frame():
         f = other.next()
     assert f.flags == 0, f.flags
     ann.expect_none()
+
+
+def test_a_burst_from_many_senders_cuts_no_prompt_reader():
+    """Forty people each send ten 1 KiB lines at once (within a session's
+    flood burst) and everyone reads as fast as it can: the room's burst
+    in one loop pass is more than a queue holds, yet nobody is behind,
+    so nobody may be cut off, and every line arrives."""
+    br = Broker()
+    n, lines, size = 40, 10, 1024
+    hs = [br.person("u%d" % i) for i in range(n)]
+    for h in hs:                          # joins of those after them
+        h.fill(0.2)
+        h.frames.clear()
+    burst = encode(SAY, text="x" * size) * lines
+    for h in hs:
+        h.sock.send(burst)                # all at once, without waiting
+    want = (n - 1) * lines
+    got = {h: 0 for h in hs}
+    deadline = time.monotonic() + 20
+    while any(got[h] < want for h in hs):
+        assert time.monotonic() < deadline, sorted(got.values())[:5]
+        r, _, _ = select.select([h.sock for h in hs], [], [], 0.5)
+        for h in hs:
+            if h.sock in r:
+                h.fill(0)
+                for f in h.frames:
+                    assert f.type != KICK, "a prompt reader was cut off"
+                    if f.type == MSG:
+                        got[h] += 1
+                h.frames.clear()
+                assert not h.eof
+    assert "cutting off" not in br.log.text()
