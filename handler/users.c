@@ -41,22 +41,26 @@ static void copy_str(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
+/* Lines longer than USERS_LINE_MAX, or holding a NUL byte, are no
+ * entry; only that line is passed over (getline gives each line's true
+ * length, where fgets and strchr would be fooled by a NUL). */
 int users_find(const char *path, const char *name, char *canon, char *hash,
 	       size_t hashsize, char *dummy)
 {
 	FILE *f = fopen(path, "r");
-	char line[USERS_LINE_MAX];
-	int found = 0, skipping = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int found = 0;
 	if (!f)
 		return -1;
 	if (dummy)
 		dummy[0] = '\0';
-	while (!found && fgets(line, sizeof line, f)) {
-		int whole = strchr(line, '\n') != NULL || feof(f);
-		int skip = skipping;
-		skipping = !whole; /* the rest of an over-long line */
+	while (!found && (len = getline(&line, &cap, f)) >= 0) {
 		char *n, *h;
-		if (skip || !whole || !parse_entry(line, &n, &h))
+		if ((size_t)len >= USERS_LINE_MAX ||
+		    memchr(line, '\0', (size_t)len) ||
+		    !parse_entry(line, &n, &h))
 			continue;
 		if (name_same(n, strlen(n), name, strlen(name))) {
 			copy_str(canon, NAME_LEN_MAX + 1, n);
@@ -66,7 +70,9 @@ int users_find(const char *path, const char *name, char *canon, char *hash,
 			copy_str(dummy, hashsize, h);
 		}
 	}
-	int err = ferror(f);
+	/* getline's -1 is the end of the file, or an error (ENOMEM too) */
+	int err = ferror(f) || (!found && !feof(f));
+	free(line);
 	fclose(f);
 	if (err) {
 		errno = EIO;
