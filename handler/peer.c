@@ -18,6 +18,16 @@ static int plain(const char *s)
 	return strspn(s, "0123456789abcdefABCDEF.:%") == n;
 }
 
+/* "address port" always fits: nothing is cut from what is logged. */
+_Static_assert(46 + 1 + 5 < PEER_MAX, "PEER_MAX too small");
+
+/* A port: 1 to 5 decimal digits. */
+static int port_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	return n > 0 && n <= 5 && strspn(s, "0123456789") == n;
+}
+
 static int from_env(char *out, size_t size, const char *ipvar,
 		    const char *portvar)
 {
@@ -25,7 +35,7 @@ static int from_env(char *out, size_t size, const char *ipvar,
 	const char *port = portvar ? getenv(portvar) : NULL;
 	if (!plain(ip))
 		return 0;
-	if (plain(port))
+	if (port_ok(port))
 		snprintf(out, size, "%s %s", ip, port);
 	else
 		snprintf(out, size, "%s", ip);
