@@ -73,7 +73,12 @@ size_t scrub_feed(struct scrub *s, const unsigned char *in, size_t len,
 			n += scrub_feed(s, again, rest, out + n);
 			continue;
 		}
-		if (cp >= 0x80 && cp <= 0x9f) {
+		/* C1 controls, and the bidi embeddings, overrides and
+		 * isolates that could reorder the screen (natter-session
+		 * removes them; another server might not). */
+		if ((cp >= 0x80 && cp <= 0x9f) ||
+		    (cp >= 0x202a && cp <= 0x202e) ||
+		    (cp >= 0x2066 && cp <= 0x2069)) {
 			memcpy(out + n, replacement, 3);
 			n += 3;
 		} else {

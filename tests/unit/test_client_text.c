@@ -119,6 +119,9 @@ static void scrubbing(void)
 	/* Bad bytes and C1 controls (here CSI, U+009B) become U+FFFD. */
 	scrub_str(&s, "\xff" "A\xc2\x9b" "B\xe4Z", out);
 	CHECK(strcmp(out, "\xef\xbf\xbd" "A\xef\xbf\xbd" "B\xef\xbf\xbdZ") == 0);
+	/* So do bidi overrides and isolates; their neighbours stay. */
+	scrub_str(&s, "a\xe2\x80\xae" "b\xe2\x81\xa9" "c\xe2\x80\xa9", out);
+	CHECK(strcmp(out, "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c\xe2\x80\xa9") == 0);
 }
 
 static void feed(struct csess *s, const char *text, struct outq *d)
