@@ -97,11 +97,19 @@ size_t text_clean(const char *in, size_t inlen, char *out, size_t outsize)
 	return o;
 }
 
-/* A line being built: pieces appended in turn, each field cleaned. */
+/* A line being built: pieces appended in turn, each field cleaned.
+ * size keeps two bytes of the buffer back, so CR LF always fits after
+ * whatever was built: nothing (least of all half a character) is cut. */
 struct builder {
 	char *out;
 	size_t size, len;
 };
+
+static struct builder builder_for(char *out, size_t outsize)
+{
+	struct builder b = { out, outsize >= 3 ? outsize - 2 : 0, 0 };
+	return b;
+}
 
 static void add(struct builder *b, const char *s)
 {
@@ -116,10 +124,9 @@ static void add_clean(struct builder *b, const char *s, size_t n)
 
 static size_t finish(struct builder *b)
 {
-	/* CR LF always fits: the caller's buffer has room past any text. */
-	if (b->len + 3 > b->size)
-		b->len = b->size - 3;
-	memcpy(b->out + b->len, "\r\n", 3);
+	if (b->size == 0)
+		return 0; /* a buffer under 3 bytes holds no line */
+	memcpy(b->out + b->len, "\r\n", 3); /* fits: see struct builder */
 	return b->len + 2;
 }
 
@@ -132,7 +139,7 @@ static int is_self(const struct frame *f, const char *self)
 size_t text_display(const struct frame *f, const char *self, char *out,
 		    size_t outsize)
 {
-	struct builder b = { out, outsize, 0 };
+	struct builder b = builder_for(out, outsize);
 	switch (f->type) {
 	case FRAME_MSG:
 	case FRAME_PRIVATE:
@@ -188,7 +195,7 @@ size_t text_display(const struct frame *f, const char *self, char *out,
 
 size_t text_notice(const char *msg, char *out, size_t outsize)
 {
-	struct builder b = { out, outsize, 0 };
+	struct builder b = builder_for(out, outsize);
 	add(&b, "*** ");
 	add_clean(&b, msg, strlen(msg));
 	return finish(&b);

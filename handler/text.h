@@ -30,7 +30,9 @@ size_t text_clean(const char *in, size_t inlen, char *out, size_t outsize);
 size_t text_display(const struct frame *f, const char *self, char *out,
 		    size_t outsize);
 
-/* Formats "*** " + msg + CR LF (msg cleaned); returns the length. */
+/* Formats "*** " + msg + CR LF (msg cleaned); returns the length.  A
+ * message too long for out is cut at a character boundary, never inside
+ * a UTF-8 sequence; an out under 3 bytes gets nothing (0). */
 size_t text_notice(const char *msg, char *out, size_t outsize);
 
 #endif

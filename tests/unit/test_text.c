@@ -82,8 +82,20 @@ static void formats(void)
 	      !strcmp(out, "*** Reconnected.\r\n"));
 }
 
+/* A notice cut for room is cut between characters, with its CR LF. */
+static void cut_notices(void)
+{
+	char out[16];
+	size_t n = text_notice("abcdefgh\xc3\xa9", out, sizeof out);
+	CHECK(n == 14 && memcmp(out, "*** abcdefgh\r\n", 15) == 0);
+	n = text_notice("abcdefg\xc3\xa9", out, sizeof out);
+	CHECK(n == 15 && memcmp(out, "*** abcdefg\xc3\xa9\r\n", 16) == 0);
+	CHECK(text_notice("x", out, 2) == 0);
+}
+
 int main(void)
 {
+	cut_notices();
 	cleaning();
 	formats();
 	return UNIT_DONE();
