@@ -109,20 +109,22 @@ static int fill_addr(struct sockaddr_un *sa, const char *path)
 	return 0;
 }
 
-/* 1 when something accepts connections at sa, 0 when not. */
+/* 1 when something accepts connections at sa, or it cannot be told;
+ * 0 when the socket is stale. */
 static int someone_listens(const struct sockaddr_un *sa)
 {
+	/* Only a refused connection proves the socket stale: one that could
+	 * not be checked (no descriptor left, no permission) is never
+	 * removed, or a live broker's socket could be. */
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (fd < 0)
-		return 0;
-	int r = -1;
-	if (io_set_nonblock(fd, 1) == 0)
+		return 1;
+	int r = io_set_nonblock(fd, 1);
+	if (r == 0)
 		r = connect(fd, (const struct sockaddr *)sa, sizeof *sa);
-	/* EAGAIN: a live listener whose backlog is full. */
-	int live = r == 0 || (r < 0 && (errno == EAGAIN ||
-					errno == EINPROGRESS));
+	int err = errno;
 	close(fd);
-	return live;
+	return !(r < 0 && (err == ECONNREFUSED || err == ENOENT));
 }
 
 static int remove_stale(const char *path, const struct sockaddr_un *sa)
