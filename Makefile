@@ -19,7 +19,8 @@ CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib \
 LDLIBS   += -lcrypt
 
 BUILD ?= build
-ALL_CFLAGS = $(WARN) $(CPPFLAGS) $(CFLAGS)
+# XCPPFLAGS: extra -D options for a variant build (check-poll).
+ALL_CFLAGS = $(WARN) $(CPPFLAGS) $(XCPPFLAGS) $(CFLAGS)
 
 lib_src        = $(wildcard lib/*.c)
 broker_src     = $(wildcard broker/*.c)
@@ -116,7 +117,7 @@ check-asan:
 # The broker's poll(2) event loop (for systems without epoll), tested end
 # to end on Linux: the broker tests against a natterd built to use it.
 check-poll:
-	$(MAKE) BUILD=build-poll CPPFLAGS="$(CPPFLAGS) -DEVLOOP_POLL" all
+	$(MAKE) BUILD=build-poll XCPPFLAGS=-DEVLOOP_POLL all
 	NATTER_BROKER_CMD="build-poll/natterd -f -B" \
 	  python3 tests/run.py --build build-poll -k test_broker.
 
