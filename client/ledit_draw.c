@@ -72,8 +72,14 @@ static size_t draw_line(struct ledit *e, size_t avail, char *out,
 size_t ledit_render(struct ledit *e, const char *prompt, size_t plen,
 		    int width, int masked, char *out)
 {
-	size_t w = width < 10 ? 10 : (size_t)width;
-	size_t ps = prompt_start(prompt, plen, w / 2);
+	/* Never the last column (it would wrap): a 1-column terminal shows
+	 * nothing, one under 10 columns the line without its prompt. */
+	if (width < 2) {
+		memcpy(out, "\r\033[K", 4);
+		return 4;
+	}
+	size_t w = (size_t)width;
+	size_t ps = w < 10 ? plen : prompt_start(prompt, plen, w / 2);
 	size_t pcols = cutf8_columns(prompt + ps, plen - ps);
 	size_t n = 0, col = 0;
 

@@ -133,6 +133,48 @@ static void render(struct ledit *e, const char *prompt, int width,
 	out[n] = '\0';
 }
 
+/* Columns the rendering shows: text between escape sequences and CRs
+ * (ASCII here, one column a byte). */
+static size_t shown_columns(const char *out)
+{
+	size_t cols = 0, most = 0;
+	for (const char *p = out; *p; p++) {
+		if (*p == '\r') {
+			cols = 0;
+		} else if (*p == '\033') {
+			while (p[1] && !((p[1] >= 'A' && p[1] <= 'Z') ||
+					 (p[1] >= 'a' && p[1] <= 'z')))
+				p++;
+			if (p[1])
+				p++;
+		} else if (++cols > most) {
+			most = cols;
+		}
+	}
+	return most;
+}
+
+/* However narrow the terminal, nothing reaches its last column. */
+static void narrow(void)
+{
+	struct ledit e;
+	char out[LEDIT_RENDER_MAX(16) + 1];
+	int ok = 1;
+	ledit_init(&e);
+	ledit_set(&e, "abcdefghijklmnopqrstuvwxyz", 26);
+	for (int width = 1; width <= 12; width++) {
+		render(&e, "ID: ", width, 0, out);
+		if (shown_columns(out) > (size_t)(width > 1 ? width - 1 : 0))
+			ok = 0;
+	}
+	CHECK(ok);
+	render(&e, "ID: ", 1, 0, out);
+	CHECK(strcmp(out, "\r\033[K") == 0);
+	render(&e, "ID: ", 5, 0, out);
+	CHECK(strstr(out, "ID:") == NULL && strstr(out, "z\033[K") != NULL);
+	ledit_free(&e);
+}
+
 static void drawing(void)
 {
 	struct ledit e;
@@ -173,5 +215,6 @@ int main(void)
 	history();
 	limits();
 	drawing();
+	narrow();
 	return UNIT_DONE();
 }
