@@ -36,6 +36,12 @@ def read_all(c, timeout=10):
     return c.raw
 
 
+def env_of(c):
+    """The environment a handler running /usr/bin/env printed."""
+    return dict(l.split("=", 1) for l in
+                read_all(c).decode().splitlines() if "=" in l)
+
+
 def session_pids(d, start=0):
     return [int(m) for m in re.findall(r"connection from \S+ pid (\d+)",
                                        "\n".join(d.log.lines[start:]))]
@@ -108,8 +114,7 @@ def test_handler_environment():
     d = start("-U", users, "-M", motd, handler=["/usr/bin/env"])
     c = d.connect()
     myport = c.sock.getsockname()[1]
-    env = dict(l.split("=", 1) for l in
-               read_all(c).decode().splitlines() if "=" in l)
+    env = env_of(c)
     assert env["PROTO"] == "TCP"
     assert env["TCPREMOTEIP"] == "127.0.0.1"
     assert env["TCPREMOTEPORT"] == str(myport)
@@ -487,8 +492,7 @@ def test_ipv6_loopback():
     d = start(listen="[::1]:0", handler=["/usr/bin/env"])
     assert re.search(r"listening on \[::1\]:%d" % d.port, d.log.text())
     c = d.connect()
-    env = dict(l.split("=", 1) for l in
-               read_all(c).decode().splitlines() if "=" in l)
+    env = env_of(c)
     assert env["TCPREMOTEIP"] == "::1"
     assert env["TCPLOCALIP"] == "::1"
     assert env["TCPLOCALPORT"] == str(d.port)
@@ -619,11 +623,6 @@ def test_accepted_socket_has_keepalive_and_nodelay():
     for _ in range(2):  # the first connection, then the learnt path
         vals = read_all(d.connect()).split()
         assert len(vals) == 2 and all(int(v) != 0 for v in vals), vals
-
-
-def env_of(c):
-    return dict(l.split("=", 1) for l in
-                read_all(c).decode().splitlines() if "=" in l)
 
 
 def test_inherited_ucspi_variables_are_replaced():
