@@ -84,7 +84,8 @@ void bconn_login(struct session *s)
 	if (bconn_send(s, FRAME_LOGIN, s->joined ? FRAME_REJOIN : 0, s->name,
 		       s->room, text, strlen(text)) == 0) {
 		s->st = ST_WAIT_LOGIN;
-		s->login_reply_by = io_now_ms() + REPLY_WAIT_MS;
+		s->awaiting = FRAME_LOGIN;
+		s->reply_deadline = io_now_ms() + REPLY_WAIT_MS;
 	}
 }
 

@@ -238,6 +238,24 @@ static void flush_broker(struct session *s)
 	s->bout_broken = 1;
 }
 
+/* A reply later than REPLY_WAIT_MS.  A broker that never answers a
+ * LOGIN (stopped, wedged) is treated as lost: backoff and -R's limit
+ * then apply, where waiting would take no line, not even /exit.  Any
+ * other late reply is logged as a bug and the lines go on. */
+static void reply_overdue(struct session *s)
+{
+	if (s->st == ST_WAIT_LOGIN) {
+		log_msg(LOG_ERR, "no answer from the broker to LOGIN in %d ms",
+			REPLY_WAIT_MS);
+		s->awaiting = 0;
+		bconn_lost(s);
+		return;
+	}
+	log_msg(LOG_ERR, "no reply from the broker to request type %u in "
+		"%d ms; taking lines again", s->awaiting, REPLY_WAIT_MS);
+	s->awaiting = 0;
+}
+
 static void timers(struct session *s, long long now)
 {
 	const struct session_config *cfg = s->cfg;
@@ -255,20 +273,8 @@ static void timers(struct session *s, long long now)
 	}
 	if (s->bin_trim_at && now >= s->bin_trim_at)
 		bconn_trim(s);
-	/* A broker that accepts but never answers a LOGIN (stopped, wedged)
-	 * is treated as lost: backoff and -R's limit then apply, and the
-	 * session can end, where waiting would take no line, not /exit. */
-	if (s->st == ST_WAIT_LOGIN && now >= s->login_reply_by) {
-		log_msg(LOG_ERR, "no answer from the broker to LOGIN in %d ms",
-			REPLY_WAIT_MS);
-		bconn_lost(s);
-	}
-	if (s->awaiting && now >= s->reply_deadline) {
-		log_msg(LOG_ERR, "no reply from the broker to request type "
-			"%u in %d ms; taking lines again", s->awaiting,
-			REPLY_WAIT_MS);
-		s->awaiting = 0;
-	}
+	if (s->awaiting && now >= s->reply_deadline)
+		reply_overdue(s);
 }
 
 static void earliest(long long *t, long long when)
@@ -289,8 +295,6 @@ static int poll_timeout(const struct session *s, long long now)
 		earliest(&t, s->delay_until);
 	if (s->st == ST_RECONNECT)
 		earliest(&t, s->rc_next);
-	if (s->st == ST_WAIT_LOGIN)
-		earliest(&t, s->login_reply_by);
 	if (s->bin_trim_at)
 		earliest(&t, s->bin_trim_at);
 	if (s->awaiting)

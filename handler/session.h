@@ -83,7 +83,6 @@ struct session {
 	uint8_t awaiting;       /* the request whose reply is due, or 0 */
 	uint8_t resend;         /* a query lost with the broker: ask again */
 	long long reply_deadline;
-	long long login_reply_by; /* ST_WAIT_LOGIN: the broker's answer due */
 
 	char name[NAME_LEN_MAX + 1];
 	char room[ROOM_LEN_MAX + 1];
