@@ -20,23 +20,59 @@ static void on_signal(int signo)
 	errno = saved;
 }
 
-int selfpipe_init(const int *sigs)
+/* Installs sa for each signal in sigs, saving each old action on its
+ * own stack frame (the list is short), so a failure part-way puts back
+ * what the ones before it replaced.  0, or -1 with errno set. */
+static int install(const int *sigs, const struct sigaction *sa)
 {
-	if (pipe(pipefd) != 0)
+	struct sigaction old;
+	if (*sigs == 0)
+		return 0;
+	if (sigaction(*sigs, sa, &old) != 0)
 		return -1;
+	if (install(sigs + 1, sa) == 0)
+		return 0;
+	int saved = errno;
+	(void)sigaction(*sigs, &old, NULL); /* it was valid a moment ago */
+	errno = saved;
+	return -1;
+}
+
+static void close_pipe(void)
+{
+	for (int i = 0; i < 2; i++)
+		if (pipefd[i] >= 0) {
+			close(pipefd[i]);
+			pipefd[i] = -1;
+		}
+}
+
+static int setup(const int *sigs)
+{
+	struct sigaction sa;
 	for (int i = 0; i < 2; i++)
 		if (io_set_nonblock(pipefd[i], 1) != 0 ||
 		    io_set_cloexec(pipefd[i]) != 0)
 			return -1;
-	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
-	for (; *sigs; sigs++)
-		if (sigaction(*sigs, &sa, NULL) != 0)
-			return -1;
-	return pipefd[0];
+	return install(sigs, &sa);
+}
+
+/* On failure nothing is left behind: the pipe is closed and every
+ * signal keeps the action it had. */
+int selfpipe_init(const int *sigs)
+{
+	if (pipe(pipefd) != 0)
+		return -1;
+	if (setup(sigs) == 0)
+		return pipefd[0];
+	int saved = errno;
+	close_pipe();
+	errno = saved;
+	return -1;
 }
 
 unsigned selfpipe_drain(void)
@@ -55,9 +91,5 @@ void selfpipe_reset(const int *sigs)
 {
 	for (; *sigs; sigs++)
 		signal(*sigs, SIG_DFL);
-	for (int i = 0; i < 2; i++)
-		if (pipefd[i] >= 0) {
-			close(pipefd[i]);
-			pipefd[i] = -1;
-		}
+	close_pipe();
 }

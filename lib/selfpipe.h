@@ -5,7 +5,8 @@
 
 /* Installs a handler for each signal in sigs (terminated by 0) that
  * writes the signal number into a non-blocking close-on-exec pipe.
- * Returns the read end, or -1 with errno set. */
+ * Returns the read end, or -1 with errno set and nothing changed: no
+ * descriptor left open, every signal's action as it was. */
 int selfpipe_init(const int *sigs);
 /* Reads every pending signal; returns a bit mask of (1u << signo). */
 unsigned selfpipe_drain(void);
