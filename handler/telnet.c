@@ -30,6 +30,22 @@ static size_t put3(unsigned char *out, unsigned char verb, unsigned char opt)
 	return 3;
 }
 
+/* DONT for an option.  Echo is the only one we ever turn on: a DONT
+ * while it is on (the peer agreed with DO) turns it off and is
+ * acknowledged with WONT, as RFC 854 asks.  A DONT that answers our
+ * offer is a refusal, and one for an option already off changes
+ * nothing: neither is answered, so a peer that answers our WONT with
+ * DONT again gets silence, never a loop. */
+static size_t dont(struct telnet *t, unsigned char opt, unsigned char *reply)
+{
+	if (opt != TELNET_OPT_ECHO || !t->echo_on)
+		return 0;
+	int agreed = !t->echo_offered;
+	t->echo_offered = 0;
+	t->echo_on = 0;
+	return agreed ? put3(reply, TELNET_WONT, opt) : 0;
+}
+
 /* The peer's WILL/WONT/DO/DONT for one option. */
 static size_t negotiate(struct telnet *t, unsigned char opt,
 			unsigned char *reply)
@@ -49,11 +65,7 @@ static size_t negotiate(struct telnet *t, unsigned char opt,
 			return put3(reply, TELNET_WONT, opt);
 		return 0;
 	case TELNET_DONT:
-		if (opt == TELNET_OPT_ECHO) {
-			t->echo_offered = 0;
-			t->echo_on = 0;
-		}
-		return 0;
+		return dont(t, opt, reply);
 	default: /* WONT: the peer's side is off, which is what we want */
 		return 0;
 	}
@@ -104,6 +116,9 @@ size_t telnet_will_echo(struct telnet *t, unsigned char *out)
 
 size_t telnet_wont_echo(struct telnet *t, unsigned char *out)
 {
+	if (!t->echo_on)
+		return 0; /* the peer's DONT turned it off already */
 	t->echo_on = 0;
+	t->echo_offered = 0;
 	return put3(out, TELNET_WONT, TELNET_OPT_ECHO);
 }

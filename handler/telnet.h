@@ -4,8 +4,11 @@
  * Each input byte is fed in turn; data bytes come out, commands never
  * do.  Negotiation is refused (WILL -> DONT, DO -> WONT) except DO ECHO
  * while we offer WILL ECHO (for the password prompt), and each refusal
- * is sent at most once per option and direction, so two programs can
- * never loop on negotiations.  Subnegotiation (SB ... IAC SE) is
+ * is sent at most once per option and direction.  DONT ECHO while our
+ * echo is on (offered and agreed) is acknowledged with WONT ECHO; it
+ * turns the echo off, so it is answered once until we offer it again.
+ * WONT, and DONT for what is already off, are never answered: two
+ * programs can never loop on negotiations.  Subnegotiation (SB ... IAC SE) is
  * skipped without being stored, however long it is. */
 #ifndef NATTER_TELNET_H
 #define NATTER_TELNET_H
@@ -39,7 +42,10 @@ void telnet_init(struct telnet *t);
 int telnet_feed(struct telnet *t, unsigned char c, unsigned char *reply,
 		size_t *replylen);
 /* The bytes that offer / withdraw our echo (IAC WILL|WONT ECHO), with
- * the state updated.  Each writes 3 bytes to out and returns 3. */
+ * the state updated.  telnet_will_echo writes 3 bytes to out and
+ * returns 3; telnet_wont_echo does the same, or writes nothing and
+ * returns 0 when the echo is already off (the peer's DONT turned it
+ * off, and RFC 854 forbids announcing a state we are already in). */
 size_t telnet_will_echo(struct telnet *t, unsigned char *out);
 size_t telnet_wont_echo(struct telnet *t, unsigned char *out);
 

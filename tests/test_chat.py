@@ -411,6 +411,37 @@ def test_line_ends_and_telnet():
     assert a.raw.count(bytes([255, 254, 24])) == 1
 
 
+def test_dont_echo_is_acknowledged_once():
+    """A telnet client that agreed to our echo for the password and then
+    takes it back (DONT ECHO) is answered WONT ECHO once (RFC 854), not
+    again for a repeated DONT, and not once more after the password:
+    the echo is already off.  Log-in and chat go on."""
+    users = make_users(("ann", "s3cret"))
+    d = Natterd("-U", users)
+    c = d.connect()
+    c.expect("ID: ")
+    c.send_line("ann")
+    c.expect("PW: ")
+    will, wont, do, dont = (bytes([255, v, 1]) for v in (251, 252, 253, 254))
+    start = c.raw.index(b"PW: ")
+    assert c.raw[start - 3:start] == will, c.raw
+    c.send(do)                              # agreed: the server echoes
+    c.send(dont)                            # and now it must not
+
+    def answered():
+        c._fill(0.05)
+        return wont in c.raw[start:]
+    wait_until(answered, what="IAC WONT ECHO")
+    c.send(dont + dont)                     # already off: no answer
+    c.send_line("s3cret")
+    c.expect("-----Chatting Room-----")
+    c.expect("*** You are alone in lobby.")
+    c.send_line("/who")
+    c.expect("*** In lobby (1): ann")
+    assert c.raw.count(wont) == 1, c.raw
+    assert c.raw.count(will) == 1, c.raw
+
+
 def test_sigterm_says_goodbye():
     d = Natterd()
     a = d.login("ann")

@@ -90,10 +90,61 @@ static void echo(void)
 	CHECK(r.nreply == 3 && r.reply[1] == 252 && r.reply[2] == 1);
 }
 
+/* RFC 854: a DONT for an option we have on is acknowledged with WONT,
+ * once; a DONT that refuses our offer, or for what is off, is not. */
+static void dont_echo(void)
+{
+	struct telnet t;
+	struct result r;
+	unsigned char out[3];
+	const unsigned char doecho[] = { 255, 253, 1 };
+	const unsigned char dontecho[] = { 255, 254, 1 };
+	const unsigned char wontecho[] = { 255, 252, 1 };
+
+	telnet_init(&t);
+	telnet_will_echo(&t, out);
+	run(&t, doecho, sizeof doecho, &r);           /* agreed: echo is on */
+	run(&t, dontecho, sizeof dontecho, &r);
+	CHECK(r.nreply == 3 && !memcmp(r.reply, wontecho, 3));
+	/* asked again, or by a peer that answers our WONT with DONT:
+	 * already off, so silence, never a loop */
+	for (int i = 0; i < 3; i++) {
+		run(&t, dontecho, sizeof dontecho, &r);
+		CHECK(r.nreply == 0);
+	}
+	/* nothing left to withdraw after the password */
+	CHECK(telnet_wont_echo(&t, out) == 0);
+	/* offered again later: the same exchange works once more */
+	CHECK(telnet_will_echo(&t, out) == 3);
+	run(&t, doecho, sizeof doecho, &r);
+	CHECK(r.nreply == 0);
+	run(&t, dontecho, sizeof dontecho, &r);
+	CHECK(r.nreply == 3 && !memcmp(r.reply, wontecho, 3));
+
+	/* DONT as the answer to our offer is a refusal: not answered */
+	telnet_init(&t);
+	telnet_will_echo(&t, out);
+	run(&t, dontecho, sizeof dontecho, &r);
+	CHECK(r.nreply == 0);
+	CHECK(telnet_wont_echo(&t, out) == 0);
+
+	/* an offer never answered is still withdrawn after the password */
+	telnet_init(&t);
+	telnet_will_echo(&t, out);
+	CHECK(telnet_wont_echo(&t, out) == 3 && !memcmp(out, wontecho, 3));
+
+	/* DONT for options never on (echo included) gets no answer */
+	telnet_init(&t);
+	const unsigned char donts[] = { 255, 254, 1, 255, 254, 3, 255, 254, 24 };
+	run(&t, donts, sizeof donts, &r);
+	CHECK(r.nreply == 0 && r.ndata == 0);
+}
+
 int main(void)
 {
 	stripping();
 	negotiation();
 	echo();
+	dont_echo();
 	return UNIT_DONE();
 }
