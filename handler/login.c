@@ -168,6 +168,9 @@ void login_reply(struct session *s, const struct frame *f)
 {
 	s->marks_last = (f->flags & FRAME_MARKS_LAST) != 0;
 	s->awaiting = 0;
+	/* The broker answered: a reconnect episode, if any, is over, even
+	 * when the answer is a refusal, so a later loss gets its own -R. */
+	s->rc_give_up = 0;
 	if (f->type == FRAME_ERR) {
 		refused(s, f);
 		return;
@@ -175,7 +178,6 @@ void login_reply(struct session *s, const struct frame *f)
 	if (f->type != FRAME_OK)
 		return;
 	s->st = ST_CHAT;
-	s->rc_give_up = 0; /* a reconnect episode, if any, is over */
 	s->last_line_ms = io_now_ms();
 	if (s->marks_last && !(f->flags & FRAME_LAST)) {
 		s->awaiting = FRAME_LOGIN;

@@ -1,0 +1,151 @@
+"""natter-session against a fake broker: a UNIX-socket server in this
+test speaking the frames of lib/frame.h, so it can do what the real
+broker never does on purpose: withhold a reply, answer without marking
+the ends of its replies (an older broker), refuse a log-in right after a
+reconnect.  What the person sees is read from the session's stdout."""
+import os
+import re
+import socket
+import struct
+import time
+
+from harness import tmpdir, DEFAULT_TIMEOUT
+from test_chat import PipeSession
+
+# lib/frame.h
+LOGIN, SAY, ME, PRIV, JOIN, WHO, ROOMS = range(1, 8)
+OK, ERR, MSG, ACTION, PRIVATE, JOINED, LEFT, INFO, KICK = range(64, 73)
+REJOIN, LAST, MARKS_LAST = 0x01, 0x02, 0x04
+REPLY_WAIT = 15.0   # handler/session.h REPLY_WAIT_MS
+
+
+def encode(ftype, flags=0, a=b"", b=b"", text=b""):
+    payload = bytes([len(a)]) + a + bytes([len(b)]) + b + text
+    return struct.pack(">HBB", len(payload), ftype, flags) + payload
+
+
+class Frame:
+    def __init__(self, ftype, flags, payload):
+        self.type, self.flags = ftype, flags
+        alen = payload[0]
+        self.a = payload[1:1 + alen]
+        blen = payload[1 + alen]
+        self.b = payload[2 + alen:2 + alen + blen]
+        self.text = payload[2 + alen + blen:]
+
+    def __repr__(self):
+        return "Frame(%d, %#x, %r, %r, %r)" % (self.type, self.flags, self.a,
+                                              self.b, self.text)
+
+
+class Handler:
+    """The broker's end of one natter-session's connection."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+
+    def frame(self, timeout=DEFAULT_TIMEOUT):
+        """The next frame from the session, or None if none comes within
+        timeout seconds (or the session closed)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if len(self.buf) >= 4:
+                n, ftype, flags = struct.unpack(">HBB", self.buf[:4])
+                if len(self.buf) >= 4 + n:
+                    payload, self.buf = self.buf[4:4 + n], self.buf[4 + n:]
+                    return Frame(ftype, flags, payload)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            self.sock.settimeout(left)
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                return None
+            if not data:
+                return None
+            self.buf += data
+
+    def expect(self, ftype, timeout=DEFAULT_TIMEOUT):
+        f = self.frame(timeout)
+        assert f is not None and f.type == ftype, (ftype, f)
+        return f
+
+    def send(self, ftype, flags=0, a=b"", b=b"", text=b""):
+        self.sock.sendall(encode(ftype, flags, a, b, text))
+
+    def close(self):
+        self.sock.close()
+
+
+class FakeBroker:
+    def __init__(self):
+        self.path = os.path.join(tmpdir(), "broker.sock")
+        self.listen()
+
+    def listen(self):
+        self.lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.lsock.bind(self.path)
+        self.lsock.listen(8)
+
+    def accept(self, timeout=DEFAULT_TIMEOUT):
+        self.lsock.settimeout(timeout)
+        s, _ = self.lsock.accept()
+        return Handler(s)
+
+    def gone(self):
+        """No broker at the path any more: connecting fails."""
+        self.lsock.close()
+        os.unlink(self.path)
+
+
+def logged_in(broker, session, name, flags):
+    """Takes the session's LOGIN for name and answers OK with flags."""
+    h = broker.accept()
+    session.send(name)
+    f = h.expect(LOGIN)
+    assert f.a == name.encode(), f
+    h.send(OK, flags, a=f.a, b=f.b)
+    session.out.wait(re.escape("-----Chatting Room-----"))
+    return h
+
+
+def test_refused_login_after_a_reconnect_leaves_no_stale_limit():
+    """The broker is lost while the LOGIN is out; the reconnect's LOGIN
+    is refused (the name was taken meanwhile).  The broker answered, so
+    that reconnect episode is over: a second loss, later than -R after
+    the first, gets its own -R to find the broker again instead of
+    giving up at the first failed try."""
+    broker = FakeBroker()
+    s = PipeSession(broker.path, "-R", "2")
+    h = broker.accept()
+    s.send("ann")
+    h.expect(LOGIN)
+    h.close()                                            # lost
+    lost = time.monotonic()
+    h = broker.accept()
+    assert h.expect(LOGIN).a == b"ann"
+    h.send(ERR, text=b"name in use")
+    s.out.wait(re.escape("*** The name ann is already in use; choose "
+                         "another.\r"))
+    # Only time passing makes the first episode's limit stale: nothing
+    # to poll for.
+    time.sleep(max(0.0, lost + 2.3 - time.monotonic()))
+    h.close()
+    broker.gone()
+    s.send("bob")
+    typed = time.monotonic()
+    # Back after a second, well within the new -R 2 (the session tries
+    # at 0.1, 0.3, 0.7, 1.5 and 3.1 s); a stale limit gave up at 0.2 s.
+    time.sleep(max(0.0, typed + 1.0 - time.monotonic()))
+    assert s.p.poll() is None, s.out.text()
+    broker.listen()
+    h = broker.accept()
+    f = h.expect(LOGIN)
+    assert f.a == b"bob" and not f.flags & REJOIN, f
+    h.send(OK, MARKS_LAST | LAST, a=b"bob", b=b"lobby")
+    s.out.wait(re.escape("Log-in success!! [bob]"))
+    assert "unavailable" not in s.out.text()
+    s.send("hello")
+    assert h.expect(SAY).text == b"hello"
