@@ -241,7 +241,8 @@ static void flush_broker(struct session *s)
 /* A reply later than REPLY_WAIT_MS.  A broker that never answers a
  * LOGIN (stopped, wedged) is treated as lost: backoff and -R's limit
  * then apply, where waiting would take no line, not even /exit.  Any
- * other late reply is logged as a bug and the lines go on. */
+ * other late reply is logged as a bug and the lines go on; the person,
+ * whose lines were held all that time, is told why nothing came. */
 static void reply_overdue(struct session *s)
 {
 	if (s->st == ST_WAIT_LOGIN) {
@@ -254,6 +255,8 @@ static void reply_overdue(struct session *s)
 	log_msg(LOG_ERR, "no reply from the broker to request type %u in "
 		"%d ms; taking lines again", s->awaiting, REPLY_WAIT_MS);
 	s->awaiting = 0;
+	session_notice(s, "No answer from the chat service in time; "
+		       "going on without it.");
 }
 
 static void timers(struct session *s, long long now)

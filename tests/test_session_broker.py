@@ -111,6 +111,69 @@ def logged_in(broker, session, name, flags):
     return h
 
 
+def test_withheld_reply_times_out_and_lines_go_on():
+    """A broker that marks reply ends but never answers /who: the lines
+    typed after it wait for the reply's deadline (15 s), then the person
+    is told and they go on; a late reply is still shown, and the next
+    request is waited for again.  Takes about 16 s: the deadline is a
+    safety net for a broker bug, not something an operator would set,
+    so there is no option to shorten it."""
+    broker = FakeBroker()
+    s = PipeSession(broker.path)
+    h = logged_in(broker, s, "ann", MARKS_LAST | LAST)
+    s.send("/who")
+    s.send("said after who")
+    h.expect(WHO)
+    asked = time.monotonic()
+    f = h.expect(SAY, timeout=REPLY_WAIT + DEFAULT_TIMEOUT)
+    waited = time.monotonic() - asked
+    assert f.text == b"said after who", f
+    assert REPLY_WAIT - 0.5 < waited < REPLY_WAIT + 5, waited
+    s.out.wait(re.escape("*** No answer from the chat service in time; "
+                         "going on without it.\r"))
+    s.err.wait(r"no reply from the broker to request type 6 in 15000 ms; "
+               r"taking lines again")
+    h.send(INFO, LAST, text=b"In lobby (1): ann")        # late, still shown
+    s.out.wait(re.escape("*** In lobby (1): ann\r"))
+    s.send("/rooms")
+    s.send("said after rooms")
+    h.expect(ROOMS)
+    assert h.frame(timeout=0.5) is None                  # held again
+    h.send(INFO, LAST, text=b"Rooms (1): lobby (1)")
+    s.out.wait(re.escape("*** Rooms (1): lobby (1)\r"))
+    assert h.expect(SAY).text == b"said after rooms"
+    s.send("/exit")
+    s.out.wait(re.escape("*** Goodbye.\r"))
+    assert s.p.wait(timeout=DEFAULT_TIMEOUT) == 0
+    assert s.out.text().count("No answer from the chat service") == 1
+
+
+def test_broker_that_does_not_mark_reply_ends():
+    """An older broker (no FRAME_MARKS_LAST on the OK, no FRAME_LAST
+    ever): lines are handled as they come, never held for a reply, so
+    nothing waits for a deadline; its answers are shown when they
+    come."""
+    broker = FakeBroker()
+    s = PipeSession(broker.path)
+    h = logged_in(broker, s, "ann", 0)
+    h.send(INFO, text=b"You are alone in lobby.")        # its greeting
+    s.out.wait(re.escape("*** You are alone in lobby.\r"))
+    s.send("/who")
+    s.send("said after who")
+    h.expect(WHO)
+    f = h.expect(SAY, timeout=2)                         # not held
+    assert f.text == b"said after who", f
+    h.send(INFO, text=b"In lobby (1): ann")
+    s.out.wait(re.escape("*** In lobby (1): ann\r"))
+    s.send("/rooms")
+    s.send("/exit")                                      # /rooms unanswered
+    h.expect(ROOMS)
+    s.out.wait(re.escape("*** Goodbye.\r"), timeout=2)
+    assert s.p.wait(timeout=DEFAULT_TIMEOUT) == 0
+    assert "no reply from the broker" not in s.err.text()
+    assert "No answer" not in s.out.text()
+
+
 def test_refused_login_after_a_reconnect_leaves_no_stale_limit():
     """The broker is lost while the LOGIN is out; the reconnect's LOGIN
     is refused (the name was taken meanwhile).  The broker answered, so
