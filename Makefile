@@ -78,8 +78,9 @@ $(LIBSUPER):   $(call obj,$(supervisor_src)); $(archive)
 $(LIBHANDLER): $(call obj,$(handler_src));    $(archive)
 $(LIBCLIENT):  $(call obj,$(client_src));     $(archive)
 
+# natterd's acceptors are threads (supervisor/acceptors.h).
 $(BUILD)/natterd: $(BUILD)/supervisor/main.o $(LIBSUPER) $(LIBBROKER) $(LIBNATTER)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS)
 # SESSION_LDFLAGS=-static makes each session about 55 KiB smaller (no
 # dynamic linker's private pages; measured PSS 143 -> 86 KiB with 100
 # sessions) at the price of relinking for every libc update.
@@ -91,7 +92,7 @@ $(BUILD)/natter: $(BUILD)/client/main.o $(LIBCLIENT) $(LIBNATTER)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(ARCHIVES)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS)
 $(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o $(LIBNATTER)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBNATTER)

@@ -1,8 +1,6 @@
-/* server.h — natterd's event loop: accept, limit, fork, reap, stop.
- *
- * One poll(2) over the listeners and the signal pipe.  The listeners
- * are left out of the poll set while accepting is paused (out of
- * descriptors or processes) and after SIGTERM/SIGINT. */
+/* server.h — natterd serving: acceptor threads take the connections
+ * (acceptors.h); the main thread polls the signal pipe, reaps, restarts
+ * the broker and runs the stop. */
 #ifndef NATTERD_SERVER_H
 #define NATTERD_SERVER_H
 
@@ -20,7 +18,8 @@ struct server_params {
 };
 
 /* Serves until SIGTERM or SIGINT, then ends the sessions and the
- * broker (see natterd(8)).  sigfd is the selfpipe.  Returns 0. */
+ * broker (see natterd(8)).  sigfd is the selfpipe.  Returns 0, or
+ * EXIT_TEMP if the acceptor threads could not start. */
 int server_run(const struct server_params *p, int sigfd);
 
 #endif

@@ -18,8 +18,17 @@ struct session {
 	char peer[ADDR_TEXT_MAX];
 };
 
+/* An end reaped before its session was recorded: see sessions_stash. */
+struct early_end {
+	pid_t pid;
+	int status;
+};
+
 static struct session *table;
 static unsigned count, capacity;
+static unsigned reserved;  /* handlers being started: sessions_reserve */
+static struct early_end early[SESSIONS_EARLY_MAX];
+static unsigned nearly;
 
 int sessions_init(unsigned max)
 {
@@ -33,16 +42,44 @@ unsigned sessions_count(void)
 	return count;
 }
 
-int sessions_add(pid_t pid, int source, long long now, const char *peer)
+unsigned sessions_in_use(void)
 {
-	if (count == capacity)
-		return -1;
-	struct session *s = &table[count++];
-	s->pid = pid;
-	s->source = source;
-	s->start_ms = now;
-	snprintf(s->peer, sizeof s->peer, "%s", peer); /* fits: addr.h */
-	return 0;
+	return count + reserved;
+}
+
+void sessions_reserve(void)
+{
+	reserved++;
+}
+
+/* With no handler being started, a kept exit was nobody's: log it. */
+static void early_forget(void)
+{
+	if (reserved > 0)
+		return;
+	for (unsigned i = 0; i < nearly; i++)
+		log_msg(LOG_INFO, "reaped unknown child %ld", (long)early[i].pid);
+	nearly = 0;
+}
+
+void sessions_unreserve(void)
+{
+	reserved--;
+	early_forget();
+}
+
+/* The status of pid if it was reaped before being recorded, taken out
+ * of the early ends; -1 otherwise. */
+static int early_status(pid_t pid, int *status)
+{
+	for (unsigned i = 0; i < nearly; i++) {
+		if (early[i].pid != pid)
+			continue;
+		*status = early[i].status;
+		early[i] = early[--nearly];
+		return 0;
+	}
+	return -1;
 }
 
 static void log_end(const struct session *s, int status, long long now)
@@ -55,6 +92,35 @@ static void log_end(const struct session *s, int status, long long now)
 		log_msg(LOG_INFO, "end %s pid %ld: exit %d after %lld.%03lld s",
 			s->peer, (long)s->pid, WEXITSTATUS(status), ms / 1000,
 			ms % 1000);
+}
+
+int sessions_add(pid_t pid, int source, long long now, const char *peer)
+{
+	int status;
+	if (reserved == 0)
+		return -1;
+	reserved--;
+	if (count == capacity) {
+		early_forget();
+		return -1;
+	}
+	struct session *s = &table[count++];
+	s->pid = pid;
+	s->source = source;
+	s->start_ms = now;
+	snprintf(s->peer, sizeof s->peer, "%s", peer); /* fits: addr.h */
+	if (early_status(pid, &status) == 0)
+		sessions_end(pid, status, now);
+	early_forget();
+	return 0;
+}
+
+int sessions_stash(pid_t pid, int status)
+{
+	if (reserved == 0 || nearly == SESSIONS_EARLY_MAX)
+		return 0;
+	early[nearly++] = (struct early_end){ pid, status };
+	return 1;
 }
 
 int sessions_end(pid_t pid, int status, long long now)

@@ -16,12 +16,18 @@ static const char *const ucspi_names[UCSPI_VARS] = {
 	"TCPREMOTEIP=", "TCPREMOTEPORT=", "TCPLOCALIP=", "TCPLOCALPORT="
 };
 
+/* A spawning thread's own environment for its handlers. */
+struct spawn_env {
+	char **envp;  /* UCSPI_VARS slots, then natterd's environment */
+	char var[UCSPI_VARS][sizeof "TCPREMOTEPORT=" + ADDR_TEXT_MAX];
+};
+
 static struct {
 	const char *path;
 	char *const *argv;
 	posix_spawnattr_t attr;
-	char **envp;  /* UCSPI_VARS slots, then natterd's environment */
-	char var[UCSPI_VARS][sizeof "TCPREMOTEPORT=" + ADDR_TEXT_MAX];
+	char **base;  /* natterd's environment, less the UCSPI variables */
+	size_t nbase;
 } P;
 
 static int is_ucspi_var(const char *entry)
@@ -33,22 +39,42 @@ static int is_ucspi_var(const char *entry)
 }
 
 /* natterd's environment, less any inherited UCSPI address variables
- * (each connection gets its own), after UCSPI_VARS empty slots. */
+ * (each connection gets its own). */
 static int env_init(void)
 {
-	size_t n = 0, k = UCSPI_VARS;
+	size_t n = 0;
 	while (environ[n])
 		n++;
-	P.envp = calloc(n + UCSPI_VARS + 1, sizeof *P.envp);
-	if (!P.envp)
+	P.base = calloc(n + 1, sizeof *P.base);
+	if (!P.base)
 		return -1;
-	for (int i = 0; i < UCSPI_VARS; i++)
-		P.envp[i] = P.var[i];
 	for (size_t i = 0; i < n; i++)
 		if (!is_ucspi_var(environ[i]))
-			P.envp[k++] = environ[i];
-	P.envp[k] = NULL;
+			P.base[P.nbase++] = environ[i];
 	return 0;
+}
+
+struct spawn_env *spawn_env_new(void)
+{
+	struct spawn_env *e = malloc(sizeof *e);
+	if (!e)
+		return NULL;
+	e->envp = calloc(UCSPI_VARS + P.nbase + 1, sizeof *e->envp);
+	if (!e->envp) {
+		free(e);
+		return NULL;
+	}
+	for (int i = 0; i < UCSPI_VARS; i++)
+		e->envp[i] = e->var[i];
+	memcpy(e->envp + UCSPI_VARS, P.base, P.nbase * sizeof *P.base);
+	return e;
+}
+
+void spawn_env_free(struct spawn_env *e)
+{
+	if (e)
+		free(e->envp);
+	free(e);
 }
 
 /* Every signal to its default disposition, not only those natterd
@@ -79,21 +105,21 @@ int spawn_init(const char *path, char *const argv[])
 	return attr_init() != 0 || env_init() != 0 ? -1 : 0;
 }
 
-static void set_vars(const struct endpoint *remote,
+static void set_vars(struct spawn_env *e, const struct endpoint *remote,
 		     const struct endpoint *local)
 {
 	const struct endpoint *ep[2] = { remote, local };
 	for (int i = 0; i < 2; i++) {
 		/* fits: ADDR_TEXT_MAX holds any address and any port */
-		snprintf(P.var[2 * i], sizeof P.var[0], "%s%s",
+		snprintf(e->var[2 * i], sizeof e->var[0], "%s%s",
 			 ucspi_names[2 * i], ep[i]->ip);
-		snprintf(P.var[2 * i + 1], sizeof P.var[0], "%s%u",
+		snprintf(e->var[2 * i + 1], sizeof e->var[0], "%s%u",
 			 ucspi_names[2 * i + 1], ep[i]->port);
 	}
 }
 
-pid_t spawn_handler(int fd, const struct endpoint *remote,
-		    const struct endpoint *local)
+pid_t spawn_handler(struct spawn_env *e, int fd,
+		    const struct endpoint *remote, const struct endpoint *local)
 {
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
@@ -102,14 +128,14 @@ pid_t spawn_handler(int fd, const struct endpoint *remote,
 		errno = err;
 		return -1;
 	}
-	set_vars(remote, local);
+	set_vars(e, remote, local);
 	/* fd > 2, so both dup2s happen and clear close-on-exec on 0, 1;
 	 * fd itself is close-on-exec (accept4) and goes with the exec. */
 	err = posix_spawn_file_actions_adddup2(&fa, fd, 0);
 	if (!err)
 		err = posix_spawn_file_actions_adddup2(&fa, fd, 1);
 	if (!err)
-		err = posix_spawn(&pid, P.path, &fa, &P.attr, P.argv, P.envp);
+		err = posix_spawn(&pid, P.path, &fa, &P.attr, P.argv, e->envp);
 	posix_spawn_file_actions_destroy(&fa);
 	errno = err;
 	return err ? -1 : pid;

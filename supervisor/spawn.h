@@ -10,7 +10,10 @@
  *   - every signal's default disposition, and an empty signal mask;
  *   - the environment: natterd's own, captured once by spawn_init,
  *     plus TCPREMOTEIP, TCPREMOTEPORT, TCPLOCALIP and TCPLOCALPORT for
- *     the connection, put first. */
+ *     the connection, put first.
+ * Each thread that spawns has its own struct spawn_env, where those
+ * four variables are written for each connection: no lock is needed
+ * around spawn_handler (posix_spawn is thread-safe). */
 #ifndef NATTERD_SPAWN_H
 #define NATTERD_SPAWN_H
 
@@ -22,12 +25,17 @@
  * being the current one (call it after the last setenv).  Returns 0,
  * or -1 with errno set. */
 int spawn_init(const char *path, char *const argv[]);
+struct spawn_env;
+/* A spawning thread's environment (after spawn_init); NULL when memory
+ * ran out. */
+struct spawn_env *spawn_env_new(void);
+void spawn_env_free(struct spawn_env *e);
 /* Starts the handler on connection fd (fd > 2) from remote to local.
  * Returns its pid, or -1 with errno set: the process could not be
  * made (EAGAIN, ENOMEM) or, where posix_spawn reports it (glibc,
  * musl, the BSDs), the program could not be executed (ENOENT,
  * EACCES...); no child is left then. */
-pid_t spawn_handler(int fd, const struct endpoint *remote,
-		    const struct endpoint *local);
+pid_t spawn_handler(struct spawn_env *e, int fd,
+		    const struct endpoint *remote, const struct endpoint *local);
 
 #endif

@@ -171,6 +171,41 @@ def test_session_limit_refuses_then_recovers():
     c.expect("back")
 
 
+def test_session_limit_holds_for_simultaneous_connections():
+    """-c counts handlers still being started: of 12 connections made at
+    once, exactly 4 get a session, whichever acceptor takes them."""
+    d = start("-c", "4", "-r", "0", "-p", "0", handler=CAT)
+    conns = [socket.create_connection((d.host, d.port), timeout=10)
+             for _ in range(12)]
+    wait_until(lambda: d.log.text().count("too many connections") >= 8,
+               what="8 refusals logged")
+    refused = [c for c in conns if read_all_raw(c, 0.2).startswith(
+        b"natterd: too many connections")]
+    served = [c for c in conns if c not in refused]
+    assert len(refused) == 8 and len(served) == 4
+    for c in served:
+        c.sendall(b"ping\n")
+        assert read_all_raw(c, 10, until=b"\n") == b"ping\n"
+    for c in conns:
+        c.close()
+
+
+def read_all_raw(c, timeout, until=None):
+    """What a plain socket receives until it closes (or sends `until`),
+    or what came within timeout."""
+    got = b""
+    c.settimeout(timeout)
+    try:
+        while not (until and got.endswith(until)):
+            b = c.recv(200)
+            if not b:
+                break
+            got += b
+    except socket.timeout:
+        pass
+    return got
+
+
 def test_per_source_limit():
     d = start("-A", "-p", "2", "-c", "10", handler=CAT)
     a, b = d.connect(), d.connect()
@@ -252,6 +287,14 @@ def test_500_short_connections_leave_no_zombie():
     assert not errors, errors[:3]
     wait_until(lambda: d.log.text().count(": exit 0 after") == 500,
                timeout=20, what="500 ends logged")
+    # Each session's start and end are logged once, with its pid, even
+    # when a handler ended before the thread that started it had
+    # recorded it (acceptors.h).
+    text = d.log.text()
+    started = re.findall(r"connection from \S+ pid (\d+)", text)
+    ended = re.findall(r"end \S+ pid (\d+): exit 0", text)
+    assert len(started) == 500 and sorted(started) == sorted(ended)
+    assert "unknown child" not in text
     broker = broker_pid(d)
     kids = children_of(d.proc.pid)
     assert kids == [(broker, kids[0][1])] and kids[0][1] != "Z", kids
