@@ -17,12 +17,12 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
-#define ACCEPTS_PER_WAKEUP 64  /* then poll again: the lock changes hands */
 #define REFUSALS_LOGGED_PER_S 10
 #define ACCEPTOR_STACK (256 * 1024)
 
@@ -160,33 +160,44 @@ static void serve(struct acceptor *a, int fd, int li,
 	start_session(a, fd, text, source, &remote, &local);
 }
 
-/* Accepts what is waiting on listener li, a bounded batch.  Returns 0
- * to go on, -1 if accepting is now paused or stopping. */
-static int accept_some(struct acceptor *a, int li)
+/* The acceptor whose turn it is waits for and accepts the next
+ * connection; the other waits for the turn (not in poll, so a
+ * connection wakes one thread, not both).  T is the turn's state. */
+static pthread_mutex_t turn = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	int ready[LISTENERS_MAX];  /* poll said so, and no EAGAIN since */
+	int next;                  /* where to look first: round robin */
+} T;
+
+/* Accepts from a listener that poll found ready.  Returns the
+ * connection, or -1: none waiting (poll again), or accepting failed
+ * and is paused. */
+static int accept_ready(int *li, struct sockaddr_storage *ss)
 {
-	for (int i = 0; i < ACCEPTS_PER_WAKEUP && !A.stopping; i++) {
-		struct sockaddr_storage ss;
-		socklen_t len = sizeof ss;
-		long long now = io_now_ms();
-		if (now < A.paused_until)
-			return -1;
-		int fd = listener_accept(A.p->ls, li, (struct sockaddr *)&ss, &len);
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED ||
-			    errno == EPROTO)
-				continue;
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM) {
-				pause_accepting("accept", errno, now);
-				return -1;
-			}
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_msg(LOG_WARNING, "accept: %s", strerror(errno));
-			return 0;
+	int n = A.p->ls->n;
+	for (int k = 0; k < n; k++) {
+		int i = (T.next + k) % n;
+		if (!T.ready[i])
+			continue;
+		socklen_t len = sizeof *ss;
+		int fd = listener_accept(A.p->ls, i, (struct sockaddr *)ss, &len);
+		if (fd >= 0) {
+			T.next = (i + 1) % n;
+			*li = i;
+			return fd;
 		}
-		serve(a, fd, li, (struct sockaddr *)&ss, now);
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM) {
+			pause_accepting("accept", errno, io_now_ms());
+			return -1;
+		}
+		if (errno != EINTR && errno != ECONNABORTED && errno != EPROTO)
+			T.ready[i] = 0; /* EAGAIN, or an error to log once */
+		if (errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR && errno != ECONNABORTED && errno != EPROTO)
+			log_msg(LOG_WARNING, "accept: %s", strerror(errno));
 	}
-	return A.stopping ? -1 : 0;
+	return -1;
 }
 
 /* The poll set: the wake-up pipe, then the listeners unless paused.
@@ -202,9 +213,13 @@ static nfds_t poll_set(struct pollfd *pfd, int *timeout)
 	return n;
 }
 
-/* Waits, without the lock, for a connection, a stop or a pause's end. */
-static int wait_unlocked(struct pollfd *pfd, nfds_t n, int timeout)
+/* Waits, without the lock, for a connection, a stop or a pause's end;
+ * marks the listeners that are ready. */
+static void wait_unlocked(void)
 {
+	struct pollfd pfd[LISTENERS_MAX + 1];
+	int timeout;
+	nfds_t n = poll_set(pfd, &timeout);
 	biglock_give();
 	int r = poll(pfd, n, timeout);
 	int err = errno;
@@ -213,22 +228,57 @@ static int wait_unlocked(struct pollfd *pfd, nfds_t n, int timeout)
 	biglock_take();
 	if (r < 0 && err != EINTR)
 		log_msg(LOG_ERR, "poll: %s", strerror(err));
-	return r;
+	for (nfds_t i = 1; r > 0 && i < n; i++)
+		T.ready[i - 1] = pfd[i].revents != 0;
+}
+
+static void turn_take(void)
+{
+	biglock_give(); /* the lock comes after the turn: never wait for
+			 * the turn holding it */
+	int err = pthread_mutex_lock(&turn);
+	biglock_take();
+	if (err) { /* only when misused: a bug */
+		log_msg(LOG_ERR, "pthread_mutex_lock: %s", strerror(err));
+		abort();
+	}
+}
+
+static void turn_give(void)
+{
+	int err = pthread_mutex_unlock(&turn);
+	if (err) {
+		log_msg(LOG_ERR, "pthread_mutex_unlock: %s", strerror(err));
+		abort();
+	}
+}
+
+/* The next connection (its listener in *li), or -1 when stopping.
+ * Accepts without polling while connections are waiting. */
+static int next_connection(int *li, struct sockaddr_storage *ss)
+{
+	int fd = -1;
+	turn_take();
+	while (!A.stopping) {
+		if (io_now_ms() >= A.paused_until &&
+		    (fd = accept_ready(li, ss)) >= 0)
+			break;
+		wait_unlocked();
+	}
+	turn_give();
+	return fd;
 }
 
 static void *acceptor_run(void *arg)
 {
 	struct acceptor *a = arg;
-	struct pollfd pfd[LISTENERS_MAX + 1];
+	struct sockaddr_storage ss;
+	int li;
 	biglock_take();
 	while (!A.stopping) {
-		int timeout;
-		nfds_t n = poll_set(pfd, &timeout);
-		if (wait_unlocked(pfd, n, timeout) <= 0)
-			continue;
-		for (nfds_t i = 1; i < n && !A.stopping; i++)
-			if (pfd[i].revents && accept_some(a, (int)i - 1) < 0)
-				break;
+		int fd = next_connection(&li, &ss);
+		if (fd >= 0)
+			serve(a, fd, li, (struct sockaddr *)&ss, io_now_ms());
 	}
 	biglock_give();
 	return NULL;
