@@ -52,7 +52,9 @@ def connect_rows(res, sect, key, what, targets):
             if "%s/%d" % (peer, conc) not in res[key]:
                 continue
             theirs, prate = conn_cell(res[key]["%s/%d" % (peer, conc)])
-            r = ratio(mrate, prate)
+            # the median of per-round ratios where the run kept them
+            r = res.get(key + "_ratio", {}).get("%s/%d" % (peer, conc),
+                                                ratio(mrate, prate))
             t = targets.get((peer, conc))
             rows.append(row(sect, "%s, %d concurrent: /s (p50 / p99 ms)"
                             % (what, conc), mine, peer, theirs, r,

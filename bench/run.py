@@ -40,7 +40,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 from harness import free_port  # noqa: E402  (one way to pick a port)
 TICK = os.sysconf("SC_CLK_TCK")
 
-FULL = dict(rounds=3, conn_secs=2, concs=[1, 16, 64], start_concs=[1, 16],
+FULL = dict(rounds=5, conn_secs=2, concs=[1, 16, 64], start_concs=[1, 16],
             sizes=[100, 1000], fast={100: 2000, 1000: 200}, rate=1000,
             steady_secs=5, idle_secs=30, hold_size=1000)
 QUICK = dict(rounds=1, conn_secs=1, concs=[1, 16], start_concs=[16],
@@ -234,18 +234,28 @@ def median_run(runs):
 
 
 def interleaved(servers, concs, cfg, expect=None):
-    """{(server, conc): median run}, rounds of every server at every
-    concurrency, the order rotated each round."""
+    """({(server, conc): median run}, {"peer/conc": median ratio}):
+    rounds of every server at every concurrency, the order rotated each
+    round.  The ratio is natterd's rate over the peer's, taken within
+    each round (so the two were measured seconds apart, whatever the
+    machine was doing meanwhile), then the median over the rounds."""
     runs = {}
+    ratios = {}
     names = list(servers)
     for rnd in range(cfg["rounds"]):
         for conc in concs:
             order = names[rnd % len(names):] + names[:rnd % len(names)]
+            got = {}
             for name in order:
-                r = connload(B, servers[name].port, conc, cfg["conn_secs"],
-                             expect)
-                runs.setdefault((name, conc), []).append(r)
-    return {k: median_run(v) for k, v in runs.items()}
+                got[name] = connload(B, servers[name].port, conc,
+                                     cfg["conn_secs"], expect)
+                runs.setdefault((name, conc), []).append(got[name])
+            for name in names:
+                if name != "natterd" and got[name]["rate"] > 0:
+                    ratios.setdefault("%s/%d" % (name, conc), []).append(
+                        got["natterd"]["rate"] / got[name]["rate"])
+    return ({k: median_run(v) for k, v in runs.items()},
+            {k: statistics.median(v) for k, v in ratios.items()})
 
 
 def section_connect(tmp, cfg, peers, res):
@@ -256,8 +266,10 @@ def section_connect(tmp, cfg, peers, res):
             srv["tcpserver"] = start_tcpserver(tmp, "tcpserver-hello", hello)
         if "xinetd" in peers:
             srv["xinetd"] = start_xinetd(tmp, hello[0])
-        for (name, conc), r in interleaved(srv, cfg["concs"], cfg).items():
+        runs, ratios = interleaved(srv, cfg["concs"], cfg)
+        for (name, conc), r in runs.items():
             res["connect"]["%s/%d" % (name, conc)] = r
+        res["connect_ratio"] = ratios
     finally:
         for s in srv.values():
             s.stop()
@@ -274,9 +286,10 @@ def section_start(tmp, cfg, peers, res):
                             tmp, lambda s: os.path.exists(sock))
             srv["tcpserver"] = start_tcpserver(tmp, "tcpserver-session",
                                                session + ["-b", sock])
-        for (name, conc), r in interleaved(srv, cfg["start_concs"], cfg,
-                                           "ID: ").items():
+        runs, ratios = interleaved(srv, cfg["start_concs"], cfg, "ID: ")
+        for (name, conc), r in runs.items():
             res["start"]["%s/%d" % (name, conc)] = r
+        res["start_ratio"] = ratios
     finally:
         for s in list(srv.values()) + ([broker] if broker else []):
             s.stop()
