@@ -93,15 +93,19 @@ static void refuse(int fd, const char *peer, enum admission why,
 	close(fd);
 }
 
-/* posix_spawn without the lock: the one long wait of a connection. */
+/* Starts the handler, without the lock for the one long wait of a
+ * connection: posix_spawn returns when the child has exec'd. */
 static pid_t spawn_unlocked(struct acceptor *a, int fd,
 			    const struct endpoint *remote,
 			    const struct endpoint *local)
 {
+	if (spawn_prepare(a->env, fd, remote, local) != 0)
+		return -1;
 	biglock_give();
-	pid_t pid = spawn_handler(a->env, fd, remote, local);
+	pid_t pid = spawn_start(a->env);
 	int err = errno;
 	biglock_take();
+	spawn_done(a->env);
 	errno = err;
 	return pid;
 }
@@ -127,11 +131,13 @@ static void start_session(struct acceptor *a, int fd, const char *text,
 	}
 	close(fd);
 	accepting_fine();
+	/* Logged first: the handler may have ended already, and
+	 * sessions_add then logs its end. */
+	log_msg(LOG_INFO, "connection from %s pid %ld (%u open)", text,
+		(long)pid, sessions_count() + 1);
 	if (sessions_add(pid, source, now, text) != 0) /* cannot happen */
 		log_msg(LOG_ERR, "session table full: pid %ld untracked",
 			(long)pid);
-	log_msg(LOG_INFO, "connection from %s pid %ld (%u open)", text,
-		(long)pid, sessions_count());
 }
 
 /* Admits connection fd, accepted on listener li, or refuses it. */
@@ -340,6 +346,15 @@ int acceptors_start(const struct server_params *p)
 	return 0;
 }
 
+void acceptors_forget(void)
+{
+	if (A.wake[0] >= 0) {
+		close(A.wake[0]);
+		close(A.wake[1]);
+		A.wake[0] = A.wake[1] = -1;
+	}
+}
+
 void acceptors_stop(void)
 {
 	A.stopping = 1;
@@ -356,9 +371,5 @@ void acceptors_stop(void)
 	if (err) /* only for a thread not joinable: a bug */
 		log_msg(LOG_ERR, "pthread_join: %s", strerror(err));
 	A.n = 0;
-	if (A.wake[0] >= 0) {
-		close(A.wake[0]);
-		close(A.wake[1]);
-		A.wake[0] = A.wake[1] = -1;
-	}
+	acceptors_forget();
 }

@@ -11,6 +11,7 @@
  * configuration error; 111 for a temporary one (port in use, pid file
  * locked, out of resources).  Start-up errors are one line on stderr. */
 #include "abspath.h"
+#include "acceptors.h"
 #include "brokerproc.h"
 #include "child.h"
 #include "config.h"
@@ -159,6 +160,7 @@ static int signals_init(void)
 static void close_for_broker(void)
 {
 	listeners_close(&listeners);
+	acceptors_forget();
 	pidfile_forget();
 	daemon_forget();
 }

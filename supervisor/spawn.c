@@ -18,6 +18,7 @@ static const char *const ucspi_names[UCSPI_VARS] = {
 
 /* A spawning thread's own environment for its handlers. */
 struct spawn_env {
+	posix_spawn_file_actions_t fa;  /* between prepare and done */
 	char **envp;  /* UCSPI_VARS slots, then natterd's environment */
 	char var[UCSPI_VARS][sizeof "TCPREMOTEPORT=" + ADDR_TEXT_MAX];
 };
@@ -118,12 +119,10 @@ static void set_vars(struct spawn_env *e, const struct endpoint *remote,
 	}
 }
 
-pid_t spawn_handler(struct spawn_env *e, int fd,
-		    const struct endpoint *remote, const struct endpoint *local)
+int spawn_prepare(struct spawn_env *e, int fd,
+		  const struct endpoint *remote, const struct endpoint *local)
 {
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int err = posix_spawn_file_actions_init(&fa);
+	int err = posix_spawn_file_actions_init(&e->fa);
 	if (err) {
 		errno = err;
 		return -1;
@@ -131,12 +130,26 @@ pid_t spawn_handler(struct spawn_env *e, int fd,
 	set_vars(e, remote, local);
 	/* fd > 2, so both dup2s happen and clear close-on-exec on 0, 1;
 	 * fd itself is close-on-exec (accept4) and goes with the exec. */
-	err = posix_spawn_file_actions_adddup2(&fa, fd, 0);
+	err = posix_spawn_file_actions_adddup2(&e->fa, fd, 0);
 	if (!err)
-		err = posix_spawn_file_actions_adddup2(&fa, fd, 1);
-	if (!err)
-		err = posix_spawn(&pid, P.path, &fa, &P.attr, P.argv, e->envp);
-	posix_spawn_file_actions_destroy(&fa);
+		err = posix_spawn_file_actions_adddup2(&e->fa, fd, 1);
+	if (err) {
+		posix_spawn_file_actions_destroy(&e->fa);
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+pid_t spawn_start(struct spawn_env *e)
+{
+	pid_t pid;
+	int err = posix_spawn(&pid, P.path, &e->fa, &P.attr, P.argv, e->envp);
 	errno = err;
 	return err ? -1 : pid;
+}
+
+void spawn_done(struct spawn_env *e)
+{
+	posix_spawn_file_actions_destroy(&e->fa);
 }

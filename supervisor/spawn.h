@@ -12,8 +12,7 @@
  *     plus TCPREMOTEIP, TCPREMOTEPORT, TCPLOCALIP and TCPLOCALPORT for
  *     the connection, put first.
  * Each thread that spawns has its own struct spawn_env, where those
- * four variables are written for each connection: no lock is needed
- * around spawn_handler (posix_spawn is thread-safe). */
+ * four variables are written for each connection. */
 #ifndef NATTERD_SPAWN_H
 #define NATTERD_SPAWN_H
 
@@ -30,12 +29,19 @@ struct spawn_env;
  * ran out. */
 struct spawn_env *spawn_env_new(void);
 void spawn_env_free(struct spawn_env *e);
-/* Starts the handler on connection fd (fd > 2) from remote to local.
- * Returns its pid, or -1 with errno set: the process could not be
- * made (EAGAIN, ENOMEM) or, where posix_spawn reports it (glibc,
+/* Starting the handler on connection fd (fd > 2) from remote to local
+ * takes three calls, so that a thread can let go of its lock for the
+ * one that waits (see biglock.h) and hold it for those that allocate:
+ * spawn_prepare, then spawn_start, then spawn_done.
+ * spawn_prepare returns 0, or -1 with errno set (nothing to undo). */
+int spawn_prepare(struct spawn_env *e, int fd,
+		  const struct endpoint *remote, const struct endpoint *local);
+/* Returns the handler's pid, or -1 with errno set: the process could
+ * not be made (EAGAIN, ENOMEM) or, where posix_spawn reports it (glibc,
  * musl, the BSDs), the program could not be executed (ENOENT,
- * EACCES...); no child is left then. */
-pid_t spawn_handler(struct spawn_env *e, int fd,
-		    const struct endpoint *remote, const struct endpoint *local);
+ * EACCES...); no child is left then.  Needs no lock. */
+pid_t spawn_start(struct spawn_env *e);
+/* Frees what spawn_prepare took. */
+void spawn_done(struct spawn_env *e);
 
 #endif
