@@ -448,8 +448,11 @@ def test_default_broker_path():
                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     blog = H.LogReader(broker.stderr)
     sock = os.path.join(home, "natter", "broker.sock")
-    H.wait_until(lambda: os.path.exists(sock) or broker.poll() is not None,
-                 what="natterd -B to make " + sock)
+    # The socket exists from bind(2); connections are taken from
+    # listen(2), which the broker logs.
+    H.wait_until(lambda: "broker listening on" in blog.text() or
+                 broker.poll() is not None,
+                 what="natterd -B to listen on " + sock)
     assert broker.poll() is None, blog.text()
     assert os.stat(sock).st_uid == who.get("user", os.getuid())
     people = []
