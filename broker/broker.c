@@ -57,13 +57,54 @@ static int peer_allowed(int fd)
 	return 0;
 }
 
-static void pause_accepting(struct server *s)
+/* Out of descriptors or memory: stop polling the listener for
+ * EMFILE_PAUSE_MS rather than fail an accept on every pass.  Whatever
+ * evloop_del returns, `listening` ends 0 and true: the listener is out
+ * of the loop (ENOENT says it already was), or, when it cannot be taken
+ * out, left in asking for nothing.  A loop that allows neither is
+ * broken, and the level-triggered listener would wake it at once, pass
+ * after pass: -1, and the broker stops as when evloop_wait fails. */
+static int pause_accepting(struct server *s)
 {
 	log_msg(LOG_WARNING, "accept: %s; pausing %d ms", strerror(errno),
 		EMFILE_PAUSE_MS);
-	if (evloop_del(s->loop, s->lfd) == 0)
-		s->listening = 0;
 	s->accept_resume = io_now_ms() + EMFILE_PAUSE_MS;
+	s->listening = 0;
+	if (evloop_del(s->loop, s->lfd) == 0 || errno == ENOENT)
+		return 0;
+	int why = errno;
+	if (evloop_mod(s->loop, s->lfd, 0, &s->lfd) == 0) {
+		log_msg(LOG_WARNING, "cannot remove the listener from the "
+			"event loop (%s); it asks for nothing instead",
+			strerror(why));
+		return 0;
+	}
+	log_msg(LOG_ERR, "cannot stop polling the listener: %s, then %s",
+		strerror(why), strerror(errno));
+	return -1;
+}
+
+/* After a pause: the listener is polled again, added back or (when
+ * pause_accepting could only quiet it) asked for input again.  If the
+ * loop refuses, accepting stays paused and is tried again a pause later;
+ * the first refusal and the recovery are logged. */
+static void resume_accepting(struct server *s, long long now)
+{
+	if (evloop_add(s->loop, s->lfd, EV_IN, &s->lfd) == 0 ||
+	    (errno == EEXIST &&
+	     evloop_mod(s->loop, s->lfd, EV_IN, &s->lfd) == 0)) {
+		if (s->resume_failures)
+			log_msg(LOG_NOTICE, "accepting handlers again after "
+				"%u failed tries", s->resume_failures);
+		s->listening = 1;
+		s->resume_failures = 0;
+		return;
+	}
+	if (s->resume_failures++ == 0)
+		log_msg(LOG_ERR, "cannot poll the listener again: %s; "
+			"retrying every %d ms", strerror(errno),
+			EMFILE_PAUSE_MS);
+	s->accept_resume = now + EMFILE_PAUSE_MS;
 }
 
 static void accept_one(struct server *s, int fd)
@@ -79,8 +120,11 @@ static void accept_one(struct server *s, int fd)
 	}
 }
 
-static void accept_some(struct server *s)
+/* 0, or -1 when the event loop is broken (see pause_accepting). */
+static int accept_some(struct server *s)
 {
+	if (!s->listening)
+		return 0; /* left in the loop by a pause: an error report */
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
 		int fd = accept(s->lfd, NULL, NULL);
 		if (fd >= 0) {
@@ -91,11 +135,12 @@ static void accept_some(struct server *s)
 			continue;
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 		    errno == ENOMEM)
-			pause_accepting(s);
-		else if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return pause_accepting(s);
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			log_msg(LOG_ERR, "accept: %s", strerror(errno));
-		return;
+		return 0;
 	}
+	return 0;
 }
 
 /* 1 when it is time to stop. */
@@ -127,9 +172,8 @@ static void timers(struct server *s)
 {
 	long long now = io_now_ms();
 	conn_expire_drains(s, now);
-	if (!s->listening && now >= s->accept_resume &&
-	    evloop_add(s->loop, s->lfd, EV_IN, &s->lfd) == 0)
-		s->listening = 1;
+	if (!s->listening && now >= s->accept_resume)
+		resume_accepting(s, now);
 }
 
 /* Queues are written once a pass, so that many frames leave in one
@@ -160,12 +204,14 @@ static int serve(struct server *s)
 			return 1;
 		}
 		for (int i = 0; i < n; i++) {
-			if (evs[i].ptr == &s->lfd)
-				accept_some(s);
-			else if (evs[i].ptr == &s->sigfd)
+			if (evs[i].ptr == &s->lfd) {
+				if (accept_some(s) != 0)
+					return 1;
+			} else if (evs[i].ptr == &s->sigfd) {
 				stop |= handle_signals(s);
-			else
+			} else {
 				conn_event(s, evs[i].ptr, evs[i].events);
+			}
 			write_queues_midway(s);
 		}
 		timers(s);

@@ -58,8 +58,11 @@ struct server {
 	struct presence pres;
 	struct transcript tr;
 	int lfd, sigfd;
-	int listening;             /* lfd is in the evloop */
+	int listening;             /* lfd is polled for input; when 0 it is
+				      out of the evloop or in it asking
+				      for nothing (broker.c) */
 	long long accept_resume;   /* EMFILE pause: poll lfd again then */
+	unsigned resume_failures;  /* tries to poll lfd again that failed */
 	struct conn *all;
 	struct conn *dirty, *cuts, *grave;
 	struct conn *drain_head, *drain_tail;
