@@ -155,11 +155,12 @@ static int handle_signals(struct server *s)
 	return (got & (1u << SIGTERM | 1u << SIGINT)) != 0;
 }
 
-/* Until the next deadline: a draining handler or the accept pause. */
+/* Until the next deadline: a draining handler, the accept pause, or a
+ * count of refused logins to log. */
 static int next_timeout(struct server *s, long long now)
 {
-	long long t = -1;
-	if (s->drain_head)
+	long long t = cmd_refusals_due(s);
+	if (s->drain_head && (t < 0 || s->drain_head->deadline < t))
 		t = s->drain_head->deadline;
 	if (!s->listening && (t < 0 || s->accept_resume < t))
 		t = s->accept_resume;
@@ -172,6 +173,7 @@ static void timers(struct server *s)
 {
 	long long now = io_now_ms();
 	conn_expire_drains(s, now);
+	cmd_refusals_flush(s, now);
 	if (!s->listening && now >= s->accept_resume)
 		resume_accepting(s, now);
 }

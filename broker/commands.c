@@ -7,6 +7,7 @@
  * to each recipient's queue: O(recipients), no allocation per message
  * while queues have room. */
 #include "server.h"
+#include "io.h"
 #include "log.h"
 #include "namecmp.h"
 #include "names.h"
@@ -17,6 +18,7 @@
 
 #define NAME_RULE "Names are 1 to 16 letters, digits, _ or -."
 #define ROOM_RULE "Room names are 1 to 32 letters, digits, _ or -."
+#define REFUSALS_LOGGED_PER_S 10
 
 void cmd_fanout(struct server *s, const struct room *r,
 		const struct conn *except, size_t len)
@@ -70,15 +72,48 @@ static void greet(struct server *s, struct conn *c, const char *verb)
 	list_members(s, c, r, prefix, c);
 }
 
-/* A refused LOGIN is logged (the operator's record of failed logins)
- * and answered with ERR; the connection stays open for another try. */
+void cmd_refusals_flush(struct server *s, long long now)
+{
+	if (now - s->refusal_window < 1000)
+		return;
+	if (s->refusals_hidden)
+		log_msg(LOG_NOTICE, "%u more logins refused",
+			s->refusals_hidden);
+	s->refusal_window = now;
+	s->refusals_logged = s->refusals_hidden = 0;
+}
+
+long long cmd_refusals_due(const struct server *s)
+{
+	return s->refusals_hidden ? s->refusal_window + 1000 : -1;
+}
+
+/* At most REFUSALS_LOGGED_PER_S refused logins a second reach the log,
+ * so a handler that asks again and again (natter-session allows three
+ * tries, another might loop) cannot fill the disk; the rest are counted
+ * and the count logged when the second is over. */
+static int refusal_loggable(struct server *s)
+{
+	cmd_refusals_flush(s, io_now_ms());
+	if (s->refusals_logged < REFUSALS_LOGGED_PER_S) {
+		s->refusals_logged++;
+		return 1;
+	}
+	s->refusals_hidden++;
+	return 0;
+}
+
+/* A refused LOGIN is logged (the operator's record of failed logins,
+ * within the bound above) and answered with ERR; the connection stays
+ * open for another try. */
 static void refuse_login(struct server *s, struct conn *c,
 			 const struct frame *f, const char *name,
 			 const char *why, const char *tell)
 {
-	log_msg(LOG_NOTICE, "login refused%s%s from %s port %s%s: %s",
-		name ? " for " : "", name ? name : "", c->ip, c->port,
-		f->flags & FRAME_REJOIN ? " (rejoin)" : "", why);
+	if (refusal_loggable(s))
+		log_msg(LOG_NOTICE, "login refused%s%s from %s port %s%s: %s",
+			name ? " for " : "", name ? name : "", c->ip, c->port,
+			f->flags & FRAME_REJOIN ? " (rejoin)" : "", why);
 	reply_only(s, c, FRAME_ERR, tell);
 }
 

@@ -68,6 +68,9 @@ struct server {
 	struct conn *drain_head, *drain_tail;
 	size_t nconns;
 	size_t pass_in;            /* bytes read since queues were written */
+	long long refusal_window;  /* refused logins: this second began */
+	unsigned refusals_logged;  /* in this second */
+	unsigned refusals_hidden;  /* in this second, past the log's bound */
 	char inbuf[FRAME_MAX + BROKER_READ_CHUNK];
 	char frame[FRAME_MAX];     /* the frame being encoded */
 };
@@ -105,6 +108,11 @@ void cmd_dispatch(struct server *s, struct conn *c, const struct frame *f);
  * `except`. */
 void cmd_fanout(struct server *s, const struct room *r,
 		const struct conn *except, size_t len);
+/* Logs how many refused logins the log's bound hid, once their second
+ * is over; the loop calls it from its timers (see cmd_refusals_due). */
+void cmd_refusals_flush(struct server *s, long long now);
+/* -1, or when cmd_refusals_flush has a count to log. */
+long long cmd_refusals_due(const struct server *s);
 
 /* listing.c */
 /* INFO lines: prefix then the names in r but `except`, chunked. */

@@ -915,3 +915,32 @@ def test_a_burst_from_many_senders_cuts_no_prompt_reader():
                 h.frames.clear()
                 assert not h.eof
     assert "cutting off" not in br.log.text()
+
+
+def test_refused_logins_are_logged_at_most_ten_a_second():
+    """A handler that asks again and again (not natter-session, which
+    allows three tries) gets every ERR, but the log gets ten refusals a
+    second and then one line with the count of the rest, even when no
+    refusal comes after them."""
+    br = Broker()
+    ann = br.person("ann")
+    bad = br.handler()
+    bad.send_raw(b"".join(encode(LOGIN, "ann", "", "127.0.0.1 %d" % i)
+                          for i in range(50)))
+    for _ in range(50):
+        bad.expect(ERR, text="The name ann is already in use.")
+    m = br.log.wait(r"(\d+) more logins refused", timeout=3)
+    logged = re.findall(r"login refused for ann from 127\.0\.0\.1 port \d+",
+                        br.log.text())
+    assert len(logged) == 10, len(logged)
+    assert int(m.group(1)) == 40, m.group(0)
+    # A second later the log takes refusals again.
+    mark = len(br.log.lines)
+    bad.send(LOGIN, "ann", "", "127.0.0.1 99")
+    bad.expect(ERR)
+    br.log.wait(r"login refused for ann from 127\.0\.0\.1 port 99: name in use",
+                start=mark)
+    bad.send(LOGIN, "bob", "", "127.0.0.1 1")   # and logs it in after all
+    bad.expect(OK)
+    ann.expect(JOINED, a="bob")
+
