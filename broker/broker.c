@@ -239,6 +239,9 @@ static int setup(struct server *s, const struct broker_config *cfg,
 	/* A crash or exit of a handler must not kill us; io_write_some
 	 * uses MSG_NOSIGNAL too. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Past a file size limit (RLIMIT_FSIZE) a transcript write fails
+	 * with EFBIG; the signal would kill us for it. */
+	signal(SIGXFSZ, SIG_IGN);
 	selfpipe_reset(no_sigs); /* a forking parent's pipe is not ours */
 	s->sigfd = selfpipe_init(broker_sigs);
 	if (s->sigfd < 0) {

@@ -38,8 +38,9 @@ struct broker_config {
  *
  * The caller has called log_init.  broker_run takes over SIGTERM, SIGINT
  * and SIGHUP (through lib/selfpipe, whose pipe it replaces: a pipe
- * inherited from a forking natterd is closed first), ignores SIGPIPE,
- * and raises its RLIMIT_NOFILE soft limit to the hard one. */
+ * inherited from a forking natterd is closed first), ignores SIGPIPE
+ * and SIGXFSZ, and raises its RLIMIT_NOFILE soft limit to the hard
+ * one. */
 int broker_run(const struct broker_config *cfg);
 
 #endif

@@ -8,18 +8,30 @@
  *   2026-11-22T20:32:00Z x [bob] has left the chat
  *
  * Private messages are never written.  Opened O_APPEND, so several
- * writers and log rotation (rename, then SIGHUP) are safe. */
+ * writers and log rotation (rename, then SIGHUP) are safe.
+ *
+ * A line is written whole or not at all, as far as POSIX allows: a
+ * write cut short (disk full, a file size limit) is cut back off the
+ * file with ftruncate(2).  Two cases leave the fragment: another writer
+ * appended after it (cutting would take that line too; the fragment
+ * then runs into it), and a cut that fails (the next line then begins
+ * with a newline, so the fragment stands on a line of its own and no
+ * later line is spoiled).  The first failure is logged, then lines are
+ * dropped quietly until a write succeeds, which logs how many were
+ * lost. */
 #ifndef NATTER_BROKER_TRANSCRIPT_H
 #define NATTER_BROKER_TRANSCRIPT_H
 
 #include <time.h>
 
 struct transcript {
-	const char *path; /* NULL: no transcript */
+	const char *path;    /* NULL: no transcript */
 	int fd;
-	int failing;      /* a write failed and was logged; quiet until ok */
+	int failing;         /* a write failed and was logged; quiet until ok */
+	int torn;            /* a fragment ends the file: start with '\n' */
+	unsigned long lost;  /* lines dropped while failing */
 	time_t stamp_time;
-	char stamp[32];   /* the timestamp text for stamp_time */
+	char stamp[32];      /* the timestamp text for stamp_time */
 };
 
 /* path may be NULL.  Returns 0, or -1 with the reason logged. */

@@ -944,3 +944,54 @@ def test_refused_logins_are_logged_at_most_ten_a_second():
     bad.expect(OK)
     ann.expect(JOINED, a="bob")
 
+
+def limit_file_size(pid, size):
+    _, hard = resource.prlimit(pid, resource.RLIMIT_FSIZE)
+    resource.prlimit(pid, resource.RLIMIT_FSIZE, (size, hard))
+
+
+def test_a_transcript_line_is_written_whole_or_not_at_all():
+    """A write cut short (here by a file size limit on the broker, which
+    gives the short count a full disk gives) is taken back off the file,
+    so no half line is left; the failure is logged once, and when lines
+    fit again the log says how many were lost.  At the limit the write
+    fails with EFBIG, and the SIGXFSZ that comes with it does not kill
+    the broker."""
+    d = H.tmpdir()
+    log = os.path.join(d, "chat.log")
+    br = Broker(transcript=log)
+    ann, bob = br.person("ann"), br.person("bob")
+    ann.expect(JOINED, a="bob")
+    H.wait_until(lambda: len(read_lines(log)) == 2, what="the joins")
+    size = os.path.getsize(log)
+    pid = br.proc.pid
+    limit_file_size(pid, size + 40)   # room for 40 more bytes
+
+    def say(text):
+        ann.send(SAY, text=text)
+        bob.expect(MSG, text=text)   # the broker wrote its line before
+    say("x" * 100)
+    assert os.path.getsize(log) == size, read_lines(log)[2:]
+    br.log.wait(r"transcript .*chat\.log: short write \(40 of 136 bytes\), "
+                r"removed; dropping lines until a write succeeds")
+    say("y" * 100)
+    say("ok")                          # 38 bytes: fits
+    br.log.wait(r"transcript .*: writing again; lines lost: 2")
+    size = os.path.getsize(log)
+    limit_file_size(pid, size)         # no room at all: EFBIG, SIGXFSZ
+    say("z")
+    br.log.wait(r"transcript .*: File too large; dropping lines")
+    assert br.proc.poll() is None
+    limit_file_size(pid, resource.RLIM_INFINITY)
+    say("after")
+    br.log.wait(r"transcript .*: writing again; lines lost: 1")
+    lines = read_lines(log)
+    want = [r"lobby \[ann\] has joined the chat",
+            r"lobby \[bob\] has joined the chat",
+            r"lobby \[ann\] : ok", r"lobby \[ann\] : after"]
+    assert len(lines) == len(want), lines
+    for line, pat in zip(lines, want):
+        assert re.fullmatch(TS + " " + pat, line), (line, pat)
+    assert len(re.findall(r"transcript .*: (short write|File too large)",
+                          br.log.text())) == 2
+
