@@ -149,8 +149,11 @@ static int handle_signals(struct server *s)
 	unsigned got = selfpipe_drain();
 	if (got & (1u << SIGHUP)) {
 		log_reopen();
-		transcript_reopen(&s->tr);
-		log_msg(LOG_INFO, "SIGHUP: reopened the log and transcript");
+		if (transcript_reopen(&s->tr) == 0)
+			log_msg(LOG_INFO, "SIGHUP: reopened the log and "
+				"transcript");
+		else /* why, and what instead, is logged */
+			log_msg(LOG_INFO, "SIGHUP: reopened the log");
 	}
 	return (got & (1u << SIGTERM | 1u << SIGINT)) != 0;
 }

@@ -39,22 +39,50 @@ void transcript_close(struct transcript *t)
 	t->fd = -1;
 }
 
-void transcript_reopen(struct transcript *t)
+/* fd, just opened, takes the old file's place.  What was lost in the
+ * old one is told now, as its story ends here; the new file starts
+ * clean. */
+static void replace_file(struct transcript *t, int fd)
 {
-	if (!t->path)
-		return;
 	transcript_close(t);
-	t->fd = open_path(t->path);
-	if (t->fd < 0) {
-		log_msg(LOG_ERR, "transcript %s: %s", t->path,
-			strerror(errno));
-		return;
-	}
+	t->fd = fd;
 	if (t->failing && t->lost)
 		log_msg(LOG_NOTICE, "transcript %s: lines lost before the "
 			"reopen: %lu", t->path, t->lost);
 	t->failing = t->torn = 0;
 	t->lost = 0;
+	t->retry_at = 0;
+}
+
+int transcript_reopen(struct transcript *t)
+{
+	if (!t->path)
+		return 0;
+	int fd = open_path(t->path);
+	if (fd < 0) {
+		log_msg(LOG_ERR, "transcript %s: cannot reopen: %s; still "
+			"writing to the file opened before, trying again",
+			t->path, strerror(errno));
+		t->retry_at = time(NULL) + TRANSCRIPT_RETRY_S;
+		return -1;
+	}
+	replace_file(t, fd);
+	return 0;
+}
+
+/* A reopen that failed is tried again before a line, so an idle broker
+ * never wakes for it; failures are quiet, as the first was logged. */
+static void retry_reopen(struct transcript *t, time_t now)
+{
+	if (!t->retry_at || now < t->retry_at)
+		return;
+	int fd = open_path(t->path);
+	if (fd < 0) {
+		t->retry_at = now + TRANSCRIPT_RETRY_S;
+		return;
+	}
+	replace_file(t, fd);
+	log_msg(LOG_NOTICE, "transcript %s: reopened", t->path);
 }
 
 /* Formatting a time costs; messages come many per second. */
@@ -159,9 +187,12 @@ static void write_line(struct transcript *t, char *line, size_t len)
 void transcript_line(struct transcript *t, const char *room,
 		     const char *fmt, ...)
 {
-	if (t->fd < 0)
+	if (!t->path)
 		return;
 	time_t now = time(NULL);
+	retry_reopen(t, now);
+	if (t->fd < 0)
+		return;
 	char buf[1 + LINE_MAX_BYTES]; /* buf[0]: see write_line */
 	char *line = buf + 1;
 	int n = snprintf(line, LINE_MAX_BYTES, "%s %s ", stamp(t, now), room);

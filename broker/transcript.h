@@ -24,20 +24,28 @@
 
 #include <time.h>
 
+#define TRANSCRIPT_RETRY_S 1 /* a failed reopen is tried again this often */
+
 struct transcript {
 	const char *path;    /* NULL: no transcript */
 	int fd;
 	int failing;         /* a write failed and was logged; quiet until ok */
 	int torn;            /* a fragment ends the file: start with '\n' */
 	unsigned long lost;  /* lines dropped while failing */
+	time_t retry_at;     /* 0, or when to try a failed reopen again */
 	time_t stamp_time;
 	char stamp[32];      /* the timestamp text for stamp_time */
 };
 
 /* path may be NULL.  Returns 0, or -1 with the reason logged. */
 int transcript_open(struct transcript *t, const char *path);
-/* Closes and opens the file again (after a rename by logrotate). */
-void transcript_reopen(struct transcript *t);
+/* Opens the path again (after a rename by logrotate) and then closes
+ * the old file.  If the path cannot be opened, lines go on to the old
+ * file (rotated or not, nothing is lost), the reason is logged, and the
+ * open is tried again, quietly, before a line at most every
+ * TRANSCRIPT_RETRY_S seconds, until it works (logged) or the next
+ * reopen.  Returns 0, or -1 when the old file stays. */
+int transcript_reopen(struct transcript *t);
 void transcript_close(struct transcript *t);
 /* Writes "STAMP ROOM " then the formatted rest and a newline, in one
  * write(2).  A line longer than 8 KiB is cut. */

@@ -995,3 +995,47 @@ def test_a_transcript_line_is_written_whole_or_not_at_all():
     assert len(re.findall(r"transcript .*: (short write|File too large)",
                           br.log.text())) == 2
 
+
+def test_a_failed_transcript_reopen_keeps_the_old_file():
+    """Rotation where the new file cannot be opened (here a directory is
+    in its way): lines go on to the old, renamed file, nothing is lost,
+    the reason is logged once; the reopen is tried again by itself, and
+    once the way is clear the new file takes the lines."""
+    d = H.tmpdir()
+    log = os.path.join(d, "chat.log")
+    br = Broker(transcript=log)
+    ann, bob = br.person("ann"), br.person("bob")
+    ann.expect(JOINED, a="bob")
+    os.rename(log, log + ".1")
+    os.mkdir(log)                      # open(2) for writing: EISDIR
+    mark = len(br.log.lines)
+    br.proc.send_signal(signal.SIGHUP)
+    br.log.wait(r"SIGHUP", start=mark)
+    ann.send(SAY, text="into the old file")
+    bob.expect(MSG)
+    H.wait_until(lambda: len(read_lines(log + ".1")) == 3, what="old file")
+    br.log.wait(r"transcript .*chat\.log: cannot reopen: Is a directory; "
+                r"still writing to the file opened before", start=mark)
+    br.log.wait(r"SIGHUP: reopened the log$", start=mark)
+    ann.send(SAY, text="still the old one")   # a retry fails quietly
+    bob.expect(MSG)
+    os.rmdir(log)
+    # At most a second later, the next line opens the new file.
+    deadline = time.monotonic() + H.DEFAULT_TIMEOUT
+    n = 0
+    while not os.path.exists(log):
+        assert time.monotonic() < deadline, "never reopened"
+        n += 1
+        ann.send(SAY, text="line %d" % n)
+        bob.expect(MSG)
+        time.sleep(0.1)   # paces the lines; the wait is the loop's
+    br.log.wait(r"transcript .*chat\.log: reopened$", start=mark)
+    H.wait_until(lambda: read_lines(log), what="the line that reopened")
+    new = read_lines(log)
+    assert len(new) == 1 and re.fullmatch(
+        TS + r" lobby \[ann\] : line %d" % n, new[0]), new
+    old = read_lines(log + ".1")
+    assert len(old) == 3 + n, old
+    assert re.fullmatch(TS + r" lobby \[ann\] : into the old file", old[2])
+    assert re.fullmatch(TS + r" lobby \[ann\] : still the old one", old[3])
+    assert len(re.findall(r"cannot reopen", br.log.text())) == 1
