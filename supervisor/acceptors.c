@@ -1,5 +1,5 @@
 /* acceptors.c — accepting, admitting and starting handlers, in
- * ACCEPTORS threads; see acceptors.h.  Everything here but the thread
+ * acceptor threads; see acceptors.h.  Everything here but the thread
  * bodies' poll and posix_spawn runs with the big lock held. */
 #include "acceptors.h"
 #include "addr.h"
@@ -33,7 +33,7 @@ struct acceptor {
 
 static struct {
 	const struct server_params *p;
-	struct acceptor a[ACCEPTORS];
+	struct acceptor a[ACCEPTORS_MAX];
 	int n;                   /* started */
 	int wake[2];             /* written once, never read: "stop" */
 	int stopping;
@@ -326,13 +326,26 @@ static int wake_pipe(void)
 	return 0;
 }
 
+/* Every exit reaped before its acceptor recorded the pid must fit. */
+_Static_assert(ACCEPTORS_MAX <= SESSIONS_EARLY_MAX, "early ends would be lost");
+
+/* Two per online processor, within [2, ACCEPTORS_MAX]. */
+static int acceptors_wanted(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus < 1)
+		cpus = 1;
+	return cpus * 2 > ACCEPTORS_MAX ? ACCEPTORS_MAX : (int)cpus * 2;
+}
+
 int acceptors_start(const struct server_params *p)
 {
+	int want = acceptors_wanted();
 	A.p = p;
 	A.pause_ms = PAUSE_MIN_MS;
 	if (wake_pipe() != 0)
 		return -1;
-	for (A.n = 0; A.n < ACCEPTORS; A.n++) {
+	for (A.n = 0; A.n < want; A.n++) {
 		struct acceptor *a = &A.a[A.n];
 		int err = ENOMEM;
 		a->env = spawn_env_new();

@@ -4,23 +4,26 @@
  * Why threads: posix_spawn returns only once its child has exec'd
  * (until then the child runs in natterd's memory), and on a loaded
  * machine that wait was half of natterd's time per connection, with the
- * listener unattended and a core idle.  With ACCEPTORS threads, one
- * accepts while another waits for its child.  Measured on 2 cores
- * (BENCHMARKS.md): connections/s at 16 concurrent from 0.91 to about
- * 1.1 x tcpserver's, and no idle core.
+ * listener unattended and a core idle.  Two acceptors per online
+ * processor (at least 2, at most ACCEPTORS_MAX): on each core one can
+ * run while another waits for its child.  Measured on 2 cores
+ * (BENCHMARKS.md, connections/s at 16 concurrent over tcpserver's):
+ * one thread 0.95, 2 acceptors 1.04, 3 1.09, 4 1.07-1.14, 6 1.09,
+ * 8 1.05.
  *
- * Each acceptor polls every listener (and a wake-up pipe), accepts up
- * to a batch, and holds the big lock (biglock.h) except while it polls
- * and while posix_spawn runs.  When accepting fails for want of
- * descriptors, memory or processes, all acceptors stop polling the
- * listeners for a pause that doubles from PAUSE_MIN_MS to PAUSE_MAX_MS
- * while it goes on. */
+ * The acceptors take turns: the one whose turn it is polls every
+ * listener (and a wake-up pipe) and accepts one connection, then hands
+ * the turn on and admits and starts that connection.  Each holds the
+ * big lock (biglock.h) except while it waits for the turn, polls, or
+ * runs posix_spawn.  When accepting fails for want of descriptors,
+ * memory or processes, the listeners are not polled for a pause that
+ * doubles from PAUSE_MIN_MS to PAUSE_MAX_MS while it goes on. */
 #ifndef NATTERD_ACCEPTORS_H
 #define NATTERD_ACCEPTORS_H
 
 #include "server.h"
 
-#define ACCEPTORS 2
+#define ACCEPTORS_MAX 16
 
 /* Starts the acceptors on p's listeners; called with the big lock held.
  * Returns 0, or -1 with errno set (nothing left running). */

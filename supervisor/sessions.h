@@ -29,7 +29,7 @@ int sessions_add(pid_t pid, int source, long long now_ms, const char *peer);
  * returned; it is kept for sessions_add.  Returns 1 if kept, 0 if pid
  * is not a session's (none is being started, or SESSIONS_EARLY_MAX are
  * kept already: more than threads that start handlers). */
-#define SESSIONS_EARLY_MAX 8
+#define SESSIONS_EARLY_MAX 16
 int sessions_stash(pid_t pid, int status);
 /* Ends the session of pid, if it is one: logs its end (peer, pid, exit
  * status or signal, duration) and releases its source.  Returns 1 if
