@@ -411,17 +411,23 @@ def test_line_ends_and_telnet():
     assert a.raw.count(bytes([255, 254, 24])) == 1
 
 
+def ann_at_password_prompt():
+    """natterd with a users file holding ann, and a connection that has
+    given her name and been asked for her password."""
+    d = Natterd("-U", make_users(("ann", "s3cret")))
+    c = d.connect()
+    c.expect("ID: ")
+    c.send_line("ann")
+    c.expect("PW: ")
+    return d, c
+
+
 def test_dont_echo_is_acknowledged_once():
     """A telnet client that agreed to our echo for the password and then
     takes it back (DONT ECHO) is answered WONT ECHO once (RFC 854), not
     again for a repeated DONT, and not once more after the password:
     the echo is already off.  Log-in and chat go on."""
-    users = make_users(("ann", "s3cret"))
-    d = Natterd("-U", users)
-    c = d.connect()
-    c.expect("ID: ")
-    c.send_line("ann")
-    c.expect("PW: ")
+    d, c = ann_at_password_prompt()
     will, wont, do, dont = (bytes([255, v, 1]) for v in (251, 252, 253, 254))
     start = c.raw.index(b"PW: ")
     assert c.raw[start - 3:start] == will, c.raw
@@ -1044,12 +1050,7 @@ def test_unreadable_users_file_gives_the_reason():
 def test_wrong_password_then_end_of_input_is_still_answered():
     """Input that ends during the failure delay still gets its
     "Login incorrect." before the session ends."""
-    users = make_users(("ann", "s3cret"))
-    d = Natterd("-U", users)
-    c = d.connect()
-    c.expect("ID: ")
-    c.send_line("ann")
-    c.expect("PW: ")
+    d, c = ann_at_password_prompt()
     c.send(b"wrong\r\n")
     c.sock.shutdown(socket.SHUT_WR)
     c.expect("Login incorrect.")
