@@ -973,3 +973,61 @@ def test_sigterm_while_the_first_broker_starts_is_obeyed_at_once():
     wait_until(lambda: not os.path.exists("/proc/%d" % broker) or
                open("/proc/%d/stat" % broker).read().split()[2] == "Z",
                what="the broker to be gone")
+
+
+def _tcp_sockets_of(pid):
+    """The descriptors of pid that are sockets but not UNIX-domain ones
+    (the broker has no TCP socket of its own).  Its descriptors are
+    listed before the UNIX sockets, so none is taken for TCP for having
+    been made in between."""
+    socks = {}
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            t = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if t.startswith("socket:["):
+            socks[int(fd)] = t[8:-1]
+    with open("/proc/net/unix") as f:
+        unix = {l.split()[6] for l in f.read().splitlines()[1:]
+                if len(l.split()) > 6}
+    return sorted(fd for fd, ino in socks.items() if ino not in unix)
+
+
+def test_restarted_broker_holds_no_connection():
+    """A broker forked while acceptors are inside posix_spawn must not
+    keep their connections: it never execs, so close-on-exec does not
+    help, and a connection it holds is never closed to the client
+    after its handler ends."""
+    d = start("-r", "0", "-p", "0", handler=["/bin/true"])
+    stop = threading.Event()
+
+    def load():
+        while not stop.is_set():
+            try:
+                c = socket.create_connection((d.host, d.port), timeout=5)
+                c.close()
+            except OSError:
+                pass
+
+    threads = [threading.Thread(target=load) for _ in range(8)]
+    for t in threads:
+        t.start()
+    leaked = []
+    new = broker_pid(d)
+    try:
+        for _ in range(3):  # restarts after 0.2, 0.4, 0.8 s
+            n = len(d.log.lines)
+            os.kill(new, signal.SIGKILL)
+            new = broker_pid(d, start=n)
+            # listening, it makes no socket but for a handler
+            d.log.wait(r"natterd-broker\[%d\]: broker listening" % new,
+                       start=n)
+            leaked = _tcp_sockets_of(new)
+            if leaked:
+                break
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+    assert not leaked, "broker %d holds TCP sockets %r" % (new, leaked)
