@@ -29,6 +29,8 @@
 struct acceptor {
 	pthread_t thread;
 	struct spawn_env *env;
+	int fd;  /* the connection in hand, from accept to close, or -1:
+		  * a broker forked meanwhile must close it (biglock.h) */
 };
 
 static struct {
@@ -40,6 +42,7 @@ static struct {
 	long long paused_until;  /* accept again from then, ms */
 	long long pause_ms;      /* the next pause's length */
 	int troubled;            /* in a pause episode: logged once */
+	long long trouble_since; /* the episode's first failure, ms */
 	long long refusal_window;
 	unsigned refusals_logged, refusals_hidden;
 } A = { .wake = { -1, -1 } };
@@ -51,13 +54,21 @@ static void pause_accepting(const char *what, int err, long long now)
 	if (!A.troubled)
 		log_msg(LOG_ERR, "%s: %s; pausing new connections", what,
 			strerror(err));
+	if (!A.troubled)
+		A.trouble_since = now;
 	A.troubled = 1;
 	A.paused_until = now + A.pause_ms;
 	A.pause_ms = A.pause_ms * 2 > PAUSE_MAX_MS ? PAUSE_MAX_MS : A.pause_ms * 2;
 }
 
-static void accepting_fine(void)
+/* A handler started for a connection accepted at accepted_ms.  One
+ * accepted before the trouble began says nothing (with several
+ * acceptors, one may still be starting a handler for it when another's
+ * accept fails). */
+static void accepting_fine(long long accepted_ms)
 {
+	if (A.troubled && accepted_ms < A.trouble_since)
+		return;
 	if (A.troubled)
 		log_msg(LOG_NOTICE, "accepting connections again");
 	A.troubled = 0;
@@ -101,10 +112,12 @@ static pid_t spawn_unlocked(struct acceptor *a, int fd,
 {
 	if (spawn_prepare(a->env, fd, remote, local) != 0)
 		return -1;
+	biglock_spawn_begin();
 	biglock_give();
 	pid_t pid = spawn_start(a->env);
 	int err = errno;
 	biglock_take();
+	biglock_spawn_end();
 	spawn_done(a->env);
 	errno = err;
 	return pid;
@@ -115,7 +128,7 @@ static pid_t spawn_unlocked(struct acceptor *a, int fd,
  * fail alike (no processes, no memory, the handler gone). */
 static void start_session(struct acceptor *a, int fd, const char *text,
 			  int source, const struct endpoint *remote,
-			  const struct endpoint *local)
+			  const struct endpoint *local, long long accepted)
 {
 	pid_t pid = spawn_unlocked(a, fd, remote, local);
 	long long now = io_now_ms();
@@ -130,7 +143,7 @@ static void start_session(struct acceptor *a, int fd, const char *text,
 		return;
 	}
 	close(fd);
-	accepting_fine();
+	accepting_fine(accepted);
 	/* Logged first: the handler may have ended already, and
 	 * sessions_add then logs its end. */
 	log_msg(LOG_INFO, "connection from %s pid %ld (%u open)", text,
@@ -163,7 +176,7 @@ static void serve(struct acceptor *a, int fd, int li,
 		return;
 	}
 	sessions_reserve();
-	start_session(a, fd, text, source, &remote, &local);
+	start_session(a, fd, text, source, &remote, &local, now);
 }
 
 /* The acceptor whose turn it is waits for and accepts the next
@@ -282,9 +295,10 @@ static void *acceptor_run(void *arg)
 	int li;
 	biglock_take();
 	while (!A.stopping) {
-		int fd = next_connection(&li, &ss);
-		if (fd >= 0)
-			serve(a, fd, li, (struct sockaddr *)&ss, io_now_ms());
+		a->fd = next_connection(&li, &ss);
+		if (a->fd >= 0)
+			serve(a, a->fd, li, (struct sockaddr *)&ss, io_now_ms());
+		a->fd = -1; /* closed by serve */
 	}
 	biglock_give();
 	return NULL;
@@ -348,6 +362,7 @@ int acceptors_start(const struct server_params *p)
 	for (A.n = 0; A.n < want; A.n++) {
 		struct acceptor *a = &A.a[A.n];
 		int err = ENOMEM;
+		a->fd = -1;
 		a->env = spawn_env_new();
 		if (!a->env || (err = acceptor_create(a)) != 0) {
 			spawn_env_free(a->env);
@@ -361,6 +376,9 @@ int acceptors_start(const struct server_params *p)
 
 void acceptors_forget(void)
 {
+	for (int i = 0; i < A.n; i++)
+		if (A.a[i].fd >= 0)
+			close(A.a[i].fd);
 	if (A.wake[0] >= 0) {
 		close(A.wake[0]);
 		close(A.wake[1]);

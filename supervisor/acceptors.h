@@ -31,7 +31,8 @@ int acceptors_start(const struct server_params *p);
 /* Stops them and waits for them to end (the lock is let go meanwhile);
  * called with the lock held.  After it, no session is added. */
 void acceptors_stop(void);
-/* In a forked child (the broker): closes the acceptors' descriptors. */
+/* In a forked child (the broker): closes the acceptors' descriptors,
+ * the connections they had in hand included. */
 void acceptors_forget(void);
 
 #endif

@@ -1,5 +1,6 @@
 /* brokerproc.c — start, watch and restart the broker. */
 #include "brokerproc.h"
+#include "biglock.h"
 #include "child.h"
 #include "config.h"
 #include "io.h"
@@ -49,6 +50,7 @@ int brokerproc_start(long long now)
 	sigset_t all, old;
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
+	biglock_fork_begin(); /* no acceptor in posix_spawn: biglock.h */
 	pid_t pid = fork();
 	if (pid == 0) {
 		B.close_fn();
@@ -60,9 +62,11 @@ int brokerproc_start(long long now)
 		signal(SIGPIPE, SIG_IGN);
 		_exit(broker_run(&B.cfg));
 	}
+	int err = errno;
+	biglock_fork_end();
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
-		log_msg(LOG_ERR, "cannot fork the broker: %s", strerror(errno));
+		log_msg(LOG_ERR, "cannot fork the broker: %s", strerror(err));
 		schedule_restart(now);
 		return -1;
 	}

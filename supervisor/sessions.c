@@ -58,7 +58,8 @@ static void early_forget(void)
 	if (reserved > 0)
 		return;
 	for (unsigned i = 0; i < nearly; i++)
-		log_msg(LOG_INFO, "reaped unknown child %ld", (long)early[i].pid);
+		log_msg(LOG_INFO, "reaped child %ld, no session (a handler "
+			"that could not be started?)", (long)early[i].pid);
 	nearly = 0;
 }
 

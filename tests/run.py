@@ -107,7 +107,9 @@ def main():
     if args.one:
         run_single(*args.one)
         return
-    results = [] if args.k else run_units(args.build)
+    units = [] if args.k else run_units(args.build)
+    # unit failures are printed at the end, after the modules' output
+    results = list(units)
     jobs = []
     for path in sorted(glob.glob(os.path.join(HERE, "test_*.py"))):
         for func in list_tests(path):
@@ -121,8 +123,8 @@ def main():
             if status != "PASS" and out.strip():
                 print("    " + out.strip().replace("\n", "\n    "), flush=True)
             results.append((status, name, out))
-    for status, name, out in results:
-        if status == "FAIL" and not name.endswith(")"):
+    for status, name, out in units:
+        if status == "FAIL":
             print("FAIL %s %s" % (name, out))
     passed = sum(1 for r in results if r[0] == "PASS")
     failed = sum(1 for r in results if r[0] == "FAIL")
