@@ -263,7 +263,6 @@ int main(int argc, char **argv)
 		log_init("natterd", LOG_TO_SYSLOG);
 	}
 	log_msg(LOG_INFO, "handler %s", handler);
-	listeners_log(&listeners);
 
 	struct server_params sp = { &listeners, handler, hargv,
 		cfg.grace_seconds };

@@ -154,6 +154,8 @@ int server_run(const struct server_params *p, int sigfd)
 			strerror(errno));
 		status = EXIT_TEMP;
 		begin_stop(0, io_now_ms());
+	} else {
+		listeners_log(p->ls); /* "listening on": serving from now */
 	}
 	for (;;) {
 		long long now = io_now_ms();
