@@ -52,9 +52,5 @@ void transcript_close(struct transcript *t);
 void transcript_line(struct transcript *t, const char *room,
 		     const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static inline int transcript_on(const struct transcript *t)
-{
-	return t->fd >= 0;
-}
 
 #endif
