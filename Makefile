@@ -47,7 +47,7 @@ HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(helper_src))
 BENCHES  = $(patsubst bench/%.c,$(BUILD)/bench/%,$(bench_src))
 
 .SECONDARY:
-.PHONY: FORCE all check check-asan check-poll run install uninstall clean lint-man bench
+.PHONY: FORCE all check check-asan check-tsan check-poll run install uninstall clean lint-man bench
 all: $(PROGRAMS)
 
 # -MMD -MP: each object's header dependencies, as the compiler saw them.
@@ -114,6 +114,14 @@ check-asan:
 	NATTER_SANITIZERS=1 $(MAKE) BUILD=build-asan OPT=-O1 \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" check
+
+# natterd's threads (supervisor/acceptors.h) under ThreadSanitizer: its
+# tests, each natterd stopping at the first data race it reports.
+check-tsan:
+	$(MAKE) BUILD=build-tsan OPT=-O1 CFLAGS="-O1 -g -fsanitize=thread" \
+	  LDFLAGS="-fsanitize=thread" all $(UNITS) $(HELPERS) $(BENCHES)
+	NATTER_TSAN=1 TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
+	  python3 tests/run.py --build build-tsan -k test_natterd.
 
 # The broker's poll(2) event loop (for systems without epoll), tested end
 # to end on Linux: the broker tests against a natterd built to use it.
