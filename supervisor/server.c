@@ -6,22 +6,16 @@
 #include "brokerproc.h"
 #include "config.h"
 #include "io.h"
-#include "limits.h"
 #include "log.h"
 #include "selfpipe.h"
 #include "sessions.h"
-#include "spawn.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 static struct {
 	const struct server_params *p;
