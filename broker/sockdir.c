@@ -154,27 +154,89 @@ static int remove_stale(const char *path, const struct sockaddr_un *sa)
 	return 0;
 }
 
-static int bind_listen(const char *path, const struct sockaddr_un *sa,
-		       struct sockdir_bound *bound)
+/* Fills tsa with the name the socket is bound to until it listens: in
+ * path's directory (link(2) stays within a filesystem), with our pid so
+ * that brokers starting together never share it, and short (".nb" and
+ * the pid), so that a path that fits in sun_path nearly always leaves
+ * room for it.  One that does not is refused with the reason. */
+static int temp_addr(struct sockaddr_un *tsa, const char *path)
 {
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash ? (int)(slash - path) + 1 : 0;
+	/* Room for it all: path itself fits in sun_path (fill_addr). */
+	char tmp[sizeof tsa->sun_path + 32];
+	int n = snprintf(tmp, sizeof tmp, "%.*s.nb%ld", dirlen, path,
+			 (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof tsa->sun_path) {
+		log_msg(LOG_ERR, "%s: no room for the temporary name the socket "
+			"is bound to before it listens (%s: a socket path is at "
+			"most %zu bytes); use a shorter path", path, n < 0 ?
+			"?" : tmp, sizeof tsa->sun_path - 1);
+		return -1;
+	}
+	memset(tsa, 0, sizeof *tsa);
+	tsa->sun_family = AF_UNIX;
+	memcpy(tsa->sun_path, tmp, (size_t)n);
+	return 0;
+}
+
+/* Logs why fd could not be made to listen on path, closes it and
+ * removes tmp if given; returns what sockdir_listen should. */
+static int listen_failed(int fd, const char *tmp, const char *path,
+			 const char *what, int err)
+{
+	if (err == EEXIST)
+		log_msg(LOG_ERR, "cannot listen on %s: another broker put a "
+			"socket there meanwhile", path);
+	else
+		log_msg(LOG_ERR, "cannot listen on %s: %s: %s", path, what,
+			strerror(err));
+	close(fd);
+	if (tmp && unlink(tmp) != 0 && errno != ENOENT)
+		log_msg(LOG_ERR, "cannot remove %s: %s", tmp, strerror(errno));
+	/* No permission (or no hard links there) is the configuration's;
+	 * the rest (a broker that bound in between, no memory) may pass. */
+	return err == EACCES || err == EPERM || err == EROFS ?
+	       SOCKDIR_REFUSED : SOCKDIR_BUSY;
+}
+
+/* Binds to a temporary name, listens, and only then links the socket
+ * to path, so that path never names a socket that refuses connections
+ * (a session started meanwhile would take the broker for dead).  link
+ * fails with EEXIST where bind failed with EADDRINUSE: a broker that
+ * beat us to path is never replaced. */
+static int bind_listen(const char *path, struct sockdir_bound *bound)
+{
+	struct sockaddr_un tsa;
+	if (temp_addr(&tsa, path) != 0)
+		return SOCKDIR_REFUSED;
+	const char *tmp = tsa.sun_path;
+	/* One left by a broker with our pid, killed while it started. */
+	int r = remove_stale(tmp, &tsa);
+	if (r != 0)
+		return r;
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (fd < 0) {
 		log_msg(LOG_ERR, "socket: %s", strerror(errno));
 		return SOCKDIR_BUSY;
 	}
+	if (io_set_nonblock(fd, 1) != 0 || io_set_cloexec(fd) != 0)
+		return listen_failed(fd, NULL, path, "fcntl", errno);
+	if (bind(fd, (const struct sockaddr *)&tsa, sizeof tsa) != 0)
+		return listen_failed(fd, NULL, path, tmp, errno);
+	/* The inode path will name (a hard link): sockdir_unlink's mark. */
 	struct stat st;
-	if (io_set_nonblock(fd, 1) != 0 || io_set_cloexec(fd) != 0 ||
-	    bind(fd, (const struct sockaddr *)sa, sizeof *sa) != 0 ||
-	    listen(fd, SOMAXCONN) != 0 || stat(path, &st) != 0) {
-		int err = errno;
-		log_msg(LOG_ERR, "cannot listen on %s: %s", path,
-			strerror(err));
-		close(fd);
-		/* No permission is the configuration's; the rest (a
-		 * broker that bound in between, no memory) may pass. */
-		return err == EACCES || err == EPERM || err == EROFS ?
-		       SOCKDIR_REFUSED : SOCKDIR_BUSY;
-	}
+	if (listen(fd, SOMAXCONN) != 0)
+		return listen_failed(fd, tmp, path, "listen", errno);
+	if (stat(tmp, &st) != 0)
+		return listen_failed(fd, tmp, path, tmp, errno);
+	if (link(tmp, path) != 0)
+		return listen_failed(fd, tmp, path, "link", errno);
+	/* Harmless if it stays: path works, and a broker that gets our
+	 * pid removes it as stale. */
+	if (unlink(tmp) != 0)
+		log_msg(LOG_WARNING, "cannot remove %s: %s", tmp,
+			strerror(errno));
 	bound->dev = st.st_dev;
 	bound->ino = st.st_ino;
 	return fd;
@@ -186,7 +248,7 @@ int sockdir_listen(const char *path, struct sockdir_bound *bound)
 	if (fill_addr(&sa, path) != 0 || prepare_dir(path) != 0)
 		return SOCKDIR_REFUSED;
 	int r = remove_stale(path, &sa);
-	return r != 0 ? r : bind_listen(path, &sa, bound);
+	return r != 0 ? r : bind_listen(path, bound);
 }
 
 void sockdir_unlink(const char *path, const struct sockdir_bound *bound)

@@ -15,7 +15,12 @@ struct sockdir_bound {
  * parents with mode 0700), is not a symbolic link, belongs to the
  * effective uid and grants nothing to group or others (else refused),
  * removes a stale socket (one nobody listens on; a live one
- * is refused), then binds and listens.  Returns the non-blocking
+ * is refused), then binds to a temporary name beside path (".nb" and
+ * our pid, refused if it does not fit in sun_path), listens, and only
+ * then links it to path, so that path never names a socket that
+ * refuses connections; the temporary name is removed whether it
+ * succeeds or fails.  A socket that appears at path meanwhile is left alone
+ * (SOCKDIR_BUSY).  Returns the non-blocking
  * close-on-exec listening descriptor, or with the reason logged
  * SOCKDIR_REFUSED (the path or its directory will not do: fix the
  * configuration) or SOCKDIR_BUSY (another broker listens there, or a

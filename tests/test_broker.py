@@ -9,6 +9,7 @@ import os
 import re
 import resource
 import select
+import shutil
 import signal
 import socket
 import stat
@@ -606,6 +607,134 @@ def test_socket_directory_that_is_a_link_or_not_ours_is_refused():
         assert p.wait(timeout=H.DEFAULT_TIMEOUT) != 0
         assert why in p.stderr.read(), sockdir
     assert os.listdir(real) == []
+
+
+SLOW_LISTEN_C = r"""
+/* LD_PRELOAD: listen() on a UNIX socket says so on stderr, then waits
+ * 300 ms, or until the file $SLOWLISTEN_GATE exists (at most 10 s). */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+int listen(int fd, int backlog)
+{
+	int (*real)(int, int) = (int (*)(int, int))dlsym(RTLD_NEXT, "listen");
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    ss.ss_family == AF_UNIX) {
+		static const char msg[] = "slowlisten: holding listen()\n";
+		const char *gate = getenv("SLOWLISTEN_GATE");
+		struct timespec tick = { 0, 10000000 };
+		int n = gate ? 1000 : 30;
+		if (write(2, msg, sizeof msg - 1) < 0)
+			return -1;
+		while (n-- > 0 && !(gate && access(gate, F_OK) == 0))
+			nanosleep(&tick, NULL);
+	}
+	return real(fd, backlog);
+}
+"""
+
+
+def slow_listen_shim():
+    """The path of SLOW_LISTEN_C built as a shared object."""
+    cc = os.environ.get("CC") or shutil.which("cc")
+    if not cc:
+        raise H.Skip("no C compiler for the listen() shim")
+    d = H.tmpdir()
+    src, so = os.path.join(d, "slowlisten.c"), os.path.join(d, "slowlisten.so")
+    with open(src, "w") as f:
+        f.write(SLOW_LISTEN_C)
+    p = subprocess.run([cc, "-shared", "-fPIC", "-o", so, src, "-ldl"],
+                       capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr.decode()
+    return so
+
+
+def spawn_slow_listener(path, **env):
+    """natterd -f -B on path with listen() held by the shim: (process,
+    its LogReader), once the shim holds listen()."""
+    env = dict(os.environ, LD_PRELOAD=slow_listen_shim(), **env)
+    # gcc's ASan wants its runtime first; the shim only passes through.
+    env["ASAN_OPTIONS"] = ":".join(filter(None, [
+        env.get("ASAN_OPTIONS"), "verify_asan_link_order=0"]))
+    p = H.spawn(broker_argv() + ["-s", path], env=env,
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE)
+    log = H.LogReader(p.stderr)
+    log.wait(r"slowlisten: holding listen\(\)")
+    return p, log
+
+
+def test_the_socket_path_appears_only_once_it_listens():
+    """A session started while the broker starts (a super-server does
+    not wait for it) connects as soon as the path exists: the broker
+    binds to a temporary name, listens, and only then links the path.
+    With listen() made slow, a broker that bound the path itself left it
+    refusing connections meanwhile ("chat service unavailable")."""
+    d = H.tmpdir()
+    sockdir = os.path.join(d, "run")
+    path = os.path.join(sockdir, "broker.sock")
+    p, log = spawn_slow_listener(path)
+    H.wait_until(lambda: os.path.lexists(path) or p.poll() is not None,
+                 what="the socket path", interval=0.001)
+    try:
+        h = Handler(path)
+    except ConnectionRefusedError:
+        raise AssertionError("%s existed but refused a connection" % path)
+    h.login("ann")
+    log.wait(r"broker listening on")
+    assert os.listdir(sockdir) == ["broker.sock"]   # no temporary name left
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=H.DEFAULT_TIMEOUT) == 0
+    assert not os.path.lexists(path)   # it knew the published path its own
+
+
+def test_a_socket_put_on_the_path_meanwhile_is_left_alone():
+    """Another broker's socket that appears while ours is still binding
+    is neither replaced nor removed; ours gives up with a temporary
+    failure and leaves no temporary name behind."""
+    d = H.tmpdir()
+    sockdir = os.path.join(d, "run")
+    path = os.path.join(sockdir, "broker.sock")
+    gate = os.path.join(d, "gate")
+    p, log = spawn_slow_listener(path, SLOWLISTEN_GATE=gate)
+    other = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    other.bind(path)
+    other.listen()
+    ino = os.lstat(path).st_ino
+    open(gate, "w").close()
+    assert p.wait(timeout=H.DEFAULT_TIMEOUT) == 111
+    log.wait(r"cannot listen on .*broker\.sock: another broker put a "
+             r"socket there meanwhile")
+    assert os.listdir(sockdir) == ["broker.sock"]
+    assert os.lstat(path).st_ino == ino
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.connect(path)                    # still the other one's
+    other.accept()[0].close()
+    c.close()
+
+
+def test_a_path_without_room_for_the_temporary_name_is_refused():
+    """The socket is bound to ".nb<pid>" beside its path first; a path
+    that fits in sun_path while that name does not is refused with the
+    reason, and nothing is left in the directory."""
+    d = H.tmpdir()
+    room = 107 - len(d + "/" + "/s")   # for a path of 107 bytes
+    sockdir = os.path.join(d, "x" * room)
+    path = os.path.join(sockdir, "s")
+    assert len(path) == 107
+    p = H.spawn(broker_argv() + ["-s", path], stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert p.wait(timeout=H.DEFAULT_TIMEOUT) == 100
+    err = p.stderr.read().decode()
+    assert "no room for the temporary name the socket is bound to before "\
+           "it listens" in err, err
+    assert os.listdir(sockdir) == []
 
 
 def test_rejoin_race_after_a_restart_is_first_come_first_served():
