@@ -119,7 +119,7 @@ check-asan:
 # tests, each natterd stopping at the first data race it reports.
 check-tsan:
 	$(MAKE) BUILD=build-tsan OPT=-O1 CFLAGS="-O1 -g -fsanitize=thread" \
-	  LDFLAGS="-fsanitize=thread" all $(UNITS) $(HELPERS) $(BENCHES)
+	  LDFLAGS="-fsanitize=thread" all
 	NATTER_TSAN=1 TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
 	  python3 tests/run.py --build build-tsan -k test_natterd.
 
