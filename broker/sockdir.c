@@ -159,19 +159,19 @@ static int remove_stale(const char *path, const struct sockaddr_un *sa)
  * that brokers starting together never share it, and short (".nb" and
  * the pid), so that a path that fits in sun_path nearly always leaves
  * room for it.  One that does not is refused with the reason. */
-static int temp_addr(struct sockaddr_un *tsa, const char *path)
+static int temp_addr(struct sockaddr_un *tsa, const char *path, pid_t pid)
 {
 	const char *slash = strrchr(path, '/');
 	int dirlen = slash ? (int)(slash - path) + 1 : 0;
 	/* Room for it all: path itself fits in sun_path (fill_addr). */
 	char tmp[sizeof tsa->sun_path + 32];
 	int n = snprintf(tmp, sizeof tmp, "%.*s.nb%ld", dirlen, path,
-			 (long)getpid());
+			 (long)pid);
 	if (n < 0 || (size_t)n >= sizeof tsa->sun_path) {
-		log_msg(LOG_ERR, "%s: no room for the temporary name the socket "
-			"is bound to before it listens (%s: a socket path is at "
-			"most %zu bytes); use a shorter path", path, n < 0 ?
-			"?" : tmp, sizeof tsa->sun_path - 1);
+		log_msg(LOG_ERR, "%s: no room for the temporary name the "
+			"socket is bound to before it listens (%s: a socket "
+			"path is at most %zu bytes); use a shorter path", path,
+			n < 0 ? "?" : tmp, sizeof tsa->sun_path - 1);
 		return -1;
 	}
 	memset(tsa, 0, sizeof *tsa);
@@ -185,7 +185,8 @@ static int temp_addr(struct sockaddr_un *tsa, const char *path)
 static int listen_failed(int fd, const char *tmp, const char *path,
 			 const char *what, int err)
 {
-	if (err == EEXIST)
+	struct stat st;
+	if (err == EEXIST && lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
 		log_msg(LOG_ERR, "cannot listen on %s: another broker put a "
 			"socket there meanwhile", path);
 	else
@@ -208,7 +209,7 @@ static int listen_failed(int fd, const char *tmp, const char *path,
 static int bind_listen(const char *path, struct sockdir_bound *bound)
 {
 	struct sockaddr_un tsa;
-	if (temp_addr(&tsa, path) != 0)
+	if (temp_addr(&tsa, path, getpid()) != 0)
 		return SOCKDIR_REFUSED;
 	const char *tmp = tsa.sun_path;
 	/* One left by a broker with our pid, killed while it started. */
@@ -259,5 +260,17 @@ void sockdir_unlink(const char *path, const struct sockdir_bound *bound)
 		return; /* gone, or a newer broker's: leave it */
 	if (unlink(path) != 0)
 		log_msg(LOG_WARNING, "cannot remove %s: %s", path,
+			strerror(errno));
+}
+
+void sockdir_forget_temp(const char *path, pid_t pid)
+{
+	struct sockaddr_un tsa;
+	struct stat st;
+	if (temp_addr(&tsa, path, pid) != 0 || lstat(tsa.sun_path, &st) != 0 ||
+	    !S_ISSOCK(st.st_mode))
+		return;
+	if (unlink(tsa.sun_path) != 0 && errno != ENOENT)
+		log_msg(LOG_WARNING, "cannot remove %s: %s", tsa.sun_path,
 			strerror(errno));
 }

@@ -32,4 +32,8 @@ int sockdir_listen(const char *path, struct sockdir_bound *bound);
 /* Removes path if it is still the socket described by bound. */
 void sockdir_unlink(const char *path, const struct sockdir_bound *bound);
 
+/* Removes the temporary name a broker of that pid, now gone, may have
+ * left beside path (killed between binding and linking). */
+void sockdir_forget_temp(const char *path, pid_t pid);
+
 #endif

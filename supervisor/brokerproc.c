@@ -2,6 +2,7 @@
 #include "brokerproc.h"
 #include "biglock.h"
 #include "child.h"
+#include "../broker/sockdir.h"
 #include "config.h"
 #include "io.h"
 #include "log.h"
@@ -189,6 +190,7 @@ int brokerproc_ended(pid_t pid, int status, long long now)
 	if (pid != B.pid || pid == 0)
 		return 0;
 	B.pid = 0;
+	sockdir_forget_temp(B.cfg.socket_path, pid);
 	if (WIFSIGNALED(status))
 		log_msg(B.stopping ? LOG_INFO : LOG_ERR,
 			"broker pid %ld killed by signal %d", (long)pid,

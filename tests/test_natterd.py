@@ -1033,3 +1033,30 @@ def test_restarted_broker_holds_no_connection():
         for t in threads:
             t.join(10)
     assert not leaked, "broker %d holds TCP sockets %r" % (new, leaked)
+
+
+def test_broker_killed_before_it_listens_leaves_no_temporary_name():
+    """A broker binds a temporary name (.nb<pid>) and links the real
+    path only once it listens; one killed in between cannot remove it,
+    so natterd does when it reaps that broker."""
+    from test_broker import slow_listen_shim
+    d = tmpdir()
+    sockdir = os.path.join(d, "run")
+    gate = os.path.join(d, "gate")
+    open(gate, "w").close()   # the first broker listens at once
+    env = {"LD_PRELOAD": slow_listen_shim(), "SLOWLISTEN_GATE": gate,
+           "ASAN_OPTIONS": ":".join(filter(None, [
+               os.environ.get("ASAN_OPTIONS"), "verify_asan_link_order=0"]))}
+    n = start(sock=os.path.join(sockdir, "broker.sock"), env=env,
+              handler=CAT)
+    os.unlink(gate)           # the next one holds listen() until it is back
+    start_at = len(n.log.lines)
+    os.kill(broker_pid(n), signal.SIGKILL)
+    second = broker_pid(n, start=start_at)
+    tmp = os.path.join(sockdir, ".nb%d" % second)
+    wait_until(lambda: os.path.lexists(tmp), what=tmp)
+    os.kill(second, signal.SIGKILL)
+    n.log.wait(r"broker pid %d killed by signal 9" % second, start=start_at)
+    assert not os.path.lexists(tmp)
+    open(gate, "w").close()
+    n.log.wait(r"broker started, pid (?!%d)\d+" % second, start=start_at)
