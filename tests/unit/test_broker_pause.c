@@ -140,6 +140,8 @@ struct run {
 static int start(struct run *r)
 {
 	int ready[2];
+	for (int i = 0; i < CLIENTS; i++)
+		r->clients[i] = -1; /* finish closes only those opened */
 	memcpy(r->dir, "/tmp/natter-pause-XXXXXX", 25);
 	if (!mkdtemp(r->dir) || pipe(ready) != 0)
 		return -1;
@@ -236,7 +238,7 @@ static int accepts_again(struct run *r, long ms)
 /* SIGTERM unless it has ended; its exit status, or -1 if it would not. */
 static int finish(struct run *r, int term)
 {
-	int st;
+	int st = -1;
 	if (term)
 		kill(r->pid, SIGTERM);
 	long long end = now_ms() + 5000;
@@ -246,8 +248,9 @@ static int finish(struct run *r, int term)
 	if (w == 0) {
 		kill(r->pid, SIGKILL);
 		waitpid(r->pid, &st, 0);
-		st = -1;
 	}
+	if (w <= 0)
+		st = -1;
 	for (int i = 0; i < CLIENTS; i++)
 		if (r->clients[i] >= 0)
 			close(r->clients[i]);

@@ -154,6 +154,44 @@ static void another_writer(void)
 	transcript_close(&t);
 }
 
+/* A reopen that fails (a directory where the new file should be) keeps
+ * the lines going to the file opened before; retries, when due, fail
+ * quietly (main counts the log lines), and the first that works moves
+ * the lines to the new file. */
+static void reopen_fails_quietly(void)
+{
+	struct transcript t;
+	char old[96];
+	snprintf(old, sizeof old, "%s.1", path);
+	CHECK(truncate(path, 0) == 0);
+	CHECK(transcript_open(&t, path) == 0);
+	CHECK(rename(path, old) == 0);
+	CHECK(mkdir(path, 0700) == 0);
+	CHECK(transcript_reopen(&t) != 0);
+	for (int i = 0; i < 2; i++) {
+		t.retry_at = 1; /* due: the clock need not be waited for */
+		transcript_line(&t, "lobby", "[ann] : %s", "old");
+		CHECK(t.retry_at > 1); /* tried again, failed, put off */
+	}
+	CHECK(rmdir(path) == 0);
+	t.retry_at = 1;
+	transcript_line(&t, "lobby", "[ann] : %s", "new");
+	CHECK(t.retry_at == 0);
+	CHECK(strstr(slurp(old), "lobby [ann] : old\n") != NULL &&
+	      strstr(slurp(old), "new") == NULL);
+	CHECK(strstr(slurp(path), "lobby [ann] : new\n") != NULL);
+	transcript_close(&t);
+	unlink(old);
+}
+
+static unsigned count(const char *text, const char *what)
+{
+	unsigned n = 0;
+	for (const char *p = text; (p = strstr(p, what)) != NULL; p++)
+		n++;
+	return n;
+}
+
 int main(void)
 {
 	signal(SIGXFSZ, SIG_IGN);
@@ -165,6 +203,7 @@ int main(void)
 	log_init("test", LOG_TO_STDERR);
 	cut_fails();
 	another_writer();
+	reopen_fails_quietly();
 	dup2(saved, 2);
 	close(logpipe[1]);
 	static char log[4096];
@@ -176,6 +215,7 @@ int main(void)
 		     "removed (another writer appended after it)") != NULL);
 	CHECK(strstr(log, "writing again; lines lost: 2") != NULL);
 	CHECK(strstr(log, "writing again; lines lost: 1") != NULL);
+	CHECK(count(log, "cannot reopen") == 1 && count(log, "reopened") == 1);
 	unlink(path);
 	rmdir(dir);
 	return UNIT_DONE();
