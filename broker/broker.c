@@ -59,9 +59,9 @@ static int peer_allowed(int fd)
 
 /* Out of descriptors or memory: stop polling the listener for
  * EMFILE_PAUSE_MS rather than fail an accept on every pass.  Whatever
- * evloop_del returns, `listening` ends 0 and true: the listener is out
- * of the loop (ENOENT says it already was), or, when it cannot be taken
- * out, left in asking for nothing.  A loop that allows neither is
+ * evloop_del returns, `listening` is 0 afterwards, and rightly: the
+ * listener is out of the loop (ENOENT says it already was), or, when it
+ * cannot be taken out, left in asking for nothing.  A loop that allows neither is
  * broken, and the level-triggered listener would wake it at once, pass
  * after pass: -1, and the broker stops as when evloop_wait fails. */
 static int pause_accepting(struct server *s)

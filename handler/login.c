@@ -42,9 +42,11 @@ static void echo_on(struct session *s)
 	unsigned char cmd[3];
 	if (!s->echo_off)
 		return;
-	if (s->in_sock)
-		session_say(s, cmd, telnet_wont_echo(&s->tn, cmd));
-	else
+	if (s->in_sock) {
+		size_t n = telnet_wont_echo(&s->tn, cmd); /* 0: already off */
+		if (n)
+			session_say(s, cmd, n);
+	} else
 		term_echo_restore();
 	/* The person's Enter was not echoed either. */
 	session_sayz(s, "\r\n");
