@@ -109,15 +109,12 @@ static pid_t spawn_unlocked(struct acceptor *a, int fd,
 			    const struct endpoint *remote,
 			    const struct endpoint *local)
 {
-	if (spawn_prepare(a->env, fd, remote, local) != 0)
-		return -1;
 	biglock_spawn_begin();
 	biglock_give();
-	pid_t pid = spawn_start(a->env);
+	pid_t pid = spawn_handler(a->env, fd, remote, local);
 	int err = errno;
 	biglock_take();
 	biglock_spawn_end();
-	spawn_done(a->env);
 	errno = err;
 	return pid;
 }

@@ -12,14 +12,14 @@
  * connections between accept and close, also while the lock is let go;
  * the broker, which never execs, would keep them open and their
  * clients would never see the close, so it closes them first thing
- * (acceptors_forget).  And an acceptor in posix_spawn may hold a pipe
- * of the C library's own (musl: the acceptor would wait on it for as
- * long as a broker forked meanwhile lives).  So the
- * main thread forks only between biglock_fork_begin, which waits until
- * no acceptor is in posix_spawn and lets none start, and
- * biglock_fork_end; an acceptor calls biglock_spawn_begin and
- * biglock_spawn_end around its posix_spawn.  All four are called with
- * the lock held. */
+ * (acceptors_forget).  And an acceptor in spawn_handler may be in the
+ * middle of allocating its file actions, or hold a pipe of the C
+ * library's own (musl: the acceptor would wait on it for as long as a
+ * broker forked meanwhile lives).  So the main thread forks only
+ * between biglock_fork_begin, which waits until no acceptor is in
+ * spawn_handler and lets none start, and biglock_fork_end; an acceptor
+ * calls biglock_spawn_begin and biglock_spawn_end around spawn_handler.
+ * All four are called with the lock held. */
 #ifndef NATTERD_BIGLOCK_H
 #define NATTERD_BIGLOCK_H
 

@@ -18,7 +18,6 @@ static const char *const ucspi_names[UCSPI_VARS] = {
 
 /* A spawning thread's own environment for its handlers. */
 struct spawn_env {
-	posix_spawn_file_actions_t fa;  /* between prepare and done */
 	char **envp;  /* UCSPI_VARS slots, then natterd's environment */
 	char var[UCSPI_VARS][sizeof "TCPREMOTEPORT=" + ADDR_TEXT_MAX];
 };
@@ -119,10 +118,12 @@ static void set_vars(struct spawn_env *e, const struct endpoint *remote,
 	}
 }
 
-int spawn_prepare(struct spawn_env *e, int fd,
-		  const struct endpoint *remote, const struct endpoint *local)
+pid_t spawn_handler(struct spawn_env *e, int fd,
+		    const struct endpoint *remote, const struct endpoint *local)
 {
-	int err = posix_spawn_file_actions_init(&e->fa);
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int err = posix_spawn_file_actions_init(&fa);
 	if (err) {
 		errno = err;
 		return -1;
@@ -130,26 +131,12 @@ int spawn_prepare(struct spawn_env *e, int fd,
 	set_vars(e, remote, local);
 	/* fd > 2, so both dup2s happen and clear close-on-exec on 0, 1;
 	 * fd itself is close-on-exec (accept4) and goes with the exec. */
-	err = posix_spawn_file_actions_adddup2(&e->fa, fd, 0);
+	err = posix_spawn_file_actions_adddup2(&fa, fd, 0);
 	if (!err)
-		err = posix_spawn_file_actions_adddup2(&e->fa, fd, 1);
-	if (err) {
-		posix_spawn_file_actions_destroy(&e->fa);
-		errno = err;
-		return -1;
-	}
-	return 0;
-}
-
-pid_t spawn_start(struct spawn_env *e)
-{
-	pid_t pid;
-	int err = posix_spawn(&pid, P.path, &e->fa, &P.attr, P.argv, e->envp);
+		err = posix_spawn_file_actions_adddup2(&fa, fd, 1);
+	if (!err)
+		err = posix_spawn(&pid, P.path, &fa, &P.attr, P.argv, e->envp);
+	posix_spawn_file_actions_destroy(&fa);
 	errno = err;
 	return err ? -1 : pid;
-}
-
-void spawn_done(struct spawn_env *e)
-{
-	posix_spawn_file_actions_destroy(&e->fa);
 }

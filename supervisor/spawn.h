@@ -29,19 +29,13 @@ struct spawn_env;
  * ran out. */
 struct spawn_env *spawn_env_new(void);
 void spawn_env_free(struct spawn_env *e);
-/* Starting the handler on connection fd (fd > 2) from remote to local
- * takes three calls, so that a thread can let go of its lock for the
- * one that waits (see biglock.h) and hold it for those that allocate:
- * spawn_prepare, then spawn_start, then spawn_done.
- * spawn_prepare returns 0, or -1 with errno set (nothing to undo). */
-int spawn_prepare(struct spawn_env *e, int fd,
-		  const struct endpoint *remote, const struct endpoint *local);
-/* Returns the handler's pid, or -1 with errno set: the process could
- * not be made (EAGAIN, ENOMEM) or, where posix_spawn reports it (glibc,
- * musl, the BSDs), the program could not be executed (ENOENT,
- * EACCES...); no child is left then.  Needs no lock. */
-pid_t spawn_start(struct spawn_env *e);
-/* Frees what spawn_prepare took. */
-void spawn_done(struct spawn_env *e);
+/* Starts the handler on connection fd (fd > 2) from remote to local.
+ * Returns its pid, or -1 with errno set: the process could not be made
+ * (EAGAIN, ENOMEM) or, where posix_spawn reports it (glibc, musl, the
+ * BSDs), the program could not be executed (ENOENT, EACCES...); no
+ * child is left then.  Needs no lock: an acceptor calls it between
+ * biglock_spawn_begin and biglock_spawn_end, with the lock let go. */
+pid_t spawn_handler(struct spawn_env *e, int fd,
+		    const struct endpoint *remote, const struct endpoint *local);
 
 #endif
