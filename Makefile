@@ -19,7 +19,7 @@ CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib \
 LDLIBS   += -lcrypt
 
 BUILD ?= build
-# XCPPFLAGS: extra -D options for a variant build (check-poll).
+# XCPPFLAGS: extra -D options for a variant build (PORTABLE below).
 ALL_CFLAGS = $(WARN) $(CPPFLAGS) $(XCPPFLAGS) $(CFLAGS)
 
 lib_src        = $(wildcard lib/*.c)
@@ -91,6 +91,15 @@ $(BUILD)/natter-passwd: $(BUILD)/handler/passwd/main.o $(LIBHANDLER) $(LIBNATTER
 $(BUILD)/natter: $(BUILD)/client/main.o $(LIBCLIENT) $(LIBNATTER)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# natterd with the POSIX fallbacks it uses off Linux: poll(2) for the
+# broker's event loop, posix_spawn(3) for the handlers (launch.h).
+# make check runs natterd's handler tests against it too
+# (tests/test_portable.py).
+PORTABLE = $(BUILD)/portable/natterd
+$(PORTABLE): FORCE
+	$(MAKE) BUILD=$(BUILD)/portable \
+	  XCPPFLAGS="-DEVLOOP_POLL -DNATTER_SPAWN_POSIX" $@
+
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(ARCHIVES)
 	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS)
 $(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o $(LIBNATTER)
@@ -102,7 +111,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBNATTER)
 run: all
 	$(BUILD)/natterd -f -l localhost:4120
 
-check: all $(UNITS) $(HELPERS) $(BENCHES)
+check: all $(UNITS) $(HELPERS) $(BENCHES) $(PORTABLE)
 	python3 tests/run.py --build $(BUILD)
 
 # The full benchmark (minutes); make check runs a short smoke of it.
@@ -124,11 +133,10 @@ check-tsan:
 	  python3 tests/run.py --build build-tsan -k test_natterd.
 
 # The broker's poll(2) event loop (for systems without epoll), tested end
-# to end on Linux: the broker tests against a natterd built to use it.
-check-poll:
-	$(MAKE) BUILD=build-poll XCPPFLAGS=-DEVLOOP_POLL all
-	NATTER_BROKER_CMD="build-poll/natterd -f -B" \
-	  python3 tests/run.py --build build-poll -k test_broker.
+# to end on Linux: the broker tests against the portable natterd.
+check-poll: all $(HELPERS) $(PORTABLE)
+	NATTER_BROKER_CMD="$(PORTABLE) -f -B" \
+	  python3 tests/run.py --build $(BUILD) -k test_broker.
 
 lint-man:
 	mandoc -Tlint -Wwarning man/*.[0-9]
@@ -150,4 +158,4 @@ uninstall:
 	  rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 
 clean:
-	rm -rf build build-asan build-poll
+	rm -rf build build-asan build-tsan build-poll

@@ -202,8 +202,7 @@ static int broker_alone(const struct config *cfg,
 /* Root's work before serving: the pid file, the broker's directory,
  * then no more root. */
 static void become_service(const struct config *cfg, const char *pidfile,
-			   const struct user_ids *u, const char *handler,
-			   char *const *handler_argv)
+			   const struct user_ids *u, const char *handler)
 {
 	if (pidfile)
 		pidfile_take(pidfile);
@@ -214,8 +213,6 @@ static void become_service(const struct config *cfg, const char *pidfile,
 	}
 	handler_check(handler);
 	handler_env(cfg);
-	if (spawn_init(handler, handler_argv) != 0)
-		fatal_errno(EXIT_TEMP, "preparing to run %s", handler);
 }
 
 int main(int argc, char **argv)
@@ -253,9 +250,12 @@ int main(int argc, char **argv)
 	if (!cfg.foreground)
 		daemon_detach();
 	char *const *hargv = cfg.handler_argv ? cfg.handler_argv : default_argv;
-	become_service(&cfg, pidfile, &user, handler, hargv);
+	become_service(&cfg, pidfile, &user, handler);
 
 	int sigfd = signals_init();
+	/* after the last setenv and signal disposition: spawn.h */
+	if (spawn_init(handler, hargv) != 0)
+		fatal_errno(EXIT_TEMP, "preparing to run %s", handler);
 	start_broker(&bc, cfg.foreground, sigfd);
 	if (!cfg.foreground) {
 		if (daemon_ready() != 0)

@@ -1,9 +1,7 @@
-/* spawn.c — a handler per connection, with posix_spawn(3); see spawn.h. */
+/* spawn.c — a handler per connection and its environment; see spawn.h. */
 #include "spawn.h"
+#include "launch.h"
 
-#include <errno.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +21,6 @@ struct spawn_env {
 };
 
 static struct {
-	const char *path;
-	char *const *argv;
-	posix_spawnattr_t attr;
 	char **base;  /* natterd's environment, less the UCSPI variables */
 	size_t nbase;
 } P;
@@ -77,32 +72,9 @@ void spawn_env_free(struct spawn_env *e)
 	free(e);
 }
 
-/* Every signal to its default disposition, not only those natterd
- * catches or ignores (SIGPIPE): one ignored by whoever started natterd
- * (a shell's background job ignores SIGINT and SIGQUIT) would
- * otherwise survive the exec.  An empty mask. */
-static int attr_init(void)
-{
-	sigset_t all, none;
-	sigfillset(&all);
-	sigemptyset(&none);
-	int err = posix_spawnattr_init(&P.attr);
-	if (!err)
-		err = posix_spawnattr_setsigdefault(&P.attr, &all);
-	if (!err)
-		err = posix_spawnattr_setsigmask(&P.attr, &none);
-	if (!err)
-		err = posix_spawnattr_setflags(&P.attr, POSIX_SPAWN_SETSIGDEF |
-					       POSIX_SPAWN_SETSIGMASK);
-	errno = err;
-	return err ? -1 : 0;
-}
-
 int spawn_init(const char *path, char *const argv[])
 {
-	P.path = path;
-	P.argv = argv;
-	return attr_init() != 0 || env_init() != 0 ? -1 : 0;
+	return launch_init(path, argv) != 0 || env_init() != 0 ? -1 : 0;
 }
 
 static void set_vars(struct spawn_env *e, const struct endpoint *remote,
@@ -121,22 +93,6 @@ static void set_vars(struct spawn_env *e, const struct endpoint *remote,
 pid_t spawn_handler(struct spawn_env *e, int fd,
 		    const struct endpoint *remote, const struct endpoint *local)
 {
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int err = posix_spawn_file_actions_init(&fa);
-	if (err) {
-		errno = err;
-		return -1;
-	}
 	set_vars(e, remote, local);
-	/* fd > 2, so both dup2s happen and clear close-on-exec on 0, 1;
-	 * fd itself is close-on-exec (accept4) and goes with the exec. */
-	err = posix_spawn_file_actions_adddup2(&fa, fd, 0);
-	if (!err)
-		err = posix_spawn_file_actions_adddup2(&fa, fd, 1);
-	if (!err)
-		err = posix_spawn(&pid, P.path, &fa, &P.attr, P.argv, e->envp);
-	posix_spawn_file_actions_destroy(&fa);
-	errno = err;
-	return err ? -1 : pid;
+	return launch(fd, e->envp);
 }

@@ -30,6 +30,10 @@ class Skip(Exception):
 
 
 def bin_path(name):
+    """A program of the build under test; NATTER_NATTERD, if set, is the
+    natterd to run instead (tests/test_portable.py)."""
+    if name == "natterd" and os.environ.get("NATTER_NATTERD"):
+        return os.environ["NATTER_NATTERD"]
     return os.path.join(BUILD, name)
 
 
