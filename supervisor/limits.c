@@ -13,14 +13,19 @@
 struct source {
 	struct source_key key;
 	unsigned active;      /* open sessions */
-	long long tat;        /* GCRA: when the bucket is full again, ms */
+	long long tat;        /* GCRA: when the bucket is full again, ticks */
 	long long last_seen;  /* ms */
 	int next;             /* hash chain or free list; -1 ends it */
 };
 
 static struct {
 	unsigned max_sessions, max_per_source, burst;
-	long long interval_ms;  /* one token's worth of time */
+	/* Rate times are counted in ticks of 1/burst ms, so that a token's
+	 * worth of time, SECONDS/BURST, is a whole number of them whatever
+	 * the ratio: 1 ms is burst ticks, a token is seconds * 1000.  (At
+	 * most 10^6 ticks a ms: a monotonic clock's ms stay far below
+	 * 2^63 / 10^6.) */
+	long long interval;
 	int track, limit_loopback;
 	struct source *src;
 	int *bucket;
@@ -33,9 +38,7 @@ int limits_init(const struct config *cfg)
 	L.max_sessions = cfg->max_sessions;
 	L.max_per_source = cfg->max_per_source;
 	L.burst = cfg->rate_burst;
-	L.interval_ms = L.burst ? (long long)cfg->rate_seconds * 1000 / L.burst : 0;
-	if (L.burst && L.interval_ms < 1)
-		L.interval_ms = 1;
+	L.interval = (long long)cfg->rate_seconds * 1000;
 	L.limit_loopback = cfg->limit_loopback;
 	L.track = L.max_per_source > 0 || L.burst > 0;
 	if (!L.track)
@@ -81,6 +84,11 @@ static void source_unlink(int idx)
 
 /* The idle source that loses least when forgotten: one whose bucket is
  * full again if any, else the least recently seen. */
+static long long ticks(long long ms)
+{
+	return ms * L.burst;
+}
+
 static int source_victim(long long now)
 {
 	int best = -1;
@@ -88,7 +96,7 @@ static int source_victim(long long now)
 		const struct source *s = &L.src[i];
 		if (s->active)
 			continue;
-		if (s->tat <= now)
+		if (s->tat <= ticks(now))
 			return (int)i;
 		if (best < 0 || s->last_seen < L.src[best].last_seen)
 			best = (int)i;
@@ -110,7 +118,7 @@ static int source_add(const struct source_key *k, long long now)
 	struct source *s = &L.src[idx];
 	s->key = *k;
 	s->active = 0;
-	s->tat = now;
+	s->tat = ticks(now);
 	unsigned h = key_hash(k);
 	s->next = L.bucket[h];
 	L.bucket[h] = idx;
@@ -125,13 +133,14 @@ static enum admission source_check(struct source *s, long long now,
 		return REFUSE_SOURCE;
 	}
 	if (L.burst) {
-		long long tat = s->tat > now ? s->tat : now;
-		long long over = tat - now - (long long)(L.burst - 1) * L.interval_ms;
+		long long t = ticks(now), second = ticks(1000);
+		long long tat = s->tat > t ? s->tat : t;
+		long long over = tat - t - (long long)(L.burst - 1) * L.interval;
 		if (over > 0) {
-			*retry_s = (unsigned)((over + 999) / 1000);
+			*retry_s = (unsigned)((over + second - 1) / second);
 			return REFUSE_RATE;
 		}
-		s->tat = tat + L.interval_ms;
+		s->tat = tat + L.interval;
 	}
 	return ADMIT;
 }

@@ -121,6 +121,47 @@ static void v6_rate(void)
 	CHECK(admit_at("2001:db8:a:b::6", t) == REFUSE_RATE);
 }
 
+/* The refill is exact, whatever SECONDS/BURST comes to: -r 2000/1 is
+ * two tokens a millisecond (not one: a whole millisecond per token was
+ * the old floor), and -r 3/10 is a token every 3333 1/3 ms, which adds
+ * up over three tokens to exactly 10 s. */
+static void rate_exact(void)
+{
+	CHECK(setup(256, 0, 2000, 1, 1) == 0);
+	long long t = 7000000;
+	int ok = 1;
+	for (int i = 0; i < 2000; i++)
+		ok &= admit_at("192.0.2.9", t) == ADMIT;
+	CHECK(ok);
+	CHECK(admit_at("192.0.2.9", t) == REFUSE_RATE && last.retry == 1);
+	CHECK(admit_at("192.0.2.9", t + 1) == ADMIT);
+	CHECK(admit_at("192.0.2.9", t + 1) == ADMIT);
+	CHECK(admit_at("192.0.2.9", t + 1) == REFUSE_RATE);
+	/* 1000 ms on: 2000 more, no fewer. */
+	ok = 1;
+	for (int i = 0; i < 2000; i++)
+		ok &= admit_at("192.0.2.9", t + 1001) == ADMIT;
+	CHECK(ok);
+	CHECK(admit_at("192.0.2.9", t + 1001) == REFUSE_RATE);
+}
+
+static void rate_thirds(void)
+{
+	CHECK(setup(256, 0, 3, 10, 1) == 0);
+	long long t = 9000000;
+	for (int i = 0; i < 3; i++)
+		CHECK(admit_at("192.0.2.7", t) == ADMIT);
+	CHECK(admit_at("192.0.2.7", t) == REFUSE_RATE && last.retry == 4);
+	CHECK(admit_at("192.0.2.7", t + 3333) == REFUSE_RATE);
+	CHECK(admit_at("192.0.2.7", t + 3334) == ADMIT);
+	CHECK(admit_at("192.0.2.7", t + 6666) == REFUSE_RATE);
+	CHECK(admit_at("192.0.2.7", t + 6667) == ADMIT);
+	/* The third token is due at t + 10 s exactly, not 1 ms early. */
+	CHECK(admit_at("192.0.2.7", t + 9999) == REFUSE_RATE);
+	CHECK(last.retry == 1);
+	CHECK(admit_at("192.0.2.7", t + 10000) == ADMIT);
+}
+
 /* man/natterd.8: "A source is an IPv4 address": not its /24. */
 static void v4_per_address(void)
 {
@@ -344,6 +385,8 @@ int main(void)
 {
 	run("v6_per_source", v6_per_source);
 	run("v6_rate", v6_rate);
+	run("rate_exact", rate_exact);
+	run("rate_thirds", rate_thirds);
 	run("v4_per_address", v4_per_address);
 	run("v4_mapped", v4_mapped);
 	run("loopback_exempt", loopback_exempt);
