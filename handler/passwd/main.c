@@ -11,8 +11,9 @@
  *   file.lock, so none loses another's change.
  *   exit 0 done; 1 the passwords differ, are empty or too long, could
  *   not be read, or the file could not be written; 100 bad usage.  A
- *   SIGINT, SIGTERM, SIGHUP or SIGQUIT at a prompt restores the
- *   terminal's echo, then ends the program by that signal. */
+ *   SIGINT, SIGTERM, SIGHUP or SIGQUIT at a prompt, whenever it comes,
+ *   restores the terminal's echo, then ends the program by that
+ *   signal. */
 #include "cli.h"
 #include "../users.h"
 #include "fdline.h"
@@ -84,23 +85,51 @@ static void parse_args(int argc, char **argv, const char **file,
 	*name = argv[optind];
 }
 
+/* What catch_stops changed, for release_stops to put back. */
+struct stops {
+	sigset_t mask;			/* before; also the one to wait with */
+	struct sigaction old[NSTOP];
+	size_t saved;			/* how many of old[] are filled */
+};
+
+/* Puts back the dispositions, then the mask: a stop signal still
+ * pending then acts by its own disposition, the terminal restored.
+ * Cannot fail: the signals and values are the ones the kernel gave. */
+static void release_stops(const struct stops *s)
+{
+	for (size_t i = 0; i < s->saved; i++)
+		(void)sigaction(stop_signals[i], &s->old[i], NULL);
+	(void)sigprocmask(SIG_SETMASK, &s->mask, NULL);
+}
+
 /* While echo is off, a signal must not leave the terminal silent: the
- * handler only records it (no SA_RESTART, so the read returns). */
-static void catch_stops(struct sigaction *old)
+ * stop signals are blocked, their handlers only record them, and
+ * fdline_read unblocks them only while it waits, so one that comes at
+ * any moment ends the read: none can slip in between a check of the
+ * flag and a wait.
+ * 0, or -1 with errno and nothing changed. */
+static int catch_stops(struct stops *s)
 {
 	struct sigaction sa;
+	sigset_t block;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
 	for (size_t i = 0; i < NSTOP; i++)
-		if (sigaction(stop_signals[i], &sa, &old[i]) != 0)
-			old[i].sa_handler = SIG_DFL;
-}
-
-static void release_stops(const struct sigaction *old)
-{
-	for (size_t i = 0; i < NSTOP; i++)
-		sigaction(stop_signals[i], &old[i], NULL);
+		sigaddset(&block, stop_signals[i]);
+	if (sigprocmask(SIG_BLOCK, &block, &s->mask) != 0)
+		return -1;
+	for (s->saved = 0; s->saved < NSTOP; s->saved++) {
+		if (sigaction(stop_signals[s->saved], &sa,
+			      &s->old[s->saved]) != 0) {
+			int err = errno;
+			release_stops(s);
+			errno = err;
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* Ends the program by the signal that interrupted the prompt, now the
@@ -113,29 +142,31 @@ static void die_by_signal(int sig)
 }
 
 /* Prompts on fd 2 and reads a line with the terminal's echo off.
- * Returns the line's length or -1 (errno as fdline_read). */
+ * Returns the line's length or -1 (errno as fdline_read); a stop
+ * signal ends the program once the terminal is restored. */
 static ssize_t read_hidden(const char *prompt, char *buf, size_t size)
 {
 	struct termios old, quiet;
-	struct sigaction saved[NSTOP];
+	struct stops s;
 	if (tcgetattr(0, &old) != 0)
 		return -1;
 	quiet = old;
 	quiet.c_lflag &= (tcflag_t)~(ECHO | ECHOE | ECHOK | ECHONL);
 	fputs(prompt, stderr);
 	fflush(stderr);
-	catch_stops(saved);
-	if (tcsetattr(0, TCSAFLUSH, &quiet) != 0) {
-		release_stops(saved);
+	if (catch_stops(&s) != 0)
 		return -1;
+	ssize_t n = -1;
+	if (tcsetattr(0, TCSAFLUSH, &quiet) == 0) {
+		struct fdline_stop stop = { &stopped, &s.mask };
+		n = fdline_read(0, buf, size, &stop);
 	}
-	ssize_t n = fdline_read(0, buf, size, &stopped);
 	int err = errno;
 	if (tcsetattr(0, TCSAFLUSH, &old) != 0)
 		fprintf(stderr, "\nnatter-passwd: cannot restore the "
 			"terminal: %s\n", strerror(errno));
 	fputs("\n", stderr);
-	release_stops(saved);
+	release_stops(&s);
 	if (stopped)
 		die_by_signal(stopped);
 	errno = err;
