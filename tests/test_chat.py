@@ -895,6 +895,26 @@ def test_passwd_signal_between_bytes_restores_echo():
     signal_while_typing(canonical=False, tries=20)
 
 
+def test_passwd_ignored_hangup_stays_ignored():
+    """Started with SIGHUP ignored (nohup), natter-passwd does not die of
+    one at the prompt: it goes on and writes the entry."""
+    users = os.path.join(tmpdir(), "users")
+    p, master, slave = passwd_on_pty(
+        users, preexec_fn=lambda: signal.signal(signal.SIGHUP,
+                                                signal.SIG_IGN))
+    os.kill(p.pid, signal.SIGHUP)      # discarded as it is sent
+    os.write(master, b"pw-ann\n")
+    read_pty_until(master, b"Again: ", p)
+    wait_until(lambda: not echo_on(slave), what="echo off again")
+    os.write(master, b"pw-ann\n")
+    assert p.wait(timeout=DEFAULT_TIMEOUT) == 0
+    assert echo_on(slave)
+    with open(users) as f:
+        assert f.read().startswith("ann:")
+    os.close(master)
+    os.close(slave)
+
+
 def bss_rss_kib(pid):
     """Resident KiB of natter-session's own zero-filled data (the
     anonymous mapping right after the program's file mappings)."""

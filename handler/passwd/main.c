@@ -13,7 +13,7 @@
  *   not be read, or the file could not be written; 100 bad usage.  A
  *   SIGINT, SIGTERM, SIGHUP or SIGQUIT at a prompt, whenever it comes,
  *   restores the terminal's echo, then ends the program by that
- *   signal. */
+ *   signal; one ignored at start stays ignored. */
 #include "cli.h"
 #include "../users.h"
 #include "fdline.h"
@@ -102,11 +102,22 @@ static void release_stops(const struct stops *s)
 	(void)sigprocmask(SIG_SETMASK, &s->mask, NULL);
 }
 
+/* Records sig's disposition in *old and, unless it is ignored, sets
+ * *sa: 0, or -1 with errno and the disposition unchanged. */
+static int catch_one(int sig, const struct sigaction *sa,
+		     struct sigaction *old)
+{
+	if (sigaction(sig, NULL, old) != 0)
+		return -1;
+	return old->sa_handler == SIG_IGN ? 0 : sigaction(sig, sa, NULL);
+}
+
 /* While echo is off, a signal must not leave the terminal silent: the
  * stop signals are blocked, their handlers only record them, and
  * fdline_read unblocks them only while it waits, so one that comes at
  * any moment ends the read: none can slip in between a check of the
- * flag and a wait.
+ * flag and a wait.  A signal ignored at start (nohup's SIGHUP) stays
+ * ignored.
  * 0, or -1 with errno and nothing changed. */
 static int catch_stops(struct stops *s)
 {
@@ -121,7 +132,7 @@ static int catch_stops(struct stops *s)
 	if (sigprocmask(SIG_BLOCK, &block, &s->mask) != 0)
 		return -1;
 	for (s->saved = 0; s->saved < NSTOP; s->saved++) {
-		if (sigaction(stop_signals[s->saved], &sa,
+		if (catch_one(stop_signals[s->saved], &sa,
 			      &s->old[s->saved]) != 0) {
 			int err = errno;
 			release_stops(s);
