@@ -284,12 +284,12 @@ static void signal_ready(const struct broker_config *cfg)
 		cfg->on_ready();
 }
 
-static void teardown(struct server *s, const struct sockdir_bound *bound,
+static void teardown(struct server *s, struct sockdir_bound *bound,
 		     int bound_ok)
 {
 	conn_close_all(s);
 	if (bound_ok)
-		sockdir_unlink(s->cfg->socket_path, bound);
+		sockdir_release(s->cfg->socket_path, bound);
 	if (s->lfd >= 0)
 		close(s->lfd);
 	evloop_free(s->loop);

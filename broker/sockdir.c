@@ -3,12 +3,19 @@
  * The directory's 0700 mode is what keeps other users off the socket
  * (some systems ignore a socket file's own mode); the peer-uid check at
  * accept is the second lock.  A directory we create gets mode 0700; an
- * existing one must be ours and open to nobody else, or we refuse. */
+ * existing one must be ours and open to nobody else, or we refuse.
+ *
+ * Whoever owns the path is settled by a lock, not by looking: a broker
+ * holds a write lock on path".lock" from before it judges the socket at
+ * path until it exits, so no two brokers ever judge or replace it at
+ * once (two that did could each find the old socket stale, and one
+ * remove the other's live one). */
 #include "sockdir.h"
 #include "io.h"
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -154,6 +161,85 @@ static int remove_stale(const char *path, const struct sockaddr_un *sa)
 	return 0;
 }
 
+/* A lock request of type for the whole file. */
+static struct flock whole_file(short type)
+{
+	struct flock fl;
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	return fl;
+}
+
+/* Logs why name could not be locked (a file system without locks, a
+ * file left by another user); the broker goes on as it did before it
+ * took a lock, the connect test alone saying whether a socket is
+ * stale. */
+static int lock_unavailable(const char *name, const char *what, int err)
+{
+	log_msg(LOG_WARNING, "cannot lock %s: %s: %s; going on without it "
+		"(two brokers started together on a stale socket could "
+		"remove each other's)", name, what, strerror(err));
+	return 0;
+}
+
+/* fd, whose lock another process holds: logs that another broker runs
+ * on path (naming it when the system says which). */
+static int lock_busy(int fd, const char *name, const char *path)
+{
+	struct flock fl = whole_file(F_WRLCK);
+	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK &&
+	    fl.l_pid > 0)
+		log_msg(LOG_ERR, "another broker is running on %s (pid %ld)",
+			path, (long)fl.l_pid);
+	else
+		log_msg(LOG_ERR, "another broker is running on %s (%s is "
+			"locked)", path, name);
+	close(fd);
+	return SOCKDIR_BUSY;
+}
+
+/* Takes the write lock on path".lock" (made with mode 0600 if
+ * missing), which the broker keeps until it exits: *lockfd is its
+ * descriptor, or -1 when the file cannot be opened or locked (warned).
+ * The file is never removed: a broker that locked a new one could run
+ * beside one that still holds the old.  fcntl locks are the process's,
+ * dropped when it closes any descriptor of that file, so nothing else
+ * in the broker may open it; the kernel drops them when the process
+ * ends, so a broker killed leaves none behind.  Returns 0, SOCKDIR_BUSY
+ * (another broker holds it) or SOCKDIR_REFUSED (a name too long). */
+static int take_lock(const char *path, int *lockfd)
+{
+	char name[PATH_MAX];
+	*lockfd = -1;
+	int n = snprintf(name, sizeof name, "%s.lock", path);
+	if (n < 0 || (size_t)n >= sizeof name) {
+		log_msg(LOG_ERR, "%s.lock: %s (a path is at most %zu bytes)",
+			path, strerror(ENAMETOOLONG), sizeof name - 1);
+		return SOCKDIR_REFUSED;
+	}
+	int fd = open(name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return lock_unavailable(name, "open", errno);
+	struct flock fl = whole_file(F_WRLCK);
+	if (fcntl(fd, F_SETLK, &fl) == 0) {
+		*lockfd = fd;
+		return 0;
+	}
+	int err = errno;
+	if (err == EACCES || err == EAGAIN)
+		return lock_busy(fd, name, path);
+	close(fd);
+	return lock_unavailable(name, "fcntl", err);
+}
+
+static void drop_lock(struct sockdir_bound *bound)
+{
+	if (bound->lockfd >= 0)
+		close(bound->lockfd);
+	bound->lockfd = -1;
+}
+
 /* Fills tsa with the name the socket is bound to until it listens: in
  * path's directory (link(2) stays within a filesystem), with our pid so
  * that brokers starting together never share it, and short (".nb" and
@@ -186,9 +272,12 @@ static int listen_failed(int fd, const char *tmp, const char *path,
 			 const char *what, int err)
 {
 	struct stat st;
+	/* Not a broker that holds the lock: one without (an older
+	 * natterd's, or on a file system that cannot lock), or another
+	 * program. */
 	if (err == EEXIST && lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-		log_msg(LOG_ERR, "cannot listen on %s: another broker put a "
-			"socket there meanwhile", path);
+		log_msg(LOG_ERR, "cannot listen on %s: a socket was put there "
+			"meanwhile", path);
 	else
 		log_msg(LOG_ERR, "cannot listen on %s: %s: %s", path, what,
 			strerror(err));
@@ -196,7 +285,7 @@ static int listen_failed(int fd, const char *tmp, const char *path,
 	if (tmp && unlink(tmp) != 0 && errno != ENOENT)
 		log_msg(LOG_ERR, "cannot remove %s: %s", tmp, strerror(errno));
 	/* No permission (or no hard links there) is the configuration's;
-	 * the rest (a broker that bound in between, no memory) may pass. */
+	 * the rest (a socket put there in between, no memory) may pass. */
 	return err == EACCES || err == EPERM || err == EROFS ?
 	       SOCKDIR_REFUSED : SOCKDIR_BUSY;
 }
@@ -206,14 +295,14 @@ static int listen_failed(int fd, const char *tmp, const char *path,
  * (a session started meanwhile would take the broker for dead).  link
  * fails with EEXIST where bind failed with EADDRINUSE: a broker that
  * beat us to path is never replaced. */
-static int bind_listen(const char *path, struct sockdir_bound *bound)
+static int bind_listen(const char *path, const struct sockaddr_un *tsa,
+		       struct sockdir_bound *bound)
 {
-	struct sockaddr_un tsa;
-	if (temp_addr(&tsa, path, getpid()) != 0)
-		return SOCKDIR_REFUSED;
-	const char *tmp = tsa.sun_path;
-	/* One left by a broker with our pid, killed while it started. */
-	int r = remove_stale(tmp, &tsa);
+	const char *tmp = tsa->sun_path;
+	/* One left by a broker with our pid, killed while it started (the
+	 * lock does not cover it: that broker may have served another path
+	 * in this directory). */
+	int r = remove_stale(tmp, tsa);
 	if (r != 0)
 		return r;
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -223,9 +312,9 @@ static int bind_listen(const char *path, struct sockdir_bound *bound)
 	}
 	if (io_set_nonblock(fd, 1) != 0 || io_set_cloexec(fd) != 0)
 		return listen_failed(fd, NULL, path, "fcntl", errno);
-	if (bind(fd, (const struct sockaddr *)&tsa, sizeof tsa) != 0)
+	if (bind(fd, (const struct sockaddr *)tsa, sizeof *tsa) != 0)
 		return listen_failed(fd, NULL, path, tmp, errno);
-	/* The inode path will name (a hard link): sockdir_unlink's mark. */
+	/* The inode path will name (a hard link): sockdir_release's mark. */
 	struct stat st;
 	if (listen(fd, SOMAXCONN) != 0)
 		return listen_failed(fd, tmp, path, "listen", errno);
@@ -245,22 +334,37 @@ static int bind_listen(const char *path, struct sockdir_bound *bound)
 
 int sockdir_listen(const char *path, struct sockdir_bound *bound)
 {
-	struct sockaddr_un sa;
-	if (fill_addr(&sa, path) != 0 || prepare_dir(path) != 0)
+	struct sockaddr_un sa, tsa;
+	bound->lockfd = -1;
+	/* Every refusal of the path itself comes before the lock file is
+	 * made: a path that will not do leaves nothing behind. */
+	if (fill_addr(&sa, path) != 0 || prepare_dir(path) != 0 ||
+	    temp_addr(&tsa, path, getpid()) != 0)
 		return SOCKDIR_REFUSED;
-	int r = remove_stale(path, &sa);
-	return r != 0 ? r : bind_listen(path, bound);
+	/* Holding the lock, no other broker judges path meanwhile: a
+	 * socket found stale stays stale until we remove it.  Without it
+	 * (the file system cannot lock), the connect test alone says so. */
+	int r = take_lock(path, &bound->lockfd);
+	if (r == 0)
+		r = remove_stale(path, &sa);
+	if (r == 0)
+		r = bind_listen(path, &tsa, bound);
+	if (r < 0)
+		drop_lock(bound);
+	return r;
 }
 
-void sockdir_unlink(const char *path, const struct sockdir_bound *bound)
+void sockdir_release(const char *path, struct sockdir_bound *bound)
 {
 	struct stat st;
-	if (lstat(path, &st) != 0 || st.st_dev != bound->dev ||
-	    st.st_ino != bound->ino)
-		return; /* gone, or a newer broker's: leave it */
-	if (unlink(path) != 0)
+	/* Gone, or not ours (one put there by something that does not
+	 * lock): left alone. */
+	if (lstat(path, &st) == 0 && st.st_dev == bound->dev &&
+	    st.st_ino == bound->ino && unlink(path) != 0)
 		log_msg(LOG_WARNING, "cannot remove %s: %s", path,
 			strerror(errno));
+	/* Only now: until the unlink, no broker may judge path. */
+	drop_lock(bound);
 }
 
 void sockdir_forget_temp(const char *path, pid_t pid)

@@ -5,6 +5,7 @@ NATTER_BROKER_CMD, if set, is a command run instead of natterd -f -B
 (it gets "-s PATH [-L FILE]" appended): for debugging the broker alone.
 """
 import errno
+import fcntl
 import os
 import re
 import resource
@@ -540,14 +541,20 @@ def test_socket_directory_stale_socket_and_clean_exit():
     assert stat.S_IMODE(os.stat(sockdir).st_mode) == 0o700
     assert stat.S_ISSOCK(os.stat(path).st_mode)
     br.person("ann")
-    # A second broker on the same path is refused.
+    # A second broker on the same path is refused: the first holds the
+    # lock beside the socket.
+    ino = os.lstat(path).st_ino
     p = H.spawn(broker_argv() + ["-s", path], stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert p.wait(timeout=H.DEFAULT_TIMEOUT) != 0
-    assert b"another broker is listening" in p.stderr.read()
+    assert p.wait(timeout=H.DEFAULT_TIMEOUT) == 111
+    err = p.stderr.read().decode()
+    assert "another broker is running on %s (pid %d)" % (
+        path, br.proc.pid) in err, err
+    assert os.lstat(path).st_ino == ino
     br.person("bob")            # the first one is unharmed
     assert br.stop() == 0
-    assert not os.path.exists(path)
+    # The lock file stays (removing it would let two brokers lock).
+    assert os.listdir(sockdir) == ["broker.sock.lock"]
 
 
 def test_socket_directory_is_created_private():
@@ -640,28 +647,38 @@ int listen(int fd, int backlog)
 """
 
 
-def slow_listen_shim():
-    """The path of SLOW_LISTEN_C built as a shared object."""
+def c_shim(name, source):
+    """The path of source built as a shared object for LD_PRELOAD."""
     cc = os.environ.get("CC") or shutil.which("cc")
     if not cc:
-        raise H.Skip("no C compiler for the listen() shim")
+        raise H.Skip("no C compiler for the %s shim" % name)
     d = H.tmpdir()
-    src, so = os.path.join(d, "slowlisten.c"), os.path.join(d, "slowlisten.so")
+    src, so = os.path.join(d, name + ".c"), os.path.join(d, name + ".so")
     with open(src, "w") as f:
-        f.write(SLOW_LISTEN_C)
+        f.write(source)
     p = subprocess.run([cc, "-shared", "-fPIC", "-o", so, src, "-ldl"],
                        capture_output=True, timeout=60)
     assert p.returncode == 0, p.stderr.decode()
     return so
 
 
-def spawn_slow_listener(path, **env):
-    """natterd -f -B on path with listen() held by the shim: (process,
-    its LogReader), once the shim holds listen()."""
-    env = dict(os.environ, LD_PRELOAD=slow_listen_shim(), **env)
+def slow_listen_shim():
+    return c_shim("slowlisten", SLOW_LISTEN_C)
+
+
+def shim_env(so, **env):
+    """os.environ with so preloaded, and env added."""
+    env = dict(os.environ, LD_PRELOAD=so, **env)
     # gcc's ASan wants its runtime first; the shim only passes through.
     env["ASAN_OPTIONS"] = ":".join(filter(None, [
         env.get("ASAN_OPTIONS"), "verify_asan_link_order=0"]))
+    return env
+
+
+def spawn_slow_listener(path, **env):
+    """natterd -f -B on path with listen() held by the shim: (process,
+    its LogReader), once the shim holds listen()."""
+    env = shim_env(slow_listen_shim(), **env)
     p = H.spawn(broker_argv() + ["-s", path], env=env,
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE)
@@ -688,7 +705,8 @@ def test_the_socket_path_appears_only_once_it_listens():
         raise AssertionError("%s existed but refused a connection" % path)
     h.login("ann")
     log.wait(r"broker listening on")
-    assert os.listdir(sockdir) == ["broker.sock"]   # no temporary name left
+    # no temporary name left
+    assert sorted(os.listdir(sockdir)) == ["broker.sock", "broker.sock.lock"]
     p.send_signal(signal.SIGTERM)
     assert p.wait(timeout=H.DEFAULT_TIMEOUT) == 0
     assert not os.path.lexists(path)   # it knew the published path its own
@@ -709,14 +727,191 @@ def test_a_socket_put_on_the_path_meanwhile_is_left_alone():
     ino = os.lstat(path).st_ino
     open(gate, "w").close()
     assert p.wait(timeout=H.DEFAULT_TIMEOUT) == 111
-    log.wait(r"cannot listen on .*broker\.sock: another broker put a "
-             r"socket there meanwhile")
-    assert os.listdir(sockdir) == ["broker.sock"]
+    log.wait(r"cannot listen on .*broker\.sock: a socket was put there "
+             r"meanwhile")
+    assert sorted(os.listdir(sockdir)) == ["broker.sock", "broker.sock.lock"]
     assert os.lstat(path).st_ino == ino
     c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     c.connect(path)                    # still the other one's
     other.accept()[0].close()
     c.close()
+
+
+HOLD_UNLINK_C = r"""
+/* LD_PRELOAD: unlink() of the path $HOLDUNLINK_PATH says so on stderr,
+ * then waits until the file $HOLDUNLINK_GATE exists (at most 10 s). */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int unlink(const char *path)
+{
+	int (*real)(const char *) =
+		(int (*)(const char *))dlsym(RTLD_NEXT, "unlink");
+	const char *held = getenv("HOLDUNLINK_PATH");
+	const char *gate = getenv("HOLDUNLINK_GATE");
+	if (held && gate && strcmp(path, held) == 0 && access(gate, F_OK) != 0) {
+		static const char msg[] = "holdunlink: holding unlink()\n";
+		struct timespec tick = { 0, 10000000 };
+		int n = 1000;
+		if (write(2, msg, sizeof msg - 1) < 0)
+			return -1;
+		while (n-- > 0 && access(gate, F_OK) != 0)
+			nanosleep(&tick, NULL);
+	}
+	return real(path);
+}
+"""
+
+
+def peer_pid(path):
+    """The pid of the process listening on the UNIX socket path."""
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        c.connect(path)
+        cred = c.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED,
+                            struct.calcsize("3i"))
+        return struct.unpack("3i", cred)[0]
+    finally:
+        c.close()
+
+
+def started_or_gone(log):
+    """True once the broker logging to log listens or has ended."""
+    return log.closed or "broker listening on" in log.text()
+
+
+def test_two_brokers_on_one_stale_socket_leave_the_serving_one_reachable():
+    """Two brokers started together on a stale socket: the first has
+    judged it stale and is about to remove it (its unlink() held) when
+    the second starts.  Without a lock the second removed it too, linked
+    its live socket there, and the first's unlink removed that: the
+    second served on a socket nobody could reach.  Now the second finds
+    the first holding the lock and gives up, touching nothing."""
+    d = H.tmpdir()
+    sockdir = os.path.join(d, "run")
+    os.mkdir(sockdir, 0o700)
+    path = os.path.join(sockdir, "broker.sock")
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(path)            # bound, never listening: stale
+    stale.close()
+    gate = os.path.join(d, "gate")
+    env = shim_env(c_shim("holdunlink", HOLD_UNLINK_C),
+                   HOLDUNLINK_PATH=path, HOLDUNLINK_GATE=gate)
+    first = H.spawn(broker_argv() + ["-s", path], env=env,
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE)
+    flog = H.LogReader(first.stderr)
+    flog.wait(r"holdunlink: holding unlink\(\)")
+    second = H.spawn(broker_argv() + ["-s", path], stdin=subprocess.DEVNULL,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    slog = H.LogReader(second.stderr)
+    H.wait_until(lambda: started_or_gone(slog), what="the second broker")
+    open(gate, "w").close()
+    H.wait_until(lambda: started_or_gone(flog), what="the first broker")
+    running = [p.pid for p in (first, second) if p.poll() is None]
+    assert running == [peer_pid(path)], (
+        "running brokers %r, the one at %s is %d" % (running, path,
+                                                     peer_pid(path)))
+    Handler(path).login("ann")
+    assert running == [first.pid]
+    assert second.wait(timeout=H.DEFAULT_TIMEOUT) == 111
+    slog.wait(r"another broker is running on %s \(pid %d\)" % (
+        re.escape(path), first.pid))
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(timeout=H.DEFAULT_TIMEOUT) == 0
+    assert sorted(os.listdir(sockdir)) == ["broker.sock.lock"]
+
+
+def test_the_lock_beside_the_socket_decides_and_goes_with_its_holder():
+    """A broker holds a lock on PATH.lock for its life: whoever holds it
+    (here this test) keeps any broker off PATH, a stale socket there
+    included; one killed leaves the file, never the lock, so the next
+    broker takes it and removes the stale socket."""
+    br = Broker()
+    lock = br.path + ".lock"
+    st = os.lstat(lock)
+    assert stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o600
+    br.stop(signal.SIGKILL)
+    sock = os.lstat(br.path).st_ino          # left behind: stale
+    fd = os.open(lock, os.O_RDWR)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        p = H.spawn(broker_argv() + ["-s", br.path],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE)
+        assert p.wait(timeout=H.DEFAULT_TIMEOUT) == 111
+        err = p.stderr.read().decode()
+        assert "another broker is running on %s (pid %d)" % (
+            br.path, os.getpid()) in err, err
+        assert os.lstat(br.path).st_ino == sock
+    finally:
+        os.close(fd)
+    br = Broker(sockdir=br.sockdir)
+    br.log.wait(r"removed stale socket .*broker\.sock$")
+    br.person("ann")
+    assert os.lstat(lock).st_ino == st.st_ino   # the same file
+
+
+NO_LOCK_C = r"""
+/* LD_PRELOAD: fcntl(F_SETLK) fails with ENOLCK, as on a file system
+ * without locks; the rest passes through. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+
+static int pass(const char *name, int fd, int cmd, void *arg)
+{
+	int (*real)(int, int, ...) =
+		(int (*)(int, int, ...))dlsym(RTLD_NEXT, name);
+	if (cmd == F_SETLK) {
+		errno = ENOLCK;
+		return -1;
+	}
+	return real(fd, cmd, arg);
+}
+
+int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	va_start(ap, cmd);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	return pass("fcntl", fd, cmd, arg);
+}
+
+int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	va_start(ap, cmd);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	return pass("fcntl64", fd, cmd, arg);
+}
+"""
+
+
+def test_a_file_system_without_locks_gets_a_warning_and_a_broker():
+    d = H.tmpdir()
+    path = os.path.join(d, "run", "broker.sock")
+    p = H.spawn(broker_argv() + ["-s", path],
+                env=shim_env(c_shim("nolock", NO_LOCK_C)),
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE)
+    log = H.LogReader(p.stderr)
+    log.wait(r"cannot lock .*broker\.sock\.lock: fcntl: No locks "
+             r"available; going on without it")
+    log.wait(r"broker listening on")
+    Handler(path).login("ann")
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=H.DEFAULT_TIMEOUT) == 0
+    assert not os.path.lexists(path)
+    assert log.text().count("cannot lock") == 1
 
 
 def test_a_path_without_room_for_the_temporary_name_is_refused():
