@@ -367,6 +367,32 @@ void sockdir_release(const char *path, struct sockdir_bound *bound)
 	drop_lock(bound);
 }
 
+void sockdir_remove_dead(const char *path, dev_t dev, ino_t ino)
+{
+	char name[PATH_MAX];
+	struct stat st;
+	int fd = -1;
+	int n = snprintf(name, sizeof name, "%s.lock", path);
+	/* No file: no broker of ours ever locked; one we cannot open or
+	 * lock: the inode check alone, as a broker without locks does. */
+	if (n > 0 && (size_t)n < sizeof name)
+		fd = open(name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		struct flock fl = whole_file(F_WRLCK);
+		if (fcntl(fd, F_SETLK, &fl) != 0 &&
+		    (errno == EACCES || errno == EAGAIN)) {
+			close(fd); /* another broker's path now */
+			return;
+		}
+	}
+	if (lstat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino &&
+	    unlink(path) != 0)
+		log_msg(LOG_WARNING, "cannot remove %s: %s", path,
+			strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 void sockdir_forget_temp(const char *path, pid_t pid)
 {
 	struct sockaddr_un tsa;

@@ -41,6 +41,12 @@ int sockdir_listen(const char *path, struct sockdir_bound *bound);
  * releases the lock. */
 void sockdir_release(const char *path, struct sockdir_bound *bound);
 
+/* Removes path if it is still the socket (dev, ino) of a broker that
+ * is gone, for the process that ran it: under the lock (not taken
+ * when another broker holds it: path is that one's now), so no broker
+ * can put its socket there between the check and the unlink. */
+void sockdir_remove_dead(const char *path, dev_t dev, ino_t ino);
+
 /* Removes the temporary name a broker of that pid, now gone, may have
  * left beside path (killed between binding and linking).  The lock
  * does not make it needless: it covers path, while ".nb<pid>" names

@@ -171,13 +171,8 @@ int brokerproc_first(long long now, int sigfd, void (*on_ready)(void))
 
 void brokerproc_cleanup(void)
 {
-	struct stat st;
-	if (B.pid != 0 || !B.bound || lstat(B.cfg.socket_path, &st) != 0 ||
-	    st.st_dev != B.dev || st.st_ino != B.ino)
-		return;
-	if (unlink(B.cfg.socket_path) != 0)
-		log_msg(LOG_WARNING, "cannot remove %s: %s",
-			B.cfg.socket_path, strerror(errno));
+	if (B.pid == 0 && B.bound)
+		sockdir_remove_dead(B.cfg.socket_path, B.dev, B.ino);
 }
 
 pid_t brokerproc_pid(void)

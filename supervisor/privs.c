@@ -29,11 +29,18 @@ void privs_lookup(const char *user, struct user_ids *u)
 }
 
 static char made_dir[4096]; /* made by privs_prepare_dir, or "" */
+static char lock_name[4096]; /* the broker's lock file beside the socket */
 
-/* A start-up failure leaves nothing behind, this directory included. */
+/* A start-up failure leaves nothing behind, this directory included,
+ * with the lock file a first broker that failed may have made in it
+ * (nobody else could have: the directory is 0700 and new). */
 static void remove_made_dir(void)
 {
-	if (made_dir[0] && rmdir(made_dir) != 0) {
+	if (!made_dir[0])
+		return;
+	if (lock_name[0])
+		(void)unlink(lock_name); /* if it stays, so does the directory */
+	if (rmdir(made_dir) != 0) {
 		/* not empty: no longer only ours, so it stays */
 	}
 }
@@ -58,6 +65,9 @@ void privs_prepare_dir(const char *socket_path, const struct user_ids *u)
 	dir_of(dir, sizeof dir, socket_path);
 	if (strcmp(dir, "/") == 0 || strcmp(dir, ".") == 0)
 		return; /* nothing to make */
+	int n = snprintf(lock_name, sizeof lock_name, "%s.lock", socket_path);
+	if (n < 0 || (size_t)n >= sizeof lock_name)
+		lock_name[0] = '\0'; /* the broker refuses such a path */
 	if (mkdir(dir, 0700) == 0) {
 		snprintf(made_dir, sizeof made_dir, "%s", dir);
 		fatal_on_exit(remove_made_dir);
@@ -78,6 +88,13 @@ void privs_prepare_dir(const char *socket_path, const struct user_ids *u)
 		      dir, u->name);
 	if (chown(dir, u->uid, u->gid) != 0)
 		fatal_errno(EXIT_TEMP, "cannot give %s to %s", dir, u->name);
+	/* and the broker's lock file in it, left by the run as the other
+	 * user, or the broker could not lock it (lchown: a link is not
+	 * followed) */
+	if (lock_name[0] && lchown(lock_name, u->uid, u->gid) != 0 &&
+	    errno != ENOENT)
+		fatal_errno(EXIT_TEMP, "cannot give %s to %s", lock_name,
+			    u->name);
 }
 
 /* In a child that drops to the user, so a failure leaves root (and the

@@ -591,6 +591,28 @@ def test_drop_to_nobody():
         assert re.search(r"Uid:\s+65534\s", f.read())
 
 
+def test_drop_to_nobody_takes_over_roots_directory_with_its_lock():
+    """A run as root, then one as nobody on the same socket path: the
+    private directory and the broker's lock file in it are nobody's
+    now, so the broker locks it (no warning) and serves."""
+    if os.getuid() != 0:
+        raise Skip("needs root")
+    dir_ = tmpdir()
+    os.chmod(dir_, 0o711)
+    sock = os.path.join(dir_, "run", "broker.sock")
+    d = start(sock=sock, handler=CAT)
+    assert os.stat(sock + ".lock").st_uid == 0
+    d.proc.send_signal(signal.SIGTERM)
+    assert d.proc.wait(10) == 0
+    d = start("-u", "nobody", sock=sock, handler=CAT)
+    broker_pid(d)
+    c = d.connect()
+    c.send("hi\n")
+    c.expect("hi")
+    assert os.stat(sock + ".lock").st_uid == 65534
+    assert "cannot lock" not in d.log.text(), d.log.text()
+
+
 # --- the broker alone ----------------------------------------------------
 
 def test_broker_alone_with_B():
