@@ -1,6 +1,6 @@
 /* acceptors.c — accepting, admitting and starting handlers, in
  * acceptor threads; see acceptors.h.  Everything here but the thread
- * bodies' poll and posix_spawn runs with the big lock held. */
+ * bodies' poll and the handler's start runs with the big lock held. */
 #include "acceptors.h"
 #include "addr.h"
 #include "biglock.h"
@@ -104,7 +104,7 @@ static void refuse(int fd, const char *peer, enum admission why,
 }
 
 /* Starts the handler, without the lock for the one long wait of a
- * connection: posix_spawn returns when the child has exec'd. */
+ * connection: spawn_handler returns when the child has exec'd. */
 static pid_t spawn_unlocked(struct acceptor *a, int fd,
 			    const struct endpoint *remote,
 			    const struct endpoint *local)

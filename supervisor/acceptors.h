@@ -1,8 +1,8 @@
 /* acceptors.h — the threads that accept connections, admit or refuse
  * them (limits.h) and start their handlers (spawn.h).
  *
- * Why threads: posix_spawn returns only once its child has exec'd
- * (until then the child runs in natterd's memory), and on a loaded
+ * Why threads: vfork and posix_spawn (launch.h) return only once the
+ * child has exec'd (until then it runs in natterd's memory), and on a loaded
  * machine that wait was half of natterd's time per connection, with the
  * listener unattended and a core idle.  Two acceptors per online
  * processor (at least 2, at most ACCEPTORS_MAX): on each core one can
@@ -15,7 +15,7 @@
  * listener (and a wake-up pipe) and accepts one connection, then hands
  * the turn on and admits and starts that connection.  Each holds the
  * big lock (biglock.h) except while it waits for the turn, polls, or
- * runs posix_spawn.  When accepting fails for want of descriptors,
+ * starts a handler.  When accepting fails for want of descriptors,
  * memory or processes, the listeners are not polled for a pause that
  * doubles from PAUSE_MIN_MS to PAUSE_MAX_MS while it goes on. */
 #ifndef NATTERD_ACCEPTORS_H

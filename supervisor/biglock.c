@@ -8,7 +8,7 @@
 
 static pthread_mutex_t big = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gate = PTHREAD_COND_INITIALIZER;
-static unsigned spawning;  /* acceptors in posix_spawn */
+static unsigned spawning;  /* acceptors in spawn_handler */
 static int fork_pending;   /* the main thread waits to fork */
 
 /* A default mutex fails only when misused (a thread locking it twice,

@@ -51,7 +51,7 @@ int brokerproc_start(long long now)
 	sigset_t all, old;
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &old);
-	biglock_fork_begin(); /* no acceptor in posix_spawn: biglock.h */
+	biglock_fork_begin(); /* no acceptor starting a child: biglock.h */
 	pid_t pid = fork();
 	if (pid == 0) {
 		B.close_fn();

@@ -49,7 +49,9 @@ int launch_init(const char *path, char *const argv[])
 }
 
 /* The child, on the parent's stack and memory until it execs: only
- * system calls, no locks, no return.  Every signal is blocked on
+ * system calls, no locks, no return.  (The first one may run the
+ * dynamic linker's lazy binding of dup2 or execve here, which takes no
+ * lock for a symbol of the C library.)  Every signal is blocked on
  * entry, so no handler of natterd's can run here; each is set back to
  * its default before the mask is emptied.  The exec's error is left in
  * *err for the parent, which resumes once the child execs or exits. */

@@ -2,7 +2,8 @@
  * it is safe to use (Linux), posix_spawn(3) everywhere else.
  *
  * Both start the child without copying natterd's page tables, and
- * both return once the child has exec'd (or failed to), so that a
+ * both return once the child has exec'd (or failed to); with vfork, and
+ * with a posix_spawn that reports it (glibc's, musl's, the BSDs'), a
  * program that cannot be executed is reported here, not by a child
  * exiting 127.  What the child gets is the same on both paths:
  *   - connection fd dup2'd onto 0 and 1 (every other descriptor of
@@ -16,9 +17,10 @@
  * resets each of the 64 signals in the child; vfork runs the child on
  * the calling thread's stack and resets only the few signals natterd
  * does not leave at their default.  That was 30 % of natterd's own CPU
- * per connection and 5 % of connections per second (BENCHMARKS.md).
- * vfork is not in POSIX.1-2008, hence the fallback, which
- * `make check-portable` tests on Linux (-DNATTER_SPAWN_POSIX). */
+ * per connection and 5 % more connections per second (BENCHMARKS.md,
+ * section 1).  vfork is not in POSIX.1-2008, hence the fallback, which
+ * `make check` tests on Linux too (build/portable/natterd, built with
+ * -DNATTER_SPAWN_POSIX; tests/test_portable.py). */
 #ifndef NATTERD_LAUNCH_H
 #define NATTERD_LAUNCH_H
 

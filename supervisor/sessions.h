@@ -25,8 +25,8 @@ void sessions_unreserve(void);
  * happen). */
 int sessions_add(pid_t pid, int source, long long now_ms, const char *peer);
 /* An exit reaped for pid, which is no session (yet): while handlers
- * are being started it may be one of theirs, reaped before posix_spawn
- * returned; it is kept for sessions_add.  Returns 1 if kept, 0 if pid
+ * are being started it may be one of theirs, reaped before
+ * spawn_handler returned; it is kept for sessions_add.  Returns 1 if kept, 0 if pid
  * is not a session's (none is being started, or SESSIONS_EARLY_MAX are
  * kept already: more than threads that start handlers). */
 #define SESSIONS_EARLY_MAX 16
