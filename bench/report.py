@@ -30,10 +30,15 @@ def verdict(r, op, target):
     return "yes" if ok else "**no**"
 
 
-def row(sect, figure, mine, peer, theirs, r, target="", met=""):
+def row(sect, figure, mine, peer, theirs, r, target="", met="",
+        rounds=None):
+    """rounds: the per-round ratios the median r was taken over, shown
+    beside it when there are several."""
+    cell = "—" if r is None else "%.2f" % r
+    if r is not None and rounds and len(rounds) > 1:
+        cell += " (rounds: %s)" % ", ".join("%.2f" % x for x in rounds)
     return "| %s | %s | %s | %s | %s | %s | %s | %s |" % (
-        sect, figure, mine, peer, theirs,
-        "—" if r is None else "%.2f" % r, target, met)
+        sect, figure, mine, peer, theirs, cell, target, met)
 
 
 def conn_cell(r):
@@ -64,11 +69,15 @@ def connect_rows(res, sect, key, what, targets):
 
 
 def fan_cell(d):
+    """The median round's figures; the loss is over every round (a run
+    before rounds has neither key and shows its one run's)."""
     if d is None:
         return "—"
-    return "%s (%s / %s / %s; lost %s)" % (
+    n = d.get("rounds", 1)
+    return "%s (%s / %s / %s; lost %s%s)" % (
         num(d["rate"]), num(d["p50_ms"], 1), num(d["p99_ms"], 1),
-        num(d["max_ms"], 1), num(d["lost"]))
+        num(d["max_ms"], 1), num(d.get("lost_in_rounds", d["lost"])),
+        " in %d rounds" % n if n > 1 else "")
 
 
 def fanout_rows(res, sect):
@@ -87,14 +96,22 @@ def fanout_rows(res, sect):
             else:
                 r = ratio(m and m["p99_ms"], p and p["p99_ms"])
                 t, op = (2.0, "<=") if members == big else (None, None)
+            # the median of per-round ratios where the run kept them
+            k = "ngircd/%d/%s" % (members, phase)
+            r = res.get("fanout_ratio", {}).get(k, r)
+            rounds = res.get("fanout_ratio_rounds", {}).get(k) if t else None
             label = ("%d people, 10 senders, %s: deliveries/s "
                      "(p50 / p99 / max ms)" % (members, what))
             if phase == "steady":
                 label += "; ratio of p99"
+            n = (m or {}).get("rounds", 1)
+            if n > 1:
+                label += "; median of %d rounds" % n
             rows.append(row(sect, label, fan_cell(m),
                             "ngircd" if p else "—", fan_cell(p), r,
                             ("%s %.1f" % ("≥" if op == ">=" else "≤", t))
-                            if t else "", verdict(r, op, t) if t else ""))
+                            if t else "", verdict(r, op, t) if t else "",
+                            rounds))
     return rows
 
 

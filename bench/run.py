@@ -8,7 +8,8 @@ one run, on this machine, over loopback.  `make bench` runs it.
   2. session start (connect until "ID: "): natter-session under natterd
      vs the same natter-session under tcpserver with a broker of its own;
   3. fanout: 100 and 1,000 people in one room, 10 senders, as fast as
-     possible and at a steady 1,000 messages/s, vs ngircd in one channel;
+     possible and at a steady 1,000 messages/s, vs ngircd in one channel,
+     in 3 interleaved rounds per size (medians reported);
   4. memory per session at 1,000 people: PSS of the handlers plus the
      broker's, vs ngircd's RSS growth per client;
   5. idle cost: CPU used by natterd, the broker and 1,000 idle sessions
@@ -42,10 +43,10 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 FULL = dict(rounds=5, conn_secs=2, concs=[1, 16, 64], start_concs=[1, 16],
             sizes=[100, 1000], fast={100: 2000, 1000: 200}, rate=1000,
-            steady_secs=5, idle_secs=30, hold_size=1000)
+            steady_secs=5, idle_secs=30, hold_size=1000, fanout_rounds=3)
 QUICK = dict(rounds=1, conn_secs=1, concs=[1, 16], start_concs=[16],
              sizes=[20], fast={20: 50}, rate=100, steady_secs=1,
-             idle_secs=1, hold_size=20)
+             idle_secs=1, hold_size=20, fanout_rounds=1)
 
 
 def note(*a):
@@ -227,10 +228,15 @@ def connload(b, port, conc, secs, expect=None):
     return kv(p.stdout)
 
 
+def median_by(runs, key):
+    """The run with the median `key` (the upper one of an even count), so
+    its other figures belong together."""
+    return sorted(runs, key=lambda r: r[key])[len(runs) // 2]
+
+
 def median_run(runs):
     """The run with the median rate, so its latencies belong together."""
-    runs = sorted(runs, key=lambda r: r["rate"])
-    return runs[len(runs) // 2]
+    return median_by(runs, "rate")
 
 
 def interleaved(servers, concs, cfg, expect=None):
@@ -422,14 +428,16 @@ def measure_held(name, srv, members, cfg, base_rss, res):
             lambda: [srv.proc.pid], cfg["idle_secs"]))
 
 
-def fanout_one(tmp, name, members, cfg, res):
+def fanout_one(tmp, name, members, cfg, res, tag, hold):
+    """One fresh server and one chatload run: {phase: figures} for login,
+    fast and steady.  With hold, the members stay while memory and idle
+    CPU are measured (sections 4 and 5)."""
     if name == "natter":
-        srv = start_natterd(B, tmp, "natterd-chat-%d" % members,
+        srv = start_natterd(B, tmp, "natterd-chat-" + tag,
                             [B("natter-session"), "-r", "0"])
     else:
         srv = start_ngircd(tmp)
     base_rss = proc_field(srv.proc.pid, "status", "VmRSS")
-    hold = members == cfg["hold_size"]
     chat = Chat(srv.port, "natter" if name == "natter" else "irc", members,
                 cfg, hold)
     try:
@@ -438,19 +446,72 @@ def fanout_one(tmp, name, members, cfg, res):
             if phase not in ph:
                 raise RuntimeError("%s %d: no %s result; log: %s" % (
                     name, members, phase, srv.text()[-800:]))
-            res["fanout"]["%s/%d/%s" % (name, members, phase)] = ph[phase]
         if hold:
             measure_held(name, srv, members, cfg, base_rss, res)
+        return {phase: ph[phase] for phase in ("login", "fast", "steady")}
     finally:
         chat.close()
         srv.stop()
 
 
+# Which round stands for each phase: the one with the median of the
+# figure its ratio is taken on, so that figure's latencies (or rate)
+# come from the same run.
+FANOUT_PICK = {"login": "seconds", "fast": "rate", "steady": "p99_ms"}
+
+
+def fanout_ratio(got, phase):
+    """natter ÷ ngircd in one round: deliveries/s for fast (higher is
+    better), p99 latency for steady (lower is); None without a figure."""
+    key = FANOUT_PICK[phase]
+    theirs = got["ngircd"][phase][key]
+    return got["natter"][phase][key] / theirs if theirs > 0 else None
+
+
+def fanout_median(res, members, names, rounds):
+    """Per server and phase, the median round's figures, with the loss
+    over every round (a loss in any round must show); per phase, the
+    median of the per-round ratios, and the ratios themselves."""
+    for name in names:
+        for phase, key in FANOUT_PICK.items():
+            runs = [got[name][phase] for got in rounds]
+            pick = dict(median_by(runs, key), rounds=len(runs))
+            if phase != "login":
+                pick["lost_in_rounds"] = sum(r["lost"] for r in runs)
+            res["fanout"]["%s/%d/%s" % (name, members, phase)] = pick
+    if "ngircd" not in names:
+        return
+    for phase in ("fast", "steady"):
+        got = [fanout_ratio(g, phase) for g in rounds]
+        got = [r for r in got if r is not None]
+        if got:
+            k = "ngircd/%d/%s" % (members, phase)
+            res["fanout_ratio"][k] = statistics.median(got)
+            res["fanout_ratio_rounds"][k] = got
+
+
 def section_fanout(tmp, cfg, peers, res):
+    """Per size, rounds of natter then ngircd (the order swapped every
+    round), each a fresh server and chatload run, as section 1 does:
+    a single run's ratio swings by tens of percent here.  The members of
+    the last round at the hold size stay for sections 4 and 5."""
+    names = ["natter"] + (["ngircd"] if "ngircd" in peers else [])
+    res.update(fanout_rounds={}, fanout_ratio={}, fanout_ratio_rounds={})
+    n = cfg["fanout_rounds"]
     for members in cfg["sizes"]:
-        for name in ["natter"] + (["ngircd"] if "ngircd" in peers else []):
-            note("fanout: %s, %d people" % (name, members))
-            fanout_one(tmp, name, members, cfg, res)
+        rounds = []
+        for rnd in range(n):
+            order = names[rnd % len(names):] + names[:rnd % len(names)]
+            hold = rnd == n - 1 and members == cfg["hold_size"]
+            got = {"order": order}
+            for name in order:
+                note("fanout: %s, %d people, round %d of %d"
+                     % (name, members, rnd + 1, n))
+                got[name] = fanout_one(tmp, name, members, cfg, res,
+                                       "%d-%d" % (members, rnd), hold)
+            rounds.append(got)
+        res["fanout_rounds"][str(members)] = rounds
+        fanout_median(res, members, names, rounds)
 
 
 def machine():

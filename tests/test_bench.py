@@ -56,10 +56,24 @@ def test_bench_smoke():
     check_conn(res["start"]["natterd/16"], "natterd session start")
     if "tcpserver" in peers:
         check_conn(res["start"]["tcpserver/16"], "tcpserver session start")
-    for name in ["natter"] + (["ngircd"] if "ngircd" in peers else []):
+    names = ["natter"] + (["ngircd"] if "ngircd" in peers else [])
+    for name in names:
         assert res["fanout"]["%s/20/login" % name]["ready"] == 20
         for phase in ("fast", "steady"):
-            check_fanout(res["fanout"]["%s/20/%s" % (name, phase)], name)
+            d = res["fanout"]["%s/20/%s" % (name, phase)]
+            check_fanout(d, name)
+            assert d["rounds"] == 1 and d["lost_in_rounds"] == 0, d
+    # the rounds behind the medians, each with every server's run
+    rounds = res["fanout_rounds"]["20"]
+    assert len(rounds) == res["config"]["fanout_rounds"] == 1, rounds
+    assert sorted(rounds[0]["order"]) == sorted(names), rounds
+    for name in names:
+        check_fanout(rounds[0][name]["fast"], name + " round")
+    if "ngircd" in peers:
+        for phase in ("fast", "steady"):
+            k = "ngircd/20/" + phase
+            r = res["fanout_ratio"][k]
+            assert r > 0 and res["fanout_ratio_rounds"][k] == [r], res
     mem = res["memory"]["natter"]
     assert mem["sessions"] == 20, mem
     assert mem["handlers_pss_kib"] > 0 and mem["broker_pss_kib"] > 0, mem
