@@ -64,6 +64,16 @@ static int put(char *out, size_t outsize, size_t *o, const void *p,
 	return 1;
 }
 
+/* How many bytes from s (n available) are printable ASCII, which is
+ * most of any chat line and is copied as it is, in one piece. */
+static size_t ascii_run(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && s[i] >= 0x20 && s[i] < 0x7f)
+		i++;
+	return i;
+}
+
 size_t text_clean(const char *in, size_t inlen, char *out, size_t outsize)
 {
 	const unsigned char *s = (const unsigned char *)in;
@@ -71,6 +81,17 @@ size_t text_clean(const char *in, size_t inlen, char *out, size_t outsize)
 	if (outsize == 0)
 		return 0;
 	while (i < inlen) {
+		size_t run = ascii_run(s + i, inlen - i);
+		if (run > 0) {
+			size_t room = outsize - 1 - o; /* o < outsize always */
+			size_t n = run < room ? run : room;
+			memcpy(out + o, s + i, n);
+			o += n;
+			i += n;
+			if (n < run)
+				break; /* full: as many bytes as fit, as before */
+			continue;
+		}
 		unsigned char c = s[i];
 		int ok = 1;
 		if (c < 0x80) {

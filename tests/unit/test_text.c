@@ -43,6 +43,16 @@ static void cleaning(void)
 	char small[5];
 	CHECK(text_clean("ab\xc3\xa9\xc3\xa9", 6, small, sizeof small) == 4);
 	CHECK(!strcmp(small, "ab\xc3\xa9"));
+	/* and within a run of plain text, at the last byte that fits */
+	CHECK(text_clean("abcdefgh", 8, small, sizeof small) == 4);
+	CHECK(!strcmp(small, "abcd"));
+	CHECK(text_clean("a\tbcdefgh", 9, small, sizeof small) == 4);
+	CHECK(!strcmp(small, "a bc"));
+	char one[1];
+	CHECK(text_clean("abc", 3, one, sizeof one) == 0 && one[0] == '\0');
+	/* plain text around everything that is not, in one line */
+	CHECK(cleans_to("hi \033[2J\xc3\xa9 there\x7f!", 17,
+			"hi [2J\xc3\xa9 there!"));
 }
 
 static int shows(int type, const char *a, const char *text, const char *self,
