@@ -30,11 +30,20 @@ def verdict(r, op, target):
     return "yes" if ok else "**no**"
 
 
+def ratio_text(r, target):
+    """Two decimals, or three where two would round a ratio onto its
+    target (1.097 against "≥ 1.1" is not met, and must not read 1.10)."""
+    t = [float(w) for w in target.split() if w.replace(".", "", 1).isdigit()]
+    if t and "%.2f" % r == "%.2f" % t[0] and r != t[0]:
+        return "%.3f" % r
+    return "%.2f" % r
+
+
 def row(sect, figure, mine, peer, theirs, r, target="", met="",
         rounds=None):
     """rounds: the per-round ratios the median r was taken over, shown
     beside it when there are several."""
-    cell = "—" if r is None else "%.2f" % r
+    cell = "—" if r is None else ratio_text(r, target)
     if r is not None and rounds and len(rounds) > 1:
         cell += " (rounds: %s)" % ", ".join("%.2f" % x for x in rounds)
     return "| %s | %s | %s | %s | %s | %s | %s | %s |" % (
