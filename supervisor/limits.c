@@ -82,13 +82,14 @@ static void source_unlink(int idx)
 	*p = L.src[idx].next;
 }
 
-/* The idle source that loses least when forgotten: one whose bucket is
- * full again if any, else the least recently seen. */
+/* ms in rate ticks (see L.interval). */
 static long long ticks(long long ms)
 {
 	return ms * L.burst;
 }
 
+/* The idle source that loses least when forgotten: one whose bucket is
+ * full again if any, else the least recently seen. */
 static int source_victim(long long now)
 {
 	int best = -1;

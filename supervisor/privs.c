@@ -4,6 +4,7 @@
 #include "fatal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -31,18 +32,66 @@ void privs_lookup(const char *user, struct user_ids *u)
 static char made_dir[4096]; /* made by privs_prepare_dir, or "" */
 static char lock_name[4096]; /* the broker's lock file beside the socket */
 
-/* A start-up failure leaves nothing behind, this directory included,
- * with the lock file a first broker that failed may have made in it
- * (nobody else could have: the directory is 0700 and new). */
+/* The lock file a first broker that failed made in the directory
+ * natterd made (nobody else could have: it is 0700 and new), removed
+ * only if no broker holds it and no socket is beside it: a start-up
+ * failure after the broker started leaves that broker its lock. */
+static void remove_lock_file(void)
+{
+	struct stat st;
+	struct flock fl;
+	int fd = open(lock_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	size_t len = strlen(lock_name) - strlen(".lock");
+	char sock[sizeof lock_name];
+	memcpy(sock, lock_name, len);
+	sock[len] = '\0';
+	if (fcntl(fd, F_SETLK, &fl) == 0 && lstat(sock, &st) != 0 &&
+	    errno == ENOENT)
+		(void)unlink(lock_name); /* if it stays, so does the directory */
+	close(fd);
+}
+
+/* A start-up failure leaves nothing behind, this directory included. */
 static void remove_made_dir(void)
 {
 	if (!made_dir[0])
 		return;
 	if (lock_name[0])
-		(void)unlink(lock_name); /* if it stays, so does the directory */
+		remove_lock_file();
 	if (rmdir(made_dir) != 0) {
 		/* not empty: no longer only ours, so it stays */
 	}
+}
+
+/* Gives the user the broker's lock file in a directory taken over from
+ * owner, refusing anything but what a broker of owner's (or root's)
+ * made: a hard link planted by the directory's owner would otherwise
+ * hand the user a file of someone else's. */
+static void give_lock_file(const struct user_ids *u, uid_t owner)
+{
+	struct stat st;
+	int fd = open(lock_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return;
+	if (fd < 0)
+		fatal_errno(EXIT_TEMP, "cannot give %s to %s", lock_name,
+			    u->name);
+	if (fstat(fd, &st) != 0)
+		fatal_errno(EXIT_TEMP, "%s", lock_name);
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    (st.st_uid != owner && st.st_uid != 0))
+		fatal(EXIT_USAGE, "%s is not a lock file a broker made (a "
+		      "regular file of the directory's owner with one link); "
+		      "remove it", lock_name);
+	if (fchown(fd, u->uid, u->gid) != 0)
+		fatal_errno(EXIT_TEMP, "cannot give %s to %s", lock_name,
+			    u->name);
+	close(fd);
 }
 
 /* The directory part of path, in dir (size PATH_MAX); fatal if long. */
@@ -89,12 +138,9 @@ void privs_prepare_dir(const char *socket_path, const struct user_ids *u)
 	if (chown(dir, u->uid, u->gid) != 0)
 		fatal_errno(EXIT_TEMP, "cannot give %s to %s", dir, u->name);
 	/* and the broker's lock file in it, left by the run as the other
-	 * user, or the broker could not lock it (lchown: a link is not
-	 * followed) */
-	if (lock_name[0] && lchown(lock_name, u->uid, u->gid) != 0 &&
-	    errno != ENOENT)
-		fatal_errno(EXIT_TEMP, "cannot give %s to %s", lock_name,
-			    u->name);
+	 * user, or the broker could not lock it */
+	if (lock_name[0])
+		give_lock_file(u, st.st_uid);
 }
 
 /* In a child that drops to the user, so a failure leaves root (and the

@@ -613,6 +613,29 @@ def test_drop_to_nobody_takes_over_roots_directory_with_its_lock():
     assert "cannot lock" not in d.log.text(), d.log.text()
 
 
+def test_drop_to_nobody_refuses_a_lock_file_that_is_a_hard_link():
+    """Taking over another user's private directory, natterd gives the
+    user the broker's lock file in it only if a broker could have made
+    it: a hard link to someone else's file is refused, not chowned."""
+    if os.getuid() != 0:
+        raise Skip("needs root")
+    dir_ = tmpdir()
+    os.chmod(dir_, 0o711)
+    run = os.path.join(dir_, "run")
+    os.mkdir(run, 0o700)
+    victim = os.path.join(dir_, "victim")
+    open(victim, "w").close()
+    os.chmod(victim, 0o600)
+    sock = os.path.join(run, "broker.sock")
+    os.link(victim, sock + ".lock")
+    os.chown(run, 1, 1)  # daemon's: another user's private directory
+    r = run_natterd(["-f", "-u", "nobody", "-s", sock, "-l", "127.0.0.1:0",
+                     "--", "/bin/cat"])
+    assert r.returncode == 100, (r.returncode, r.stderr)
+    assert "is not a lock file a broker made" in r.stderr, r.stderr
+    assert os.stat(victim).st_uid == 0
+
+
 # --- the broker alone ----------------------------------------------------
 
 def test_broker_alone_with_B():
