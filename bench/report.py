@@ -30,22 +30,26 @@ def verdict(r, op, target):
     return "yes" if ok else "**no**"
 
 
-def ratio_text(r, target):
-    """Two decimals, or three where two would round a ratio onto its
-    target (1.097 against "≥ 1.1" is not met, and must not read 1.10)."""
-    t = [float(w) for w in target.split() if w.replace(".", "", 1).isdigit()]
-    if t and "%.2f" % r == "%.2f" % t[0] and r != t[0]:
-        return "%.3f" % r
-    return "%.2f" % r
+def ratio_text(r, t=None):
+    """Two decimals, or as many more (up to 6) as it takes for a ratio
+    that is not its target t not to read as it (1.097 against "≥ 1.1"
+    is not met, and must not read 1.10)."""
+    for digits in range(2, 7):
+        text = "%.*f" % (digits, r)
+        if t is None or r == t or text != "%.*f" % (digits, t):
+            return text
+    return text
 
 
 def row(sect, figure, mine, peer, theirs, r, target="", met="",
-        rounds=None):
+        rounds=None, t=None):
     """rounds: the per-round ratios the median r was taken over, shown
-    beside it when there are several."""
-    cell = "—" if r is None else ratio_text(r, target)
+    beside it when there are several; t: the target's number, if the
+    ratio has one."""
+    cell = "—" if r is None else ratio_text(r, t)
     if r is not None and rounds and len(rounds) > 1:
-        cell += " (rounds: %s)" % ", ".join("%.2f" % x for x in rounds)
+        cell += " (rounds: %s)" % ", ".join(ratio_text(x, t)
+                                            for x in rounds)
     return "| %s | %s | %s | %s | %s | %s | %s | %s |" % (
         sect, figure, mine, peer, theirs, cell, target, met)
 
@@ -73,7 +77,7 @@ def connect_rows(res, sect, key, what, targets):
             rows.append(row(sect, "%s, %d concurrent: /s (p50 / p99 ms)"
                             % (what, conc), mine, peer, theirs, r,
                             "≥ %.1f" % t if t else "",
-                            verdict(r, ">=", t) if t else ""))
+                            verdict(r, ">=", t) if t else "", t=t))
     return rows
 
 
@@ -120,7 +124,7 @@ def fanout_rows(res, sect):
                             "ngircd" if p else "—", fan_cell(p), r,
                             ("%s %.1f" % ("≥" if op == ">=" else "≤", t))
                             if t else "", verdict(r, op, t) if t else "",
-                            rounds))
+                            rounds, t))
     return rows
 
 
