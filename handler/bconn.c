@@ -144,12 +144,14 @@ void bconn_retry(struct session *s, long long now)
 	reconnect_later(s);
 }
 
-void bconn_touched(struct session *s, long long now)
+void bconn_touched(struct session *s)
 {
 	if (s->binlen > s->bin_high)
 		s->bin_high = s->binlen;
+	/* the clock only when a trim is to be set: this runs on every
+	 * read from the broker */
 	if (s->bin_high > BIN_KEEP && s->bin_trim_at == 0)
-		s->bin_trim_at = now + BIN_TRIM_AFTER_MS;
+		s->bin_trim_at = io_now_ms() + BIN_TRIM_AFTER_MS;
 }
 
 void bconn_trim(struct session *s)

@@ -164,7 +164,7 @@ static int read_broker(struct session *s)
 			    sizeof s->bin - s->binlen);
 	if (n > 0) {
 		s->binlen += (size_t)n;
-		bconn_touched(s, io_now_ms());
+		bconn_touched(s);
 	}
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return 0;

@@ -122,7 +122,7 @@ void bconn_lost(struct session *s);
 void bconn_retry(struct session *s, long long now);
 /* Notes how much of the read buffer a read touched; a burst that went
  * past BIN_KEEP schedules bconn_trim. */
-void bconn_touched(struct session *s, long long now);
+void bconn_touched(struct session *s);
 /* Gives the read buffer's pages past BIN_KEEP back to the system, so a
  * session that once took a burst stays small while it idles. */
 void bconn_trim(struct session *s);
