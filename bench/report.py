@@ -74,10 +74,12 @@ def connect_rows(res, sect, key, what, targets):
             r = res.get(key + "_ratio", {}).get("%s/%d" % (peer, conc),
                                                 ratio(mrate, prate))
             t = targets.get((peer, conc))
+            rounds = res.get(key + "_ratio_rounds", {}).get(
+                "%s/%d" % (peer, conc)) if t else None
             rows.append(row(sect, "%s, %d concurrent: /s (p50 / p99 ms)"
                             % (what, conc), mine, peer, theirs, r,
                             "≥ %.1f" % t if t else "",
-                            verdict(r, ">=", t) if t else "", t=t))
+                            verdict(r, ">=", t) if t else "", rounds, t))
     return rows
 
 

@@ -41,7 +41,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 from harness import free_port  # noqa: E402  (one way to pick a port)
 TICK = os.sysconf("SC_CLK_TCK")
 
-FULL = dict(rounds=5, conn_secs=2, concs=[1, 16, 64], start_concs=[1, 16],
+FULL = dict(rounds=7, conn_secs=2, concs=[1, 16, 64], start_concs=[1, 16],
             sizes=[100, 1000], fast={100: 2000, 1000: 200}, rate=1000,
             steady_secs=5, idle_secs=30, hold_size=1000, fanout_rounds=3)
 QUICK = dict(rounds=1, conn_secs=1, concs=[1, 16], start_concs=[16],
@@ -261,7 +261,8 @@ def interleaved(servers, concs, cfg, expect=None):
                     ratios.setdefault("%s/%d" % (name, conc), []).append(
                         got["natterd"]["rate"] / got[name]["rate"])
     return ({k: median_run(v) for k, v in runs.items()},
-            {k: statistics.median(v) for k, v in ratios.items()})
+            {k: statistics.median(v) for k, v in ratios.items()},
+            ratios)
 
 
 def section_connect(tmp, cfg, peers, res):
@@ -272,10 +273,11 @@ def section_connect(tmp, cfg, peers, res):
             srv["tcpserver"] = start_tcpserver(tmp, "tcpserver-hello", hello)
         if "xinetd" in peers:
             srv["xinetd"] = start_xinetd(tmp, hello[0])
-        runs, ratios = interleaved(srv, cfg["concs"], cfg)
+        runs, ratios, each = interleaved(srv, cfg["concs"], cfg)
         for (name, conc), r in runs.items():
             res["connect"]["%s/%d" % (name, conc)] = r
         res["connect_ratio"] = ratios
+        res["connect_ratio_rounds"] = each
     finally:
         for s in srv.values():
             s.stop()
@@ -292,7 +294,7 @@ def section_start(tmp, cfg, peers, res):
                             tmp, lambda s: os.path.exists(sock))
             srv["tcpserver"] = start_tcpserver(tmp, "tcpserver-session",
                                                session + ["-b", sock])
-        runs, ratios = interleaved(srv, cfg["start_concs"], cfg, "ID: ")
+        runs, ratios, _ = interleaved(srv, cfg["start_concs"], cfg, "ID: ")
         for (name, conc), r in runs.items():
             res["start"]["%s/%d" % (name, conc)] = r
         res["start_ratio"] = ratios

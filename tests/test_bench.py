@@ -53,6 +53,10 @@ def test_bench_smoke():
         for peer in ("tcpserver", "xinetd"):
             if peer in peers:
                 check_conn(res["connect"]["%s/%d" % (peer, conc)], peer)
+                k = "%s/%d" % (peer, conc)
+                # one round each: the median is that round's ratio
+                assert res["connect_ratio_rounds"][k] == [
+                    res["connect_ratio"][k]], res
     check_conn(res["start"]["natterd/16"], "natterd session start")
     if "tcpserver" in peers:
         check_conn(res["start"]["tcpserver/16"], "tcpserver session start")
