@@ -1,5 +1,6 @@
 /* transcript.c — appending chat lines to a file that can be rotated. */
 #include "transcript.h"
+#include "io.h"
 #include "log.h"
 
 #include <errno.h>
@@ -63,7 +64,7 @@ int transcript_reopen(struct transcript *t)
 		log_msg(LOG_ERR, "transcript %s: cannot reopen: %s; still "
 			"writing to the file opened before, trying again",
 			t->path, strerror(errno));
-		t->retry_at = time(NULL) + TRANSCRIPT_RETRY_S;
+		t->retry_at = io_now_ms() + TRANSCRIPT_RETRY_S * 1000LL;
 		return -1;
 	}
 	replace_file(t, fd);
@@ -72,13 +73,13 @@ int transcript_reopen(struct transcript *t)
 
 /* A reopen that failed is tried again before a line, so an idle broker
  * never wakes for it; failures are quiet, as the first was logged. */
-static void retry_reopen(struct transcript *t, time_t now)
+static void retry_reopen(struct transcript *t, long long now)
 {
 	if (!t->retry_at || now < t->retry_at)
 		return;
 	int fd = open_path(t->path);
 	if (fd < 0) {
-		t->retry_at = now + TRANSCRIPT_RETRY_S;
+		t->retry_at = now + TRANSCRIPT_RETRY_S * 1000LL;
 		return;
 	}
 	replace_file(t, fd);
@@ -189,8 +190,8 @@ void transcript_line(struct transcript *t, const char *room,
 {
 	if (!t->path)
 		return;
+	retry_reopen(t, io_now_ms());
 	time_t now = time(NULL);
-	retry_reopen(t, now);
 	if (t->fd < 0)
 		return;
 	char buf[1 + LINE_MAX_BYTES]; /* buf[0]: see write_line */

@@ -32,7 +32,9 @@ struct transcript {
 	int failing;         /* a write failed and was logged; quiet until ok */
 	int torn;            /* a fragment ends the file: start with '\n' */
 	unsigned long lost;  /* lines dropped while failing */
-	time_t retry_at;     /* 0, or when to try a failed reopen again */
+	long long retry_at;  /* 0, or when to try a failed reopen again:
+			      * monotonic ms (io.h), so a clock set back
+			      * does not put it off */
 	time_t stamp_time;
 	char stamp[32];      /* the timestamp text for stamp_time */
 };
