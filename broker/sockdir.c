@@ -208,12 +208,17 @@ static int lock_busy(int fd, const char *name, const char *path)
  * in the broker may open it; the kernel drops them when the process
  * ends, so a broker killed leaves none behind.  Returns 0, SOCKDIR_BUSY
  * (another broker holds it) or SOCKDIR_REFUSED (a name too long). */
+int sockdir_lock_name(char *buf, size_t size, const char *path)
+{
+	int n = snprintf(buf, size, "%s.lock", path);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
 static int take_lock(const char *path, int *lockfd)
 {
 	char name[PATH_MAX];
 	*lockfd = -1;
-	int n = snprintf(name, sizeof name, "%s.lock", path);
-	if (n < 0 || (size_t)n >= sizeof name) {
+	if (sockdir_lock_name(name, sizeof name, path) != 0) {
 		log_msg(LOG_ERR, "%s.lock: %s (a path is at most %zu bytes)",
 			path, strerror(ENAMETOOLONG), sizeof name - 1);
 		return SOCKDIR_REFUSED;
@@ -367,30 +372,53 @@ void sockdir_release(const char *path, struct sockdir_bound *bound)
 	drop_lock(bound);
 }
 
+/* For a process that runs no broker on path: its lock, taken (an fd
+ * to close) if the file exists and nobody holds it; LOCK_HELD if a
+ * broker holds it; LOCK_NONE if there is no file or it cannot be
+ * opened or locked (no broker of ours ever locked it, or the file
+ * system cannot: a broker there goes without, and so do we). */
+#define LOCK_HELD (-1)
+#define LOCK_NONE (-2)
+static int lock_if_free(const char *path, char *name, size_t size)
+{
+	if (sockdir_lock_name(name, size, path) != 0)
+		return LOCK_NONE;
+	int fd = open(name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return LOCK_NONE;
+	struct flock fl = whole_file(F_WRLCK);
+	if (fcntl(fd, F_SETLK, &fl) == 0)
+		return fd;
+	int held = errno == EACCES || errno == EAGAIN;
+	close(fd);
+	return held ? LOCK_HELD : LOCK_NONE;
+}
+
 void sockdir_remove_dead(const char *path, dev_t dev, ino_t ino)
 {
 	char name[PATH_MAX];
 	struct stat st;
-	int fd = -1;
-	int n = snprintf(name, sizeof name, "%s.lock", path);
-	/* No file: no broker of ours ever locked; one we cannot open or
-	 * lock: the inode check alone, as a broker without locks does. */
-	if (n > 0 && (size_t)n < sizeof name)
-		fd = open(name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-	if (fd >= 0) {
-		struct flock fl = whole_file(F_WRLCK);
-		if (fcntl(fd, F_SETLK, &fl) != 0 &&
-		    (errno == EACCES || errno == EAGAIN)) {
-			close(fd); /* another broker's path now */
-			return;
-		}
-	}
+	int fd = lock_if_free(path, name, sizeof name);
+	if (fd == LOCK_HELD)
+		return; /* another broker's path now */
 	if (lstat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino &&
 	    unlink(path) != 0)
 		log_msg(LOG_WARNING, "cannot remove %s: %s", path,
 			strerror(errno));
 	if (fd >= 0)
 		close(fd);
+}
+
+void sockdir_forget_lock(const char *path)
+{
+	char name[PATH_MAX];
+	struct stat st;
+	int fd = lock_if_free(path, name, sizeof name);
+	if (fd < 0)
+		return;
+	if (lstat(path, &st) != 0 && errno == ENOENT)
+		(void)unlink(name); /* if it stays, so does its directory */
+	close(fd);
 }
 
 void sockdir_forget_temp(const char *path, pid_t pid)

@@ -41,6 +41,14 @@ int sockdir_listen(const char *path, struct sockdir_bound *bound);
  * releases the lock. */
 void sockdir_release(const char *path, struct sockdir_bound *bound);
 
+/* Fills buf with the name of path's lock file (path".lock");
+ * -1 if it does not fit in size. */
+int sockdir_lock_name(char *buf, size_t size, const char *path);
+
+/* Removes path's lock file if no broker holds it and no socket is at
+ * path: for a start-up failure that removes the directory it made. */
+void sockdir_forget_lock(const char *path);
+
 /* Removes path if it is still the socket (dev, ino) of a broker that
  * is gone, for the process that ran it: under the lock (not taken
  * when another broker holds it: path is that one's now), so no broker

@@ -1,11 +1,13 @@
 /* privs.c — from root to the service user. */
 #include "privs.h"
+#include "../broker/sockdir.h"
 #include "config.h"
 #include "fatal.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,39 +32,16 @@ void privs_lookup(const char *user, struct user_ids *u)
 }
 
 static char made_dir[4096]; /* made by privs_prepare_dir, or "" */
-static char lock_name[4096]; /* the broker's lock file beside the socket */
+static char socket_path_made[4096]; /* the broker socket in made_dir */
 
-/* The lock file a first broker that failed made in the directory
- * natterd made (nobody else could have: it is 0700 and new), removed
- * only if no broker holds it and no socket is beside it: a start-up
- * failure after the broker started leaves that broker its lock. */
-static void remove_lock_file(void)
-{
-	struct stat st;
-	struct flock fl;
-	int fd = open(lock_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	memset(&fl, 0, sizeof fl);
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	size_t len = strlen(lock_name) - strlen(".lock");
-	char sock[sizeof lock_name];
-	memcpy(sock, lock_name, len);
-	sock[len] = '\0';
-	if (fcntl(fd, F_SETLK, &fl) == 0 && lstat(sock, &st) != 0 &&
-	    errno == ENOENT)
-		(void)unlink(lock_name); /* if it stays, so does the directory */
-	close(fd);
-}
-
-/* A start-up failure leaves nothing behind, this directory included. */
+/* A start-up failure leaves nothing behind, this directory included,
+ * with the lock file a first broker that failed made in it (left if a
+ * broker still holds it: the failure came after it started). */
 static void remove_made_dir(void)
 {
 	if (!made_dir[0])
 		return;
-	if (lock_name[0])
-		remove_lock_file();
+	sockdir_forget_lock(socket_path_made);
 	if (rmdir(made_dir) != 0) {
 		/* not empty: no longer only ours, so it stays */
 	}
@@ -72,9 +51,13 @@ static void remove_made_dir(void)
  * owner, refusing anything but what a broker of owner's (or root's)
  * made: a hard link planted by the directory's owner would otherwise
  * hand the user a file of someone else's. */
-static void give_lock_file(const struct user_ids *u, uid_t owner)
+static void give_lock_file(const char *socket_path,
+			   const struct user_ids *u, uid_t owner)
 {
+	char lock_name[PATH_MAX];
 	struct stat st;
+	if (sockdir_lock_name(lock_name, sizeof lock_name, socket_path) != 0)
+		return; /* the broker refuses such a path */
 	int fd = open(lock_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
 		return;
@@ -114,11 +97,11 @@ void privs_prepare_dir(const char *socket_path, const struct user_ids *u)
 	dir_of(dir, sizeof dir, socket_path);
 	if (strcmp(dir, "/") == 0 || strcmp(dir, ".") == 0)
 		return; /* nothing to make */
-	int n = snprintf(lock_name, sizeof lock_name, "%s.lock", socket_path);
-	if (n < 0 || (size_t)n >= sizeof lock_name)
-		lock_name[0] = '\0'; /* the broker refuses such a path */
 	if (mkdir(dir, 0700) == 0) {
 		snprintf(made_dir, sizeof made_dir, "%s", dir);
+		/* fits: dir_of checked the path against the same size */
+		snprintf(socket_path_made, sizeof socket_path_made, "%s",
+			 socket_path);
 		fatal_on_exit(remove_made_dir);
 	} else if (errno != EEXIST) {
 		fatal_errno(EXIT_TEMP, "cannot make %s", dir);
@@ -139,8 +122,7 @@ void privs_prepare_dir(const char *socket_path, const struct user_ids *u)
 		fatal_errno(EXIT_TEMP, "cannot give %s to %s", dir, u->name);
 	/* and the broker's lock file in it, left by the run as the other
 	 * user, or the broker could not lock it */
-	if (lock_name[0])
-		give_lock_file(u, st.st_uid);
+	give_lock_file(socket_path, u, st.st_uid);
 }
 
 /* In a child that drops to the user, so a failure leaves root (and the

@@ -636,6 +636,52 @@ def test_drop_to_nobody_refuses_a_lock_file_that_is_a_hard_link():
     assert os.stat(victim).st_uid == 0
 
 
+FAIL_UNIX_LISTEN_C = r"""
+/* LD_PRELOAD: listen() on a UNIX socket fails, as if another broker
+ * had bound in between: the broker fails after taking its lock. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <sys/socket.h>
+
+int listen(int fd, int backlog)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    ss.ss_family == AF_UNIX) {
+		errno = EADDRINUSE;
+		return -1;
+	}
+	int (*real)(int, int) = (int (*)(int, int))dlsym(RTLD_NEXT, "listen");
+	return real(fd, backlog);
+}
+"""
+
+
+def test_failed_first_broker_leaves_no_directory_behind():
+    """With -u, natterd makes the socket's directory; when the first
+    broker fails after making its lock file there, natterd's exit
+    removes the lock file and the directory it made (where, as the
+    user by then, it may)."""
+    if os.getuid() != 0:
+        raise Skip("needs root")
+    from test_broker import c_shim, shim_env
+    env = shim_env(c_shim("failunixlisten", FAIL_UNIX_LISTEN_C))
+    dir_ = tmpdir()
+    # natterd is nobody by then: the parent must let it remove "run"
+    os.chmod(dir_, 0o777)
+    run = os.path.join(dir_, "run")
+    sock = os.path.join(run, "broker.sock")
+    r = subprocess.run([bin_path("natterd"), "-f", "-u", "nobody", "-s",
+                        sock, "-l", "127.0.0.1:0", "--", "/bin/cat"],
+                       capture_output=True, text=True, timeout=30,
+                       stdin=subprocess.DEVNULL, env=env)
+    assert r.returncode == 111, (r.returncode, r.stderr)
+    assert "could not start" in r.stderr, r.stderr
+    assert not os.path.exists(run), os.listdir(run)
+
+
 # --- the broker alone ----------------------------------------------------
 
 def test_broker_alone_with_B():
