@@ -1,10 +1,10 @@
 /* broker.c — broker_run: set up, run the event loop, tear down.
  *
- * One iteration: wait for readiness; accept, read and carry out frames
- * (queueing output, deferring cut-offs to after each request); close
- * cut-off handlers whose time ran out; flush every queue touched, so a
- * burst of frames for one handler goes out in one write; free the
- * connections closed during the iteration. */
+ * One iteration: wait for readiness (not at all while queues wait to
+ * be written); accept, read and carry out frames (queueing output,
+ * deferring cut-offs to after each request); close cut-off handlers
+ * whose time ran out; write up to FLUSH_BATCH queues, oldest first;
+ * free the connections closed during the iteration. */
 #include "broker.h"
 #include "server.h"
 #include "io.h"
@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -23,6 +24,13 @@
 
 #define ACCEPT_BATCH 64      /* accepts per readiness of the listener */
 #define EMFILE_PAUSE_MS 1000 /* out of descriptors: stop accepting a while */
+/* Queues written between two looks for input.  Writing all of a big
+ * room's queues takes a while (each write wakes a handler, which may
+ * run first), and what arrives meanwhile would wait for the end; in
+ * batches, a message read mid-round reaches the queues not yet written
+ * in this round at once, and every queue still gets one write a round,
+ * with all that is in it. */
+#define FLUSH_BATCH 16
 
 static const int broker_sigs[] = { SIGTERM, SIGINT, SIGHUP, 0 };
 static const int no_sigs[] = { 0 };
@@ -181,19 +189,26 @@ static void timers(struct server *s)
 		resume_accepting(s, now);
 }
 
-/* Queues are written once a pass, so that many frames leave in one
- * write; but what one pass reads is fanned out to every queue, and a
- * room's burst (many senders at once) could fill the queues of people
- * who read promptly.  So once a pass has read a quarter of a queue's
- * bound, the queues are written before more is read.  Between events
- * no room is being walked, so a connection ending here is safe; its
- * later events in this batch are skipped, as for any closed one. */
+/* Writes up to `most` queues; once none is left to write, counts what
+ * is read afresh (pass_in). */
+static void write_queues(struct server *s, size_t most)
+{
+	if (conn_flush_dirty(s, most))
+		s->pass_in = 0;
+}
+
+/* A queue is written once a round (FLUSH_BATCH), so that many frames
+ * leave in one write; but what is read meanwhile is fanned out to
+ * every queue, and a room's burst (many senders at once) could fill the
+ * queues of people who read promptly.  So once a quarter of a queue's
+ * bound has been read since every queue was written, all of them are
+ * written before more is read.  Between events no room is being
+ * walked, so a connection ending here is safe; its later events in
+ * this batch are skipped, as for any closed one. */
 static void write_queues_midway(struct server *s)
 {
-	if (s->pass_in < s->queue_max / 4)
-		return;
-	s->pass_in = 0;
-	conn_flush_dirty(s);
+	if (s->pass_in >= s->queue_max / 4)
+		write_queues(s, SIZE_MAX);
 }
 
 /* 0 after SIGTERM or SIGINT, 1 when the event loop failed. */
@@ -202,7 +217,7 @@ static int serve(struct server *s)
 	static struct ev evs[256];
 	int stop = 0;
 	while (!stop) {
-		int n = evloop_wait(s->loop, evs, 256,
+		int n = evloop_wait(s->loop, evs, 256, s->dirty ? 0 :
 				    next_timeout(s, io_now_ms()));
 		if (n < 0) {
 			log_msg(LOG_ERR, "evloop_wait: %s", strerror(errno));
@@ -220,8 +235,8 @@ static int serve(struct server *s)
 			write_queues_midway(s);
 		}
 		timers(s);
-		s->pass_in = 0;
-		conn_flush_dirty(s);
+		/* stopping: what the queues hold goes now or never */
+		write_queues(s, stop ? SIZE_MAX : FLUSH_BATCH);
 		conn_free_grave(s);
 	}
 	return 0;

@@ -55,8 +55,29 @@ void conn_mark_dirty(struct server *s, struct conn *c)
 	if (c->dirty)
 		return;
 	c->dirty = 1;
-	c->next_dirty = s->dirty;
-	s->dirty = c;
+	c->next_dirty = NULL;
+	c->prev_dirty = s->dirty_tail;
+	if (s->dirty_tail)
+		s->dirty_tail->next_dirty = c;
+	else
+		s->dirty = c;
+	s->dirty_tail = c;
+}
+
+void conn_unmark_dirty(struct server *s, struct conn *c)
+{
+	if (!c->dirty)
+		return;
+	if (c->prev_dirty)
+		c->prev_dirty->next_dirty = c->next_dirty;
+	else
+		s->dirty = c->next_dirty;
+	if (c->next_dirty)
+		c->next_dirty->prev_dirty = c->prev_dirty;
+	else
+		s->dirty_tail = c->prev_dirty;
+	c->prev_dirty = c->next_dirty = NULL;
+	c->dirty = 0;
 }
 
 /* Writes what c's queue holds, now, without blocking, unless c waits
@@ -168,6 +189,7 @@ void conn_end(struct server *s, struct conn *c, const char *why)
 	close(c->fd);
 	c->fd = -1;
 	c->state = CONN_DEAD;
+	conn_unmark_dirty(s, c); /* freed at the end of the pass */
 	c->next_grave = s->grave;
 	s->grave = c;
 }
@@ -226,6 +248,6 @@ void conn_close_all(struct server *s)
 			c->logged_in = 0;
 			conn_end(s, c, NULL);
 		}
-	s->dirty = s->cuts = NULL;
+	s->dirty = s->dirty_tail = s->cuts = NULL;
 	conn_free_grave(s);
 }

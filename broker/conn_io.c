@@ -1,6 +1,5 @@
 /* conn_io.c — readiness events of a handler's connection: reading and
- * decoding frames, and the once-per-iteration flush of every queue
- * that was written to. */
+ * decoding frames, and writing the queues that were written to. */
 #include "server.h"
 #include "io.h"
 #include "log.h"
@@ -124,13 +123,13 @@ static void flush_one(struct server *s, struct conn *c)
 	}
 }
 
-void conn_flush_dirty(struct server *s)
+int conn_flush_dirty(struct server *s, size_t most)
 {
-	while (s->dirty) {
+	for (size_t i = 0; i < most && s->dirty; i++) {
 		struct conn *c = s->dirty;
-		s->dirty = c->next_dirty;
-		c->dirty = 0;
+		conn_unmark_dirty(s, c);
 		flush_one(s, c);
 		conn_process_cuts(s); /* a LEFT may have cut someone */
 	}
+	return s->dirty == NULL;
 }

@@ -46,7 +46,7 @@ struct conn {
 	char ip[BROKER_IP_MAX], port[BROKER_PORT_MAX];
 	long long deadline;     /* DRAIN: close at this io_now_ms() */
 	int dirty;              /* on the dirty list */
-	struct conn *next_dirty, *next_cut, *next_grave;
+	struct conn *prev_dirty, *next_dirty, *next_cut, *next_grave;
 	struct conn *prev_drain, *next_drain;
 	struct conn *prev_all, *next_all;
 };
@@ -64,10 +64,12 @@ struct server {
 	long long accept_resume;   /* EMFILE pause: poll lfd again then */
 	unsigned resume_failures;  /* tries to poll lfd again that failed */
 	struct conn *all;
-	struct conn *dirty, *cuts, *grave;
+	struct conn *dirty, *dirty_tail; /* queues to write, oldest first */
+	struct conn *cuts, *grave;
 	struct conn *drain_head, *drain_tail;
 	size_t nconns;
-	size_t pass_in;            /* bytes read since queues were written */
+	size_t pass_in;            /* bytes read since every queue was
+				      written */
 	long long refusal_window;  /* refused logins: this second began */
 	unsigned refusals_logged;  /* in this second */
 	unsigned refusals_hidden;  /* in this second, past the log's bound */
@@ -88,14 +90,18 @@ void conn_queue(struct server *s, struct conn *c, const char *buf,
 /* Encodes a frame and queues it for c. */
 void conn_send(struct server *s, struct conn *c, int type,
 	       const char *a, const char *b, const char *text);
-/* Puts c on the list flushed at the end of this iteration. */
+/* Puts c at the end of the list of queues to write (see
+ * conn_flush_dirty); a no-op when it is on it already. */
 void conn_mark_dirty(struct server *s, struct conn *c);
+void conn_unmark_dirty(struct server *s, struct conn *c);
 void conn_cut(struct server *s, struct conn *c, const char *why);
 /* Closes c now (its room hears LEFT if it was logged in). */
 void conn_end(struct server *s, struct conn *c, const char *why);
 void conn_event(struct server *s, struct conn *c, unsigned events);
 void conn_process_cuts(struct server *s);
-void conn_flush_dirty(struct server *s);
+/* Writes at most `most` queues, oldest on the list first; returns 1
+ * when the list is then empty. */
+int conn_flush_dirty(struct server *s, size_t most);
 void conn_expire_drains(struct server *s, long long now);
 void conn_free_grave(struct server *s);
 void conn_close_all(struct server *s);
