@@ -82,17 +82,18 @@ void conn_unmark_dirty(struct server *s, struct conn *c)
 
 /* Writes what c's queue holds, now, without blocking, unless c waits
  * for EV_OUT (a write would only meet EAGAIN).  Queues are written once
- * per loop pass, after the pass's input; but one pass may read a burst
- * from many senders at once, more than a queue holds, and a handler
- * that reads promptly must not be cut for that.  Only the queue
- * changes here: a write error is met again, and ends the connection,
- * at the end of the pass, never in the middle of a fanout. */
+ * a round (FLUSH_BATCH at a time, broker.c), after the input read
+ * meanwhile; but a round may read a burst from many senders at once,
+ * more than a queue holds, and a handler that reads promptly must not
+ * be cut for that.  Only the queue changes here: a write error is met
+ * again, and ends the connection, when the queue's turn comes, never
+ * in the middle of a fanout.  A queue written to the end leaves the
+ * socket writable for the next write. */
 static void conn_write_early(struct conn *c)
 {
 	if ((c->registered & EV_OUT) && !c->writable)
 		return;
-	c->writable = 0;
-	(void)outq_flush(&c->out, c->fd, 1);
+	c->writable = outq_flush(&c->out, c->fd, 1) == 1;
 }
 
 void conn_queue(struct server *s, struct conn *c, const char *buf,
