@@ -41,7 +41,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "tests"))
 from harness import free_port  # noqa: E402  (one way to pick a port)
 TICK = os.sysconf("SC_CLK_TCK")
 
-FULL = dict(rounds=7, conn_secs=2, concs=[1, 16, 64], start_concs=[1, 16],
+FULL = dict(rounds=11, conn_secs=2, concs=[1, 16, 64], start_concs=[1, 16],
             sizes=[100, 1000], fast={100: 2000, 1000: 200}, rate=1000,
             steady_secs=5, idle_secs=30, hold_size=1000, fanout_rounds=3)
 QUICK = dict(rounds=1, conn_secs=1, concs=[1, 16], start_concs=[16],
