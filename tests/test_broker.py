@@ -1061,6 +1061,19 @@ def test_a_broker_of_another_user_refuses_root():
     assert ok.type == OK and ok.a == "intruder", ok
 
 
+def wait_settled(pid):
+    """Waits until the process made no context switch in 0.3 s."""
+    last = [wakeups(pid)]
+
+    def quiet_for_a_while():
+        time.sleep(0.3)   # a measuring window
+        now = wakeups(pid)
+        settled = now == last[0]
+        last[0] = now
+        return settled
+    H.wait_until(quiet_for_a_while, what="the process to settle")
+
+
 def wakeups(pid):
     """Context switches so far: a process blocked in epoll_wait makes
     none."""
@@ -1085,20 +1098,44 @@ def test_an_idle_broker_never_wakes():
     for p in people[2:]:
         p.expect(MSG, text="anyone?")
     pid = br.proc.pid
-    last = [wakeups(pid)]
-
-    def quiet_for_a_while():
-        time.sleep(0.3)   # a measuring window
-        now = wakeups(pid)
-        settled = now == last[0]
-        last[0] = now
-        return settled
-    H.wait_until(quiet_for_a_while, what="the broker to settle")
+    wait_settled(pid)
     before = wakeups(pid)
     time.sleep(1.5)   # a measuring window, not a wait for a condition
     assert wakeups(pid) == before, "the idle broker woke up"
     people[1].send(SAY, text="still here")   # and it is not stuck
     people[2].expect(MSG, text="still here")
+
+
+def join(br, name, rcvbuf=None):
+    """A handler logged in as name (h.name), its receive buffer set to
+    rcvbuf bytes if given (a small one fills at once)."""
+    h = br.handler()
+    if rcvbuf:
+        h.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    h.name = name
+    return h.login(name, flags=REJOIN)
+
+
+def each_heard_all(listeners, talkers, rounds, gone):
+    """Each listener got every talker's lines "NAME N ..." (but its own),
+    N = 0 .. rounds - 1 in order, and a LEFT for each name in gone,
+    nothing else."""
+    for r in listeners:
+        seen = {t.name: [] for t in talkers if t is not r}
+        left = []
+        deadline = time.monotonic() + 30
+        while (any(len(v) < rounds for v in seen.values())
+               or len(left) < len(gone)):
+            assert time.monotonic() < deadline, (r.name, left)
+            f = r.next()
+            if f.type == MSG:
+                who, n, _ = f.text.split(" ", 2)
+                seen[who].append(int(n))
+            else:
+                assert f.type == LEFT, f
+                left.append(f.a)
+        assert all(v == list(range(rounds)) for v in seen.values()), r.name
+        assert sorted(left) == sorted(gone), (r.name, left)
 
 
 def test_cuts_and_hangups_amid_fanouts():
@@ -1108,17 +1145,10 @@ def test_cuts_and_hangups_amid_fanouts():
     the broker goes on, each reader gets every line of every talker in
     order, and the room hears each one leave exactly once."""
     br = Broker()
-
-    def join(name, rcvbuf=None):
-        h = br.handler()
-        if rcvbuf:
-            h.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        h.name = name
-        return h.login(name, flags=REJOIN)
-    talkers = [join("t%d" % i) for i in range(4)]
-    readers = [join("r%d" % i) for i in range(4)]
-    stallers = [join("s%d" % i, 4096) for i in range(5)]   # never read
-    quitters = [join("q%d" % i) for i in range(6)]
+    talkers = [join(br, "t%d" % i) for i in range(4)]
+    readers = [join(br, "r%d" % i) for i in range(4)]
+    stallers = [join(br, "s%d" % i, 4096) for i in range(5)]  # never read
+    quitters = [join(br, "q%d" % i) for i in range(6)]
     awake = talkers + readers
     chunk = "y" * 3000
     # Enough for the stallers to pass the broker's 256 KiB bound even
@@ -1137,22 +1167,7 @@ def test_cuts_and_hangups_amid_fanouts():
     for q in quitters:
         q.close()
     gone = {"s%d" % i for i in range(5)} | {"q%d" % i for i in range(6)}
-    for r in readers + talkers:
-        seen = {t.name: [] for t in talkers if t is not r}
-        left = []
-        deadline = time.monotonic() + 30
-        while (any(len(v) < rounds for v in seen.values())
-               or len(left) < len(gone)):
-            assert time.monotonic() < deadline, (r.name, left)
-            f = r.next()
-            if f.type == MSG:
-                who, n, _ = f.text.split(" ", 2)
-                seen[who].append(int(n))
-            else:
-                assert f.type == LEFT, f
-                left.append(f.a)
-        assert all(v == list(range(rounds)) for v in seen.values()), r.name
-        assert sorted(left) == sorted(gone), (r.name, left)
+    each_heard_all(readers + talkers, talkers, rounds, gone)
     for i in range(5):
         br.log.wait(r"cutting off s%d " % i)
     talkers[0].send(WHO)

@@ -2,12 +2,10 @@
 first, and looks for input between batches: rooms bigger than a batch,
 where a queue waits several loop passes for its write."""
 import signal
-import socket
-import time
 
 import harness as H
-from test_broker import (Broker, KICK, LEFT, MSG, REJOIN, SAY, drain_all,
-                         wakeups)
+from test_broker import (Broker, KICK, MSG, REJOIN, SAY, drain_all,
+                         each_heard_all, join, wait_settled)
 
 
 def test_hangups_and_cuts_while_queues_wait_their_turn():
@@ -16,17 +14,10 @@ def test_hangups_and_cuts_while_queues_wait_their_turn():
     Every reader still gets every line in order, the room hears each one
     leave once, a staller gets its KICK, and the broker then sleeps."""
     br = Broker()
-
-    def join(name, rcvbuf=None):
-        h = br.handler()
-        if rcvbuf:
-            h.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-        h.name = name
-        return h.login(name, flags=REJOIN)
-    talkers = [join("t%d" % i) for i in range(3)]
-    readers = [join("r%d" % i) for i in range(50)]
-    stallers = [join("s%d" % i, 4096) for i in range(3)]
-    quitters = [join("q%d" % i) for i in range(34)]
+    talkers = [join(br, "t%d" % i) for i in range(3)]
+    readers = [join(br, "r%d" % i) for i in range(50)]
+    stallers = [join(br, "s%d" % i, 4096) for i in range(3)]
+    quitters = [join(br, "q%d" % i) for i in range(34)]
     awake = talkers + readers
     chunk = "z" * 3000
     with open("/proc/sys/net/core/wmem_default") as f:
@@ -43,22 +34,7 @@ def test_hangups_and_cuts_while_queues_wait_their_turn():
     for q in quitters:
         q.close()
     gone = {"s%d" % i for i in range(3)} | {"q%d" % i for i in range(34)}
-    for r in awake:
-        seen = {t.name: [] for t in talkers if t is not r}
-        left = []
-        deadline = time.monotonic() + 30
-        while (any(len(v) < rounds for v in seen.values())
-               or len(left) < len(gone)):
-            assert time.monotonic() < deadline, (r.name, left)
-            f = r.next()
-            if f.type == MSG:
-                who, n, _ = f.text.split(" ", 2)
-                seen[who].append(int(n))
-            else:
-                assert f.type == LEFT, f
-                left.append(f.a)
-        assert all(v == list(range(rounds)) for v in seen.values()), r.name
-        assert sorted(left) == sorted(gone), (r.name, left)
+    each_heard_all(awake, talkers, rounds, gone)
     frames = []
     s = stallers[0]
     while not s.eof:
@@ -66,16 +42,7 @@ def test_hangups_and_cuts_while_queues_wait_their_turn():
         frames += s.frames
         s.frames.clear()
     assert frames and frames[-1].type == KICK, frames[-3:]
-    pid = br.proc.pid
-    last = [wakeups(pid)]
-
-    def quiet_for_a_while():
-        time.sleep(0.3)   # a measuring window
-        now = wakeups(pid)
-        settled = now == last[0]
-        last[0] = now
-        return settled
-    H.wait_until(quiet_for_a_while, what="the broker to settle")
+    wait_settled(br.proc.pid)   # not spinning on what is left
 
 
 def test_sigterm_mid_round_writes_every_queue():
