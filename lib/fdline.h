@@ -27,9 +27,13 @@ struct fdline_stop {
  * waited for with pselect(2) under *stop->wait_mask, then one byte is
  * read.  The read does not block, as fd was readable (a terminal in
  * canonical mode is readable once a whole line is typed; a pipe, or a
- * terminal in non-canonical mode, once a byte has come), unless
- * another reader of fd took the input first: then it waits for more,
- * the stop signals held until it comes.  fd must be below FD_SETSIZE.
+ * terminal in non-canonical mode, once a byte has come), unless the
+ * input went in between (another reader of fd took it, or the terminal
+ * flushed it, as it does at ^Z): then a blocking fd waits for more,
+ * the stop signals held until it comes, while a non-blocking one says
+ * EAGAIN and the wait, which takes them, goes on; so give a terminal
+ * opened anew with O_NONBLOCK, whose flag no other process shares.
+ * fd must be below FD_SETSIZE.
  *
  * Returns the line's length, or -1 with errno: EMSGSIZE when the line
  * does not fit in size - 1 bytes (what follows the first byte that did

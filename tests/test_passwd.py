@@ -1,12 +1,20 @@
 """natter-passwd: its usage and errors, and the owner, group and mode
 the rewritten users file keeps (checked with a real natterd whose
-sessions run as nobody, logging in against the file).
+sessions run as nobody, logging in against the file); ^Z at the
+hidden prompt, natter-passwd a job of a job-control shell.
 """
+import fcntl
 import os
+import pty
+import select
+import signal
 import stat
 import subprocess
+import sys
+import termios
 
 import harness as H
+from test_chat import echo_on, read_pty_until
 
 NOBODY = 65534
 
@@ -129,3 +137,167 @@ def test_other_user_cannot_give_the_file_away():
     assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == \
         (NOBODY, NOBODY, 0o666), st
     assert "\ncy:$" in open(users).read()
+
+
+# A job-control shell's part, in the session spawn makes: the pty
+# becomes the session's terminal, and the command (argv[3:]) runs as a
+# job in its own process group, in the foreground, its pid written to
+# the descriptor argv[1]; the signals argv[2] names (comma-separated
+# numbers, or "-") are ignored in the job, as nohup would.  ^Z then
+# stops the job and only the job.  SIGUSR1 takes the foreground back,
+# as a shell does when its job stops; SIGUSR2 gives it to the job
+# again, as fg does.
+JOB_SHELL = r"""
+import fcntl, os, signal, sys, termios
+fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+pid = os.fork()
+if pid == 0:
+    os.setpgid(0, 0)
+    signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+    os.tcsetpgrp(0, os.getpid())
+    for sig in (signal.SIGTTOU, signal.SIGPIPE, signal.SIGXFSZ):
+        signal.signal(sig, signal.SIG_DFL)
+    for sig in sys.argv[2].split(",") if sys.argv[2] != "-" else []:
+        signal.signal(int(sig), signal.SIG_IGN)
+    os.close(int(sys.argv[1]))
+    os.execv(sys.argv[3], sys.argv[3:])
+signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+signal.signal(signal.SIGUSR1, lambda *_: os.tcsetpgrp(0, os.getpgrp()))
+signal.signal(signal.SIGUSR2, lambda *_: os.tcsetpgrp(0, pid))
+os.write(int(sys.argv[1]), b"%d\n" % pid)
+code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+sys.exit(128 - code if code < 0 else code)
+"""
+
+
+def job_on_pty(users, canonical, ignored="-"):
+    """natter-passwd as a foreground job on a new pty, prompting with
+    echo off: (job shell, natter-passwd's pid, master, slave)."""
+    master, slave = pty.openpty()
+    if not canonical:
+        a = termios.tcgetattr(slave)
+        a[3] &= ~termios.ICANON
+        a[6][termios.VMIN], a[6][termios.VTIME] = 1, 0
+        termios.tcsetattr(slave, termios.TCSANOW, a)
+    r, w = os.pipe()
+    sh = H.spawn([sys.executable, "-c", JOB_SHELL, str(w), ignored,
+                  H.bin_path("natter-passwd"), "-f", users, "ann"],
+                 stdin=slave, stdout=slave, stderr=slave, pass_fds=(w,))
+    os.close(w)
+    ready, _, _ = select.select([r], [], [], H.DEFAULT_TIMEOUT)
+    assert ready, "the job shell did not start natter-passwd"
+    pid = int(os.read(r, 32))
+    os.close(r)
+    read_pty_until(master, b"Password: ", sh)
+    H.wait_until(lambda: not echo_on(slave), what="echo off at the prompt")
+    return sh, pid, master, slave
+
+
+def proc_state(pid):
+    """The state letter in /proc/PID/stat (T: stopped)."""
+    with open("/proc/%d/stat" % pid) as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+
+
+def unread(tty):
+    """Bytes waiting in the terminal's input queue."""
+    n = fcntl.ioctl(tty, termios.FIONREAD, b"\0\0\0\0")
+    return int.from_bytes(n, sys.byteorder)
+
+
+def suspend_and_continue(canonical):
+    """Half a password, ^Z, then SIGCONT as fg would send it."""
+    users = os.path.join(H.tmpdir(), "users")
+    sh, pid, master, slave = job_on_pty(users, canonical)
+    try:
+        os.write(master, b"half")
+        if not canonical:  # natter-passwd has read it: not in the pty
+            H.wait_until(lambda: unread(slave) == 0, what="half read")
+        os.write(master, b"\x1a")
+        H.wait_until(lambda: proc_state(pid) == "T", what="stopped by ^Z")
+        assert echo_on(slave), "stopped with echo off"
+        os.kill(pid, signal.SIGCONT)
+        read_pty_until(master, b"Password: ", sh)
+        H.wait_until(lambda: not echo_on(slave), what="echo off again")
+        os.write(master, b"pw-ann\n")
+        read_pty_until(master, b"Again: ", sh)
+        H.wait_until(lambda: not echo_on(slave), what="echo off at Again")
+        os.write(master, b"pw-ann\n")
+        assert sh.wait(timeout=H.DEFAULT_TIMEOUT) == 0, "natter-passwd failed"
+        assert echo_on(slave)
+        with open(users) as f:
+            assert f.read().startswith("ann:$")
+    finally:
+        if sh.poll() is None:
+            os.kill(pid, signal.SIGKILL)
+        os.close(master)
+        os.close(slave)
+
+
+def test_suspend_at_prompt_restores_echo():
+    """^Z at the hidden prompt, natter-passwd the terminal's foreground
+    job: it stops with echo back on; continued, it asks again with echo
+    off, and the password then typed is the one taken.  Typed before
+    the ^Z, "half" is gone: the terminal drops an unfinished line at ^Z,
+    and with -icanon, where natter-passwd has read it, so does it (else
+    "halfpw-ann" would differ from the "pw-ann" typed again)."""
+    suspend_and_continue(canonical=True)
+    suspend_and_continue(canonical=False)
+
+
+def test_continued_in_background_stops_again():
+    """Stopped by ^Z, then continued as a background job (bg): the
+    terminal is the shell's, so natter-passwd stops again by SIGTTOU
+    instead of turning echo off under the shell; brought back (fg), it
+    prompts with echo off and takes the password."""
+    users = os.path.join(H.tmpdir(), "users")
+    sh, pid, master, slave = job_on_pty(users, canonical=True)
+    try:
+        os.write(master, b"\x1a")
+        H.wait_until(lambda: proc_state(pid) == "T", what="stopped by ^Z")
+        os.kill(sh.pid, signal.SIGUSR1)
+        H.wait_until(lambda: os.tcgetpgrp(master) == sh.pid,
+                     what="the shell in the foreground")
+        os.kill(pid, signal.SIGCONT)
+        read_pty_until(master, b"Password: ", sh)
+        H.wait_until(lambda: proc_state(pid) == "T", what="stopped by bg")
+        assert echo_on(slave), "a background job turned echo off"
+        os.kill(sh.pid, signal.SIGUSR2)
+        H.wait_until(lambda: os.tcgetpgrp(master) == pid,
+                     what="the job in the foreground")
+        os.kill(pid, signal.SIGCONT)
+        read_pty_until(master, b"Password: ", sh)
+        H.wait_until(lambda: not echo_on(slave), what="echo off again")
+        for prompt in (b"Again: ", None):
+            os.write(master, b"pw-ann\n")
+            if prompt:
+                read_pty_until(master, prompt, sh)
+                H.wait_until(lambda: not echo_on(slave), what="echo off")
+        assert sh.wait(timeout=H.DEFAULT_TIMEOUT) == 0, "natter-passwd failed"
+        assert echo_on(slave)
+    finally:
+        if sh.poll() is None:
+            os.kill(pid, signal.SIGKILL)
+        os.close(master)
+        os.close(slave)
+
+
+def test_ignored_suspend_stays_ignored():
+    """Started with SIGTSTP ignored, natter-passwd does not stop at ^Z
+    at the prompt: the password typed after it is taken (were the
+    signal caught, the program would stop and never read it)."""
+    users = os.path.join(H.tmpdir(), "users")
+    sh, pid, master, slave = job_on_pty(users, canonical=True,
+                                        ignored=str(int(signal.SIGTSTP)))
+    try:
+        os.write(master, b"\x1a")
+        os.write(master, b"pw-ann\n")
+        read_pty_until(master, b"Again: ", sh)
+        H.wait_until(lambda: not echo_on(slave), what="echo off")
+        os.write(master, b"pw-ann\n")
+        assert sh.wait(timeout=H.DEFAULT_TIMEOUT) == 0, "natter-passwd failed"
+    finally:
+        if sh.poll() is None:
+            os.kill(pid, signal.SIGKILL)
+        os.close(master)
+        os.close(slave)

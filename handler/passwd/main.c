@@ -13,24 +13,36 @@
  *   not be read, or the file could not be written; 100 bad usage.  A
  *   SIGINT, SIGTERM, SIGHUP or SIGQUIT at a prompt, whenever it comes,
  *   restores the terminal's echo, then ends the program by that
- *   signal; one ignored at start stays ignored. */
+ *   signal.  A SIGTSTP (^Z), SIGTTIN or SIGTTOU there restores the
+ *   terminal, then stops the program by that signal; continued, it
+ *   prompts again from the start (what was typed is dropped, as the
+ *   terminal drops an unfinished line at ^Z).  A signal ignored at
+ *   start stays ignored.  fd 0's terminal is read through a descriptor
+ *   opened anew when it can be (see own_tty). */
 #include "cli.h"
 #include "../users.h"
 #include "fdline.h"
 #include "names.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
 #define PASSWORD_MAX 256
 
-static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+/* The signals caught at a prompt: the first ones end the program, the
+ * last NSUSPEND (job control's) only suspend the prompt. */
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+				    SIGTSTP, SIGTTIN, SIGTTOU };
 #define NSTOP (sizeof stop_signals / sizeof stop_signals[0])
+#define NSUSPEND 3
 
 static volatile sig_atomic_t stopped; /* the signal that came, or 0 */
 
@@ -143,6 +155,15 @@ static int catch_stops(struct stops *s)
 	return 0;
 }
 
+/* 1 when sig is one that suspends the prompt rather than ending it. */
+static int is_suspend(int sig)
+{
+	for (size_t i = NSTOP - NSUSPEND; i < NSTOP; i++)
+		if (stop_signals[i] == sig)
+			return 1;
+	return 0;
+}
+
 /* Ends the program by the signal that interrupted the prompt, now the
  * terminal is restored, so the caller sees how it ended. */
 static void die_by_signal(int sig)
@@ -152,10 +173,76 @@ static void die_by_signal(int sig)
 	_exit(128 + sig); /* the signal was ignored by the default action */
 }
 
-/* Prompts on fd 2 and reads a line with the terminal's echo off.
- * Returns the line's length or -1 (errno as fdline_read); a stop
- * signal ends the program once the terminal is restored. */
-static ssize_t read_hidden(const char *prompt, char *buf, size_t size)
+/* Stops the program by sig, its own disposition back (the default:
+ * a handler does not outlive exec), as it would have without the
+ * prompt; returns once continued.  In an orphaned process group the
+ * system drops the stop and this returns at once.  0, or -1 with
+ * errno. */
+static int suspend(int sig)
+{
+	return raise(sig) == 0 ? 0 : -1;
+}
+
+/* Turns echo off with the stop signals open: a background job (one
+ * continued by bg) gets SIGTTOU and EINTR, which suspends the prompt,
+ * where a blocked SIGTTOU would let it silence the terminal under the
+ * shell.  A signal that comes meanwhile is in the flag, which
+ * fdline_read checks first.  1 when the terminal was changed, else 0
+ * with errno: a failed tcsetattr(3) changed nothing. */
+static int set_quiet(const struct termios *quiet, const sigset_t *open)
+{
+	sigset_t held;
+	if (sigprocmask(SIG_SETMASK, open, &held) != 0)
+		return 0;
+	int r = tcsetattr(0, TCSAFLUSH, quiet);
+	int err = errno;
+	(void)sigprocmask(SIG_SETMASK, &held, NULL); /* held is valid */
+	errno = err;
+	return r == 0;
+}
+
+/* fd 0's terminal opened anew, non-blocking: when the line goes between
+ * fdline_read's wait and its read (^Z flushes the terminal's input;
+ * another reader may take it), the read says EAGAIN and the wait,
+ * which takes the stop signals, goes on, where a blocking read would
+ * wait with them held.  O_NONBLOCK on fd 0 itself would reach the
+ * shell, which shares it.  fd 0 (the window left open) when that
+ * terminal cannot be opened: no node for it, or not readable by this
+ * user (after su). */
+static int own_tty(void)
+{
+	struct stat was, now;
+	const char *name = ttyname(0);
+	if (!name || fstat(0, &was) != 0)
+		return 0;
+	int fd = open(name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	if (fd < FD_SETSIZE && fstat(fd, &now) == 0 &&
+	    now.st_rdev == was.st_rdev)
+		return fd;
+	(void)close(fd); /* read-only, nothing read: nothing to lose */
+	return 0;
+}
+
+/* fdline_read from the terminal, the stop signals taken while it
+ * waits; errno kept through the close. */
+static ssize_t read_line(char *buf, size_t size, const sigset_t *wait_mask)
+{
+	struct fdline_stop stop = { &stopped, wait_mask };
+	int in = own_tty();
+	ssize_t n = fdline_read(in, buf, size, &stop);
+	int err = errno;
+	if (in != 0)
+		(void)close(in); /* as in own_tty */
+	errno = err;
+	return n;
+}
+
+/* Prompts on fd 2 and reads a line with the terminal's echo off, then
+ * restores the terminal.  Returns the line's length, or -1 (errno as
+ * fdline_read), `stopped` naming the signal if one came. */
+static ssize_t prompt_once(const char *prompt, char *buf, size_t size)
 {
 	struct termios old, quiet;
 	struct stops s;
@@ -168,20 +255,43 @@ static ssize_t read_hidden(const char *prompt, char *buf, size_t size)
 	if (catch_stops(&s) != 0)
 		return -1;
 	ssize_t n = -1;
-	if (tcsetattr(0, TCSAFLUSH, &quiet) == 0) {
-		struct fdline_stop stop = { &stopped, &s.mask };
-		n = fdline_read(0, buf, size, &stop);
-	}
+	int hushed = set_quiet(&quiet, &s.mask);
+	if (hushed)
+		n = read_line(buf, size, &s.mask);
 	int err = errno;
-	if (tcsetattr(0, TCSAFLUSH, &old) != 0)
+	/* not touched when unchanged: in the background, with SIGTTOU
+	 * blocked, it would be allowed and flush the shell's input */
+	if (hushed && tcsetattr(0, TCSAFLUSH, &old) != 0)
 		fprintf(stderr, "\nnatter-passwd: cannot restore the "
 			"terminal: %s\n", strerror(errno));
 	fputs("\n", stderr);
 	release_stops(&s);
-	if (stopped)
-		die_by_signal(stopped);
 	errno = err;
 	return n;
+}
+
+/* Prompts on fd 2 and reads a line with the terminal's echo off.
+ * Returns the line's length or -1 (errno as fdline_read).  A signal
+ * that ends the prompt ends the program, one that suspends it stops
+ * the program, both once the terminal is restored; continued, the
+ * prompt starts again, what was read of the line wiped: at ^Z the
+ * terminal drops the unfinished line it holds, so keeping what this
+ * program had read (with -icanon) would join two halves the person
+ * cannot see. */
+static ssize_t read_hidden(const char *prompt, char *buf, size_t size)
+{
+	for (;;) {
+		ssize_t n = prompt_once(prompt, buf, size);
+		int sig = stopped;
+		if (!sig)
+			return n;
+		cli_wipe(buf, size);
+		if (!is_suspend(sig))
+			die_by_signal(sig);
+		stopped = 0;
+		if (suspend(sig) != 0)
+			return -1;
+	}
 }
 
 static int read_error(ssize_t n)
