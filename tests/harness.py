@@ -66,6 +66,20 @@ def cleanup():
         shutil.rmtree(d, ignore_errors=True)
 
 
+def new_pty(canonical=True):
+    """A new pty: (master, slave).  canonical=False: the terminal hands
+    over each byte as it comes (stty -icanon min 1), not whole lines."""
+    import pty
+    import termios
+    master, slave = pty.openpty()
+    if not canonical:
+        a = termios.tcgetattr(slave)
+        a[3] &= ~termios.ICANON
+        a[6][termios.VMIN], a[6][termios.VTIME] = 1, 0
+        termios.tcsetattr(slave, termios.TCSANOW, a)
+    return master, slave
+
+
 def wait_until(pred, timeout=DEFAULT_TIMEOUT, what="condition", interval=0.01):
     """Polls pred() until it is true; fails after timeout seconds."""
     deadline = time.monotonic() + timeout

@@ -1116,6 +1116,15 @@ def join(br, name, rcvbuf=None):
     return h.login(name, flags=REJOIN)
 
 
+def rounds_past_bound(talkers, size):
+    """Rounds of a size-byte line from each talker that take a handler
+    that never reads past the broker's 256 KiB bound, even after the
+    kernel's socket buffers took their share."""
+    with open("/proc/sys/net/core/wmem_default") as f:
+        kernel = int(f.read())
+    return (256 * 1024 + 2 * kernel) // (talkers * size) + 10
+
+
 def each_heard_all(listeners, talkers, rounds, gone):
     """Each listener got every talker's lines "NAME N ..." (but its own),
     N = 0 .. rounds - 1 in order, and a LEFT for each name in gone,
@@ -1151,11 +1160,7 @@ def test_cuts_and_hangups_amid_fanouts():
     quitters = [join(br, "q%d" % i) for i in range(6)]
     awake = talkers + readers
     chunk = "y" * 3000
-    # Enough for the stallers to pass the broker's 256 KiB bound even
-    # after the kernel's socket buffer took its share.
-    with open("/proc/sys/net/core/wmem_default") as f:
-        kernel = int(f.read())
-    rounds = (256 * 1024 + 2 * kernel) // (4 * 3000) + 10
+    rounds = rounds_past_bound(len(talkers), len(chunk))
     for rnd in range(rounds):
         for t in talkers:   # back to back: one batch for the broker
             t.send(SAY, text="%s %03d %s" % (t.name, rnd, chunk))

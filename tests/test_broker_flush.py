@@ -5,7 +5,8 @@ import signal
 
 import harness as H
 from test_broker import (Broker, KICK, MSG, REJOIN, SAY, drain_all,
-                         each_heard_all, join, wait_settled)
+                         each_heard_all, join, rounds_past_bound,
+                         wait_settled)
 
 
 def test_hangups_and_cuts_while_queues_wait_their_turn():
@@ -20,9 +21,7 @@ def test_hangups_and_cuts_while_queues_wait_their_turn():
     quitters = [join(br, "q%d" % i) for i in range(34)]
     awake = talkers + readers
     chunk = "z" * 3000
-    with open("/proc/sys/net/core/wmem_default") as f:
-        kernel = int(f.read())
-    rounds = (256 * 1024 + 2 * kernel) // (3 * 3000) + 10
+    rounds = rounds_past_bound(len(talkers), len(chunk))
     for rnd in range(rounds):
         for t in talkers:
             t.send(SAY, text="%s %03d %s" % (t.name, rnd, chunk))

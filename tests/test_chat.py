@@ -9,8 +9,9 @@ import socket
 import subprocess
 import time
 
-from harness import (Natterd, Conn, bin_path, tmpdir, spawn, wait_until,
-                     children_of, LogReader, Skip, DEFAULT_TIMEOUT)
+from harness import (Natterd, Conn, bin_path, new_pty, tmpdir, spawn,
+                     wait_until, children_of, LogReader, Skip,
+                     DEFAULT_TIMEOUT)
 
 SESSION = bin_path("natter-session")
 
@@ -840,14 +841,7 @@ def passwd_on_pty(users, canonical=True, **kw):
     """natter-passwd on a new pty, once it has prompted and turned echo
     off: (process, master, slave).  canonical=False: the terminal hands
     over each byte as it comes (stty -icanon), not whole lines."""
-    import pty
-    import termios
-    master, slave = pty.openpty()
-    if not canonical:
-        a = termios.tcgetattr(slave)
-        a[3] &= ~termios.ICANON
-        a[6][termios.VMIN], a[6][termios.VTIME] = 1, 0
-        termios.tcsetattr(slave, termios.TCSANOW, a)
+    master, slave = new_pty(canonical)
     p = spawn([bin_path("natter-passwd"), "-f", users, "ann"], stdin=slave,
               stdout=slave, stderr=slave, **kw)
     read_pty_until(master, b"Password: ", p)

@@ -3,9 +3,9 @@ the rewritten users file keeps (checked with a real natterd whose
 sessions run as nobody, logging in against the file); ^Z at the
 hidden prompt, natter-passwd a job of a job-control shell.
 """
+import contextlib
 import fcntl
 import os
-import pty
 import select
 import signal
 import stat
@@ -170,27 +170,33 @@ sys.exit(128 - code if code < 0 else code)
 """
 
 
+@contextlib.contextmanager
 def job_on_pty(users, canonical, ignored="-"):
     """natter-passwd as a foreground job on a new pty, prompting with
-    echo off: (job shell, natter-passwd's pid, master, slave)."""
-    master, slave = pty.openpty()
-    if not canonical:
-        a = termios.tcgetattr(slave)
-        a[3] &= ~termios.ICANON
-        a[6][termios.VMIN], a[6][termios.VTIME] = 1, 0
-        termios.tcsetattr(slave, termios.TCSANOW, a)
-    r, w = os.pipe()
-    sh = H.spawn([sys.executable, "-c", JOB_SHELL, str(w), ignored,
-                  H.bin_path("natter-passwd"), "-f", users, "ann"],
-                 stdin=slave, stdout=slave, stderr=slave, pass_fds=(w,))
-    os.close(w)
-    ready, _, _ = select.select([r], [], [], H.DEFAULT_TIMEOUT)
-    assert ready, "the job shell did not start natter-passwd"
-    pid = int(os.read(r, 32))
-    os.close(r)
-    read_pty_until(master, b"Password: ", sh)
-    H.wait_until(lambda: not echo_on(slave), what="echo off at the prompt")
-    return sh, pid, master, slave
+    echo off: yields (job shell, natter-passwd's pid, master, slave);
+    at the end natter-passwd is killed if still there, the pty closed."""
+    master, slave = H.new_pty(canonical)
+    sh = pid = None
+    try:
+        r, w = os.pipe()
+        sh = H.spawn([sys.executable, "-c", JOB_SHELL, str(w), ignored,
+                      H.bin_path("natter-passwd"), "-f", users, "ann"],
+                     stdin=slave, stdout=slave, stderr=slave,
+                     pass_fds=(w,))
+        os.close(w)
+        ready, _, _ = select.select([r], [], [], H.DEFAULT_TIMEOUT)
+        assert ready, "the job shell did not start natter-passwd"
+        pid = int(os.read(r, 32))
+        os.close(r)
+        read_pty_until(master, b"Password: ", sh)
+        H.wait_until(lambda: not echo_on(slave),
+                     what="echo off at the prompt")
+        yield sh, pid, master, slave
+    finally:
+        if pid is not None and sh.poll() is None:
+            os.kill(pid, signal.SIGKILL)
+        os.close(master)
+        os.close(slave)
 
 
 def proc_state(pid):
@@ -208,8 +214,7 @@ def unread(tty):
 def suspend_and_continue(canonical):
     """Half a password, ^Z, then SIGCONT as fg would send it."""
     users = os.path.join(H.tmpdir(), "users")
-    sh, pid, master, slave = job_on_pty(users, canonical)
-    try:
+    with job_on_pty(users, canonical) as (sh, pid, master, slave):
         os.write(master, b"half")
         if not canonical:  # natter-passwd has read it: not in the pty
             H.wait_until(lambda: unread(slave) == 0, what="half read")
@@ -227,11 +232,6 @@ def suspend_and_continue(canonical):
         assert echo_on(slave)
         with open(users) as f:
             assert f.read().startswith("ann:$")
-    finally:
-        if sh.poll() is None:
-            os.kill(pid, signal.SIGKILL)
-        os.close(master)
-        os.close(slave)
 
 
 def test_suspend_at_prompt_restores_echo():
@@ -251,8 +251,7 @@ def test_continued_in_background_stops_again():
     instead of turning echo off under the shell; brought back (fg), it
     prompts with echo off and takes the password."""
     users = os.path.join(H.tmpdir(), "users")
-    sh, pid, master, slave = job_on_pty(users, canonical=True)
-    try:
+    with job_on_pty(users, canonical=True) as (sh, pid, master, slave):
         os.write(master, b"\x1a")
         H.wait_until(lambda: proc_state(pid) == "T", what="stopped by ^Z")
         os.kill(sh.pid, signal.SIGUSR1)
@@ -275,11 +274,6 @@ def test_continued_in_background_stops_again():
                 H.wait_until(lambda: not echo_on(slave), what="echo off")
         assert sh.wait(timeout=H.DEFAULT_TIMEOUT) == 0, "natter-passwd failed"
         assert echo_on(slave)
-    finally:
-        if sh.poll() is None:
-            os.kill(pid, signal.SIGKILL)
-        os.close(master)
-        os.close(slave)
 
 
 def test_ignored_suspend_stays_ignored():
@@ -287,17 +281,11 @@ def test_ignored_suspend_stays_ignored():
     at the prompt: the password typed after it is taken (were the
     signal caught, the program would stop and never read it)."""
     users = os.path.join(H.tmpdir(), "users")
-    sh, pid, master, slave = job_on_pty(users, canonical=True,
-                                        ignored=str(int(signal.SIGTSTP)))
-    try:
+    ignored = str(int(signal.SIGTSTP))
+    with job_on_pty(users, True, ignored) as (sh, pid, master, slave):
         os.write(master, b"\x1a")
         os.write(master, b"pw-ann\n")
         read_pty_until(master, b"Again: ", sh)
         H.wait_until(lambda: not echo_on(slave), what="echo off")
         os.write(master, b"pw-ann\n")
         assert sh.wait(timeout=H.DEFAULT_TIMEOUT) == 0, "natter-passwd failed"
-    finally:
-        if sh.poll() is None:
-            os.kill(pid, signal.SIGKILL)
-        os.close(master)
-        os.close(slave)
