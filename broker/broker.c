@@ -171,8 +171,8 @@ static int handle_signals(struct server *s)
 static int next_timeout(struct server *s, long long now)
 {
 	long long t = cmd_refusals_due(s);
-	if (s->drain_head && (t < 0 || s->drain_head->deadline < t))
-		t = s->drain_head->deadline;
+	if (s->drain.head && (t < 0 || s->drain.head->deadline < t))
+		t = s->drain.head->deadline;
 	if (!s->listening && (t < 0 || s->accept_resume < t))
 		t = s->accept_resume;
 	if (t < 0)
@@ -217,7 +217,7 @@ static int serve(struct server *s)
 	static struct ev evs[256];
 	int stop = 0;
 	while (!stop) {
-		int n = evloop_wait(s->loop, evs, 256, s->dirty ? 0 :
+		int n = evloop_wait(s->loop, evs, 256, s->dirty.head ? 0 :
 				    next_timeout(s, io_now_ms()));
 		if (n < 0) {
 			log_msg(LOG_ERR, "evloop_wait: %s", strerror(errno));

@@ -5,6 +5,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,33 +51,54 @@ struct conn *conn_new(struct server *s, int fd)
 	return c;
 }
 
+/* The link at offset `at` of c: one function for every chain. */
+static struct conn_link *link_at(struct conn *c, size_t at)
+{
+	return (struct conn_link *)(void *)((char *)c + at);
+}
+
+static void chain_append(struct conn_chain *ch, struct conn *c, size_t at)
+{
+	struct conn_link *l = link_at(c, at);
+	l->prev = ch->tail;
+	l->next = NULL;
+	if (ch->tail)
+		link_at(ch->tail, at)->next = c;
+	else
+		ch->head = c;
+	ch->tail = c;
+}
+
+static void chain_remove(struct conn_chain *ch, struct conn *c, size_t at)
+{
+	struct conn_link *l = link_at(c, at);
+	if (l->prev)
+		link_at(l->prev, at)->next = l->next;
+	else
+		ch->head = l->next;
+	if (l->next)
+		link_at(l->next, at)->prev = l->prev;
+	else
+		ch->tail = l->prev;
+	l->prev = l->next = NULL;
+}
+
+#define DIRTY offsetof(struct conn, dirty_link)
+#define DRAIN offsetof(struct conn, drain_link)
+
 void conn_mark_dirty(struct server *s, struct conn *c)
 {
 	if (c->dirty)
 		return;
 	c->dirty = 1;
-	c->next_dirty = NULL;
-	c->prev_dirty = s->dirty_tail;
-	if (s->dirty_tail)
-		s->dirty_tail->next_dirty = c;
-	else
-		s->dirty = c;
-	s->dirty_tail = c;
+	chain_append(&s->dirty, c, DIRTY);
 }
 
 void conn_unmark_dirty(struct server *s, struct conn *c)
 {
 	if (!c->dirty)
 		return;
-	if (c->prev_dirty)
-		c->prev_dirty->next_dirty = c->next_dirty;
-	else
-		s->dirty = c->next_dirty;
-	if (c->next_dirty)
-		c->next_dirty->prev_dirty = c->prev_dirty;
-	else
-		s->dirty_tail = c->prev_dirty;
-	c->prev_dirty = c->next_dirty = NULL;
+	chain_remove(&s->dirty, c, DIRTY);
 	c->dirty = 0;
 }
 
@@ -160,18 +182,6 @@ void conn_announce_leave(struct server *s, struct conn *c)
 	c->logged_in = 0;
 }
 
-static void drain_unlink(struct server *s, struct conn *c)
-{
-	if (c->prev_drain)
-		c->prev_drain->next_drain = c->next_drain;
-	else
-		s->drain_head = c->next_drain;
-	if (c->next_drain)
-		c->next_drain->prev_drain = c->prev_drain;
-	else
-		s->drain_tail = c->prev_drain;
-	c->prev_drain = c->next_drain = NULL;
-}
 
 void conn_end(struct server *s, struct conn *c, const char *why)
 {
@@ -184,7 +194,7 @@ void conn_end(struct server *s, struct conn *c, const char *why)
 	if (c->logged_in)
 		conn_announce_leave(s, c);
 	if (c->state == CONN_DRAIN)
-		drain_unlink(s, c);
+		chain_remove(&s->drain, c, DRAIN);
 	if (evloop_del(s->loop, c->fd) != 0)
 		log_msg(LOG_WARNING, "evloop_del: %s", strerror(errno));
 	close(c->fd);
@@ -202,13 +212,7 @@ static void start_drain(struct server *s, struct conn *c)
 		conn_announce_leave(s, c);
 	c->state = CONN_DRAIN;
 	c->deadline = io_now_ms() + BROKER_LINGER_MS;
-	c->prev_drain = s->drain_tail;
-	c->next_drain = NULL;
-	if (s->drain_tail)
-		s->drain_tail->next_drain = c;
-	else
-		s->drain_head = c;
-	s->drain_tail = c;
+	chain_append(&s->drain, c, DRAIN);
 	conn_mark_dirty(s, c);
 }
 
@@ -224,8 +228,8 @@ void conn_process_cuts(struct server *s)
 
 void conn_expire_drains(struct server *s, long long now)
 {
-	while (s->drain_head && s->drain_head->deadline <= now)
-		conn_end(s, s->drain_head, "did not take its KICK in time");
+	while (s->drain.head && s->drain.head->deadline <= now)
+		conn_end(s, s->drain.head, "did not take its KICK in time");
 }
 
 void conn_free_grave(struct server *s)
@@ -249,6 +253,6 @@ void conn_close_all(struct server *s)
 			c->logged_in = 0;
 			conn_end(s, c, NULL);
 		}
-	s->dirty = s->dirty_tail = s->cuts = NULL;
+	s->dirty.head = s->dirty.tail = s->cuts = NULL;
 	conn_free_grave(s);
 }

@@ -125,11 +125,11 @@ static void flush_one(struct server *s, struct conn *c)
 
 int conn_flush_dirty(struct server *s, size_t most)
 {
-	for (size_t i = 0; i < most && s->dirty; i++) {
-		struct conn *c = s->dirty;
+	for (size_t i = 0; i < most && s->dirty.head; i++) {
+		struct conn *c = s->dirty.head;
 		conn_unmark_dirty(s, c);
 		flush_one(s, c);
 		conn_process_cuts(s); /* a LEFT may have cut someone */
 	}
-	return s->dirty == NULL;
+	return s->dirty.head == NULL;
 }

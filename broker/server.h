@@ -33,6 +33,16 @@
 
 enum conn_state { CONN_OPEN, CONN_CUT, CONN_DRAIN, CONN_DEAD };
 
+struct conn;
+/* A connection's place in a chain (conn.c: chain_append, chain_remove). */
+struct conn_link {
+	struct conn *prev, *next;
+};
+/* A doubly linked list of connections, oldest first. */
+struct conn_chain {
+	struct conn *head, *tail;
+};
+
 struct conn {
 	struct member m;        /* first: a member * is its conn * */
 	int fd;
@@ -45,9 +55,9 @@ struct conn {
 	size_t partial_len;
 	char ip[BROKER_IP_MAX], port[BROKER_PORT_MAX];
 	long long deadline;     /* DRAIN: close at this io_now_ms() */
-	int dirty;              /* on the dirty list */
-	struct conn *prev_dirty, *next_dirty, *next_cut, *next_grave;
-	struct conn *prev_drain, *next_drain;
+	int dirty;              /* on the dirty chain */
+	struct conn_link dirty_link, drain_link;
+	struct conn *next_cut, *next_grave;
 	struct conn *prev_all, *next_all;
 };
 
@@ -64,9 +74,9 @@ struct server {
 	long long accept_resume;   /* EMFILE pause: poll lfd again then */
 	unsigned resume_failures;  /* tries to poll lfd again that failed */
 	struct conn *all;
-	struct conn *dirty, *dirty_tail; /* queues to write, oldest first */
+	struct conn_chain dirty;   /* queues to write, oldest first */
+	struct conn_chain drain;   /* DRAIN connections, by deadline */
 	struct conn *cuts, *grave;
-	struct conn *drain_head, *drain_tail;
 	size_t nconns;
 	size_t pass_in;            /* bytes read since every queue was
 				      written */
