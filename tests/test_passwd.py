@@ -289,3 +289,25 @@ def test_ignored_suspend_stays_ignored():
         H.wait_until(lambda: not echo_on(slave), what="echo off")
         os.write(master, b"pw-ann\n")
         assert sh.wait(timeout=H.DEFAULT_TIMEOUT) == 0, "natter-passwd failed"
+
+
+def test_stdin_a_pty_master_is_read():
+    """Standard input the master side of a pty, which is a terminal
+    too: the passwords are what is written to the slave side.  (Opened
+    anew by its name, /dev/ptmx, it would be another pty, never written
+    to, and natter-passwd would wait for ever.)"""
+    users = os.path.join(H.tmpdir(), "users")
+    master, slave = H.new_pty()
+    try:
+        p = H.spawn([H.bin_path("natter-passwd"), "-f", users, "ann"],
+                    stdin=master, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE)
+        for prompt in (b"Password: ", b"Again: "):
+            read_pty_until(p.stderr.fileno(), prompt, p)
+            os.write(slave, b"pw-ann\n")
+        assert p.wait(timeout=H.DEFAULT_TIMEOUT) == 0, p.stderr.read()
+    finally:
+        os.close(master)
+        os.close(slave)
+    with open(users) as f:
+        assert f.read().startswith("ann:$")

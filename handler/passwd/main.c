@@ -208,18 +208,22 @@ static int set_quiet(const struct termios *quiet, const sigset_t *open)
  * wait with them held.  O_NONBLOCK on fd 0 itself would reach the
  * shell, which shares it.  fd 0 (the window left open) when that
  * terminal cannot be opened: no node for it, or not readable by this
- * user (after su). */
+ * user (after su); or when it is not this session's terminal (the one
+ * job control stops at), as then the node opened may not be fd 0's
+ * terminal: /dev/ptmx opens a new pty of the same device number, whose
+ * session is none. */
 static int own_tty(void)
 {
 	struct stat was, now;
+	pid_t sid = tcgetsid(0);
 	const char *name = ttyname(0);
-	if (!name || fstat(0, &was) != 0)
+	if (sid == -1 || sid != getsid(0) || !name || fstat(0, &was) != 0)
 		return 0;
 	int fd = open(name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	if (fd < FD_SETSIZE && fstat(fd, &now) == 0 &&
-	    now.st_rdev == was.st_rdev)
+	    now.st_rdev == was.st_rdev && tcgetsid(fd) == sid)
 		return fd;
 	(void)close(fd); /* read-only, nothing read: nothing to lose */
 	return 0;
