@@ -14,7 +14,7 @@ import sys
 import termios
 
 import harness as H
-from test_chat import echo_on, read_pty_until
+from test_chat import echo_on, passwd_on_pty, read_pty_until
 
 NOBODY = 65534
 
@@ -311,3 +311,27 @@ def test_stdin_a_pty_master_is_read():
         os.close(slave)
     with open(users) as f:
         assert f.read().startswith("ann:$")
+
+
+def test_no_core_file_at_the_prompt():
+    """Started where core files are allowed, natter-passwd turns them
+    off: a ^\\ (SIGQUIT) at the Again: prompt must not leave the first
+    password, still in memory, in a core file."""
+    import resource
+    hard = resource.getrlimit(resource.RLIMIT_CORE)[1]
+    if hard == 0:
+        raise H.Skip("core files are off here already (hard limit 0)")
+
+    def allow_core():
+        resource.setrlimit(resource.RLIMIT_CORE, (hard, hard))
+    users = os.path.join(H.tmpdir(), "users")
+    p, master, slave = passwd_on_pty(users, preexec_fn=allow_core)
+    try:
+        with open("/proc/%d/limits" % p.pid) as f:
+            line = [s for s in f if s.startswith("Max core file size")][0]
+        assert line.split()[4:6] == ["0", "0"], line
+    finally:
+        p.kill()
+        p.wait()
+        os.close(master)
+        os.close(slave)

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -46,9 +47,21 @@ static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
 
 static volatile sig_atomic_t stopped; /* the signal that came, or 0 */
 
+/* 1 when sig is one that suspends the prompt rather than ending it. */
+static int is_suspend(int sig)
+{
+	for (size_t i = NSTOP - NSUSPEND; i < NSTOP; i++)
+		if (stop_signals[i] == sig)
+			return 1;
+	return 0;
+}
+
+/* An ending signal wins over a suspending one that comes in the same
+ * wait, whichever of their handlers runs last. */
 static void on_stop(int sig)
 {
-	stopped = sig;
+	if (!stopped || !is_suspend(sig))
+		stopped = sig;
 }
 
 
@@ -152,15 +165,6 @@ static int catch_stops(struct stops *s)
 			return -1;
 		}
 	}
-	return 0;
-}
-
-/* 1 when sig is one that suspends the prompt rather than ending it. */
-static int is_suspend(int sig)
-{
-	for (size_t i = NSTOP - NSUSPEND; i < NSTOP; i++)
-		if (stop_signals[i] == sig)
-			return 1;
 	return 0;
 }
 
@@ -328,10 +332,21 @@ static int get_password(char *pw, size_t size)
 	return 0;
 }
 
+/* No core file: one dumped by ^\ (SIGQUIT) at the Again: prompt would
+ * hold the first password, which only the end of the run wipes. */
+static void no_core(void)
+{
+	struct rlimit none = { 0, 0 };
+	if (setrlimit(RLIMIT_CORE, &none) != 0)
+		fprintf(stderr, "natter-passwd: warning: cannot turn core "
+			"files off: %s\n", strerror(errno));
+}
+
 int main(int argc, char **argv)
 {
 	const char *file, *name;
 	char pw[PASSWORD_MAX];
+	no_core();
 	parse_args(argc, argv, &file, &name);
 	if (!name_valid(name, strlen(name))) {
 		fprintf(stderr, "natter-passwd: bad name \"%s\": names are 1 to "
