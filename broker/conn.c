@@ -182,7 +182,6 @@ void conn_announce_leave(struct server *s, struct conn *c)
 	c->logged_in = 0;
 }
 
-
 void conn_end(struct server *s, struct conn *c, const char *why)
 {
 	if (c->state == CONN_DEAD)
@@ -253,6 +252,6 @@ void conn_close_all(struct server *s)
 			c->logged_in = 0;
 			conn_end(s, c, NULL);
 		}
-	s->dirty.head = s->dirty.tail = s->cuts = NULL;
+	s->cuts = NULL; /* conn_end took each off the dirty and drain chains */
 	conn_free_grave(s);
 }
