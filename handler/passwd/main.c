@@ -38,22 +38,18 @@
 
 #define PASSWORD_MAX 256
 
-/* The signals caught at a prompt: the first ones end the program, the
- * last NSUSPEND (job control's) only suspend the prompt. */
+/* The signals caught at a prompt: job control's suspend the prompt
+ * (is_suspend), the others end the program. */
 static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT,
 				    SIGTSTP, SIGTTIN, SIGTTOU };
 #define NSTOP (sizeof stop_signals / sizeof stop_signals[0])
-#define NSUSPEND 3
 
 static volatile sig_atomic_t stopped; /* the signal that came, or 0 */
 
 /* 1 when sig is one that suspends the prompt rather than ending it. */
 static int is_suspend(int sig)
 {
-	for (size_t i = NSTOP - NSUSPEND; i < NSTOP; i++)
-		if (stop_signals[i] == sig)
-			return 1;
-	return 0;
+	return sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
 
 /* An ending signal wins over a suspending one that comes in the same
@@ -177,16 +173,6 @@ static void die_by_signal(int sig)
 	_exit(128 + sig); /* the signal was ignored by the default action */
 }
 
-/* Stops the program by sig, its own disposition back (the default:
- * a handler does not outlive exec), as it would have without the
- * prompt; returns once continued.  In an orphaned process group the
- * system drops the stop and this returns at once.  0, or -1 with
- * errno. */
-static int suspend(int sig)
-{
-	return raise(sig) == 0 ? 0 : -1;
-}
-
 /* Turns echo off with the stop signals open: a background job (one
  * continued by bg) gets SIGTTOU and EINTR, which suspends the prompt,
  * where a blocked SIGTTOU would let it silence the terminal under the
@@ -297,7 +283,11 @@ static ssize_t read_hidden(const char *prompt, char *buf, size_t size)
 		if (!is_suspend(sig))
 			die_by_signal(sig);
 		stopped = 0;
-		if (suspend(sig) != 0)
+		/* Stops by sig, its disposition back (release_stops), as it
+		 * would have without the prompt; returns once continued (at
+		 * once in an orphaned process group, where the stop is
+		 * dropped). */
+		if (raise(sig) != 0)
 			return -1;
 	}
 }
