@@ -23,6 +23,20 @@ int io_is_socket(int fd)
 	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
+ssize_t io_read_some(int fd, void *buf, size_t len)
+{
+	ssize_t n = io_read(fd, buf, len);
+	if (n > 0)
+		return n;
+	if (n == 0) {
+		errno = EPIPE;
+		return -1;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK)
+		return 0;
+	return -1;
+}
+
 ssize_t io_write_some(int fd, const void *buf, size_t len, int is_socket)
 {
 	for (;;) {

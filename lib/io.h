@@ -11,6 +11,11 @@
 int io_write_all(int fd, const void *buf, size_t len, int timeout_ms);
 /* read(2) that retries on EINTR. */
 ssize_t io_read(int fd, void *buf, size_t len);
+/* A read for an event loop, with skalibs' sanitize_read convention:
+ * returns bytes read (> 0), 0 when there is nothing now (EAGAIN), or
+ * -1 when the stream is over: errno EPIPE at end of file, else the
+ * read's error.  Retries EINTR. */
+ssize_t io_read_some(int fd, void *buf, size_t len);
 int io_set_nonblock(int fd, int on);
 int io_set_cloexec(int fd);
 /* Milliseconds from a monotonic clock. */
