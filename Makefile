@@ -23,13 +23,14 @@ BUILD ?= build
 ALL_CFLAGS = $(WARN) $(CPPFLAGS) $(XCPPFLAGS) $(CFLAGS)
 
 lib_src        = $(wildcard lib/*.c)
-broker_src     = $(wildcard broker/*.c)
+broker_src     = $(wildcard broker/*.c broker/resp/*.c)
 supervisor_src = $(filter-out supervisor/main.c,$(wildcard supervisor/*.c))
 handler_src    = $(filter-out handler/main.c,$(wildcard handler/*.c))
 client_src     = $(filter-out client/main.c,$(wildcard client/*.c))
 unit_src       = $(wildcard tests/unit/test_*.c)
 helper_src     = $(wildcard tests/helpers/*.c)
 bench_src      = $(wildcard bench/*.c)
+fuzz_src       = $(wildcard tests/fuzz/fuzz_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -45,9 +46,12 @@ PROGRAMS = $(BUILD)/natterd $(BUILD)/natter-session $(BUILD)/natter \
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(unit_src))
 HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(helper_src))
 BENCHES  = $(patsubst bench/%.c,$(BUILD)/bench/%,$(bench_src))
+# Each fuzz harness replayed over its corpus in make check (replay.c).
+REPLAYS  = $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/tests/test_fuzz_%,$(fuzz_src))
+FUZZERS  = $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/fuzz_%,$(fuzz_src))
 
 .SECONDARY:
-.PHONY: FORCE all check check-asan check-tsan check-poll run install uninstall clean lint-man bench
+.PHONY: FORCE all fuzz fuzzers check check-asan check-tsan check-poll run install uninstall clean lint-man bench
 all: $(PROGRAMS)
 
 # -MMD -MP: each object's header dependencies, as the compiler saw them.
@@ -102,6 +106,18 @@ $(PORTABLE): FORCE
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(ARCHIVES)
 	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS)
+# A harness with a main of its own (tests/fuzz/replay.c), for make check.
+$(BUILD)/tests/fuzz/replay_%.o: tests/fuzz/replay.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DFUZZ_CORPUS='"$(CURDIR)/tests/fuzz/corpus/$*"' \
+	  -c -o $@ $<
+$(BUILD)/tests/test_fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o \
+    $(BUILD)/tests/fuzz/replay_%.o $(ARCHIVES)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# The same harness under libFuzzer (make fuzz builds with clang).
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(ARCHIVES)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 $(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o $(LIBNATTER)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBNATTER)
@@ -111,12 +127,28 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIBNATTER)
 run: all
 	$(BUILD)/natterd -f -l localhost:4120
 
-check: all $(UNITS) $(HELPERS) $(BENCHES) $(PORTABLE)
+check: all $(UNITS) $(REPLAYS) $(HELPERS) $(BENCHES) $(PORTABLE)
 	python3 tests/run.py --build $(BUILD)
 
 # The full benchmark (minutes); make check runs a short smoke of it.
 bench: all $(BENCHES)
 	python3 bench/run.py --build $(BUILD)
+
+# Each fuzz harness under libFuzzer with ASan + UBSan for FUZZ_SECONDS,
+# starting from (and adding to) a copy of its corpus in build-fuzz/.
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang OPT=-O1 \
+	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
+	  LDFLAGS="-fsanitize=address,undefined" fuzzers
+	@set -e; for f in build-fuzz/fuzz/fuzz_*; do \
+	  n=$${f##*/fuzz_}; mkdir -p build-fuzz/corpus/$$n; \
+	  cp tests/fuzz/corpus/$$n/* build-fuzz/corpus/$$n/ 2>/dev/null || :; \
+	  echo "fuzzing $$n for $(FUZZ_SECONDS) s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    build-fuzz/corpus/$$n 2>&1 | \
+	    grep -E '^(Done|stat::|==[0-9]+==|SUMMARY|artifact)' || :; done
+fuzzers: $(FUZZERS)
 
 # The whole suite under AddressSanitizer + UBSan, in its own build tree.
 check-asan:
