@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/deps.sh — installs the Debian packages the super-server, telnet,
-# TLS and man-page tests and the benchmark (its peers tcpserver, xinetd
+# TLS, Redis and man-page tests and the benchmark (its peers tcpserver, xinetd
 # and ngircd; bench/deps.sh runs this) need, when they are missing.
 # Run as root on
 # Debian 12 by .ci/run (CI=true, no stdin); safe to run again: when all is
@@ -32,6 +32,7 @@ stunnel4 stunnel4
 openssl openssl
 mandoc mandoc
 ngircd ngircd
+redis-server redis-server
 '
 
 missing=$(printf '%s\n' "$wanted" | while read -r cmd pkg; do
@@ -85,7 +86,8 @@ fi
 # A package that started its daemon anyway (no policy honoured, or a
 # systemd that ran it) is stopped: only the tests' own instances may run.
 for pidfile in /run/xinetd.pid /var/run/xinetd.pid /run/stunnel4/*.pid \
-		/run/inetd.pid /run/ngircd/ngircd.pid /var/run/ngircd/ngircd.pid; do
+		/run/inetd.pid /run/ngircd/ngircd.pid /var/run/ngircd/ngircd.pid \
+		/run/redis/redis-server.pid; do
 	[ -f "$pidfile" ] || continue
 	pid=$(cat "$pidfile")
 	case $pid in ''|*[!0-9]*) continue ;; esac
@@ -93,7 +95,8 @@ for pidfile in /run/xinetd.pid /var/run/xinetd.pid /run/stunnel4/*.pid \
 	rm -f "$pidfile"
 done
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
-	for unit in xinetd.service stunnel4.service ngircd.service; do
+	for unit in xinetd.service stunnel4.service ngircd.service \
+		redis-server.service; do
 		systemctl stop "$unit" 2>/dev/null || true
 		systemctl disable "$unit" 2>/dev/null || true
 	done
