@@ -141,13 +141,15 @@ fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang OPT=-O1 \
 	  CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" fuzzers
-	@set -e; for f in build-fuzz/fuzz/fuzz_*; do \
+	@fail=0; for f in build-fuzz/fuzz/fuzz_*; do \
 	  n=$${f##*/fuzz_}; mkdir -p build-fuzz/corpus/$$n; \
-	  cp tests/fuzz/corpus/$$n/* build-fuzz/corpus/$$n/ 2>/dev/null || :; \
+	  cp tests/fuzz/corpus/$$n/* build-fuzz/corpus/$$n/ 2>/dev/null; \
 	  echo "fuzzing $$n for $(FUZZ_SECONDS) s"; \
 	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	    build-fuzz/corpus/$$n 2>&1 | \
-	    grep -E '^(Done|stat::|==[0-9]+==|SUMMARY|artifact)' || :; done
+	    -artifact_prefix=build-fuzz/$$n- build-fuzz/corpus/$$n \
+	    >build-fuzz/$$n.log 2>&1 || { fail=1; echo "FOUND: see build-fuzz/$$n.log"; }; \
+	  grep -E '^(Done|stat::number|==[0-9]+==|SUMMARY|artifact)' \
+	    build-fuzz/$$n.log; done; exit $$fail
 fuzzers: $(FUZZERS)
 
 # The whole suite under AddressSanitizer + UBSan, in its own build tree.
