@@ -527,11 +527,10 @@ static int fits(int n, size_t size)
 	return n >= 0 && (size_t)n < size ? 0 : -1;
 }
 
-int store_default_dir(char *buf, size_t size)
+int store_default_dir_of(char *buf, size_t size, unsigned long uid,
+			 const char *xdg, const char *home)
 {
-	const char *xdg = getenv("XDG_STATE_HOME");
-	const char *home = getenv("HOME");
-	if (getuid() == 0)
+	if (uid == 0)
 		return fits(snprintf(buf, size, "/var/lib/natter"), size);
 	if (xdg && xdg[0] == '/')
 		return fits(snprintf(buf, size, "%s/natter", xdg), size);
@@ -539,4 +538,10 @@ int store_default_dir(char *buf, size_t size)
 		return fits(snprintf(buf, size, "%s/.local/state/natter",
 				     home), size);
 	return -1;
+}
+
+int store_default_dir(char *buf, size_t size)
+{
+	return store_default_dir_of(buf, size, (unsigned long)getuid(),
+				    getenv("XDG_STATE_HOME"), getenv("HOME"));
 }

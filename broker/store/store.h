@@ -184,5 +184,8 @@ void store_ready(struct store *st, int fd, unsigned events);
  * $HOME/.local/state/natter.  0, or -1 when there is no HOME or the
  * path does not fit in size bytes. */
 int store_default_dir(char *buf, size_t size);
+/* The same rule for a given uid and environment (NULL: unset). */
+int store_default_dir_of(char *buf, size_t size, unsigned long uid,
+			 const char *xdg, const char *home);
 
 #endif
