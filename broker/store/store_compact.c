@@ -30,7 +30,7 @@ void compact_abort(struct files *f, long long now)
 	close(fr->cfd);
 	fr->cfd = -1;
 	files_name(name, fr->r->name, ".tmp");
-	unlinkat(f->dirfd, name, 0);
+	(void)unlinkat(f->dirfd, name, 0); /* else the next open does it */
 	f->compacting = NULL;
 	f->compact_retry = now + STORE_COMPACT_RETRY_MS;
 	free(f->cbuf);
