@@ -165,7 +165,7 @@ static void huge_lengths(void)
 					 STORE_REC_FIXED - 1, 0 };
 	for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
 		char dir[64];
-		unsigned char buf[STORE_MAGIC_LEN + 64] = { 0 };
+		unsigned char buf[512] = { 0 }; /* > bounds[1] + 40 */
 		memcpy(buf, sample, bounds[1]); /* magic, reservation, one */
 		size_t at = bounds[1];
 		for (int b = 0; b < 4; b++)
