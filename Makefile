@@ -23,7 +23,7 @@ BUILD ?= build
 ALL_CFLAGS = $(WARN) $(CPPFLAGS) $(XCPPFLAGS) $(CFLAGS)
 
 lib_src        = $(wildcard lib/*.c)
-broker_src     = $(wildcard broker/*.c broker/resp/*.c)
+broker_src     = $(wildcard broker/*.c broker/resp/*.c broker/store/*.c)
 supervisor_src = $(filter-out supervisor/main.c,$(wildcard supervisor/*.c))
 handler_src    = $(filter-out handler/main.c,$(wildcard handler/*.c))
 client_src     = $(filter-out client/main.c,$(wildcard client/*.c))

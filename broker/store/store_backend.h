@@ -1,0 +1,103 @@
+/* store_backend.h — what a room-log backend implements (the files one
+ * now, Redis Streams next), and what the core offers it.
+ *
+ * A backend is a struct store_ops and its own state (void *b).  The
+ * core owns the rooms (struct store_room, one per room name, with a
+ * slot `bk` for the backend's per-room state), the cache, the dedupe
+ * index and the completion queue; the backend owns the storage.
+ *
+ * The backend's promises:
+ * - append never waits for the network or for long on a disk: it
+ *   writes (or sends) and reports the outcome with store_backend_done,
+ *   either at once or from a later run/ready call.  The core delivers
+ *   it to the caller only from store_run, never from store_append.
+ *   The entry passed to store_backend_done carries the assigned seq
+ *   (strictly increasing per room, never reused), or status != 0 and
+ *   seq 0.  Outcomes for one room come in the order of the appends.
+ * - at open it feeds the core the room's logged entries, oldest first,
+ *   with store_backend_loaded (at least the last `cache` of them), so
+ *   the core can answer reads and dedupe from memory.  A backend that
+ *   shares its logs (Redis) feeds entries logged elsewhere the same way
+ *   as they arrive.
+ * - it prints nothing; what must be said goes through store_backend_log,
+ *   one line per change of state.
+ * - fds/ready expose the descriptors it needs polled (a Redis
+ *   connection); the files backend has none (fds NULL).
+ * - run does timed work in bounded steps (a sync, a compaction step, a
+ *   reconnect) and says when it wants to run again.
+ *
+ * For the Redis Streams backend (issue 13), how it maps:
+ * - append: XADD on the write connection, keep (token, room, entry) in a
+ *   bounded FIFO; when the reply comes (ready), store_backend_done with
+ *   the seq it assigned (a per-room INCR, or the stream ID's sequence
+ *   made strictly increasing per room).  A lost connection: keep the
+ *   FIFO (bounded) and resend after reconnecting, or complete with
+ *   status ENOTCONN: the core logs history off once and on once.
+ * - reads: the core answers them from its cache, so the backend feeds
+ *   every room it serves: XREVRANGE COUNT cache at first sight of a
+ *   room, then XREAD BLOCK from the last ID on the read connection,
+ *   each entry through store_backend_loaded.  A room not yet fed reads
+ *   as empty; to make such a read wait, add an optional op here (e.g.
+ *   int (*room_load)(void *b, struct store_room *r)) and let the core
+ *   hold the room's reads until the backend says it is loaded.
+ * - fds: the two connections' descriptors (EV_OUT only while a request
+ *   waits to be written); ready: read and parse replies. */
+#ifndef NATTER_BROKER_STORE_BACKEND_H
+#define NATTER_BROKER_STORE_BACKEND_H
+
+#include "store.h"
+
+struct store_room {
+	char name[ROOM_LEN_MAX + 1];
+	void *bk;               /* the backend's, freed by its room_free */
+	/* the core's: */
+	struct store_entry **ring;      /* the last `cache` entries */
+	size_t head, n;
+	uint64_t last_seq;
+	struct store_origin *origins;   /* STORE_ORIGINS_MAX */
+	size_t norigins;
+	uint64_t origin_clock;          /* for least-recently-used */
+	struct store_room *next_hash;
+};
+
+struct store_ops {
+	const char *name;
+	/* Queue or do the append of e (seq unset) to r.  0, or -1 with
+	 * errno when it could not even be tried (the core then completes
+	 * it with that status). */
+	int (*append)(void *b, struct store_room *r,
+		      const struct store_entry *e, uint64_t token);
+	/* Timed work; returns ms until it wants to run, 0, or -1. */
+	int (*run)(void *b, long long now);
+	/* Optional (NULL: none). */
+	int (*fds)(void *b, struct store_fd *out, int max);
+	void (*ready)(void *b, int fd, unsigned events);
+	/* Frees the backend's part of one room (r->bk). */
+	void (*room_free)(void *b, struct store_room *r);
+	/* Sync and free the backend (rooms are freed before, one by one). */
+	void (*close)(void *b);
+};
+
+/* Builds the core around a backend (backend open functions call it
+ * first, then store_backend_set).  NULL when out of memory. */
+struct store *store_core_new(const struct store_config *cfg);
+void store_backend_set(struct store *st, const struct store_ops *ops,
+		       void *b);
+/* Frees a core whose backend failed to open. */
+void store_core_free(struct store *st);
+/* The room named name, made when create and there is room for one;
+ * NULL otherwise (errno ENOENT, EMFILE, ENOMEM). */
+struct store_room *store_backend_room(struct store *st, const char *name,
+				      int create);
+/* An entry logged before (open) or elsewhere: into cache and index. */
+int store_backend_loaded(struct store *st, struct store_room *r,
+			 const struct store_entry *e);
+/* The outcome of an append: copied and queued for store_run. */
+void store_backend_done(struct store *st, struct store_room *r,
+			uint64_t token, int status,
+			const struct store_entry *e);
+void store_backend_log(struct store *st, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+const struct store_config *store_backend_config(struct store *st);
+
+#endif
