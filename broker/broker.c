@@ -1,12 +1,19 @@
 /* broker.c — broker_run: set up, run the event loop, tear down.
  *
+ * Three layers: this file owns the loop, the listener and the signals;
+ * the peer layer (peer.h) the handlers' connections; the chat layer
+ * (chat.h) what they say.  Each descriptor in the loop carries its own
+ * handler (evloop.h): the listener's accepts, the signal pipe's reads
+ * the signals, a peer's reads and writes.
+ *
  * One iteration: wait for readiness (not at all while queues wait to
  * be written); accept, read and carry out frames (queueing output,
  * deferring cut-offs to after each request); close cut-off handlers
  * whose time ran out; write up to FLUSH_BATCH queues, oldest first;
- * free the connections closed during the iteration. */
+ * free the peers closed during the iteration. */
 #include "broker.h"
-#include "server.h"
+#include "chat.h"
+#include "exitcode.h"
 #include "io.h"
 #include "log.h"
 #include "peercred.h"
@@ -15,6 +22,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +39,29 @@
  * in this round at once, and every queue still gets one write a round,
  * with all that is in it. */
 #define FLUSH_BATCH 16
+#define EVENTS_MAX 256       /* events taken from one wait */
+
+struct server {
+	const struct broker_config *cfg;
+	struct evloop *loop;
+	struct ev_source listener; /* ready: accept_some */
+	struct ev_source signals;  /* ready: handle_signals */
+	int lfd, sigfd;
+	int listening;             /* lfd is polled for input; when 0 it is
+				      out of the evloop or in it asking
+				      for nothing (pause_accepting) */
+	long long accept_resume;   /* EMFILE pause: poll lfd again then */
+	unsigned resume_failures;  /* tries to poll lfd again that failed */
+	int stop;                  /* SIGTERM or SIGINT came */
+	int broken;                /* the event loop failed */
+	int chat_up;               /* chat_init was called: chat_free */
+	struct chat chat;
+	struct peers peers;
+};
+
+#define SERVER_OF(src, field) \
+	((struct server *)(void *)((char *)(src) - \
+				   offsetof(struct server, field)))
 
 static const int broker_sigs[] = { SIGTERM, SIGINT, SIGHUP, 0 };
 static const int no_sigs[] = { 0 };
@@ -81,7 +112,7 @@ static int pause_accepting(struct server *s)
 	if (evloop_del(s->loop, s->lfd) == 0 || errno == ENOENT)
 		return 0;
 	int why = errno;
-	if (evloop_mod(s->loop, s->lfd, 0, &s->lfd) == 0) {
+	if (evloop_mod(s->loop, s->lfd, 0, &s->listener) == 0) {
 		log_msg(LOG_WARNING, "cannot remove the listener from the "
 			"event loop (%s); it asks for nothing instead",
 			strerror(why));
@@ -98,9 +129,9 @@ static int pause_accepting(struct server *s)
  * the first refusal and the recovery are logged. */
 static void resume_accepting(struct server *s, long long now)
 {
-	if (evloop_add(s->loop, s->lfd, EV_IN, &s->lfd) == 0 ||
+	if (evloop_add(s->loop, s->lfd, EV_IN, &s->listener) == 0 ||
 	    (errno == EEXIST &&
-	     evloop_mod(s->loop, s->lfd, EV_IN, &s->lfd) == 0)) {
+	     evloop_mod(s->loop, s->lfd, EV_IN, &s->listener) == 0)) {
 		if (s->resume_failures)
 			log_msg(LOG_NOTICE, "accepting handlers again after "
 				"%u failed tries", s->resume_failures);
@@ -122,17 +153,20 @@ static void accept_one(struct server *s, int fd)
 		return;
 	}
 	if (io_set_nonblock(fd, 1) != 0 || io_set_cloexec(fd) != 0 ||
-	    !conn_new(s, fd)) {
+	    !chat_accept(&s->chat, fd)) {
 		log_msg(LOG_ERR, "cannot take a handler: %s", strerror(errno));
 		close(fd);
 	}
 }
 
-/* 0, or -1 when the event loop is broken (see pause_accepting). */
-static int accept_some(struct server *s)
+/* The listener's handler.  A loop that can stop polling it neither
+ * way is broken (see pause_accepting). */
+static void accept_some(struct ev_source *src, unsigned events)
 {
+	struct server *s = SERVER_OF(src, listener);
+	(void)events;
 	if (!s->listening)
-		return 0; /* left in the loop by a pause: an error report */
+		return; /* left in the loop by a pause: an error report */
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
 		int fd = accept(s->lfd, NULL, NULL);
 		if (fd >= 0) {
@@ -142,37 +176,38 @@ static int accept_some(struct server *s)
 		if (errno == EINTR || errno == ECONNABORTED)
 			continue;
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-		    errno == ENOMEM)
-			return pause_accepting(s);
+		    errno == ENOMEM) {
+			s->broken |= pause_accepting(s) != 0;
+			return;
+		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			log_msg(LOG_ERR, "accept: %s", strerror(errno));
-		return 0;
+		return;
 	}
-	return 0;
 }
 
-/* 1 when it is time to stop. */
-static int handle_signals(struct server *s)
+/* The signal pipe's handler: SIGHUP reopens, SIGTERM and SIGINT stop. */
+static void handle_signals(struct ev_source *src, unsigned events)
 {
+	struct server *s = SERVER_OF(src, signals);
+	(void)events;
 	unsigned got = selfpipe_drain();
 	if (got & (1u << SIGHUP)) {
 		log_reopen();
-		if (transcript_reopen(&s->tr) == 0)
-			log_msg(LOG_INFO, "SIGHUP: reopened the log and "
-				"transcript");
-		else /* why, and what instead, is logged */
-			log_msg(LOG_INFO, "SIGHUP: reopened the log");
+		chat_reopen(&s->chat);
 	}
-	return (got & (1u << SIGTERM | 1u << SIGINT)) != 0;
+	if (got & (1u << SIGTERM | 1u << SIGINT))
+		s->stop = 1;
 }
 
 /* Until the next deadline: a draining handler, the accept pause, or a
  * count of refused logins to log. */
 static int next_timeout(struct server *s, long long now)
 {
-	long long t = cmd_refusals_due(s);
-	if (s->drain.head && (t < 0 || s->drain.head->deadline < t))
-		t = s->drain.head->deadline;
+	long long t = chat_due(&s->chat);
+	long long d = peers_next_deadline(&s->peers);
+	if (d >= 0 && (t < 0 || d < t))
+		t = d;
 	if (!s->listening && (t < 0 || s->accept_resume < t))
 		t = s->accept_resume;
 	if (t < 0)
@@ -183,8 +218,8 @@ static int next_timeout(struct server *s, long long now)
 static void timers(struct server *s)
 {
 	long long now = io_now_ms();
-	conn_expire_drains(s, now);
-	cmd_refusals_flush(s, now);
+	peers_expire(&s->peers, now);
+	chat_timers(&s->chat, now);
 	if (!s->listening && now >= s->accept_resume)
 		resume_accepting(s, now);
 }
@@ -193,8 +228,8 @@ static void timers(struct server *s)
  * is read afresh (pass_in). */
 static void write_queues(struct server *s, size_t most)
 {
-	if (conn_flush_dirty(s, most))
-		s->pass_in = 0;
+	if (peers_flush(&s->peers, most))
+		s->peers.pass_in = 0;
 }
 
 /* A queue is written once a round (FLUSH_BATCH), so that many frames
@@ -207,37 +242,32 @@ static void write_queues(struct server *s, size_t most)
  * this batch are skipped, as for any closed one. */
 static void write_queues_midway(struct server *s)
 {
-	if (s->pass_in >= s->queue_max / 4)
+	if (s->peers.pass_in >= s->peers.queue_max / 4)
 		write_queues(s, SIZE_MAX);
 }
 
 /* 0 after SIGTERM or SIGINT, 1 when the event loop failed. */
 static int serve(struct server *s)
 {
-	static struct ev evs[256];
-	int stop = 0;
-	while (!stop) {
-		int n = evloop_wait(s->loop, evs, 256, s->dirty.head ? 0 :
+	static struct ev evs[EVENTS_MAX];
+	while (!s->stop) {
+		int n = evloop_wait(s->loop, evs, EVENTS_MAX,
+				    s->peers.dirty.head ? 0 :
 				    next_timeout(s, io_now_ms()));
 		if (n < 0) {
 			log_msg(LOG_ERR, "evloop_wait: %s", strerror(errno));
 			return 1;
 		}
 		for (int i = 0; i < n; i++) {
-			if (evs[i].ptr == &s->lfd) {
-				if (accept_some(s) != 0)
-					return 1;
-			} else if (evs[i].ptr == &s->sigfd) {
-				stop |= handle_signals(s);
-			} else {
-				conn_event(s, evs[i].ptr, evs[i].events);
-			}
+			ev_dispatch(&evs[i]);
+			if (s->broken)
+				return 1;
 			write_queues_midway(s);
 		}
 		timers(s);
 		/* stopping: what the queues hold goes now or never */
-		write_queues(s, stop ? SIZE_MAX : FLUSH_BATCH);
-		conn_free_grave(s);
+		write_queues(s, s->stop ? SIZE_MAX : FLUSH_BATCH);
+		peers_free_dead(&s->peers);
 	}
 	return 0;
 }
@@ -247,11 +277,12 @@ static int setup(struct server *s, const struct broker_config *cfg,
 		 struct sockdir_bound *bound)
 {
 	s->cfg = cfg;
-	s->queue_max = cfg->queue_max ? cfg->queue_max : BROKER_QUEUE_DEFAULT;
 	s->lfd = s->sigfd = -1;
+	s->listener.ready = accept_some;
+	s->signals.ready = handle_signals;
 	if (!cfg->socket_path) {
 		log_msg(LOG_ERR, "no broker socket path");
-		return BROKER_EXIT_USAGE;
+		return EXIT_USAGE;
 	}
 	raise_nofile();
 	/* A crash or exit of a handler must not kill us; io_write_some
@@ -264,22 +295,27 @@ static int setup(struct server *s, const struct broker_config *cfg,
 	s->sigfd = selfpipe_init(broker_sigs);
 	if (s->sigfd < 0) {
 		log_msg(LOG_ERR, "selfpipe: %s", strerror(errno));
-		return BROKER_EXIT_TEMP;
+		return EXIT_TEMP;
 	}
-	if (transcript_open(&s->tr, cfg->transcript) != 0)
-		return BROKER_EXIT_USAGE; /* logged */
-	if (presence_init(&s->pres) != 0 || !(s->loop = evloop_new())) {
+	s->chat_up = 1;
+	int status = chat_init(&s->chat, &s->peers, cfg->transcript);
+	if (status != 0) /* logged */
+		return status;
+	if (!(s->loop = evloop_new())) {
 		log_msg(LOG_ERR, "cannot start: %s", strerror(errno));
-		return BROKER_EXIT_TEMP;
+		return EXIT_TEMP;
 	}
+	peers_init(&s->peers, s->loop, cfg->queue_max ? cfg->queue_max
+						      : BROKER_QUEUE_DEFAULT,
+		   &chat_peer_ops, &s->chat);
 	int fd = sockdir_listen(cfg->socket_path, bound);
 	if (fd < 0) /* logged */
-		return fd == SOCKDIR_BUSY ? BROKER_EXIT_TEMP : BROKER_EXIT_USAGE;
+		return fd == SOCKDIR_BUSY ? EXIT_TEMP : EXIT_USAGE;
 	s->lfd = fd;
-	if (evloop_add(s->loop, s->lfd, EV_IN, &s->lfd) != 0 ||
-	    evloop_add(s->loop, s->sigfd, EV_IN, &s->sigfd) != 0) {
+	if (evloop_add(s->loop, s->lfd, EV_IN, &s->listener) != 0 ||
+	    evloop_add(s->loop, s->sigfd, EV_IN, &s->signals) != 0) {
 		log_msg(LOG_ERR, "evloop_add: %s", strerror(errno));
-		return BROKER_EXIT_TEMP;
+		return EXIT_TEMP;
 	}
 	s->listening = 1;
 	return 0;
@@ -302,15 +338,14 @@ static void signal_ready(const struct broker_config *cfg)
 static void teardown(struct server *s, struct sockdir_bound *bound,
 		     int bound_ok)
 {
-	conn_close_all(s);
+	peers_close_all(&s->peers);
 	if (bound_ok)
 		sockdir_release(s->cfg->socket_path, bound);
 	if (s->lfd >= 0)
 		close(s->lfd);
 	evloop_free(s->loop);
-	if (s->pres.names)
-		presence_free(&s->pres);
-	transcript_close(&s->tr);
+	if (s->chat_up)
+		chat_free(&s->chat);
 	selfpipe_reset(broker_sigs);
 }
 
@@ -321,14 +356,14 @@ int broker_run(const struct broker_config *cfg)
 		log_msg(LOG_ERR, "broker: out of memory");
 		if (cfg->ready_fd >= 0)
 			close(cfg->ready_fd);
-		return BROKER_EXIT_TEMP;
+		return EXIT_TEMP;
 	}
 	struct sockdir_bound bound;
 	int status = setup(s, cfg, &bound);
 	if (status == 0) {
 		signal_ready(cfg);
 		log_msg(LOG_INFO, "broker listening on %s", cfg->socket_path);
-		status = serve(s) == 0 ? 0 : BROKER_EXIT_TEMP;
+		status = serve(s) == 0 ? 0 : EXIT_TEMP;
 		log_msg(LOG_INFO, "broker stopping");
 	} else if (cfg->ready_fd >= 0) {
 		close(cfg->ready_fd); /* the starter sees the end, unready */

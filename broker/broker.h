@@ -5,15 +5,17 @@
 #ifndef NATTER_BROKER_H
 #define NATTER_BROKER_H
 
+#include "exitcode.h"
+
 #include <stddef.h>
 
 #define BROKER_QUEUE_DEFAULT (256 * 1024) /* bytes queued per handler */
 
-/* Exit statuses, as natterd's (ucspi-tcp's): */
-#define BROKER_EXIT_USAGE 100 /* fix the configuration: the socket's
-				 directory, the transcript */
-#define BROKER_EXIT_TEMP 111  /* try again: another broker listens on
-				 the socket, resources ran out */
+/* Exit statuses (lib/exitcode.h); the old names stay for natterd: */
+#define BROKER_EXIT_USAGE EXIT_USAGE /* fix the configuration: the
+					socket's directory, the transcript */
+#define BROKER_EXIT_TEMP EXIT_TEMP   /* try again: another broker listens
+					on the socket, resources ran out */
 
 struct broker_config {
 	const char *socket_path; /* listen here; its directory made 0700 */

@@ -35,23 +35,26 @@ void evloop_free(struct evloop *l)
 	free(l);
 }
 
-static int ctl(struct evloop *l, int op, int fd, unsigned events, void *ptr)
+static int ctl(struct evloop *l, int op, int fd, unsigned events,
+	       struct ev_source *src)
 {
 	struct epoll_event ev = { 0 };
 	ev.events = (events & EV_IN ? EPOLLIN : 0u) |
 		    (events & EV_OUT ? EPOLLOUT : 0u);
-	ev.data.ptr = ptr;
+	ev.data.ptr = src;
 	return epoll_ctl(l->epfd, op, fd, &ev);
 }
 
-int evloop_add(struct evloop *l, int fd, unsigned events, void *ptr)
+int evloop_add(struct evloop *l, int fd, unsigned events,
+	       struct ev_source *src)
 {
-	return ctl(l, EPOLL_CTL_ADD, fd, events, ptr);
+	return ctl(l, EPOLL_CTL_ADD, fd, events, src);
 }
 
-int evloop_mod(struct evloop *l, int fd, unsigned events, void *ptr)
+int evloop_mod(struct evloop *l, int fd, unsigned events,
+	       struct ev_source *src)
 {
-	return ctl(l, EPOLL_CTL_MOD, fd, events, ptr);
+	return ctl(l, EPOLL_CTL_MOD, fd, events, src);
 }
 
 int evloop_del(struct evloop *l, int fd)
@@ -68,7 +71,7 @@ int evloop_wait(struct evloop *l, struct ev *out, int max, int timeout_ms)
 		return errno == EINTR ? 0 : -1;
 	for (int i = 0; i < n; i++) {
 		unsigned e = l->evs[i].events;
-		out[i].ptr = l->evs[i].data.ptr;
+		out[i].src = l->evs[i].data.ptr;
 		out[i].events = (e & EPOLLIN ? EV_IN : 0u) |
 				(e & EPOLLOUT ? EV_OUT : 0u) |
 				(e & (EPOLLERR | EPOLLHUP) ? EV_ERR : 0u);

@@ -13,7 +13,7 @@
 
 struct evloop {
 	struct pollfd *pfd;
-	void **ptr;
+	struct ev_source **src;
 	size_t count, cap;
 	int *index;        /* index[fd]: position in pfd, or -1 */
 	size_t index_cap;
@@ -30,7 +30,7 @@ void evloop_free(struct evloop *l)
 	if (!l)
 		return;
 	free(l->pfd);
-	free(l->ptr);
+	free(l->src);
 	free(l->index);
 	free(l);
 }
@@ -67,15 +67,16 @@ static int grow_set(struct evloop *l)
 	if (!p)
 		return -1;
 	l->pfd = p;
-	void **q = realloc(l->ptr, cap * sizeof *q);
+	struct ev_source **q = realloc(l->src, cap * sizeof *q);
 	if (!q)
 		return -1;
-	l->ptr = q;
+	l->src = q;
 	l->cap = cap;
 	return 0;
 }
 
-int evloop_add(struct evloop *l, int fd, unsigned events, void *ptr)
+int evloop_add(struct evloop *l, int fd, unsigned events,
+	       struct ev_source *src)
 {
 	if (fd < 0) {
 		errno = EBADF;
@@ -90,7 +91,7 @@ int evloop_add(struct evloop *l, int fd, unsigned events, void *ptr)
 		return -1;
 	}
 	l->pfd[l->count] = (struct pollfd){ .fd = fd, .events = to_poll(events) };
-	l->ptr[l->count] = ptr;
+	l->src[l->count] = src;
 	l->index[fd] = (int)l->count++;
 	return 0;
 }
@@ -104,13 +105,14 @@ static int find(const struct evloop *l, int fd)
 	return l->index[fd];
 }
 
-int evloop_mod(struct evloop *l, int fd, unsigned events, void *ptr)
+int evloop_mod(struct evloop *l, int fd, unsigned events,
+	       struct ev_source *src)
 {
 	int i = find(l, fd);
 	if (i < 0)
 		return -1;
 	l->pfd[i].events = to_poll(events);
-	l->ptr[i] = ptr;
+	l->src[i] = src;
 	return 0;
 }
 
@@ -121,7 +123,7 @@ int evloop_del(struct evloop *l, int fd)
 		return -1;
 	size_t last = --l->count;
 	l->pfd[i] = l->pfd[last];
-	l->ptr[i] = l->ptr[last];
+	l->src[i] = l->src[last];
 	l->index[l->pfd[i].fd] = i;
 	l->index[fd] = -1;
 	return 0;
@@ -140,7 +142,7 @@ int evloop_wait(struct evloop *l, struct ev *out, int max, int timeout_ms)
 		if (!re)
 			continue;
 		n--;
-		out[got].ptr = l->ptr[i];
+		out[got].src = l->src[i];
 		out[got++].events = (re & POLLIN ? EV_IN : 0u) |
 				    (re & POLLOUT ? EV_OUT : 0u) |
 				    (re & (POLLERR | POLLHUP | POLLNVAL) ?

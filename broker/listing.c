@@ -5,7 +5,7 @@
  * a quarter of the queue bound, if smaller) and ends "and N more": a
  * /who in a room of thousands must not cut off the one who asked.
  * A list ends a reply (reply.h): its last line carries FRAME_LAST. */
-#include "server.h"
+#include "listing.h"
 #include "reply.h"
 
 #include <stdio.h>
@@ -16,8 +16,8 @@
 #define LIST_BUDGET (32 * 1024)
 
 struct lister {
-	struct server *s;
-	struct conn *c;
+	struct chat *ch;
+	struct chatter *c;
 	char line[INFO_CHUNK + 64];
 	size_t len, items, budget, omitted;
 };
@@ -28,7 +28,7 @@ static void lister_flush(struct lister *l, uint8_t flags)
 {
 	if (l->len == 0 && !(flags & FRAME_LAST))
 		return;
-	reply_send(l->s, l->c, FRAME_INFO, flags, NULL, NULL, l->line, l->len);
+	reply_send(l->ch, l->c, FRAME_INFO, flags, NULL, NULL, l->line, l->len);
 	l->len = 0;
 	l->items = 0;
 }
@@ -41,14 +41,14 @@ static void put(struct lister *l, const char *p, size_t len)
 	l->len += len;
 }
 
-static void lister_start(struct lister *l, struct server *s, struct conn *c,
-			 const char *prefix)
+static void lister_start(struct lister *l, struct chat *ch,
+			 struct chatter *c, const char *prefix)
 {
+	size_t quarter = ch->peers->queue_max / 4;
 	memset(l, 0, sizeof *l);
-	l->s = s;
+	l->ch = ch;
 	l->c = c;
-	l->budget = s->queue_max / 4 < LIST_BUDGET ? s->queue_max / 4
-						    : LIST_BUDGET;
+	l->budget = quarter < LIST_BUDGET ? quarter : LIST_BUDGET;
 	put(l, prefix, strlen(prefix));
 }
 
@@ -82,14 +82,14 @@ static void lister_end(struct lister *l)
 	lister_flush(l, FRAME_LAST);
 }
 
-void list_members(struct server *s, struct conn *c, const struct room *r,
-		  const char *prefix, const struct conn *except)
+void list_members(struct chat *ch, struct chatter *c, const struct room *r,
+		  const char *prefix, const struct chatter *except)
 {
 	struct lister l;
-	lister_start(&l, s, c, prefix);
-	for (size_t i = 0; i < r->count && c->state == CONN_OPEN; i++) {
-		const struct member *m = r->members[i];
-		if (conn_of((struct member *)m) != except)
+	lister_start(&l, ch, c, prefix);
+	for (size_t i = 0; i < r->count && c->peer.state == PEER_OPEN; i++) {
+		struct member *m = r->members[i];
+		if (chatter_of(m) != except)
 			lister_add(&l, m->name, strlen(m->name));
 	}
 	lister_end(&l);
@@ -113,21 +113,21 @@ static int by_name(const void *x, const void *y)
 }
 
 /* "Rooms (2): lobby (3), x (1)", sorted by name. */
-void list_rooms(struct server *s, struct conn *c)
+void list_rooms(struct chat *ch, struct chatter *c)
 {
-	size_t total = s->pres.room_count;
+	size_t total = ch->pres.room_count;
 	struct room_array a = { calloc(total ? total : 1, sizeof *a.v), 0 };
 	if (!a.v) {
-		reply_only(s, c, FRAME_ERR, "The broker is out of memory.");
+		reply_only(ch, c, FRAME_ERR, "The broker is out of memory.");
 		return;
 	}
-	presence_each_room(&s->pres, collect, &a);
+	presence_each_room(&ch->pres, collect, &a);
 	qsort(a.v, a.n, sizeof *a.v, by_name);
 	struct lister l;
 	char prefix[48], item[ROOM_LEN_MAX + 32];
 	snprintf(prefix, sizeof prefix, "Rooms (%zu): ", a.n);
-	lister_start(&l, s, c, prefix);
-	for (size_t i = 0; i < a.n && c->state == CONN_OPEN; i++) {
+	lister_start(&l, ch, c, prefix);
+	for (size_t i = 0; i < a.n && c->peer.state == PEER_OPEN; i++) {
 		int n = snprintf(item, sizeof item, "%s (%zu)", a.v[i]->name,
 				 a.v[i]->count);
 		lister_add(&l, item, (size_t)n);

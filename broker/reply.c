@@ -4,11 +4,11 @@
 
 #include <string.h>
 
-void reply_send(struct server *s, struct conn *c, int type, uint8_t flags,
+void reply_send(struct chat *ch, struct chatter *c, int type, uint8_t flags,
 		const char *a, const char *b, const char *text,
 		size_t textlen)
 {
-	int n = frame_encode(s->frame, (uint8_t)type, flags, a,
+	int n = frame_encode(ch->frame, (uint8_t)type, flags, a,
 			     a ? strlen(a) : 0, b, b ? strlen(b) : 0, text,
 			     textlen);
 	if (n < 0) {
@@ -16,11 +16,11 @@ void reply_send(struct server *s, struct conn *c, int type, uint8_t flags,
 		log_msg(LOG_ERR, "reply of type %d too long; not sent", type);
 		return;
 	}
-	conn_queue(s, c, s->frame, (size_t)n);
+	peer_queue(&c->peer, ch->frame, (size_t)n);
 }
 
-void reply_only(struct server *s, struct conn *c, int type, const char *text)
+void reply_only(struct chat *ch, struct chatter *c, int type, const char *text)
 {
-	reply_send(s, c, type, FRAME_LAST, NULL, NULL, text,
+	reply_send(ch, c, type, FRAME_LAST, NULL, NULL, text,
 		   text ? strlen(text) : 0);
 }

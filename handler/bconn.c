@@ -81,8 +81,9 @@ void bconn_login(struct session *s)
 		return;
 	}
 	const char *text = s->cfg->peer;
-	if (bconn_send(s, FRAME_LOGIN, s->joined ? FRAME_REJOIN : 0, s->name,
-		       s->room, text, strlen(text)) == 0) {
+	if (bconn_send(s, FRAME_LOGIN, (uint8_t)(NATTER_PROTOCOL_FLAGS(
+		       NATTER_PROTOCOL_VERSION) | (s->joined ? FRAME_REJOIN : 0)),
+		       s->name, s->room, text, strlen(text)) == 0) {
 		s->st = ST_WAIT_LOGIN;
 		s->awaiting = FRAME_LOGIN;
 		s->reply_deadline = io_now_ms() + REPLY_WAIT_MS;
@@ -131,13 +132,10 @@ void bconn_retry(struct session *s, long long now)
 		return;
 	}
 	if (now >= s->rc_give_up) {
-		char msg[400];
 		log_msg(LOG_ERR, "no broker at %s: %s", s->cfg->broker_path,
 			strerror(errno));
-		snprintf(msg, sizeof msg, "The chat service is unavailable "
-			 "(no broker at %s); try again later.",
-			 s->cfg->broker_path);
-		session_notice(s, msg);
+		session_notice(s, "The chat service is unavailable; try again "
+			       "later.");
 		session_end(s, EXIT_TEMP, "broker unavailable");
 		return;
 	}

@@ -145,6 +145,11 @@ static void refused(struct session *s, const struct frame *f)
 	char msg[128];
 	text_clean(f->text, f->textlen, why, sizeof why);
 	log_msg(LOG_INFO, "broker refused %s: %s", s->name, why);
+	if (f->flags & FRAME_FATAL) { /* our protocol version, say */
+		session_notice(s, why);
+		session_end(s, EXIT_TEMP, "refused by the broker");
+		return;
+	}
 	if (s->joined) {
 		/* Someone took the name while the broker was away. */
 		snprintf(msg, sizeof msg, "Could not rejoin as %s; goodbye.",
@@ -179,6 +184,12 @@ void login_reply(struct session *s, const struct frame *f)
 	}
 	if (f->type != FRAME_OK)
 		return;
+	if (NATTER_PROTOCOL_OF(f->flags) < NATTER_PROTOCOL_BROKER_MIN) {
+		session_notice(s, "The chat service is older than this "
+			       "session; try again later.");
+		session_end(s, EXIT_TEMP, "the broker's protocol is too old");
+		return;
+	}
 	s->st = ST_CHAT;
 	s->last_line_ms = io_now_ms();
 	if (s->marks_last && !(f->flags & FRAME_LAST)) {

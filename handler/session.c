@@ -466,13 +466,10 @@ int session_run(const struct session_config *cfg)
 	log_msg(LOG_INFO, "connection from %s", cfg->peer);
 	s.bfd = bconn_connect(cfg->broker_path);
 	if (s.bfd < 0) {
-		char msg[400];
 		log_msg(LOG_ERR, "no broker at %s: %s", cfg->broker_path,
 			strerror(errno));
-		snprintf(msg, sizeof msg, "The chat service is unavailable "
-			 "(no broker at %s); try again later.",
-			 cfg->broker_path);
-		session_notice(&s, msg);
+		session_notice(&s, "The chat service is unavailable; try "
+			       "again later.");
 		session_end(&s, EXIT_TEMP, "broker unavailable");
 	} else {
 		login_start(&s);

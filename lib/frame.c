@@ -49,10 +49,54 @@ static int clean(const char *s, size_t len)
 	return 1;
 }
 
-static int known_type(uint8_t t)
+/* The shape of each type: the bounds of a, b and the text (a maximum
+ * of 0 means the field must be empty), and the flags it may carry.
+ * Content (is a name valid?) is for the receiver to judge; this is the
+ * frame's structure, checked before anything uses it. */
+struct shape {
+	uint8_t known, amin, amax, bmin, bmax;
+	uint16_t textmax;
+	uint8_t flags;
+};
+
+#define F FRAME_FIELD_MAX
+#define T FRAME_TEXT_MAX
+#define V FRAME_VERSION_MASK
+static const struct shape shapes[FRAME_TO_HANDLER_END] = {
+	[FRAME_LOGIN] = { 1, 0, F, 0, F, F, FRAME_REJOIN | V },
+	[FRAME_SAY] = { 1, 0, 0, 0, 0, T, 0 },
+	[FRAME_ME] = { 1, 0, 0, 0, 0, T, 0 },
+	[FRAME_PRIV] = { 1, 1, F, 0, 0, T, 0 },
+	[FRAME_JOIN] = { 1, 0, 0, 1, F, 0, 0 },
+	[FRAME_WHO] = { 1, 0, 0, 0, 0, 0, 0 },
+	[FRAME_ROOMS] = { 1, 0, 0, 0, 0, 0, 0 },
+	[FRAME_OK] = { 1, 0, F, 0, F, T, FRAME_LAST | FRAME_MARKS_LAST | V },
+	[FRAME_ERR] = { 1, 0, 0, 0, 0, T, FRAME_LAST | FRAME_FATAL | V },
+	[FRAME_MSG] = { 1, 1, F, 1, F, T, 0 },
+	[FRAME_ACTION] = { 1, 1, F, 1, F, T, 0 },
+	[FRAME_PRIVATE] = { 1, 1, F, 0, 0, T, 0 },
+	[FRAME_JOINED] = { 1, 1, F, 1, F, 0, 0 },
+	[FRAME_LEFT] = { 1, 1, F, 1, F, F, 0 },
+	[FRAME_INFO] = { 1, 0, 0, 0, 0, T, FRAME_LAST },
+	[FRAME_KICK] = { 1, 0, 0, 0, 0, T, 0 },
+};
+#undef F
+#undef T
+#undef V
+
+/* NULL for a type the protocol does not know. */
+static const struct shape *shape_of(uint8_t t)
 {
-	return (t >= FRAME_LOGIN && t <= FRAME_ROOMS) ||
-	       (t >= FRAME_OK && t <= FRAME_KICK);
+	return t < FRAME_TO_HANDLER_END && shapes[t].known ? &shapes[t]
+							   : NULL;
+}
+
+int frame_shape_ok(const struct frame *f)
+{
+	const struct shape *s = shape_of(f->type);
+	return s && f->alen >= s->amin && f->alen <= s->amax &&
+	       f->blen >= s->bmin && f->blen <= s->bmax &&
+	       f->textlen <= s->textmax && (f->flags & ~s->flags) == 0;
 }
 
 int frame_decode(const char *buf, size_t len, struct frame *f)
@@ -61,7 +105,7 @@ int frame_decode(const char *buf, size_t len, struct frame *f)
 		return FRAME_NEED_MORE;
 	const unsigned char *u = (const unsigned char *)buf;
 	size_t payload = (size_t)u[0] << 8 | u[1];
-	if (payload > FRAME_PAYLOAD_MAX || payload < 2 || !known_type(u[2]))
+	if (payload > FRAME_PAYLOAD_MAX || payload < 2 || !shape_of(u[2]))
 		return FRAME_BAD;
 	if (len < FRAME_HDR + payload)
 		return FRAME_NEED_MORE;

@@ -24,7 +24,13 @@ from test_chat import broker_pid, session_pid
 
 LOGIN, SAY, ME, PRIV, JOIN, WHO, ROOMS = range(1, 8)
 OK, ERR, MSG, ACTION, PRIVATE, JOINED, LEFT, INFO, KICK = range(64, 73)
-REJOIN, LAST, MARKS_LAST = 1, 2, 4   # flags (lib/frame.h)
+REJOIN, LAST, MARKS_LAST, FATAL = 1, 2, 4, 8   # flags (natter-protocol.h)
+VERSION = 2                           # NATTER_PROTOCOL_VERSION
+
+
+def version(v):
+    """The flag bits that announce protocol version v (high nibble)."""
+    return v << 4
 NAMES = {v: k for k, v in dict(
     LOGIN=LOGIN, SAY=SAY, ME=ME, PRIV=PRIV, JOIN=JOIN, WHO=WHO, ROOMS=ROOMS,
     OK=OK, ERR=ERR, MSG=MSG, ACTION=ACTION, PRIVATE=PRIVATE, JOINED=JOINED,
@@ -1200,14 +1206,16 @@ def test_every_reply_ends_with_one_last_frame():
     ann.send(LOGIN, "ann", "", "127.0.0.1 1")
     r = reply(ann)
     assert [f.type for f in r] == [OK, INFO], r
-    assert r[0].flags == MARKS_LAST, r[0].flags
+    assert r[0].flags == version(VERSION) | MARKS_LAST, r[0].flags
     other = br.handler()
     other.send(LOGIN, "ann", "", "127.0.0.1 1")
-    assert [f.type for f in reply(other)] == [ERR]
+    r = reply(other)
+    assert [f.type for f in r] == [ERR]
+    assert r[0].flags == version(VERSION) | LAST, r[0].flags
     other.send(LOGIN, "bob", "", "127.0.0.1 1", REJOIN)
     r = reply(other)
     assert [f.type for f in r] == [OK], r
-    assert r[0].flags == MARKS_LAST | LAST, r[0].flags
+    assert r[0].flags == version(VERSION) | MARKS_LAST | LAST, r[0].flags
     asks = [(WHO, "", "", "", [INFO]), (ROOMS, "", "", "", [INFO]),
             (PRIV, "bob", "", "hi", [OK]), (PRIV, "nobody", "", "x", [ERR]),
             (JOIN, "", "x", "", [INFO]), (JOIN, "", "X", "", [INFO]),
@@ -1387,3 +1395,59 @@ def test_a_failed_transcript_reopen_keeps_the_old_file():
     assert re.fullmatch(TS + r" lobby \[ann\] : into the old file", old[2])
     assert re.fullmatch(TS + r" lobby \[ann\] : still the old one", old[3])
     assert len(re.findall(r"cannot reopen", br.log.text())) == 1
+
+
+def test_protocol_versions():
+    """The version rides in the high nibble of LOGIN's flags: 0 (the
+    unversioned first round), 1 and 2 are served; a version this broker
+    does not speak gets exactly one ERR, flagged FATAL, and the
+    connection is closed."""
+    br = Broker()
+    for i, v in enumerate((0, 1, 2)):
+        h = br.handler()
+        h.send(LOGIN, "v%d" % i, "", "127.0.0.1 1", version(v) | REJOIN)
+        r = reply(h)
+        assert [f.type for f in r] == [OK], (v, r)
+        assert r[0].flags >> 4 == VERSION, r[0].flags
+    for v in (3, 15):
+        h = br.handler()
+        # with a WHO in the same write, never answered: dropped first
+        h.send_raw(encode(LOGIN, "new%d" % v, "", "127.0.0.1 7",
+                          version(v)) + encode(WHO))
+        f = h.next()
+        assert f.type == ERR and f.flags == version(VERSION) | LAST | FATAL, f
+        assert f.text == ("natter-session speaks protocol %d; this broker "
+                          "speaks %d: restart the session." % (v, VERSION)), f
+        h.expect_closed()
+        assert not h.frames, h.frames
+        br.log.wait(r"login refused from 127\.0\.0\.1 port 7: protocol %d "
+                    r"\(this broker speaks 1 to 2\)" % v)
+    assert "new3" not in br.log.text()
+
+
+def test_frames_of_the_wrong_shape_disconnect():
+    """Each handler-to-broker type has an exact shape (natter-protocol.h):
+    a field that must be empty is not, a field that must be there is
+    missing, a text too long, a flag the type does not carry.  The
+    frame is refused and only its sender disconnected."""
+    br = Broker()
+    bob = br.handler().login("bob")
+    bad = [(LOGIN, "ann", "", "x" * 65, 0), (LOGIN, "ann", "", "", LAST),
+           (SAY, "ann", "", "hi", 0), (SAY, "", "lobby", "hi", 0),
+           (SAY, "", "", "hi", REJOIN), (ME, "x", "", "waves", 0),
+           (PRIV, "", "", "to nobody", 0), (PRIV, "bob", "x", "hi", 0),
+           (JOIN, "", "", "", 0), (JOIN, "bob", "x", "", 0),
+           (JOIN, "", "x", "why", 0), (WHO, "", "", "x", 0),
+           (ROOMS, "x", "", "", 0), (ROOMS, "", "", "", LAST)]
+    for n, (ftype, a, bf, text, flags) in enumerate(bad):
+        h = br.handler()
+        if ftype != LOGIN:
+            h.login("s%d" % n)
+        h.send(ftype, a, bf, text, flags)
+        h.expect_closed()
+        br.log.wait(r"protocol error from .*: a frame of the wrong shape "
+                    r"\(type %d\)" % ftype)
+        if ftype != LOGIN:
+            bob.skip_to(LEFT, "s%d" % n)
+    bob.send(WHO)
+    assert reply(bob)[0].text == "In lobby (1): bob"

@@ -536,8 +536,9 @@ def test_no_broker():
                        env=dict(os.environ, NATTER_LOG="stderr"),
                        timeout=DEFAULT_TIMEOUT)
     assert p.returncode == 111
-    assert (b"*** The chat service is unavailable (no broker at "
-            b"/nonexistent/broker.sock); try again later.\r\n") in p.stdout
+    assert (b"*** The chat service is unavailable; try again later.\r\n"
+            in p.stdout)
+    assert b"/nonexistent" not in p.stdout     # the path is for the log
     assert b"no broker at /nonexistent/broker.sock" in p.stderr
 
 
@@ -671,8 +672,8 @@ def test_broker_gone_for_good():
     broker.kill()
     start = time.monotonic()
     a.out.wait(re.escape("*** Lost contact with the chat service"))
-    a.out.wait(re.escape("*** The chat service is unavailable (no broker at "
-                         + broker.sock + "); try again later."))
+    a.out.wait(re.escape("*** The chat service is unavailable; "
+                         "try again later."))
     assert a.p.wait(timeout=DEFAULT_TIMEOUT) == 111
     assert 0.8 < time.monotonic() - start < 6
     a.err.wait(r"session of ann .*ended: broker unavailable")

@@ -12,10 +12,11 @@ import time
 from harness import tmpdir, DEFAULT_TIMEOUT
 from test_chat import PipeSession
 
-# lib/frame.h
+# lib/natter-protocol.h
 LOGIN, SAY, ME, PRIV, JOIN, WHO, ROOMS = range(1, 8)
 OK, ERR, MSG, ACTION, PRIVATE, JOINED, LEFT, INFO, KICK = range(64, 73)
-REJOIN, LAST, MARKS_LAST = 0x01, 0x02, 0x04
+REJOIN, LAST, MARKS_LAST, FATAL = 0x01, 0x02, 0x04, 0x08
+VERSION = 2         # NATTER_PROTOCOL_VERSION, the high nibble of flags
 REPLY_WAIT = 15.0   # handler/session.h REPLY_WAIT_MS
 
 
@@ -212,3 +213,24 @@ def test_refused_login_after_a_reconnect_leaves_no_stale_limit():
     assert "unavailable" not in s.out.text()
     s.send("hello")
     assert h.expect(SAY).text == b"hello"
+
+
+def test_login_says_its_version_and_a_fatal_refusal_ends_the_session():
+    """LOGIN carries the session's protocol version in the high nibble
+    of its flags.  A broker that does not speak it answers with one ERR
+    flagged FATAL: the person sees its text, and the session ends (111)
+    instead of asking for another name."""
+    broker = FakeBroker()
+    s = PipeSession(broker.path)
+    h = broker.accept()
+    s.send("ann")
+    f = h.expect(LOGIN)
+    assert f.flags == VERSION << 4, f
+    why = (b"natter-session speaks protocol 2; this broker speaks 3: "
+           b"restart the session.")
+    h.send(ERR, LAST | FATAL | 3 << 4, text=why)
+    h.close()
+    s.out.wait(re.escape("*** " + why.decode() + "\r"))
+    assert s.p.wait(timeout=DEFAULT_TIMEOUT) == 111
+    assert "choose another" not in s.out.text()
+    s.err.wait(r"session of .* ended: refused by the broker")

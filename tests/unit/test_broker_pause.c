@@ -42,8 +42,10 @@
 
 struct evloop *evloop_new(void);
 void evloop_free(struct evloop *l);
-int evloop_add(struct evloop *l, int fd, unsigned events, void *ptr);
-int evloop_mod(struct evloop *l, int fd, unsigned events, void *ptr);
+int evloop_add(struct evloop *l, int fd, unsigned events,
+	       struct ev_source *src);
+int evloop_mod(struct evloop *l, int fd, unsigned events,
+	       struct ev_source *src);
 int evloop_del(struct evloop *l, int fd);
 int evloop_wait(struct evloop *l, struct ev *out, int max, int timeout_ms);
 
@@ -78,7 +80,8 @@ void evloop_free(struct evloop *l)
 	real_evloop_free(l);
 }
 
-int evloop_add(struct evloop *l, int fd, unsigned events, void *ptr)
+int evloop_add(struct evloop *l, int fd, unsigned events,
+	       struct ev_source *src)
 {
 	if (!is_listener(fd)) {
 		sh->handlers++;
@@ -87,16 +90,17 @@ int evloop_add(struct evloop *l, int fd, unsigned events, void *ptr)
 		errno = ENOMEM;
 		return -1;
 	}
-	return real_evloop_add(l, fd, events, ptr);
+	return real_evloop_add(l, fd, events, src);
 }
 
-int evloop_mod(struct evloop *l, int fd, unsigned events, void *ptr)
+int evloop_mod(struct evloop *l, int fd, unsigned events,
+	       struct ev_source *src)
 {
 	if (events == 0 && sh->mute_errno && is_listener(fd)) {
 		errno = sh->mute_errno;
 		return -1;
 	}
-	return real_evloop_mod(l, fd, events, ptr);
+	return real_evloop_mod(l, fd, events, src);
 }
 
 int evloop_del(struct evloop *l, int fd)

@@ -71,11 +71,88 @@ static void names(void)
 	CHECK(!room_valid("r\xc3\xa9", 3));
 }
 
+static int shaped(int type, int flags, const char *a, const char *b,
+		  size_t textlen)
+{
+	static char buf[FRAME_MAX], text[FRAME_TEXT_MAX];
+	struct frame f;
+	memset(text, 't', sizeof text);
+	int n = frame_encode(buf, (uint8_t)type, (uint8_t)flags, a,
+			     a ? strlen(a) : 0, b, b ? strlen(b) : 0, text,
+			     textlen);
+	return n > 0 && frame_decode(buf, (size_t)n, &f) == n &&
+	       frame_shape_ok(&f);
+}
+
+/* The shape table (natter-protocol.h): for each handler-to-broker type
+ * a frame as natter-session sends it passes, and one with a field that
+ * must be empty, a missing field, a text too long or a flag the type
+ * does not carry is refused. */
+static void shapes(void)
+{
+	const char *x = "x";
+	CHECK(shaped(FRAME_LOGIN, 0, "ann", "lobby", 14));
+	CHECK(shaped(FRAME_LOGIN, FRAME_REJOIN | 0xf0, "ann", NULL, 0));
+	CHECK(!shaped(FRAME_LOGIN, FRAME_LAST, "ann", NULL, 0));
+	CHECK(!shaped(FRAME_LOGIN, 0, "ann", NULL, FRAME_FIELD_MAX + 1));
+	for (int t = FRAME_SAY; t <= FRAME_ME; t++) {
+		CHECK(shaped(t, 0, NULL, NULL, FRAME_TEXT_MAX));
+		CHECK(shaped(t, 0, NULL, NULL, 0));
+		CHECK(!shaped(t, 0, x, NULL, 1));
+		CHECK(!shaped(t, 0, NULL, x, 1));
+		CHECK(!shaped(t, FRAME_REJOIN, NULL, NULL, 1));
+	}
+	CHECK(shaped(FRAME_PRIV, 0, "bob", NULL, 5));
+	CHECK(!shaped(FRAME_PRIV, 0, NULL, NULL, 5));
+	CHECK(!shaped(FRAME_PRIV, 0, "bob", x, 5));
+	CHECK(shaped(FRAME_JOIN, 0, NULL, "room", 0));
+	CHECK(!shaped(FRAME_JOIN, 0, NULL, NULL, 0));
+	CHECK(!shaped(FRAME_JOIN, 0, x, "room", 0));
+	CHECK(!shaped(FRAME_JOIN, 0, NULL, "room", 1));
+	for (int t = FRAME_WHO; t <= FRAME_ROOMS; t++) {
+		CHECK(shaped(t, 0, NULL, NULL, 0));
+		CHECK(!shaped(t, 0, x, NULL, 0));
+		CHECK(!shaped(t, 0, NULL, x, 0));
+		CHECK(!shaped(t, 0, NULL, NULL, 1));
+		CHECK(!shaped(t, FRAME_LAST, NULL, NULL, 0));
+	}
+	/* Broker to handler, as the broker sends them. */
+	CHECK(shaped(FRAME_OK, FRAME_MARKS_LAST | FRAME_LAST | 0x20, "ann",
+		     "lobby", 0));
+	CHECK(shaped(FRAME_ERR, FRAME_LAST | FRAME_FATAL | 0x20, NULL, NULL,
+		     40));
+	CHECK(shaped(FRAME_MSG, 0, "ann", "lobby", 2));
+	CHECK(!shaped(FRAME_MSG, 0, NULL, "lobby", 2));
+	CHECK(shaped(FRAME_PRIVATE, 0, "ann", NULL, 2));
+	CHECK(shaped(FRAME_JOINED, 0, "ann", "lobby", 0));
+	CHECK(!shaped(FRAME_JOINED, 0, "ann", "lobby", 1));
+	CHECK(shaped(FRAME_LEFT, 0, "ann", "lobby", 5));
+	CHECK(shaped(FRAME_INFO, FRAME_LAST, NULL, NULL, 9));
+	CHECK(!shaped(FRAME_INFO, FRAME_FATAL, NULL, NULL, 9));
+	CHECK(shaped(FRAME_KICK, 0, NULL, NULL, 9));
+}
+
+/* The version nibble: 0 is the unversioned version 1. */
+static void versions(void)
+{
+	CHECK(NATTER_PROTOCOL_OF(0) == 1);
+	CHECK(NATTER_PROTOCOL_OF(FRAME_REJOIN) == 1);
+	CHECK(NATTER_PROTOCOL_OF(NATTER_PROTOCOL_FLAGS(2) | FRAME_REJOIN) == 2);
+	CHECK(NATTER_PROTOCOL_OF(0xf0 | FRAME_LAST) == 15);
+	CHECK((NATTER_PROTOCOL_FLAGS(15) & ~FRAME_VERSION_MASK) == 0);
+	CHECK(((FRAME_REJOIN | FRAME_LAST | FRAME_MARKS_LAST | FRAME_FATAL) &
+	       FRAME_VERSION_MASK) == 0);
+	CHECK(NATTER_PROTOCOL_OLDEST <= NATTER_PROTOCOL_VERSION &&
+	      NATTER_PROTOCOL_VERSION < 16);
+}
+
 int main(void)
 {
 	roundtrip();
 	bad_frames();
 	flags_kept();
 	names();
+	shapes();
+	versions();
 	return UNIT_DONE();
 }

@@ -1,0 +1,71 @@
+/* chat.h — the broker's chat layer: people, rooms, the transcript and
+ * what each frame from a handler means.  It sits on the peer layer
+ * (peer.h), which gives it frames and tells it when a peer is gone;
+ * leave announcements are made here, in `gone`.
+ *
+ * Fanout encodes a frame once (into chat.frame) and appends the same
+ * bytes to each recipient's queue: O(recipients), no allocation per
+ * message while queues have room. */
+#ifndef NATTER_BROKER_CHAT_H
+#define NATTER_BROKER_CHAT_H
+
+#include "frame.h"
+#include "peer.h"
+#include "presence.h"
+#include "ratelog.h"
+#include "transcript.h"
+
+#include <stddef.h>
+
+#define CHAT_IP_MAX 46   /* INET6_ADDRSTRLEN */
+#define CHAT_PORT_MAX 8
+
+/* A handler's person.  The peer comes first: the peer layer allocates
+ * and frees the whole (peer_new), and a room's member pointer leads to
+ * its peer by a constant offset, so a fanout looks nothing up. */
+struct chatter {
+	struct peer peer;
+	struct member m;
+	int logged_in;
+	unsigned proto;       /* the protocol version its LOGIN announced */
+	char ip[CHAT_IP_MAX], port[CHAT_PORT_MAX];
+};
+
+struct chat {
+	struct peers *peers;
+	struct presence pres;
+	struct transcript tr;
+	struct ratelog refusals;   /* refused logins in the log */
+	char frame[FRAME_MAX];     /* the frame being encoded */
+};
+
+/* The callbacks chat_init gives the peer layer (arg: the struct chat). */
+extern const struct peer_ops chat_peer_ops;
+
+static inline struct chatter *chatter_of(struct member *m)
+{
+	return (struct chatter *)(void *)((char *)m -
+					  offsetof(struct chatter, m));
+}
+
+/* transcript: the -L file, or NULL.  Returns 0, or an exit status
+ * (lib/exitcode.h) with the reason logged: EXIT_USAGE when the
+ * transcript cannot be opened, EXIT_TEMP when memory ran out.  The
+ * caller then calls chat_free all the same. */
+int chat_init(struct chat *ch, struct peers *peers, const char *transcript);
+void chat_free(struct chat *ch);
+/* A new handler on fd (non-blocking); NULL with errno set. */
+struct peer *chat_accept(struct chat *ch, int fd);
+/* SIGHUP: the transcript is opened again (after a rotation). */
+void chat_reopen(struct chat *ch);
+/* -1, or when chat_timers has something to do (io_now_ms). */
+long long chat_due(const struct chat *ch);
+void chat_timers(struct chat *ch, long long now);
+
+/* For chat.c, listing.c and reply.c. */
+/* Sends the frame in ch->frame (len bytes) to every member of r but
+ * `except`. */
+void chat_fanout(struct chat *ch, const struct room *r,
+		 const struct chatter *except, size_t len);
+
+#endif

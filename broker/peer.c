@@ -1,0 +1,270 @@
+/* peer.c — a peer's life: creation, queueing, being cut off, closing,
+ * freeing (peer.h).  Reading and writing are in peer_io.c. */
+#include "peer.h"
+#include "io.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KICK_TEXT "You are too far behind; disconnected."
+
+void peers_init(struct peers *set, struct evloop *loop, size_t queue_max,
+		const struct peer_ops *ops, void *arg)
+{
+	memset(set, 0, offsetof(struct peers, inbuf));
+	set->loop = loop;
+	set->queue_max = queue_max;
+	set->ops = ops;
+	set->arg = arg;
+}
+
+static void link_all(struct peers *set, struct peer *p)
+{
+	p->next_all = set->all;
+	if (set->all)
+		set->all->prev_all = p;
+	set->all = p;
+	set->count++;
+}
+
+static void unlink_all(struct peers *set, struct peer *p)
+{
+	if (p->prev_all)
+		p->prev_all->next_all = p->next_all;
+	else
+		set->all = p->next_all;
+	if (p->next_all)
+		p->next_all->prev_all = p->prev_all;
+	set->count--;
+}
+
+struct peer *peer_new(struct peers *set, int fd, size_t size)
+{
+	if (size < sizeof(struct peer))
+		size = sizeof(struct peer);
+	struct peer *p = calloc(1, size);
+	if (!p)
+		return NULL;
+	p->src.ready = peer_ready;
+	p->set = set;
+	p->fd = fd;
+	p->state = PEER_OPEN;
+	outq_init(&p->out, set->queue_max);
+	if (evloop_add(set->loop, fd, EV_IN, &p->src) != 0) {
+		int saved = errno;
+		free(p);
+		errno = saved;
+		return NULL;
+	}
+	p->registered = EV_IN;
+	snprintf(p->label, sizeof p->label, "fd %d", fd);
+	link_all(set, p);
+	return p;
+}
+
+void peer_label(struct peer *p, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->label, sizeof p->label, fmt, ap);
+	va_end(ap);
+}
+
+/* The link at offset `at` of p: one function for every chain. */
+static struct peer_link *link_at(struct peer *p, size_t at)
+{
+	return (struct peer_link *)(void *)((char *)p + at);
+}
+
+static void chain_append(struct peer_chain *ch, struct peer *p, size_t at)
+{
+	struct peer_link *l = link_at(p, at);
+	l->prev = ch->tail;
+	l->next = NULL;
+	if (ch->tail)
+		link_at(ch->tail, at)->next = p;
+	else
+		ch->head = p;
+	ch->tail = p;
+}
+
+static void chain_remove(struct peer_chain *ch, struct peer *p, size_t at)
+{
+	struct peer_link *l = link_at(p, at);
+	if (l->prev)
+		link_at(l->prev, at)->next = l->next;
+	else
+		ch->head = l->next;
+	if (l->next)
+		link_at(l->next, at)->prev = l->prev;
+	else
+		ch->tail = l->prev;
+	l->prev = l->next = NULL;
+}
+
+#define DIRTY offsetof(struct peer, dirty_link)
+#define DRAIN offsetof(struct peer, drain_link)
+
+void peer_mark_dirty(struct peer *p)
+{
+	if (p->dirty)
+		return;
+	p->dirty = 1;
+	chain_append(&p->set->dirty, p, DIRTY);
+}
+
+void peer_unmark_dirty(struct peer *p)
+{
+	if (!p->dirty)
+		return;
+	chain_remove(&p->set->dirty, p, DIRTY);
+	p->dirty = 0;
+}
+
+/* Writes what p's queue holds, now, without blocking, unless p waits
+ * for EV_OUT (a write would only meet EAGAIN).  Queues are written once
+ * a round (FLUSH_BATCH at a time, broker.c), after the input read
+ * meanwhile; but a round may read a burst from many senders at once,
+ * more than a queue holds, and a peer that reads promptly must not be
+ * cut for that.  Only the queue changes here: a write error is met
+ * again, and ends the peer, when the queue's turn comes, never in the
+ * middle of a fanout.  A queue written to the end leaves the socket
+ * writable for the next write. */
+static void write_early(struct peer *p)
+{
+	if ((p->registered & EV_OUT) && !p->writable)
+		return;
+	p->writable = outq_flush(&p->out, p->fd, 1) == 1;
+}
+
+void peer_queue(struct peer *p, const char *buf, size_t len)
+{
+	if (p->state != PEER_OPEN)
+		return;
+	if (outq_append(&p->out, buf, len) != 0) {
+		write_early(p);
+		if (outq_append(&p->out, buf, len) != 0) {
+			peer_cut(p, KICK_TEXT); /* truly that far behind */
+			return;
+		}
+	} else if (outq_pending(&p->out) > p->out.max / 2) {
+		write_early(p);
+	}
+	peer_mark_dirty(p);
+}
+
+static void mark_cut(struct peer *p)
+{
+	struct peers *set = p->set;
+	p->state = PEER_CUT;
+	p->next_cut = set->cuts;
+	set->cuts = p;
+	peer_mark_dirty(p);
+}
+
+void peer_cut(struct peer *p, const char *why)
+{
+	if (p->state != PEER_OPEN)
+		return;
+	char kick[FRAME_HDR + 2 + 128];
+	int n = frame_encode_str(kick, FRAME_KICK, 0, NULL, NULL, why);
+	if (n > 0 && (size_t)n <= sizeof kick)
+		(void)outq_append_slack(&p->out, kick, (size_t)n, FRAME_MAX);
+	log_msg(LOG_NOTICE, "cutting off %s: %s", p->label, why);
+	mark_cut(p);
+}
+
+void peer_finish(struct peer *p)
+{
+	if (p->state == PEER_OPEN)
+		mark_cut(p);
+}
+
+/* Out of the loop, closed, DEAD: freed at the end of the pass. */
+static void bury(struct peer *p)
+{
+	struct peers *set = p->set;
+	if (p->state == PEER_DRAIN)
+		chain_remove(&set->drain, p, DRAIN);
+	if (evloop_del(set->loop, p->fd) != 0)
+		log_msg(LOG_WARNING, "evloop_del: %s", strerror(errno));
+	close(p->fd);
+	p->fd = -1;
+	p->state = PEER_DEAD;
+	peer_unmark_dirty(p);
+	p->next_dead = set->dead;
+	set->dead = p;
+}
+
+void peer_end(struct peer *p, const char *why)
+{
+	if (p->state == PEER_DEAD)
+		return;
+	if (why)
+		log_msg(LOG_INFO, "handler %s: %s", p->label, why);
+	if (p->state == PEER_OPEN || p->state == PEER_CUT)
+		p->set->ops->gone(p, PEER_CLOSED, p->set->arg);
+	bury(p);
+}
+
+/* The queue ends with a KICK (or what peer_finish left); only
+ * flushing remains. */
+static void start_drain(struct peer *p)
+{
+	struct peers *set = p->set;
+	set->ops->gone(p, PEER_CUT_OFF, set->arg);
+	p->state = PEER_DRAIN;
+	p->deadline = io_now_ms() + PEER_LINGER_MS;
+	chain_append(&set->drain, p, DRAIN);
+	peer_mark_dirty(p);
+}
+
+void peers_settle(struct peers *set)
+{
+	while (set->cuts) {
+		struct peer *p = set->cuts;
+		set->cuts = p->next_cut;
+		if (p->state == PEER_CUT)
+			start_drain(p); /* its `gone` may cut others */
+	}
+}
+
+long long peers_next_deadline(const struct peers *set)
+{
+	return set->drain.head ? set->drain.head->deadline : -1;
+}
+
+void peers_expire(struct peers *set, long long now)
+{
+	while (set->drain.head && set->drain.head->deadline <= now)
+		peer_end(set->drain.head, "did not take its KICK in time");
+}
+
+void peers_free_dead(struct peers *set)
+{
+	while (set->dead) {
+		struct peer *p = set->dead;
+		set->dead = p->next_dead;
+		unlink_all(set, p);
+		outq_free(&p->out);
+		free(p->partial);
+		free(p);
+	}
+}
+
+void peers_close_all(struct peers *set)
+{
+	for (struct peer *p = set->all; p; p = p->next_all)
+		if (p->state != PEER_DEAD) {
+			if (p->state == PEER_OPEN || p->state == PEER_CUT)
+				set->ops->gone(p, PEER_SHUTDOWN, set->arg);
+			bury(p);
+		}
+	set->cuts = NULL; /* bury took each off the dirty and drain chains */
+	peers_free_dead(set);
+}

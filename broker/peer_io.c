@@ -1,0 +1,134 @@
+/* peer_io.c — a peer's readiness: reading and decoding frames, and
+ * writing the queues that were written to (peer.h). */
+#include "peer.h"
+#include "io.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Keeps the tail of an incomplete frame for the next read.  A frame is
+ * at most FRAME_MAX bytes, so the tail is always shorter than that. */
+static void keep_partial(struct peer *p, const char *from, size_t len)
+{
+	p->partial_len = 0;
+	if (len == 0)
+		return;
+	if (!p->partial && !(p->partial = malloc(FRAME_MAX))) {
+		peer_end(p, "out of memory");
+		return;
+	}
+	memcpy(p->partial, from, len);
+	p->partial_len = len;
+}
+
+static int ordinary_close(int err)
+{
+	return err == ECONNRESET || err == EPIPE;
+}
+
+/* One read per event (PEER_READ_CHUNK at most), so a busy peer cannot
+ * starve the others; the rest waits for the next iteration.  Each frame
+ * goes up, and the cuts it caused are settled before the next. */
+static void read_frames(struct peer *p)
+{
+	struct peers *set = p->set;
+	char *buf = set->inbuf;
+	size_t have = p->partial_len;
+	if (have)
+		memcpy(buf, p->partial, have);
+	ssize_t n = io_read_some(p->fd, buf + have, PEER_READ_CHUNK);
+	if (n == 0)
+		return; /* nothing now */
+	if (n < 0) {
+		peer_end(p, ordinary_close(errno) ? NULL : strerror(errno));
+		return;
+	}
+	have += (size_t)n;
+	set->pass_in += (size_t)n;
+	size_t off = 0;
+	while (p->state == PEER_OPEN) {
+		struct frame f;
+		int k = frame_decode(buf + off, have - off, &f);
+		if (k == FRAME_NEED_MORE)
+			break;
+		if (k == FRAME_BAD) {
+			peer_end(p, "malformed frame; disconnected");
+			return;
+		}
+		set->ops->frame(p, &f, set->arg);
+		peers_settle(set);
+		off += (size_t)k;
+	}
+	if (p->state == PEER_OPEN)
+		keep_partial(p, buf + off, have - off);
+}
+
+void peer_ready(struct ev_source *src, unsigned events)
+{
+	struct peer *p = (struct peer *)(void *)src; /* src is first */
+	if (p->state == PEER_DEAD)
+		return;
+	if (p->state == PEER_OPEN && (events & (EV_IN | EV_ERR)))
+		read_frames(p);
+	else if (p->state == PEER_DRAIN && (events & EV_ERR))
+		peer_end(p, NULL); /* the handler is gone */
+	if (p->state != PEER_DEAD && (events & EV_OUT)) {
+		p->writable = 1;
+		peer_mark_dirty(p);
+	}
+	/* A `gone` as p closed may have cut others: settle them now, so
+	 * no later event of this batch meets a peer half cut. */
+	peers_settle(p->set);
+}
+
+/* The events p should be polled for now. */
+static unsigned wanted(const struct peer *p, int queue_empty)
+{
+	unsigned w = p->state == PEER_OPEN ? EV_IN : 0u;
+	return queue_empty ? w : w | EV_OUT;
+}
+
+/* Flushes p (unless it waits for EV_OUT) and asks the evloop for what
+ * it needs now: a draining peer is never polled for input, or its
+ * unread frames would wake the loop forever (level-triggered). */
+static void flush_one(struct peer *p)
+{
+	if (p->state == PEER_DEAD)
+		return;
+	int empty = 0;
+	/* Waiting for EV_OUT: a write now would only meet EAGAIN. */
+	if (!(p->registered & EV_OUT) || p->writable) {
+		p->writable = 0;
+		int r = outq_flush(&p->out, p->fd, 1);
+		if (r < 0) {
+			peer_end(p, ordinary_close(errno) ? NULL
+							  : strerror(errno));
+			return;
+		}
+		if (r == 1 && p->state == PEER_DRAIN) {
+			peer_end(p, NULL); /* the KICK went out */
+			return;
+		}
+		empty = r == 1;
+	}
+	unsigned w = wanted(p, empty);
+	if (w != p->registered) {
+		if (evloop_mod(p->set->loop, p->fd, w, &p->src) != 0) {
+			peer_end(p, strerror(errno));
+			return;
+		}
+		p->registered = w;
+	}
+}
+
+int peers_flush(struct peers *set, size_t most)
+{
+	for (size_t i = 0; i < most && set->dirty.head; i++) {
+		struct peer *p = set->dirty.head;
+		peer_unmark_dirty(p);
+		flush_one(p);
+		peers_settle(set); /* a `gone` may have cut someone */
+	}
+	return set->dirty.head == NULL;
+}

@@ -1,0 +1,141 @@
+/* natter-protocol.h — the protocol between natter-session handlers and
+ * the broker, versioned.  lib/frame.h encodes and decodes it.
+ *
+ * A stream over a UNIX-domain socket carries frames:
+ *
+ *   u16 payload length (big-endian, <= FRAME_PAYLOAD_MAX)
+ *   u8  type (enum frame_type)
+ *   u8  flags
+ *   payload:  u8 alen, alen bytes of field a,
+ *             u8 blen, blen bytes of field b,
+ *             the rest is the text.
+ *
+ * Fields a and b are at most FRAME_FIELD_MAX bytes, the text at most
+ * FRAME_TEXT_MAX.  None may contain NUL or another control character;
+ * the decoder refuses such a frame, and the broker disconnects the
+ * handler that sent it (only that one).  Each type has an exact shape
+ * (which fields are empty, how long the others may be, which flags it
+ * may carry: the table in frame.c, frame_shape_ok); the broker checks
+ * it before it acts on a frame and disconnects a handler that breaks
+ * it.
+ *
+ * Handler -> broker                    Broker -> handler
+ *   LOGIN  a=name b=room text="ip port"   OK a=name b=room (the broker's
+ *          flags FRAME_REJOIN: re-          spellings), then INFO lines
+ *          announcing after a broker        greeting (none on a rejoin);
+ *          restart; the high nibble         or ERR text=reason
+ *          the version (below)
+ *   SAY    text                            MSG     a=from b=room text
+ *   ME     text                            ACTION  a=from b=room text
+ *   PRIV   a=to text                       PRIVATE a=from text to the
+ *                                          recipient; to the sender OK
+ *                                          a=to text (its confirmation),
+ *                                          or ERR if no such user
+ *   JOIN   b=room                          JOINED a=name b=room to the room
+ *                                          LEFT a=name b=old text=new room
+ *                                          to the old room; INFO lines to
+ *                                          the mover, or ERR
+ *   WHO                                    INFO lines: who is in your room
+ *   ROOMS                                  INFO lines: rooms and counts
+ *   (connection closed = logout)           LEFT a=name b=room text=""
+ *                                          KICK text=why, then close
+ *
+ * Replies.  LOGIN, PRIV, JOIN, WHO and ROOMS each get exactly one reply
+ * from the broker, sent to the asking handler only, and the last frame
+ * of that reply carries the flag FRAME_LAST.  Replies to one handler
+ * come in the order of its requests; frames caused by other handlers
+ * (MSG, JOINED, ...) may come between the frames of a reply.  SAY and
+ * ME get no reply.  This lets natter-session handle its person's lines
+ * strictly in order: after a request it takes no further line until the
+ * reply's last frame has arrived, so answers appear in the order the
+ * person asked, and nothing typed after a request is sent to a broker
+ * that may die before answering it.
+ *
+ * The OK that accepts a LOGIN carries FRAME_MARKS_LAST: "this broker
+ * marks the ends of its replies".  A handler waits for FRAME_LAST only
+ * from a broker that said so; against an older broker (flags 0, no
+ * FRAME_LAST ever) it handles lines as they come.
+ *
+ * Versions.  The high nibble of LOGIN's flags carries the handler's
+ * protocol version, and the high nibble of the broker's reply to LOGIN
+ * (its OK, or its ERR) the broker's.  0 there means the unversioned
+ * protocol of the first natter round, which is version 1: its handlers
+ * send LOGIN with flags 0 or FRAME_REJOIN only, its brokers answer with
+ * flags 0 or FRAME_MARKS_LAST|FRAME_LAST, and both test flags bit by
+ * bit, so they ignore the nibble.  Version 2 is version 1 with the
+ * nibble: nothing else differs on the wire, so a broker of version 2
+ * serves version 1 handlers as its own (NATTER_PROTOCOL_OLDEST).  A
+ * version that adds frames must raise NATTER_PROTOCOL_VERSION, send its
+ * new frames only to handlers that announced it (the broker keeps each
+ * handler's version) or raise NATTER_PROTOCOL_OLDEST.
+ *
+ * A handler whose version the broker does not serve gets one ERR with
+ * FRAME_LAST and FRAME_FATAL ("natter-session speaks protocol N; this
+ * broker speaks M: restart the session"), then the broker closes the
+ * connection.  A handler that needs a newer broker than the one that
+ * accepted it (the OK's version is below NATTER_PROTOCOL_BROKER_MIN)
+ * tells its person so in one line and ends. */
+#ifndef NATTER_PROTOCOL_H
+#define NATTER_PROTOCOL_H
+
+/* Don't forget to bump this when adding frames, flags or fields. */
+#define NATTER_PROTOCOL_VERSION 2
+/* The oldest handler version this broker serves. */
+#define NATTER_PROTOCOL_OLDEST 1
+/* The oldest broker version this handler can use. */
+#define NATTER_PROTOCOL_BROKER_MIN 1
+
+#define FRAME_HDR 4
+#define FRAME_FIELD_MAX 64
+#define FRAME_TEXT_MAX 4096
+#define FRAME_PAYLOAD_MAX (2 + 2 * FRAME_FIELD_MAX + FRAME_TEXT_MAX)
+#define FRAME_MAX (FRAME_HDR + FRAME_PAYLOAD_MAX)
+
+/* Type numbers: never reuse one, and bump the version when adding.
+ * 1-63 go from a handler to the broker, 64-127 from the broker to a
+ * handler; 128-255 are unassigned. */
+enum frame_type {
+	/* handler -> broker */
+	FRAME_LOGIN = 1,
+	FRAME_SAY = 2,
+	FRAME_ME = 3,
+	FRAME_PRIV = 4,
+	FRAME_JOIN = 5,
+	FRAME_WHO = 6,
+	FRAME_ROOMS = 7,
+	/* broker -> handler */
+	FRAME_OK = 64,
+	FRAME_ERR = 65,
+	FRAME_MSG = 66,
+	FRAME_ACTION = 67,
+	FRAME_PRIVATE = 68,
+	FRAME_JOINED = 69,
+	FRAME_LEFT = 70,
+	FRAME_INFO = 71,
+	FRAME_KICK = 72,
+};
+#define FRAME_TO_BROKER_FIRST 1
+#define FRAME_TO_BROKER_END 64   /* past the last handler -> broker type */
+#define FRAME_TO_HANDLER_FIRST 64
+#define FRAME_TO_HANDLER_END 128
+
+/* Flags: never reuse a bit either.  Handler -> broker: */
+#define FRAME_REJOIN 0x01      /* LOGIN: re-announcing after a restart */
+/* Broker -> handler: */
+#define FRAME_LAST 0x02        /* the last frame of a reply */
+#define FRAME_MARKS_LAST 0x04  /* LOGIN's OK: replies end in FRAME_LAST */
+#define FRAME_FATAL 0x08       /* ERR: the broker closes after it; show
+				  its text and end */
+/* LOGIN and the reply to it: the sender's protocol version. */
+#define FRAME_VERSION_MASK 0xf0
+#define FRAME_VERSION_SHIFT 4
+
+/* The flags bits that announce version v. */
+#define NATTER_PROTOCOL_FLAGS(v) ((v) << FRAME_VERSION_SHIFT)
+/* The version announced in a LOGIN's or its reply's flags (0 there is
+ * the unversioned version 1). */
+#define NATTER_PROTOCOL_OF(flags) \
+	(((unsigned)(flags) & FRAME_VERSION_MASK) >> FRAME_VERSION_SHIFT ? \
+	 ((unsigned)(flags) & FRAME_VERSION_MASK) >> FRAME_VERSION_SHIFT : 1u)
+
+#endif

@@ -1,0 +1,228 @@
+/* test_peer.c — the broker's peer layer (broker/peer.h) on real UNIX
+ * sockets: the order of its callbacks, a cut in the middle of a fanout
+ * (the peer stays allocated, `gone` comes after), a cut-off peer that
+ * gets its KICK and is closed, and one that does not take it in time. */
+#include "../../broker/peer.h"
+#include "io.h"
+#include "log.h"
+#include "unit.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define QUEUE_MAX 8192
+#define BIG 2000          /* text bytes of one fanned-out frame */
+#define ROUNDS 20         /* 40 KB each: past B's queue and socket */
+#define EVENTS_MAX 64
+
+struct tpeer {
+	struct peer p;    /* first, as the chat layer has it */
+	int id;
+	int other;        /* the test's end of the socket pair */
+};
+
+/* What the callbacks saw, in order: "f<id>" a frame, "g<id><why>"
+ * gone, "e" the end of a fanout. */
+static char seen[256];
+static struct tpeer *fanout_to[3];
+
+static void note(const char *what)
+{
+	size_t n = strlen(seen);
+	if (n + strlen(what) < sizeof seen)
+		memcpy(seen + n, what, strlen(what) + 1);
+}
+
+static void on_frame(struct peer *p, const struct frame *f, void *arg)
+{
+	struct tpeer *t = (struct tpeer *)(void *)p;
+	char buf[FRAME_MAX], text[BIG], what[8];
+	(void)arg;
+	snprintf(what, sizeof what, "f%d", t->id);
+	note(what);
+	if (f->type != FRAME_SAY || !fanout_to[0])
+		return;
+	/* A fanout: the same frame to each, round after round.  One
+	 * recipient cannot keep up; it is cut, but not freed, and its
+	 * `gone` waits for the end of the fanout. */
+	memset(text, 'x', sizeof text);
+	int n = frame_encode(buf, FRAME_MSG, 0, "a", 1, "r", 1, text,
+			     sizeof text);
+	for (int r = 0; r < ROUNDS; r++)
+		for (int i = 0; i < 3; i++)
+			peer_queue(&fanout_to[i]->p, buf, (size_t)n);
+	note(fanout_to[0]->p.state == PEER_CUT ? "c" : "?");
+	note("e");
+}
+
+static void on_gone(struct peer *p, enum peer_why why, void *arg)
+{
+	struct tpeer *t = (struct tpeer *)(void *)p;
+	char what[8];
+	(void)arg;
+	snprintf(what, sizeof what, "g%d%c", t->id,
+		 why == PEER_CLOSED ? 'C' : why == PEER_CUT_OFF ? 'K' : 'S');
+	note(what);
+}
+
+static const struct peer_ops ops = { on_frame, on_gone };
+static struct peers set;
+
+static struct tpeer *add(int id, int small_sndbuf)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		return NULL;
+	if (small_sndbuf) {
+		int one = 1;
+		(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &one,
+				 sizeof one);
+	}
+	if (io_set_nonblock(sv[0], 1) != 0)
+		return NULL;
+	struct tpeer *t = (struct tpeer *)(void *)peer_new(&set, sv[0],
+							    sizeof *t);
+	if (!t)
+		return NULL;
+	t->id = id;
+	t->other = sv[1];
+	return t;
+}
+
+/* One pass of the broker's loop: wait, dispatch, settle, write. */
+static void pump(int timeout_ms)
+{
+	struct ev evs[EVENTS_MAX];
+	int n = evloop_wait(set.loop, evs, EVENTS_MAX, timeout_ms);
+	for (int i = 0; i < n; i++)
+		ev_dispatch(&evs[i]);
+	peers_flush(&set, 16);
+	peers_free_dead(&set);
+}
+
+static void send_frame(struct tpeer *t, int type, const char *text)
+{
+	char buf[FRAME_MAX];
+	int n = frame_encode_str(buf, (uint8_t)type, 0, NULL, NULL, text);
+	CHECK(n > 0 && write(t->other, buf, (size_t)n) == n);
+}
+
+/* Reads the other end to EOF (waiting at most ~5 s); the type of the
+ * last whole frame, or -1. */
+static int read_to_eof(struct tpeer *t, char *last_text, size_t size)
+{
+	static char buf[1 << 20];
+	size_t have = 0;
+	long long end = io_now_ms() + 5000;
+	for (;;) {
+		pump(10);
+		ssize_t n = read(t->other, buf + have, sizeof buf - have);
+		if (n == 0)
+			break;
+		if (n > 0)
+			have += (size_t)n;
+		else if (errno != EAGAIN || io_now_ms() > end)
+			return -1;
+	}
+	struct frame f;
+	int type = -1;
+	for (size_t off = 0; off < have;) {
+		int k = frame_decode(buf + off, have - off, &f);
+		if (k <= 0)
+			return -1;
+		type = f.type;
+		frame_field(last_text, size, f.text, f.textlen);
+		off += (size_t)k;
+	}
+	return type;
+}
+
+/* frame ... frame, then gone exactly once, and nothing after. */
+static void callbacks_in_order(void)
+{
+	seen[0] = '\0';
+	struct tpeer *a = add(1, 0);
+	CHECK(a != NULL);
+	send_frame(a, FRAME_WHO, NULL);
+	send_frame(a, FRAME_ROOMS, NULL);
+	send_frame(a, FRAME_WHO, NULL);
+	close(a->other);
+	for (int i = 0; i < 20 && !strstr(seen, "g"); i++)
+		pump(100);
+	CHECK(strcmp(seen, "f1f1f1g1C") == 0);
+	pump(0);
+	CHECK(set.count == 0);
+}
+
+static void cut_mid_fanout_then_kick(void)
+{
+	seen[0] = '\0';
+	struct tpeer *sender = add(1, 0), *b = add(2, 1), *c = add(3, 0),
+		     *d = add(4, 0);
+	CHECK(sender && b && c && d);
+	fanout_to[0] = b;
+	fanout_to[1] = c;
+	fanout_to[2] = d;
+	send_frame(sender, FRAME_SAY, "go");
+	for (int i = 0; i < 20 && !strstr(seen, "e"); i++)
+		pump(100);
+	fanout_to[0] = NULL;
+	/* B was cut mid-fanout ("c") and its `gone` came after the end. */
+	CHECK(strcmp(seen, "f1ceg2K") == 0);
+	CHECK(b->p.state == PEER_DRAIN && c->p.state == PEER_OPEN &&
+	      d->p.state == PEER_OPEN);
+	CHECK(set.count == 4);
+	/* B's reader wakes: all it was sent, then the KICK, then EOF. */
+	char text[128] = "";
+	CHECK(read_to_eof(b, text, sizeof text) == FRAME_KICK);
+	CHECK(strcmp(text, "You are too far behind; disconnected.") == 0);
+	CHECK(set.count == 3);
+	CHECK(strcmp(seen, "f1ceg2K") == 0); /* gone once, not again */
+	close(b->other);
+	/* Shutting down: `gone` once more for each open peer. */
+	int others[3] = { sender->other, c->other, d->other };
+	peers_close_all(&set);
+	CHECK(strcmp(seen, "f1ceg2Kg4Sg3Sg1S") == 0);
+	CHECK(set.count == 0);
+	for (int i = 0; i < 3; i++)
+		close(others[i]);
+}
+
+/* A cut-off peer that never reads is closed when its time is up. */
+static void drain_expires(void)
+{
+	seen[0] = '\0';
+	struct tpeer *b = add(5, 1);
+	CHECK(b != NULL);
+	peer_cut(&b->p, "testing");
+	CHECK(b->p.state == PEER_CUT && strcmp(seen, "") == 0);
+	peers_settle(&set);
+	CHECK(b->p.state == PEER_DRAIN && strcmp(seen, "g5K") == 0);
+	long long due = peers_next_deadline(&set);
+	CHECK(due > 0);
+	peers_expire(&set, due - 1);
+	CHECK(b->p.state == PEER_DRAIN);
+	peers_expire(&set, due);
+	CHECK(b->p.state == PEER_DEAD && strcmp(seen, "g5K") == 0);
+	CHECK(peers_next_deadline(&set) == -1);
+	peers_free_dead(&set);
+	CHECK(set.count == 0);
+	close(b->other);
+}
+
+int main(void)
+{
+	log_init("test_peer", LOG_TO_STDERR);
+	struct evloop *loop = evloop_new();
+	CHECK(loop != NULL);
+	if (!loop)
+		return UNIT_DONE();
+	peers_init(&set, loop, QUEUE_MAX, &ops, NULL);
+	callbacks_in_order();
+	cut_mid_fanout_then_kick();
+	drain_expires();
+	evloop_free(loop);
+	return UNIT_DONE();
+}
