@@ -199,4 +199,5 @@ void login_reply(struct session *s, const struct frame *f)
 	snprintf(msg, sizeof msg, "Log-in success!! [%s]\r\n", s->name);
 	session_sayz(s, msg);
 	session_sayz(s, "-----Chatting Room-----\r\n");
+	session_notice(s, "Type /help for the commands.");
 }
