@@ -727,7 +727,8 @@ def test_hostile_frame_bytes_are_only_text():
     lines = chat_lines(w.raw)
     assert_forms(lines)
     for l in lines:
-        assert re.match(r"\[mallory\]|\* mallory |\*\*\* You are alone", l), l
+        assert re.match(r"\[mallory\]|\* mallory |\*\*\* You are alone|"
+                        r"\*\*\* Type /help", l), l
     # each forged frame arrived whole, as mallory's text (3 per frame)
     assert sum("admin" in l for l in lines) == 3 * 3, lines
     # the broker saw no protocol error and everyone is still there
