@@ -13,6 +13,21 @@ void ctelnet_init(struct ctelnet *t)
 {
 	t->state = ST_DATA;
 	t->remote_echo = 0;
+	t->bin_us = t->bin_him = 0;
+}
+
+/* BINARY, both ways: a request that changes the state is agreed to and
+ * answered, one that does not is not (RFC 1143).  Returns the answer's
+ * verb, or -1 for none. */
+static int binary(struct ctelnet *t, int cmd)
+{
+	int *q = cmd == TN_WILL || cmd == TN_WONT ? &t->bin_him : &t->bin_us;
+	int on = cmd == TN_WILL || cmd == TN_DO;
+	if (*q == on)
+		return -1;
+	*q = on;
+	return cmd == TN_WILL ? TN_DO : cmd == TN_WONT ? TN_DONT :
+	       cmd == TN_DO ? TN_WILL : TN_WONT;
 }
 
 /* The command byte of a pending WILL/WONT/DO/DONT lives in the high
@@ -23,7 +38,9 @@ static size_t answer(struct ctelnet *t, int cmd, unsigned char opt,
 		     unsigned char *out)
 {
 	int reply = -1;
-	if (opt == TN_OPT_ECHO && cmd == TN_WILL && !t->remote_echo) {
+	if (opt == TN_OPT_BINARY) {
+		reply = binary(t, cmd);
+	} else if (opt == TN_OPT_ECHO && cmd == TN_WILL && !t->remote_echo) {
 		t->remote_echo = 1;
 		reply = TN_DO;
 	} else if (opt == TN_OPT_ECHO && cmd == TN_WONT && t->remote_echo) {

@@ -2,8 +2,10 @@
  *
  * Bytes from the server go through ctelnet_feed: telnet commands are
  * taken out, never shown, and answered.  The client does no options
- * itself; of the server's, it accepts only ECHO (RFC 857), which is how
- * a server says "I handle echo": the client then hides what is typed.
+ * itself but BINARY (RFC 856), which it agrees to both ways when the
+ * server asks (its text is UTF-8, 8-bit either way); of the server's
+ * other options it accepts only ECHO (RFC 857), which is how a server
+ * says "I handle echo": the client then hides what is typed.
  * Answers are given only when the state changes or a request must be
  * refused, so two peers can never loop (RFC 1143's rule). */
 #ifndef NATTER_CTELNET_H
@@ -18,11 +20,13 @@
 #define TN_WILL 251
 #define TN_SB 250
 #define TN_SE 240
+#define TN_OPT_BINARY 0
 #define TN_OPT_ECHO 1
 
 struct ctelnet {
 	int state;       /* where in a command the last byte left us */
 	int remote_echo; /* 1 after WILL ECHO was accepted: hide typing */
+	int bin_us, bin_him; /* BINARY agreed: we send / the server sends */
 };
 
 void ctelnet_init(struct ctelnet *t);

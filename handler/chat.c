@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static const char help_text[] =
 	"*** Commands:\r\n"
@@ -99,7 +100,7 @@ static size_t split(const char *p, size_t len, const char **rest,
 
 static int is_cmd(const char *cmd, size_t len, const char *name)
 {
-	return strlen(name) == len && memcmp(cmd, name, len) == 0;
+	return strlen(name) == len && strncasecmp(cmd, name, len) == 0;
 }
 
 static void cmd_msg(struct session *s, const char *arg, size_t len)

@@ -20,6 +20,9 @@ static void prompt_id(struct session *s)
 
 void login_start(struct session *s)
 {
+	unsigned char neg[TELNET_START_LEN];
+	if (s->in_sock) /* a socket may be telnet: 8-bit clean both ways */
+		session_say(s, neg, telnet_start(&s->tn, neg));
 	banner_send(s);
 	prompt_id(s);
 }
@@ -207,4 +210,5 @@ void login_reply(struct session *s, const struct frame *f)
 	snprintf(msg, sizeof msg, "Log-in success!! [%s]\r\n", s->name);
 	session_sayz(s, msg);
 	session_sayz(s, "-----Chatting Room-----\r\n");
+	session_notice(s, "Type /help for the commands.");
 }

@@ -98,6 +98,18 @@ static void too_long(struct session *s)
 		session_sayz(s, "PW: ");
 }
 
+/* ^C (telnet's IP): before log-in it ends the session; once logged in
+ * the question is asked when the input read is used up (line.h), and a
+ * yes ends it. */
+static void interrupted(struct session *s, enum line_event e)
+{
+	if (e == LINE_INTERRUPT && s->joined)
+		return;
+	session_notice(s, e == LINE_LEAVE ? "Goodbye." : "Interrupted. "
+		       "Goodbye.");
+	session_end(s, EXIT_OK, "interrupted");
+}
+
 /* Runs buffered input through telnet and line assembly, handling lines
  * while the state and the flood limit allow. */
 static void input_process(struct session *s, long long now)
@@ -109,20 +121,25 @@ static void input_process(struct session *s, long long now)
 			handle_line(s, now);
 			continue;
 		}
-		if (s->inpos == s->inlen)
+		if (s->inpos == s->inlen) {
+			if (line_question_due(&s->ln))
+				session_notice(s, "Leave the chat? (y/n)");
 			return;
+		}
 		unsigned char reply[TELNET_REPLY_MAX];
 		size_t rl;
 		int c = telnet_feed(&s->tn, s->in[s->inpos++], reply, &rl);
 		if (rl)
 			session_say(s, reply, rl);
-		if (c < 0)
+		if (c == TELNET_NONE)
 			continue;
-		enum line_event e = line_feed(&s->ln, (unsigned char)c);
+		enum line_event e = line_feed(&s->ln, c);
 		if (e == LINE_READY)
 			s->line_pending = 1;
 		else if (e == LINE_TOO_LONG)
 			too_long(s);
+		else if (e != LINE_NONE)
+			interrupted(s, e);
 	}
 }
 
@@ -263,6 +280,8 @@ static void timers(struct session *s, long long now)
 {
 	const struct session_config *cfg = s->cfg;
 	if (!s->joined && now >= s->login_deadline) {
+		if (s->st == ST_ID || s->st == ST_PW)
+			session_sayz(s, "\r\n"); /* after the prompt */
 		session_notice(s, "Login timed out.");
 		session_end(s, EXIT_OK, "log-in timed out");
 	} else if (s->st == ST_CHAT && cfg->idle_timeout_s > 0 &&
