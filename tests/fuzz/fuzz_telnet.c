@@ -2,9 +2,10 @@
  * the telnet parser (handler/telnet.c) feeding the line discipline
  * (handler/line.c), byte by byte, as session.c does.
  *
- * Not built by the Makefile.  Build and run (60 seconds):
+ * make fuzz runs it (make check replays tests/fuzz/corpus/telnet); or
+ * build and run it alone (60 seconds):
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib -Ihandler \
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib \
  *       tests/fuzz/fuzz_telnet.c handler/telnet.c handler/line.c \
  *       -o build/fuzz_telnet
  *   mkdir -p build/fuzz-corpus
@@ -18,8 +19,8 @@
  * value comes out of telnet_feed but a byte, a line key or
  * TELNET_NONE; and the peer can never make us answer more often than
  * it asks (at most one reply per command it sends: no loop). */
-#include "line.h"
-#include "telnet.h"
+#include "../../handler/line.h"
+#include "../../handler/telnet.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -58,6 +59,7 @@ static void check_event(const struct line *l, enum line_event e)
 		check(l->buf[l->len] == '\0');
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct telnet t;
