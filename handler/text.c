@@ -1,6 +1,8 @@
 /* text.c — sanitising untrusted text and formatting what people see. */
 #include "text.h"
+#include "unicode.h"
 
+#include <stdint.h>
 #include <string.h>
 
 /* Length of the valid UTF-8 sequence at s (n bytes available), 0 when
@@ -37,20 +39,34 @@ static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
 	return need + 1;
 }
 
-/* Whether the valid n-byte sequence at s is a character that is not
- * text but a terminal or layout control: the C1 controls (U+0080 to
- * U+009F), and the bidirectional embeddings, overrides and isolates
- * (U+202A..U+202E, U+2066..U+2069), which let one person reorder what
- * others see on their screen ("Trojan Source"). */
-static int is_control(const unsigned char *s, size_t n)
+/* The code point of the valid n-byte sequence at s. */
+static uint32_t utf8_cp(const unsigned char *s, size_t n)
 {
-	if (n == 2)
-		return s[0] == 0xc2 && s[1] < 0xa0;
-	if (n == 3 && s[0] == 0xe2 && s[1] == 0x80)
-		return s[2] >= 0xaa && s[2] <= 0xae;
-	if (n == 3 && s[0] == 0xe2 && s[1] == 0x81)
-		return s[2] >= 0xa6 && s[2] <= 0xa9;
-	return 0;
+	uint32_t cp = n == 2 ? s[0] & 0x1fu : n == 3 ? s[0] & 0x0fu : s[0] & 0x07u;
+	for (size_t i = 1; i < n; i++)
+		cp = cp << 6 | (s[i] & 0x3fu);
+	return cp;
+}
+
+/* Whether the character cp, followed by the rest bytes, may be shown
+ * (unicode.h says what may not).  A zero-width joiner is kept only
+ * between two emoji (a family, a profession, a flag with a rainbow):
+ * *in_emoji says an emoji came last, maybe with its modifiers. */
+static int keep_char(uint32_t cp, int *in_emoji, const unsigned char *rest,
+		     size_t restlen)
+{
+	size_t bad, m;
+	if (cp == UNICODE_ZWJ) {
+		m = restlen ? utf8_seq(rest, restlen, &bad) : 0;
+		return *in_emoji && m > 0 && unicode_emoji(utf8_cp(rest, m));
+	}
+	if (unicode_invisible(cp)) {
+		*in_emoji = 0;
+		return 0;
+	}
+	if (!unicode_emoji_modifier(cp))
+		*in_emoji = unicode_emoji(cp);
+	return 1;
 }
 
 /* Appends len bytes if they fit (leaving room for the NUL). */
@@ -78,6 +94,7 @@ size_t text_clean(const char *in, size_t inlen, char *out, size_t outsize)
 {
 	const unsigned char *s = (const unsigned char *)in;
 	size_t i = 0, o = 0, bad;
+	int in_emoji = 0;
 	if (outsize == 0)
 		return 0;
 	while (i < inlen) {
@@ -88,6 +105,7 @@ size_t text_clean(const char *in, size_t inlen, char *out, size_t outsize)
 			memcpy(out + o, s + i, n);
 			o += n;
 			i += n;
+			in_emoji = 0;
 			if (n < run)
 				break; /* full: as many bytes as fit, as before */
 			continue;
@@ -95,6 +113,7 @@ size_t text_clean(const char *in, size_t inlen, char *out, size_t outsize)
 		unsigned char c = s[i];
 		int ok = 1;
 		if (c < 0x80) {
+			in_emoji = 0;
 			if (c == '\t')
 				ok = put(out, outsize, &o, " ", 1);
 			else if (c >= 0x20 && c != 0x7f)
@@ -105,8 +124,10 @@ size_t text_clean(const char *in, size_t inlen, char *out, size_t outsize)
 			if (n == 0) {
 				ok = put(out, outsize, &o, "\xef\xbf\xbd", 3);
 				i += bad;
+				in_emoji = 0;
 			} else {
-				if (!is_control(s + i, n))
+				if (keep_char(utf8_cp(s + i, n), &in_emoji,
+					      s + i + n, inlen - i - n))
 					ok = put(out, outsize, &o, s + i, n);
 				i += n;
 			}

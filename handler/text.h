@@ -12,9 +12,10 @@
 #define TEXT_CLEAN_MAX(n) (3 * (n) + 1)
 
 /* Copies in to out as valid UTF-8 without control characters: C0 and
- * DEL are removed (a tab becomes a space), C1 (U+0080-U+009F) is
- * removed, and each invalid or overlong sequence, surrogate or code
- * point past U+10FFFF becomes U+FFFD.  out is NUL-terminated; when it
+ * DEL are removed (a tab becomes a space), so are C1 (U+0080-U+009F)
+ * and the invisible characters of unicode.h (a zero-width joiner stays
+ * only between two emoji), and each invalid or overlong sequence,
+ * surrogate or code point past U+10FFFF becomes U+FFFD.  out is NUL-terminated; when it
  * is too small the text stops at a character boundary.  Returns the
  * length written (without the NUL). */
 size_t text_clean(const char *in, size_t inlen, char *out, size_t outsize);

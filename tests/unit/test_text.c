@@ -2,6 +2,7 @@
 #include "../../handler/text.h"
 #include "unit.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static int cleans_to(const char *in, size_t n, const char *want)
@@ -9,6 +10,60 @@ static int cleans_to(const char *in, size_t n, const char *want)
 	char out[TEXT_CLEAN_MAX(64)];
 	size_t len = text_clean(in, n, out, sizeof out);
 	return len == strlen(want) && !strcmp(out, want);
+}
+
+/* Every invisible character unicode.h lists goes, its neighbours
+ * stay; the zero-width joiner stays only inside an emoji sequence. */
+static void invisible(void)
+{
+	static const char *const gone[] = {
+		"\xc2\xad",         /* U+00AD soft hyphen */
+		"\xcd\x8f",         /* U+034F combining grapheme joiner */
+		"\xd8\x9c",         /* U+061C Arabic letter mark */
+		"\xe1\x9e\xb4",     /* U+17B4 Khmer inherent vowel */
+		"\xe1\xa0\x8e",     /* U+180E Mongolian vowel separator */
+		"\xe2\x80\x8b",     /* U+200B zero-width space */
+		"\xe2\x80\x8c",     /* U+200C zero-width non-joiner */
+		"\xe2\x80\x8e",     /* U+200E left-to-right mark */
+		"\xe2\x80\x8f",     /* U+200F right-to-left mark */
+		"\xe2\x80\xa8",     /* U+2028 line separator */
+		"\xe2\x81\xa0",     /* U+2060 word joiner */
+		"\xe2\x81\xa3",     /* U+2063 invisible separator */
+		"\xe2\x81\xaf",     /* U+206F nominal digit shapes */
+		"\xe3\x85\xa4",     /* U+3164 Hangul filler */
+		"\xef\xbb\xbf",     /* U+FEFF byte order mark */
+		"\xef\xbe\xa0",     /* U+FFA0 halfwidth Hangul filler */
+		"\xef\xbf\xb9",     /* U+FFF9 interlinear annotation */
+		"\xf0\x9d\x85\xb3", /* U+1D173 musical format */
+		"\xf3\xa0\x80\x81", /* U+E0001 language tag */
+		"\xf3\xa0\x81\xbf", /* U+E007F cancel tag */
+		"\xe2\x80\x8d",     /* U+200D joiner, alone */
+	};
+	for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) {
+		char in[32];
+		size_t n = (size_t)snprintf(in, sizeof in, "a%sb", gone[i]);
+		CHECK(cleans_to(in, n, "ab"));
+	}
+	/* Korean stays whole */
+	CHECK(cleans_to("\xec\x95\x88\xeb\x85\x95", 6,
+			"\xec\x95\x88\xeb\x85\x95"));
+	/* a family: man ZWJ woman ZWJ girl keeps its joiners */
+	const char *family = "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9"
+			     "\xe2\x80\x8d\xf0\x9f\x91\xa7";
+	CHECK(cleans_to(family, strlen(family), family));
+	/* heart on fire: U+2764 VS16 ZWJ U+1F525, joined across the VS16 */
+	const char *fire = "\xe2\x9d\xa4\xef\xb8\x8f\xe2\x80\x8d\xf0\x9f\x94\xa5";
+	CHECK(cleans_to(fire, strlen(fire), fire));
+	/* a joiner between letters, or after an emoji before a letter, or
+	 * after a zero-width space: gone */
+	CHECK(cleans_to("a\xe2\x80\x8d" "b", 5, "ab"));
+	CHECK(cleans_to("\xf0\x9f\x98\x80\xe2\x80\x8dx", 8,
+			"\xf0\x9f\x98\x80x"));
+	CHECK(cleans_to("\xf0\x9f\x98\x80\xe2\x80\x8b\xe2\x80\x8d"
+			"\xf0\x9f\x98\x80", 14,
+			"\xf0\x9f\x98\x80\xf0\x9f\x98\x80"));
+	CHECK(cleans_to("\xf0\x9f\x98\x80\xe2\x80\x8d", 7,
+			"\xf0\x9f\x98\x80")); /* at the end */
 }
 
 static void cleaning(void)
@@ -21,8 +76,12 @@ static void cleaning(void)
 	/* bidi overrides and isolates go; their neighbours stay */
 	CHECK(cleans_to("a\xe2\x80\xae" "b\xe2\x81\xa6" "c", 9, "abc"));
 	CHECK(cleans_to("\xe2\x80\xaa\xe2\x81\xa9", 6, ""));
-	CHECK(cleans_to("\xe2\x80\xa9\xe2\x81\xa5", 6,
-			"\xe2\x80\xa9\xe2\x81\xa5")); /* U+2029, U+2065 */
+	/* U+2029 paragraph separator, U+2065 (unassigned, among the
+	 * invisible operators): both go */
+	CHECK(cleans_to("\xe2\x80\xa9\xe2\x81\xa5", 6, ""));
+	/* U+2030 per mille and U+205F medium space: the neighbours stay */
+	CHECK(cleans_to("\xe2\x80\xb0\xe2\x81\x9f", 6,
+			"\xe2\x80\xb0\xe2\x81\x9f"));
 	CHECK(cleans_to("caf\xc3\xa9", 5, "caf\xc3\xa9"));      /* é */
 	CHECK(cleans_to("\xc2\xa0", 2, "\xc2\xa0"));            /* NBSP kept */
 	CHECK(cleans_to("\xf0\x9f\x98\x80", 4, "\xf0\x9f\x98\x80"));
@@ -105,6 +164,7 @@ static void cut_notices(void)
 
 int main(void)
 {
+	invisible();
 	cut_notices();
 	cleaning();
 	formats();
