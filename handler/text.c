@@ -51,14 +51,20 @@ static uint32_t utf8_cp(const unsigned char *s, size_t n)
 /* Whether the character cp, followed by the rest bytes, may be shown
  * (unicode.h says what may not).  A zero-width joiner is kept only
  * between two emoji (a family, a profession, a flag with a rainbow):
- * *in_emoji says an emoji came last, maybe with its modifiers. */
+ * *in_emoji says an emoji came last, maybe with its modifiers, and
+ * *with is set to the length of the emoji after it, which must fit in
+ * the output with it (a joiner never ends a cut line). */
 static int keep_char(uint32_t cp, int *in_emoji, const unsigned char *rest,
-		     size_t restlen)
+		     size_t restlen, size_t *with)
 {
 	size_t bad, m;
+	*with = 0;
 	if (cp == UNICODE_ZWJ) {
 		m = restlen ? utf8_seq(rest, restlen, &bad) : 0;
-		return *in_emoji && m > 0 && unicode_emoji(utf8_cp(rest, m));
+		if (!*in_emoji || m == 0 || !unicode_emoji(utf8_cp(rest, m)))
+			return 0;
+		*with = m;
+		return 1;
 	}
 	if (unicode_invisible(cp)) {
 		*in_emoji = 0;
@@ -126,9 +132,11 @@ size_t text_clean(const char *in, size_t inlen, char *out, size_t outsize)
 				i += bad;
 				in_emoji = 0;
 			} else {
+				size_t with;
 				if (keep_char(utf8_cp(s + i, n), &in_emoji,
-					      s + i + n, inlen - i - n))
-					ok = put(out, outsize, &o, s + i, n);
+					      s + i + n, inlen - i - n, &with))
+					ok = o + n + with < outsize &&
+					     put(out, outsize, &o, s + i, n);
 				i += n;
 			}
 		}
