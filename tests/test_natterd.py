@@ -1167,3 +1167,62 @@ def test_broker_killed_before_it_listens_leaves_no_temporary_name():
     assert not os.path.lexists(tmp)
     open(gate, "w").close()
     n.log.wait(r"broker started, pid (?!%d)\d+" % second, start=start_at)
+
+
+# --- launchers -----------------------------------------------------------
+
+def test_launchers_are_named_and_a_killed_one_is_restarted():
+    """natterd's launchers show as "natterd: launcher" in ps; one that
+    dies has its sessions accounted for (logged, no longer counted
+    against -c) and is restarted; connections go on being served."""
+    d = start("-c", "1", handler=CAT)
+    pids = wait_until(lambda: launcher_pids(d), what="launchers")
+    assert len(pids) >= 2, pids
+    c = d.connect()
+    c.send("one\n")
+    c.expect("one")
+    handler = wait_sessions(d, 1)[0]
+    parent = int(open("/proc/%d/stat" % handler).read()
+                 .split(")")[-1].split()[1])
+    assert parent in pids
+    n = len(d.log.lines)
+    os.kill(parent, signal.SIGKILL)
+    d.log.wait(r"end 127\.0\.0\.1:\d+ pid %d: no longer counted" % handler,
+               start=n)
+    d.log.wait(r"launcher \d+ pid %d killed by signal 9" % parent, start=n)
+    d.log.wait(r"launcher \d+ started, pid (\d+)", start=n)
+    # -c 1: the orphaned session no longer counts, so this one is served
+    c2 = wait_until(lambda: served(d), what="a session after the restart")
+    c2.close()
+    wait_until(lambda: len(launcher_pids(d)) == len(pids),
+               what="every launcher back")
+    os.kill(handler, signal.SIGKILL)
+
+
+def test_busy_launchers_leave_connections_in_the_backlog():
+    """While every launcher is busy natterd does not poll its listeners:
+    connections wait in the kernel's backlog (none refused), natterd
+    does not spin, and all are served once the launchers answer."""
+    d = start("-r", "0", "-p", "0", handler=CAT)
+    pids = wait_until(lambda: launcher_pids(d), what="launchers")
+    for p in pids:
+        os.kill(p, signal.SIGSTOP)
+    try:
+        conns = [d.connect() for _ in range(12)]
+        for i, c in enumerate(conns):
+            c.send("c%d\n" % i)
+
+        def cpu_ticks():
+            with open("/proc/%d/stat" % d.proc.pid) as f:
+                st = f.read().split(")")[-1].split()
+            return int(st[11]) + int(st[12])
+        t0 = cpu_ticks()
+        time.sleep(0.5)  # measuring CPU use over a span of time
+        assert cpu_ticks() - t0 < 15, "natterd spins while launchers are busy"
+        assert "refused" not in d.log.text()
+    finally:
+        for p in pids:
+            os.kill(p, signal.SIGCONT)
+    for i, c in enumerate(conns):
+        c.expect("c%d" % i)
+    assert "refused" not in d.log.text()
