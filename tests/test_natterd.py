@@ -296,7 +296,7 @@ def test_500_short_connections_leave_no_zombie():
     assert len(started) == 500 and sorted(started) == sorted(ended)
     assert "unknown child" not in text
     broker = broker_pid(d)
-    kids = children_of(d.proc.pid)
+    kids = children_of(d.proc.pid, raw=True)
     assert all(st != "Z" for _, st in kids), kids
     assert sorted(p for p, _ in kids) == sorted(
         [broker] + launcher_pids(d)), kids
@@ -304,7 +304,7 @@ def test_500_short_connections_leave_no_zombie():
 
 def launcher_pids(d):
     """natterd's launchers, by what ps shows of them."""
-    return [p for p, _ in children_of(d.proc.pid)
+    return [p for p, _ in children_of(d.proc.pid, raw=True)
             if open_cmdline(str(p)).startswith("natterd: launcher")]
 
 
@@ -1176,8 +1176,9 @@ def test_launchers_are_named_and_a_killed_one_is_restarted():
     dies has its sessions accounted for (logged, no longer counted
     against -c) and is restarted; connections go on being served."""
     d = start("-c", "1", handler=CAT)
-    pids = wait_until(lambda: launcher_pids(d), what="launchers")
-    assert len(pids) >= 2, pids
+    # at least 2, each titled once it runs (natterd(8))
+    pids = wait_until(lambda: len(launcher_pids(d)) >= 2 and launcher_pids(d),
+                      what="launchers")
     c = d.connect()
     c.send("one\n")
     c.expect("one")
@@ -1204,7 +1205,8 @@ def test_busy_launchers_leave_connections_in_the_backlog():
     connections wait in the kernel's backlog (none refused), natterd
     does not spin, and all are served once the launchers answer."""
     d = start("-r", "0", "-p", "0", handler=CAT)
-    pids = wait_until(lambda: launcher_pids(d), what="launchers")
+    pids = wait_until(lambda: len(launcher_pids(d)) >= 2 and launcher_pids(d),
+                      what="launchers")
     for p in pids:
         os.kill(p, signal.SIGSTOP)
     try:
