@@ -91,8 +91,12 @@ static int read_req(int sock, struct launch_req *req, int *fd, int *nfds)
 #endif
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r == 0 && got == 0)
+			return 0;              /* natterd closed its end */
+		if (r == 0)
+			errno = EPIPE;         /* cut in the middle */
 		if (r <= 0)
-			return r == 0 && got == 0 ? 0 : (errno = r ? errno : EPIPE, -1);
+			return -1;
 		if (mh.msg_flags & MSG_CTRUNC)
 			*nfds += FDS_PER_MSG_MAX + 1; /* too many: refused */
 		*nfds += take_fds(&mh, fd);
