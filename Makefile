@@ -23,7 +23,8 @@ BUILD ?= build
 ALL_CFLAGS = $(WARN) $(CPPFLAGS) $(XCPPFLAGS) $(CFLAGS)
 
 lib_src        = $(wildcard lib/*.c)
-broker_src     = $(wildcard broker/*.c broker/resp/*.c broker/store/*.c)
+broker_src     = $(filter-out broker/main.c,$(wildcard broker/*.c)) \
+                 $(wildcard broker/resp/*.c broker/store/*.c)
 supervisor_src = $(filter-out supervisor/main.c,$(wildcard supervisor/*.c))
 handler_src    = $(filter-out handler/main.c,$(wildcard handler/*.c))
 client_src     = $(filter-out client/main.c,$(wildcard client/*.c))
@@ -41,8 +42,8 @@ LIBHANDLER = $(BUILD)/libhandler.a
 LIBCLIENT  = $(BUILD)/libclient.a
 ARCHIVES   = $(LIBSUPER) $(LIBBROKER) $(LIBHANDLER) $(LIBCLIENT) $(LIBNATTER)
 
-PROGRAMS = $(BUILD)/natterd $(BUILD)/natter-session $(BUILD)/natter \
-           $(BUILD)/natter-passwd
+PROGRAMS = $(BUILD)/natterd $(BUILD)/natter-broker $(BUILD)/natter-session \
+           $(BUILD)/natter $(BUILD)/natter-passwd
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(unit_src))
 HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(helper_src))
 BENCHES  = $(patsubst bench/%.c,$(BUILD)/bench/%,$(bench_src))
@@ -51,7 +52,7 @@ REPLAYS  = $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/tests/test_fuzz_%,$(fuzz_src)
 FUZZERS  = $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/fuzz_%,$(fuzz_src))
 
 .SECONDARY:
-.PHONY: FORCE all fuzz fuzzers check check-asan check-tsan check-poll run install uninstall clean lint-man bench
+.PHONY: FORCE all fuzz fuzzers check check-asan check-poll run install uninstall clean lint-man bench
 all: $(PROGRAMS)
 
 # -MMD -MP: each object's header dependencies, as the compiler saw them.
@@ -82,9 +83,18 @@ $(LIBSUPER):   $(call obj,$(supervisor_src)); $(archive)
 $(LIBHANDLER): $(call obj,$(handler_src));    $(archive)
 $(LIBCLIENT):  $(call obj,$(client_src));     $(archive)
 
-# natterd's acceptors are threads (supervisor/acceptors.h).
-$(BUILD)/natterd: $(BUILD)/supervisor/main.o $(LIBSUPER) $(LIBBROKER) $(LIBNATTER)
-	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS)
+# natterd has one thread; of the broker it needs only the socket
+# directory's helpers (supervisor/brokerproc.c): the broker itself is
+# natter-broker, which natterd execs.
+$(BUILD)/natterd: $(BUILD)/supervisor/main.o $(LIBSUPER) \
+		  $(BUILD)/broker/sockdir.o $(LIBNATTER)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# natter-broker's pid file (-P, for natterd -B) is natterd's module.
+BROKER_SUPER_OBJ = $(call obj,supervisor/pidfile.c supervisor/fatal.c \
+		   supervisor/abspath.c)
+$(BUILD)/natter-broker: $(BUILD)/broker/main.o $(LIBBROKER) \
+			$(BROKER_SUPER_OBJ) $(LIBNATTER)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 # SESSION_LDFLAGS=-static makes each session about 55 KiB smaller (no
 # dynamic linker's private pages; measured PSS 143 -> 86 KiB with 100
 # sessions) at the price of relinking for every libc update.
@@ -95,17 +105,19 @@ $(BUILD)/natter-passwd: $(BUILD)/handler/passwd/main.o $(LIBHANDLER) $(LIBNATTER
 $(BUILD)/natter: $(BUILD)/client/main.o $(LIBCLIENT) $(LIBNATTER)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# natterd with the POSIX fallbacks it uses off Linux: poll(2) for the
-# broker's event loop, posix_spawn(3) for the handlers (launch.h).
-# make check runs natterd's handler tests against it too
-# (tests/test_portable.py).
+# natterd and natter-broker with the POSIX fallbacks they use off
+# Linux: poll(2) for the broker's event loop, posix_spawn(3) for the
+# handlers (launch.h).  make check runs natterd's handler tests against
+# them too (tests/test_portable.py); natterd runs the natter-broker
+# beside it.
 PORTABLE = $(BUILD)/portable/natterd
 $(PORTABLE): FORCE
 	$(MAKE) BUILD=$(BUILD)/portable \
-	  XCPPFLAGS="-DEVLOOP_POLL -DNATTER_SPAWN_POSIX" $@
+	  XCPPFLAGS="-DEVLOOP_POLL -DNATTER_SPAWN_POSIX" $@ \
+	  $(BUILD)/portable/natter-broker
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(ARCHIVES)
-	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 # A harness with a main of its own (tests/fuzz/replay.c), for make check.
 $(BUILD)/tests/fuzz/replay_%.o: tests/fuzz/replay.c
 	@mkdir -p $(dir $@)
@@ -158,14 +170,6 @@ check-asan:
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined" check
 
-# natterd's threads (supervisor/acceptors.h) under ThreadSanitizer: its
-# tests, each natterd stopping at the first data race it reports.
-check-tsan:
-	$(MAKE) BUILD=build-tsan OPT=-O1 CFLAGS="-O1 -g -fsanitize=thread" \
-	  LDFLAGS="-fsanitize=thread" all
-	NATTER_TSAN=1 TSAN_OPTIONS="halt_on_error=1 exitcode=66" \
-	  python3 tests/run.py --build build-tsan -k test_natterd.
-
 # The broker's poll(2) event loop (for systems without epoll), tested end
 # to end on Linux: the broker tests against the portable natterd.
 check-poll: all $(HELPERS) $(PORTABLE)
@@ -181,15 +185,17 @@ install: all
 	install -m 755 $(BUILD)/natter $(DESTDIR)$(BINDIR)/natter
 	install -m 755 $(BUILD)/natter-passwd $(DESTDIR)$(BINDIR)/natter-passwd
 	install -m 755 $(BUILD)/natter-session $(DESTDIR)$(LIBEXECDIR)/natter-session
+	install -m 755 $(BUILD)/natter-broker $(DESTDIR)$(LIBEXECDIR)/natter-broker
 	for m in man/*.[0-9]; do \
 	  s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 	  install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/natterd $(DESTDIR)$(BINDIR)/natter \
-	  $(DESTDIR)$(BINDIR)/natter-passwd $(DESTDIR)$(LIBEXECDIR)/natter-session
+	  $(DESTDIR)$(BINDIR)/natter-passwd $(DESTDIR)$(LIBEXECDIR)/natter-session \
+	  $(DESTDIR)$(LIBEXECDIR)/natter-broker
 	for m in man/*.[0-9]; do s=$${m##*.}; \
 	  rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
 
 clean:
-	rm -rf build build-asan build-tsan build-poll
+	rm -rf build build-asan build-poll

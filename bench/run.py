@@ -388,10 +388,21 @@ def cpu_ticks(pids):
     return total
 
 
+def is_launcher(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().startswith(b"natterd: launcher")
+    except OSError:
+        return False
+
+
 def natter_procs(srv):
     """(handler pids, other pids: natterd and the broker)."""
     handlers, others = [], [srv.proc.pid]
-    for pid in children(srv.proc.pid):
+    kids = children(srv.proc.pid)
+    for pid in kids:
+        if is_launcher(pid):  # natterd's: its children are the sessions
+            kids.extend(children(pid))
         try:
             exe = os.readlink("/proc/%d/exe" % pid)
         except OSError:
@@ -413,7 +424,8 @@ def idle_cpu_ms(pids_fn, secs):
 def measure_held(name, srv, members, cfg, base_rss, res):
     if name == "natter":
         handlers, others = natter_procs(srv)
-        broker = [p for p in others if p != srv.proc.pid]
+        broker = [p for p in others
+                  if p != srv.proc.pid and not is_launcher(p)]
         pss = sum(proc_field(p, "smaps_rollup", "Pss") for p in handlers)
         bpss = sum(proc_field(p, "smaps_rollup", "Pss") for p in broker)
         res["memory"]["natter"] = dict(

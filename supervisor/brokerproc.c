@@ -1,25 +1,28 @@
 /* brokerproc.c — start, watch and restart the broker. */
 #include "brokerproc.h"
-#include "biglock.h"
 #include "child.h"
 #include "../broker/sockdir.h"
-#include "config.h"
+#include "exitcode.h"
 #include "io.h"
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define BROKER_ARGS_MAX 12
+
 static struct {
-	struct broker_config cfg;  /* ready_fd and on_ready: first start only */
-	void (*close_fn)(void);
-	int ready_rfd;             /* natterd's end of the ready pipe, or -1 */
-	int bound;                 /* the first broker's socket is known: */
+	struct brokerproc_params p;
+	int ready_fd;          /* the first start's pipe, broker's end, or -1 */
+	int daemon;            /* the first start of a daemon: -D */
+	int bound;             /* the first broker's socket is known: */
 	dev_t dev;
 	ino_t ino;
 	pid_t pid;             /* 0 when not running */
@@ -27,14 +30,11 @@ static struct {
 	long long restart_at;  /* ms; -1 when no restart is due */
 	long long delay;       /* the next restart delay, ms */
 	int stopping;
-} B = { .ready_rfd = -1, .restart_at = -1, .delay = BROKER_RESTART_MIN_MS };
+} B = { .ready_fd = -1, .restart_at = -1, .delay = BROKER_RESTART_MIN_MS };
 
-void brokerproc_init(const struct broker_config *cfg, void (*close_fn)(void))
+void brokerproc_init(const struct brokerproc_params *p)
 {
-	B.cfg = *cfg;
-	B.cfg.ready_fd = -1;
-	B.cfg.on_ready = NULL;
-	B.close_fn = close_fn;
+	B.p = *p;
 }
 
 static void schedule_restart(long long now)
@@ -46,26 +46,59 @@ static void schedule_restart(long long now)
 		B.delay = BROKER_RESTART_MAX_MS;
 }
 
+/* The broker's command line (brokerproc.h); fdbuf holds -d's value. */
+static void broker_argv(const char **argv, char *fdbuf, size_t len)
+{
+	int n = 0;
+	argv[n++] = "natter-broker";
+	argv[n++] = "-n";
+	argv[n++] = "natterd-broker";
+	if (log_target() == LOG_TO_SYSLOG)
+		argv[n++] = "-S";
+	if (B.daemon)
+		argv[n++] = "-D";
+	if (B.ready_fd >= 0) {
+		snprintf(fdbuf, len, "%d", B.ready_fd);
+		argv[n++] = "-d";
+		argv[n++] = fdbuf;
+	}
+	if (B.p.transcript) {
+		argv[n++] = "-L";
+		argv[n++] = B.p.transcript;
+	}
+	argv[n++] = "--";
+	argv[n++] = B.p.socket_path;
+	argv[n] = NULL;
+}
+
+/* In the child: natterd's signal handling undone (its descriptors are
+ * all close-on-exec), the ready pipe kept, then the exec. */
+_Noreturn static void broker_exec(void)
+{
+	const char *argv[BROKER_ARGS_MAX];
+	char fdbuf[16];
+	broker_argv(argv, fdbuf, sizeof fdbuf);
+	child_reset_signals();
+	if (B.ready_fd >= 0 && fcntl(B.ready_fd, F_SETFD, 0) != 0)
+		_exit(EXIT_TEMP);
+	execv(B.p.prog, (char *const *)argv);
+	log_msg(LOG_ERR, "cannot run %s: %s", B.p.prog, strerror(errno));
+	_exit(EXIT_TEMP);
+}
+
+/* natterd has one thread: a fork, then an exec at once.  Every signal
+ * blocked across the fork, so none reaches natterd's handlers in the
+ * child (child_reset_signals empties the mask). */
 int brokerproc_start(long long now)
 {
 	sigset_t all, old;
 	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	biglock_fork_begin(); /* no acceptor starting a child: biglock.h */
+	(void)sigprocmask(SIG_BLOCK, &all, &old); /* valid: cannot fail */
 	pid_t pid = fork();
-	if (pid == 0) {
-		B.close_fn();
-		if (B.ready_rfd >= 0)
-			close(B.ready_rfd);
-		log_init("natterd-broker", log_target());
-		child_reset_signals();
-		/* The broker writes to sockets and must not die of it. */
-		signal(SIGPIPE, SIG_IGN);
-		_exit(broker_run(&B.cfg));
-	}
+	if (pid == 0)
+		broker_exec();
 	int err = errno;
-	biglock_fork_end();
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
 		log_msg(LOG_ERR, "cannot fork the broker: %s", strerror(err));
 		schedule_restart(now);
@@ -120,8 +153,8 @@ static int unready(int got)
 			return EXIT_TEMP;
 	B.pid = 0;
 	brokerproc_stopping();
-	if (got >= 0 && WIFEXITED(st) && (WEXITSTATUS(st) == BROKER_EXIT_USAGE ||
-					   WEXITSTATUS(st) == BROKER_EXIT_TEMP))
+	if (got >= 0 && WIFEXITED(st) && (WEXITSTATUS(st) == EXIT_USAGE ||
+					   WEXITSTATUS(st) == EXIT_TEMP))
 		return WEXITSTATUS(st);
 	return EXIT_TEMP;
 }
@@ -131,14 +164,14 @@ static int unready(int got)
 static void note_socket(void)
 {
 	struct stat st;
-	if (lstat(B.cfg.socket_path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+	if (lstat(B.p.socket_path, &st) == 0 && S_ISSOCK(st.st_mode)) {
 		B.bound = 1;
 		B.dev = st.st_dev;
 		B.ino = st.st_ino;
 	}
 }
 
-int brokerproc_first(long long now, int sigfd, void (*on_ready)(void))
+int brokerproc_first(long long now, int sigfd, int daemon)
 {
 	int p[2];
 	if (pipe(p) != 0 || io_set_cloexec(p[0]) != 0 ||
@@ -147,13 +180,11 @@ int brokerproc_first(long long now, int sigfd, void (*on_ready)(void))
 			strerror(errno));
 		return EXIT_TEMP;
 	}
-	B.cfg.ready_fd = p[1];
-	B.cfg.on_ready = on_ready;
-	B.ready_rfd = p[0];
+	B.ready_fd = p[1];
+	B.daemon = daemon;
 	int r = brokerproc_start(now);
-	B.ready_rfd = -1;
-	B.cfg.ready_fd = -1;
-	B.cfg.on_ready = NULL;
+	B.ready_fd = -1;
+	B.daemon = 0;
 	close(p[1]);
 	if (r != 0) {
 		close(p[0]);
@@ -172,7 +203,7 @@ int brokerproc_first(long long now, int sigfd, void (*on_ready)(void))
 void brokerproc_cleanup(void)
 {
 	if (B.pid == 0 && B.bound)
-		sockdir_remove_dead(B.cfg.socket_path, B.dev, B.ino);
+		sockdir_remove_dead(B.p.socket_path, B.dev, B.ino);
 }
 
 pid_t brokerproc_pid(void)
@@ -185,7 +216,7 @@ int brokerproc_ended(pid_t pid, int status, long long now)
 	if (pid != B.pid || pid == 0)
 		return 0;
 	B.pid = 0;
-	sockdir_forget_temp(B.cfg.socket_path, pid);
+	sockdir_forget_temp(B.p.socket_path, pid);
 	if (WIFSIGNALED(status))
 		log_msg(B.stopping ? LOG_INFO : LOG_ERR,
 			"broker pid %ld killed by signal %d", (long)pid,

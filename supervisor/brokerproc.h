@@ -1,36 +1,44 @@
-/* brokerproc.h — the broker as natterd's supervised child.
+/* brokerproc.h — the broker as natterd's supervised child: the program
+ * natter-broker(8), exec'd (natterd never runs broker code itself).
  *
- * natterd forks the broker at start and again whenever it dies, after
+ * natterd starts the broker at start and again whenever it dies, after
  * a delay that starts at 100 ms and doubles up to 5 s while the broker
  * keeps dying young; a broker that ran 10 s or more is restarted after
- * the shortest delay again. */
+ * the shortest delay again.  Its command line:
+ *   natter-broker -n natterd-broker [-S | -D] [-d FD] [-L transcript] socket
+ * -S (syslog) once natterd logs to syslog; -D and -d FD for a daemon's
+ * first broker, which tells natterd when it listens on FD and then
+ * leaves the terminal. */
 #ifndef NATTERD_BROKERPROC_H
 #define NATTERD_BROKERPROC_H
 
 #include <sys/types.h>
-
-#include "../broker/broker.h"
 
 #define BROKER_RESTART_MIN_MS 100
 #define BROKER_RESTART_MAX_MS 5000
 #define BROKER_STABLE_MS 10000
 #define BROKER_READY_MS 10000   /* for the first start to listen */
 
-/* cfg is copied.  close_fn runs in each broker child first, to close
- * what natterd holds that the broker must not. */
-void brokerproc_init(const struct broker_config *cfg, void (*close_fn)(void));
-/* The first start: forks the broker and waits up to BROKER_READY_MS
+struct brokerproc_params {
+	const char *prog;         /* natter-broker, absolute */
+	const char *socket_path;  /* absolute */
+	const char *transcript;   /* absolute, or NULL */
+};
+
+/* p's strings must outlive natterd's serving. */
+void brokerproc_init(const struct brokerproc_params *p);
+/* The first start: runs the broker and waits up to BROKER_READY_MS
  * until it listens, so that a broker that cannot start (another one
  * listens on the socket, a directory of the wrong mode: nothing a
  * restart would mend) stops natterd at once instead of being restarted
- * forever while sessions cannot chat.  on_ready (or NULL) runs in the
- * broker once it listens.  Returns 0 once the broker listens, or when
- * a signal waits on sigfd (left unread for the main loop, which then
- * stops: SIGTERM during a slow start is obeyed at once); else,
+ * forever while sessions cannot chat.  daemon: the broker leaves the
+ * terminal once it listens (-D).  Returns 0 once the broker listens, or
+ * when a signal waits on sigfd (left unread for the main loop, which
+ * then stops: SIGTERM during a slow start is obeyed at once); else,
  * the broker's reason logged, the status natterd should exit with
- * (the broker's own 100 or 111, else 111) after logging why. */
-int brokerproc_first(long long now_ms, int sigfd, void (*on_ready)(void));
-/* Forks the broker now.  Returns 0, or -1 (logged; retried later). */
+ * (the broker's own 100 or 111, else 111). */
+int brokerproc_first(long long now_ms, int sigfd, int daemon);
+/* Starts the broker now.  Returns 0, or -1 (logged; retried later). */
 int brokerproc_start(long long now_ms);
 pid_t brokerproc_pid(void);
 /* If pid is the broker: logs its end, schedules its restart (unless

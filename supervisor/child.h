@@ -1,7 +1,7 @@
 /* child.h — the signals natterd catches, and how a child of natterd
  * puts them back.  (A handler is started by launch.h, which resets
  * every signal natterd does not leave at its default; the broker is
- * forked and calls child_reset_signals.) */
+ * forked, calls child_reset_signals and execs natter-broker.) */
 #ifndef NATTERD_CHILD_H
 #define NATTERD_CHILD_H
 

@@ -14,10 +14,7 @@
 #define DEFAULT_GRACE_SECONDS 5    /* -t */
 #define MAX_SESSIONS_LIMIT 65536   /* the largest -c accepted */
 
-/* Exit statuses, as ucspi-tcp: 100 permanent (fix the command line or
- * the files), 111 temporary (try again: port busy, pid file locked). */
-#define EXIT_USAGE 100
-#define EXIT_TEMP 111
+#include "exitcode.h"   /* EXIT_USAGE, EXIT_TEMP */
 
 struct config {
 	const char *listen[LISTEN_SPECS_MAX];

@@ -1,6 +1,6 @@
 /* daemon.c — fork, setsid, fork, and tell the starter when ready. */
 #include "daemon.h"
-#include "config.h"
+#include "exitcode.h"
 #include "fatal.h"
 #include "io.h"
 

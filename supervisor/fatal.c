@@ -13,6 +13,12 @@
 static void (*cleanups[CLEANUPS_MAX])(void);
 static int ncleanups;
 static void (*status_fn)(int);
+static const char *prog = "natterd";
+
+void fatal_set_name(const char *name)
+{
+	prog = name;
+}
 
 void fatal_on_status(void (*fn)(int status))
 {
@@ -31,7 +37,7 @@ static void vfatal(int status, const char *err, const char *fmt, va_list ap)
 {
 	char msg[512];
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	fprintf(stderr, "natterd: %s%s%s\n", msg, err ? ": " : "",
+	fprintf(stderr, "%s: %s%s%s\n", prog, msg, err ? ": " : "",
 		err ? err : "");
 	fflush(stderr);
 	if (status_fn)

@@ -7,6 +7,9 @@
 #ifndef NATTERD_FATAL_H
 #define NATTERD_FATAL_H
 
+/* The name the lines start with: "natterd" unless set (natter-broker
+ * links this module for its pid file). */
+void fatal_set_name(const char *name);
 void fatal(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 /* Like fatal, with ": strerror(errno)" appended. */

@@ -1,6 +1,6 @@
 /* handler.c — finding the handler program. */
 #include "handler.h"
-#include "config.h"
+#include "exitcode.h"
 #include "fatal.h"
 
 #include <errno.h>
@@ -42,24 +42,39 @@ static void self_dir(char *dir, size_t len, const char *argv0)
 	}
 }
 
-static void find_default(char *out, size_t len, const char *argv0)
+/* name beside natterd, else in LIBEXECDIR, else in ../libexec/natter
+ * from natterd's directory; 0 if found (absolute in out), else -1
+ * with out naming where it should be. */
+static int find_default(char *out, size_t len, const char *name,
+			const char *argv0)
 {
 	char dir[PATH_MAX];
 	self_dir(dir, sizeof dir, argv0);
-	if (dir[0] && (size_t)snprintf(out, len, "%s/natter-session", dir) < len &&
+	if (dir[0] && (size_t)snprintf(out, len, "%s/%s", dir, name) < len &&
 	    is_executable_file(out))
-		return;
-	snprintf(out, len, "%s/natter-session", LIBEXECDIR);
+		return 0;
+	snprintf(out, len, "%s/%s", LIBEXECDIR, name);
 	if (is_executable_file(out))
-		return;
+		return 0;
 	/* An install moved from its PREFIX: sbin/natterd finds
-	 * libexec/natter/natter-session beside its own directory. */
-	if (dir[0] && (size_t)snprintf(out, len, "%s/../libexec/natter/"
-				       "natter-session", dir) < len &&
+	 * libexec/natter/NAME beside its own directory. */
+	if (dir[0] && (size_t)snprintf(out, len, "%s/../libexec/natter/%s",
+				       dir, name) < len &&
 	    is_executable_file(out))
-		return;
-	snprintf(out, len, "%s/natter-session", LIBEXECDIR);
-	fatal(EXIT_USAGE, "handler not found: %s (give one after --)", out);
+		return 0;
+	snprintf(out, len, "%s/%s", LIBEXECDIR, name);
+	return -1;
+}
+
+void handler_helper(char *out, size_t len, const char *name, const char *argv0)
+{
+	char found[PATH_MAX];
+	if (find_default(found, sizeof found, name, argv0) != 0)
+		fatal(EXIT_USAGE, "%s not found: %s", name, found);
+	if (len < PATH_MAX)
+		fatal(EXIT_USAGE, "helper path buffer too small");
+	if (!realpath(found, out))
+		fatal_errno(EXIT_USAGE, "cannot use %s", found);
 }
 
 /* A name without '/' is looked for in $PATH, as execvp would. */
@@ -87,7 +102,10 @@ void handler_resolve(char *out, size_t len, char *const *argv,
 	/* natter-session lives in libexec, not in PATH: its bare name
 	 * means the default, so that its options can be given. */
 	if (!argv || strcmp(argv[0], DEFAULT_HANDLER) == 0) {
-		find_default(found, sizeof found, argv0);
+		if (find_default(found, sizeof found, DEFAULT_HANDLER,
+				 argv0) != 0)
+			fatal(EXIT_USAGE, "handler not found: %s (give one "
+			      "after --)", found);
 	} else if (!strchr(argv[0], '/')) {
 		find_in_path(found, sizeof found, argv[0]);
 	} else if (strlen(argv[0]) >= sizeof found) {

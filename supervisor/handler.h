@@ -13,6 +13,10 @@
  * searched in $PATH.  Fatal if none is found. */
 void handler_resolve(char *out, size_t len, char *const *argv,
 		     const char *argv0);
+/* Another program of natter's (natter-broker), found as the default
+ * handler is: beside natterd, in LIBEXECDIR, in ../libexec/natter.
+ * Absolute in out (PATH_MAX bytes); fatal if none is found. */
+void handler_helper(char *out, size_t len, const char *name, const char *argv0);
 /* Fatal unless path can be executed by who we are now. */
 void handler_check(const char *path);
 

@@ -5,24 +5,11 @@
 #include <errno.h>
 #include <signal.h>
 
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define LAUNCH_UNDER_TSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define LAUNCH_UNDER_TSAN 1
-#endif
-
-/* ThreadSanitizer makes vfork a fork, whose child could not hand back
- * the exec's error: posix_spawn there. */
-#if defined(__linux__) && !defined(NATTER_SPAWN_POSIX) && \
-	!defined(LAUNCH_UNDER_TSAN)
+#if defined(__linux__) && !defined(NATTER_SPAWN_POSIX)
 #define LAUNCH_VFORK 1
 #endif
 
 #ifdef LAUNCH_VFORK
-#include <pthread.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -74,22 +61,18 @@ pid_t launch(int fd, char *const envp[])
 	volatile int child_err = 0;
 	sigset_t all, old;
 	sigfillset(&all);
-	int err = pthread_sigmask(SIG_BLOCK, &all, &old);
-	if (err) {
-		errno = err;
-		return -1;
-	}
+	(void)sigprocmask(SIG_BLOCK, &all, &old); /* valid: cannot fail */
 	pid_t pid = vfork();
 	if (pid == 0)
 		child(fd, envp, &child_err);
-	err = errno;
-	(void)pthread_sigmask(SIG_SETMASK, &old, NULL); /* was valid */
+	int err = errno;
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
 		errno = err;
 		return -1;
 	}
 	if (child_err) {
-		/* ECHILD if natterd's reaper was first: sessions.h */
+		/* the launcher reaps only here and in its loop */
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		errno = child_err;

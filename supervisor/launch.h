@@ -1,4 +1,5 @@
-/* launch.h — making a handler's process: vfork(2) where natterd knows
+/* launch.h — making a handler's process, in a launcher (launcher.h):
+ * vfork(2) where natterd knows
  * it is safe to use (Linux), posix_spawn(3) everywhere else.
  *
  * Both start the child without copying natterd's page tables, and
@@ -12,10 +13,8 @@
  *   - the environment it is given.
  *
  * Why two: posix_spawn is the POSIX.1-2008 way, but glibc's maps and
- * unmaps a stack for each child (the unmap sends a TLB-shootdown
- * interrupt to the other processors running natterd's threads) and
- * resets each of the 64 signals in the child; vfork runs the child on
- * the calling thread's stack and resets only the few signals natterd
+ * unmaps a stack for each child and resets each of the 64 signals in the child; vfork runs the child on
+ * the caller's stack and resets only the few signals natterd
  * does not leave at their default.  That was 30 % of natterd's own CPU
  * per connection and 5 % more connections per second (BENCHMARKS.md,
  * section 1).  vfork is not in POSIX.1-2008, hence the fallback, which
@@ -35,8 +34,7 @@ int launch_init(const char *path, char *const argv[]);
 /* Runs the program on connection fd (fd > 2) with envp.  Returns the
  * child's pid, or -1 with errno set: the process could not be made
  * (EAGAIN, ENOMEM) or the program could not be executed (ENOENT,
- * EACCES...); no child is left then.  Safe to call from several
- * threads at once; needs no lock. */
+ * EACCES...); no child is left then. */
 pid_t launch(int fd, char *const envp[]);
 
 #endif

@@ -6,12 +6,15 @@
  *   Each handler gets the connection on fds 0 and 1, natterd's log on
  *   fd 2, and the environment described in child.h.
  *   Daemon by default (syslog, pid file); -f stays in the foreground
- *   and logs to stderr.  natterd -B runs the broker alone.
+ *   and logs to stderr.  natterd -B runs the broker alone (it execs
+ *   natter-broker).
+ * Processes: natterd itself (one thread, one poll loop: server.h), its
+ *   launchers (launchers.h), which start the handlers, and the broker,
+ *   natter-broker(8) exec'd and restarted (brokerproc.h).
  * Exit status: 0 after SIGTERM or SIGINT; 100 for a usage or
  * configuration error; 111 for a temporary one (port in use, pid file
  * locked, out of resources).  Start-up errors are one line on stderr. */
 #include "abspath.h"
-#include "acceptors.h"
 #include "brokerproc.h"
 #include "child.h"
 #include "config.h"
@@ -25,10 +28,11 @@
 #include "paths.h"
 #include "pidfile.h"
 #include "privs.h"
+#include "proctitle.h"
 #include "selfpipe.h"
 #include "server.h"
 #include "sessions.h"
-#include "spawn.h"
+#include "launchers.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -157,46 +161,50 @@ static int signals_init(void)
 	return fd;
 }
 
-static void close_for_broker(void)
+/* In a new launcher: what natterd holds that a launcher must not (its
+ * own signal pipe it closes itself, launcher.h). */
+static void close_for_launcher(void)
 {
 	listeners_close(&listeners);
-	acceptors_forget();
 	pidfile_forget();
 	daemon_forget();
-}
-
-/* In a daemon's first broker, once it listens: until then it logged its
- * start-up on the starter's terminal, as natterd does. */
-static void daemon_broker_ready(void)
-{
-	if (daemon_quiet() != 0)
-		log_msg(LOG_WARNING, "cannot leave the terminal: %s",
-			strerror(errno));
-	log_init("natterd-broker", LOG_TO_SYSLOG);
 }
 
 /* The broker listening, or natterd gone with its status: a broker that
  * cannot start at once will not mend by being restarted (its reason is
  * logged just before). */
-static void start_broker(const struct broker_config *bc, int foreground,
+static void start_broker(const struct brokerproc_params *bp, int foreground,
 			 int sigfd)
 {
-	brokerproc_init(bc, close_for_broker);
-	int status = brokerproc_first(io_now_ms(), sigfd,
-				      foreground ? NULL : daemon_broker_ready);
+	brokerproc_init(bp);
+	int status = brokerproc_first(io_now_ms(), sigfd, !foreground);
 	if (status != 0)
 		fatal(status, "the broker could not start on %s",
-		      bc->socket_path);
+		      bp->socket_path);
 }
 
-static int broker_alone(const struct config *cfg,
-			const struct broker_config *bc)
+/* natterd -B: natter-broker in natterd's place, logging as natterd. */
+_Noreturn static void broker_alone(const struct config *cfg,
+				   const char *prog)
 {
-	if (cfg->pidfile)
-		pidfile_take(cfg->pidfile);
-	int status = broker_run(bc);
-	pidfile_release();
-	return status;
+	const char *argv[10];
+	int n = 0;
+	argv[n++] = "natter-broker";
+	argv[n++] = "-n";
+	argv[n++] = "natterd";
+	if (cfg->pidfile) {
+		argv[n++] = "-P";
+		argv[n++] = cfg->pidfile;
+	}
+	if (cfg->transcript) {
+		argv[n++] = "-L";
+		argv[n++] = cfg->transcript;
+	}
+	argv[n++] = "--";
+	argv[n++] = broker_socket;
+	argv[n] = NULL;
+	execv(prog, (char *const *)argv);
+	fatal_errno(EXIT_TEMP, "cannot run %s", prog);
 }
 
 /* Root's work before serving: the pid file, the broker's directory,
@@ -219,10 +227,12 @@ int main(int argc, char **argv)
 {
 	struct config cfg;
 	struct user_ids user;
-	char handler[PATH_MAX], pidbuf[PATH_MAX], transcript[PATH_MAX];
+	char handler[PATH_MAX], broker[PATH_MAX], pidbuf[PATH_MAX];
+	char transcript[PATH_MAX];
 	const char *pidfile;
 	static char *default_argv[] = { "natter-session", NULL };
 
+	proctitle_init(argc, argv);
 	std_fds_open();
 	config_parse(&cfg, argc, argv);
 	log_init("natterd", LOG_TO_STDERR);
@@ -230,10 +240,9 @@ int main(int argc, char **argv)
 	absolute_option(&cfg.transcript, transcript, sizeof transcript,
 			"transcript");
 	absolute_option(&cfg.pidfile, pidbuf, sizeof pidbuf, "pid file");
-	struct broker_config bc = { broker_socket, cfg.transcript,
-				    BROKER_QUEUE_DEFAULT, -1, NULL };
+	handler_helper(broker, sizeof broker, "natter-broker", argv[0]);
 	if (cfg.broker_only)
-		return broker_alone(&cfg, &bc);
+		broker_alone(&cfg, broker);
 
 	handler_resolve(handler, sizeof handler, cfg.handler_argv, argv[0]);
 	if (cfg.user)
@@ -251,12 +260,11 @@ int main(int argc, char **argv)
 		daemon_detach();
 	char *const *hargv = cfg.handler_argv ? cfg.handler_argv : default_argv;
 	become_service(&cfg, pidfile, &user, handler);
+	handler_check(broker);
 
 	int sigfd = signals_init();
-	/* after the last setenv and signal disposition: spawn.h */
-	if (spawn_init(handler, hargv) != 0)
-		fatal_errno(EXIT_TEMP, "preparing to run %s", handler);
-	start_broker(&bc, cfg.foreground, sigfd);
+	struct brokerproc_params bp = { broker, broker_socket, cfg.transcript };
+	start_broker(&bp, cfg.foreground, sigfd);
 	if (!cfg.foreground) {
 		if (daemon_ready() != 0)
 			fatal_errno(EXIT_TEMP, "detaching");
@@ -265,7 +273,7 @@ int main(int argc, char **argv)
 	log_msg(LOG_INFO, "handler %s", handler);
 
 	struct server_params sp = { &listeners, handler, hargv,
-		cfg.grace_seconds };
+		cfg.grace_seconds, close_for_launcher };
 	int status = server_run(&sp, sigfd);
 	brokerproc_cleanup();
 	pidfile_release();

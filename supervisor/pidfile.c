@@ -1,6 +1,6 @@
 /* pidfile.c — the locked pid file. */
 #include "pidfile.h"
-#include "config.h"
+#include "exitcode.h"
 #include "fatal.h"
 #include "io.h"
 

@@ -1,10 +1,10 @@
-/* server.c — the main thread: signals, reaping, the broker, stopping;
- * the acceptors (acceptors.h) take the connections. */
+/* server.c — natterd's one loop: signals, reaping, the launchers, the
+ * listeners, the broker, stopping.  No threads: everything natterd
+ * owns (the session table, the limits, the log) is used from here. */
 #include "server.h"
-#include "acceptors.h"
-#include "biglock.h"
+#include "admit.h"
 #include "brokerproc.h"
-#include "config.h"
+#include "exitcode.h"
 #include "io.h"
 #include "log.h"
 #include "selfpipe.h"
@@ -29,9 +29,8 @@ static void reap(long long now)
 	int status;
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (sessions_end(pid, status, now) ||
-		    brokerproc_ended(pid, status, now) ||
-		    sessions_stash(pid, status))
+		if (launchers_ended(pid, status, now) ||
+		    brokerproc_ended(pid, status, now))
 			continue;
 		log_msg(LOG_INFO, "reaped unknown child %ld", (long)pid);
 	}
@@ -49,29 +48,31 @@ static void begin_stop(int sig, long long now)
 		log_msg(LOG_NOTICE, "signal %d: stopping (%u sessions)", sig,
 			sessions_count());
 	S.stopping = 1;
-	acceptors_stop();
-	listeners_close(S.p->ls);
+	admit_stop();
 	brokerproc_stopping();
 	sessions_signal(SIGTERM);
 	S.phase = 0;
 	S.deadline = now + (long long)S.p->grace_seconds * 1000;
 }
 
-static void stop_broker(long long now)
+/* The launchers leave once their sockets close; the broker on SIGTERM. */
+static void stop_helpers(long long now)
 {
 	S.phase = 2;
+	launchers_stop();
 	brokerproc_signal(SIGTERM);
 	S.deadline = now + STOP_WAIT_MS;
 }
 
 /* The stop, one phase at a time, each with a deadline, so it ends:
- * 0 sessions have SIGTERM; 1 they have SIGKILL; 2 the broker has
- * SIGTERM; 3 the broker has SIGKILL.  Returns 1 when done. */
+ * 0 sessions have SIGTERM; 1 they have SIGKILL; 2 the launchers'
+ * sockets are closed and the broker has SIGTERM; 3 they have SIGKILL.
+ * Returns 1 when done. */
 static int stop_tick(long long now)
 {
-	if (S.phase <= 1 && sessions_count() == 0)
-		stop_broker(now);
-	if (S.phase >= 2 && brokerproc_pid() == 0)
+	if (S.phase <= 1 && sessions_in_use() == 0)
+		stop_helpers(now);
+	if (S.phase >= 2 && brokerproc_pid() == 0 && launchers_running() == 0)
 		return 1;
 	if (now < S.deadline)
 		return 0;
@@ -84,16 +85,18 @@ static int stop_tick(long long now)
 		return 0;
 	case 1:
 		log_msg(LOG_ERR, "%u sessions did not end", sessions_count());
-		stop_broker(now);
+		stop_helpers(now);
 		return 0;
 	case 2:
-		log_msg(LOG_ERR, "killing the broker");
+		if (brokerproc_pid() != 0)
+			log_msg(LOG_ERR, "killing the broker");
 		brokerproc_signal(SIGKILL);
+		launchers_signal(SIGKILL);
 		S.phase = 3;
 		S.deadline = now + STOP_WAIT_MS;
 		return 0;
 	default:
-		log_msg(LOG_ERR, "the broker did not end");
+		log_msg(LOG_ERR, "the broker or a launcher did not end");
 		return 1;
 	}
 }
@@ -114,38 +117,53 @@ static void on_signals(long long now)
 		begin_stop(SIGINT, now);
 }
 
+static long long earliest(long long a, long long b)
+{
+	return a < 0 ? b : b < 0 ? a : a < b ? a : b;
+}
+
 /* Until the next deadline; a child's end wakes poll through SIGCHLD. */
 static int poll_timeout(long long now)
 {
-	long long t = brokerproc_due(now);
+	long long t = earliest(brokerproc_due(now), launchers_due(now));
+	t = earliest(t, admit_due(now));
 	if (S.stopping)
-		t = S.deadline > now ? S.deadline - now : 0;
-	return t < 0 ? -1 : (int)(t > 0 ? t : 0);
+		t = earliest(t, S.deadline > now ? S.deadline - now : 0);
+	return t < 0 ? -1 : t > 60000 ? 60000 : (int)t;
 }
 
-/* Waits, without the big lock, for a signal or the next deadline. */
-static void wait_unlocked(int sigfd, long long now)
+/* One wait and what it found. */
+static void serve_once(int sigfd, long long now)
 {
-	struct pollfd pfd = { .fd = sigfd, .events = POLLIN };
-	int timeout = poll_timeout(now);
-	biglock_give();
-	int r = poll(&pfd, 1, timeout);
-	int err = errno;
-	if (r < 0 && err != EINTR)
+	struct pollfd pfd[1 + LAUNCHERS_MAX + LISTENERS_MAX];
+	pfd[0] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+	int nl = launchers_pollfds(pfd + 1);
+	int na = admit_pollfds(pfd + 1 + nl, now);
+	int r = poll(pfd, (nfds_t)(1 + nl + na), poll_timeout(now));
+	if (r < 0 && errno != EINTR) { /* ENOMEM: wait a little, then again */
+		log_msg(LOG_ERR, "poll: %s", strerror(errno));
 		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
-	biglock_take();
-	if (r < 0 && err != EINTR)
-		log_msg(LOG_ERR, "poll: %s", strerror(err));
+	}
+	if (r <= 0)
+		return;
+	now = io_now_ms();
+	launchers_ready(pfd + 1, nl, now);
+	if (pfd[0].revents)
+		on_signals(now);
+	admit_ready(pfd + 1 + nl, na, now); /* nothing once stopping */
 }
 
 int server_run(const struct server_params *p, int sigfd)
 {
+	static struct launchers_params lp;
+	struct admit_params ap = { p->ls, p->handler_path };
 	int status = 0;
 	S.p = p;
-	biglock_take();
-	if (acceptors_start(p) != 0) {
-		log_msg(LOG_ERR, "cannot start the acceptor threads: %s; stopping",
-			strerror(errno));
+	lp = (struct launchers_params){ p->handler_path, p->handler_argv,
+					p->close_fn, &admit_events };
+	admit_init(&ap);
+	if (launchers_start(launchers_wanted(), &lp, io_now_ms()) != 0) {
+		log_msg(LOG_ERR, "no launcher could start; stopping");
 		status = EXIT_TEMP;
 		begin_stop(0, io_now_ms());
 	} else {
@@ -156,9 +174,9 @@ int server_run(const struct server_params *p, int sigfd)
 		if (S.stopping && stop_tick(now))
 			break;
 		brokerproc_tick(now);
-		wait_unlocked(sigfd, now);
-		on_signals(io_now_ms());
+		launchers_tick(now);
+		admit_tick(now);
+		serve_once(sigfd, now);
 	}
-	biglock_give();
 	return status;
 }

@@ -1,9 +1,11 @@
-/* server.h — natterd serving: acceptor threads take the connections
- * (acceptors.h); the main thread polls the signal pipe, reaps, restarts
- * the broker and runs the stop. */
+/* server.h — natterd serving: one thread, one poll loop over the
+ * signal pipe, the launchers' sockets (launchers.h) and, while a
+ * launcher has room, the listeners (admit.h); it restarts the broker
+ * and the launchers and runs the stop. */
 #ifndef NATTERD_SERVER_H
 #define NATTERD_SERVER_H
 
+#include "launchers.h"
 #include "listen.h"
 
 #define PAUSE_MIN_MS 100    /* first pause after EMFILE, ENFILE, fork... */
@@ -15,11 +17,12 @@ struct server_params {
 	const char *handler_path;    /* absolute */
 	char *const *handler_argv;
 	unsigned grace_seconds;      /* -t */
+	void (*close_fn)(void);      /* in a new launcher: see launchers.h */
 };
 
-/* Serves until SIGTERM or SIGINT, then ends the sessions and the
- * broker (see natterd(8)).  sigfd is the selfpipe.  Returns 0, or
- * EXIT_TEMP if the acceptor threads could not start. */
+/* Serves until SIGTERM or SIGINT, then ends the sessions, the
+ * launchers and the broker (see natterd(8)).  sigfd is the selfpipe.
+ * Returns 0, or EXIT_TEMP if no launcher could start. */
 int server_run(const struct server_params *p, int sigfd);
 
 #endif

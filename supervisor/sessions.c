@@ -1,5 +1,5 @@
-/* sessions.c — the table of running handlers: dense, so a lookup scans
- * only the sessions that are open. */
+/* sessions.c — the starts and the table of running handlers: dense,
+ * so a lookup scans only what is open. */
 #include "sessions.h"
 #include "limits.h"
 #include "log.h"
@@ -13,22 +13,16 @@
 
 struct session {
 	pid_t pid;
+	int launcher;        /* whose child it is */
 	int source;          /* limits.h entry, or -1 */
 	long long start_ms;
 	char peer[ADDR_TEXT_MAX];
 };
 
-/* An end reaped before its session was recorded: see sessions_stash. */
-struct early_end {
-	pid_t pid;
-	int status;
-};
-
 static struct session *table;
 static unsigned count, capacity;
-static unsigned reserved;  /* handlers being started: sessions_reserve */
-static struct early_end early[SESSIONS_EARLY_MAX];
-static unsigned nearly;
+static struct start starts[STARTS_MAX];
+static unsigned nstarts;
 
 int sessions_init(unsigned max)
 {
@@ -44,42 +38,40 @@ unsigned sessions_count(void)
 
 unsigned sessions_in_use(void)
 {
-	return count + reserved;
+	return count + nstarts;
 }
 
-void sessions_reserve(void)
+int sessions_start(const struct start *st)
 {
-	reserved++;
+	if (nstarts == STARTS_MAX)
+		return -1;
+	starts[nstarts++] = *st;
+	return 0;
 }
 
-/* With no handler being started, a kept exit was nobody's: log it. */
-static void early_forget(void)
+static void start_remove(unsigned i, struct start *st)
 {
-	if (reserved > 0)
-		return;
-	for (unsigned i = 0; i < nearly; i++)
-		log_msg(LOG_INFO, "reaped child %ld, no session (a handler "
-			"that could not be started?)", (long)early[i].pid);
-	nearly = 0;
+	*st = starts[i];
+	starts[i] = starts[--nstarts];
 }
 
-void sessions_unreserve(void)
+int sessions_start_take(uint32_t id, struct start *st)
 {
-	reserved--;
-	early_forget();
+	for (unsigned i = 0; i < nstarts; i++)
+		if (starts[i].id == id) {
+			start_remove(i, st);
+			return 0;
+		}
+	return -1;
 }
 
-/* The status of pid if it was reaped before being recorded, taken out
- * of the early ends; -1 otherwise. */
-static int early_status(pid_t pid, int *status)
+int sessions_start_take_of(int li, struct start *st)
 {
-	for (unsigned i = 0; i < nearly; i++) {
-		if (early[i].pid != pid)
-			continue;
-		*status = early[i].status;
-		early[i] = early[--nearly];
-		return 0;
-	}
+	for (unsigned i = 0; i < nstarts; i++)
+		if (starts[i].launcher == li) {
+			start_remove(i, st);
+			return 0;
+		}
 	return -1;
 }
 
@@ -95,33 +87,17 @@ static void log_end(const struct session *s, int status, long long now)
 			ms % 1000);
 }
 
-int sessions_add(pid_t pid, int source, long long now, const char *peer)
+int sessions_add(pid_t pid, int launcher, const struct start *st)
 {
-	int status;
-	if (reserved == 0)
+	if (count == capacity)
 		return -1;
-	reserved--;
-	if (count == capacity) {
-		early_forget();
-		return -1;
-	}
 	struct session *s = &table[count++];
 	s->pid = pid;
-	s->source = source;
-	s->start_ms = now;
-	snprintf(s->peer, sizeof s->peer, "%s", peer); /* fits: addr.h */
-	if (early_status(pid, &status) == 0)
-		sessions_end(pid, status, now);
-	early_forget();
+	s->launcher = launcher;
+	s->source = st->source;
+	s->start_ms = st->accepted_ms;
+	memcpy(s->peer, st->peer, sizeof s->peer);
 	return 0;
-}
-
-int sessions_stash(pid_t pid, int status)
-{
-	if (reserved == 0 || nearly == SESSIONS_EARLY_MAX)
-		return 0;
-	early[nearly++] = (struct early_end){ pid, status };
-	return 1;
 }
 
 int sessions_end(pid_t pid, int status, long long now)
@@ -135,6 +111,26 @@ int sessions_end(pid_t pid, int status, long long now)
 		return 1;
 	}
 	return 0;
+}
+
+unsigned sessions_drop_launcher(int li, long long now)
+{
+	unsigned dropped = 0;
+	for (unsigned i = 0; i < count;) {
+		struct session *s = &table[i];
+		if (s->launcher != li) {
+			i++;
+			continue;
+		}
+		long long ms = now - s->start_ms;
+		log_msg(LOG_WARNING, "end %s pid %ld: no longer counted (its "
+			"launcher died) after %lld.%03lld s", s->peer,
+			(long)s->pid, ms / 1000, ms % 1000);
+		limits_release(s->source);
+		table[i] = table[--count];
+		dropped++;
+	}
+	return dropped;
 }
 
 void sessions_signal(int sig)

@@ -14,7 +14,7 @@ static const char *const ucspi_names[UCSPI_VARS] = {
 	"TCPREMOTEIP=", "TCPREMOTEPORT=", "TCPLOCALIP=", "TCPLOCALPORT="
 };
 
-/* A spawning thread's own environment for its handlers. */
+/* A launcher's environment for its handlers. */
 struct spawn_env {
 	char **envp;  /* UCSPI_VARS slots, then natterd's environment */
 	char var[UCSPI_VARS][sizeof "TCPREMOTEPORT=" + ADDR_TEXT_MAX];

@@ -5,8 +5,8 @@
  *   - the environment: natterd's own, captured once by spawn_init,
  *     plus TCPREMOTEIP, TCPREMOTEPORT, TCPLOCALIP and TCPLOCALPORT for
  *     the connection, put first.
- * Each thread that spawns has its own struct spawn_env, where those
- * four variables are written for each connection. */
+ * A launcher has one struct spawn_env, where those four variables are
+ * written for each connection. */
 #ifndef NATTERD_SPAWN_H
 #define NATTERD_SPAWN_H
 
@@ -19,14 +19,12 @@
  * change to a signal's disposition).  Returns 0, or -1 with errno set. */
 int spawn_init(const char *path, char *const argv[]);
 struct spawn_env;
-/* A spawning thread's environment (after spawn_init); NULL when memory
+/* A launcher's environment (after spawn_init); NULL when memory
  * ran out. */
 struct spawn_env *spawn_env_new(void);
 void spawn_env_free(struct spawn_env *e);
 /* Starts the handler on connection fd (fd > 2) from remote to local.
- * Returns its pid, or -1 with errno set, as launch() does.  Needs no
- * lock: an acceptor calls it between biglock_spawn_begin and
- * biglock_spawn_end, with the lock let go. */
+ * Returns its pid, or -1 with errno set, as launch() does.  */
 pid_t spawn_handler(struct spawn_env *e, int fd,
 		    const struct endpoint *remote, const struct endpoint *local);
 

@@ -323,8 +323,29 @@ def procs_of(pattern):
     return out
 
 
-def children_of(pid):
-    """Pids whose parent is pid, with their state letter (Z = zombie)."""
+def is_launcher(pid):
+    """A natterd launcher (natterd(8): "natterd: launcher" in ps)."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().startswith(b"natterd: launcher")
+    except OSError:
+        return False
+
+
+def children_of(pid, raw=False):
+    """Pids whose parent is pid, with their state letter (Z = zombie).
+    natterd's launchers, which start its sessions, are seen through:
+    each stands for its children (the sessions), unless raw."""
+    out = []
+    for p, st in _children(pid):
+        if not raw and is_launcher(p):
+            out.extend(_children(p))
+        else:
+            out.append((p, st))
+    return out
+
+
+def _children(pid):
     out = []
     for p in os.listdir("/proc"):
         if not p.isdigit():

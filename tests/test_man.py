@@ -210,4 +210,7 @@ def installed_natterd_runs_installed_session(root):
         return exes
     H.wait_until(lambda: session in session_exes(),
                  what="a child of the installed natterd running " + session)
+    broker = os.path.realpath(
+        os.path.join(root, "libexec", "natter", "natter-broker"))
+    assert broker in session_exes(), session_exes()
     c.close()

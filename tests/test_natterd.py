@@ -4,6 +4,7 @@ the environment), checked through their sockets, logs and /proc."""
 import os
 import re
 import resource
+import shutil
 import signal
 import socket
 import stat
@@ -288,16 +289,23 @@ def test_500_short_connections_leave_no_zombie():
     wait_until(lambda: d.log.text().count(": exit 0 after") == 500,
                timeout=20, what="500 ends logged")
     # Each session's start and end are logged once, with its pid, even
-    # when a handler ended before the thread that started it had
-    # recorded it (acceptors.h).
+    # when a handler ended before natterd read its launcher's STARTED.
     text = d.log.text()
     started = re.findall(r"connection from \S+ pid (\d+)", text)
     ended = re.findall(r"end \S+ pid (\d+): exit 0", text)
     assert len(started) == 500 and sorted(started) == sorted(ended)
     assert "unknown child" not in text
     broker = broker_pid(d)
-    kids = children_of(d.proc.pid)
-    assert kids == [(broker, kids[0][1])] and kids[0][1] != "Z", kids
+    kids = children_of(d.proc.pid, raw=True)
+    assert all(st != "Z" for _, st in kids), kids
+    assert sorted(p for p, _ in kids) == sorted(
+        [broker] + launcher_pids(d)), kids
+
+
+def launcher_pids(d):
+    """natterd's launchers, by what ps shows of them."""
+    return [p for p, _ in children_of(d.proc.pid, raw=True)
+            if open_cmdline(str(p)).startswith("natterd: launcher")]
 
 
 def test_sigterm_ends_sessions_and_cleans_up():
@@ -667,10 +675,14 @@ def test_failed_first_broker_leaves_no_directory_behind():
     if os.getuid() != 0:
         raise Skip("needs root")
     from test_broker import c_shim, shim_env
-    env = shim_env(c_shim("failunixlisten", FAIL_UNIX_LISTEN_C))
     dir_ = tmpdir()
     # natterd is nobody by then: the parent must let it remove "run"
     os.chmod(dir_, 0o777)
+    # natter-broker is exec'd as nobody: the shim must be readable there
+    so = os.path.join(dir_, "failunixlisten.so")
+    shutil.copy(c_shim("failunixlisten", FAIL_UNIX_LISTEN_C), so)
+    os.chmod(so, 0o755)
+    env = shim_env(so)
     run = os.path.join(dir_, "run")
     sock = os.path.join(run, "broker.sock")
     r = subprocess.run([bin_path("natterd"), "-f", "-u", "nobody", "-s",
@@ -1155,3 +1167,64 @@ def test_broker_killed_before_it_listens_leaves_no_temporary_name():
     assert not os.path.lexists(tmp)
     open(gate, "w").close()
     n.log.wait(r"broker started, pid (?!%d)\d+" % second, start=start_at)
+
+
+# --- launchers -----------------------------------------------------------
+
+def test_launchers_are_named_and_a_killed_one_is_restarted():
+    """natterd's launchers show as "natterd: launcher" in ps; one that
+    dies has its sessions accounted for (logged, no longer counted
+    against -c) and is restarted; connections go on being served."""
+    d = start("-c", "1", handler=CAT)
+    # at least 2, each titled once it runs (natterd(8))
+    pids = wait_until(lambda: len(launcher_pids(d)) >= 2 and launcher_pids(d),
+                      what="launchers")
+    c = d.connect()
+    c.send("one\n")
+    c.expect("one")
+    handler = wait_sessions(d, 1)[0]
+    parent = int(open("/proc/%d/stat" % handler).read()
+                 .split(")")[-1].split()[1])
+    assert parent in pids
+    n = len(d.log.lines)
+    os.kill(parent, signal.SIGKILL)
+    d.log.wait(r"end 127\.0\.0\.1:\d+ pid %d: no longer counted" % handler,
+               start=n)
+    d.log.wait(r"launcher \d+ pid %d killed by signal 9" % parent, start=n)
+    d.log.wait(r"launcher \d+ started, pid (\d+)", start=n)
+    # -c 1: the orphaned session no longer counts, so this one is served
+    c2 = wait_until(lambda: served(d), what="a session after the restart")
+    c2.close()
+    wait_until(lambda: len(launcher_pids(d)) == len(pids),
+               what="every launcher back")
+    os.kill(handler, signal.SIGKILL)
+
+
+def test_busy_launchers_leave_connections_in_the_backlog():
+    """While every launcher is busy natterd does not poll its listeners:
+    connections wait in the kernel's backlog (none refused), natterd
+    does not spin, and all are served once the launchers answer."""
+    d = start("-r", "0", "-p", "0", handler=CAT)
+    pids = wait_until(lambda: len(launcher_pids(d)) >= 2 and launcher_pids(d),
+                      what="launchers")
+    for p in pids:
+        os.kill(p, signal.SIGSTOP)
+    try:
+        conns = [d.connect() for _ in range(12)]
+        for i, c in enumerate(conns):
+            c.send("c%d\n" % i)
+
+        def cpu_ticks():
+            with open("/proc/%d/stat" % d.proc.pid) as f:
+                st = f.read().split(")")[-1].split()
+            return int(st[11]) + int(st[12])
+        t0 = cpu_ticks()
+        time.sleep(0.5)  # measuring CPU use over a span of time
+        assert cpu_ticks() - t0 < 15, "natterd spins while launchers are busy"
+        assert "refused" not in d.log.text()
+    finally:
+        for p in pids:
+            os.kill(p, signal.SIGCONT)
+    for i, c in enumerate(conns):
+        c.expect("c%d" % i)
+    assert "refused" not in d.log.text()

@@ -436,7 +436,8 @@ def test_default_broker_path():
     ($XDG_RUNTIME_DIR/natter/broker.sock for a user other than root)."""
     home = H.tmpdir()
     progs = {}
-    for name in ("natterd", "natter-session"):
+    # natterd -B execs the natter-broker beside it
+    for name in ("natterd", "natter-broker", "natter-session"):
         progs[name] = os.path.join(home, name)
         shutil.copy2(H.bin_path(name), progs[name])
     who = as_user(home)

@@ -1,0 +1,144 @@
+/* natter-broker — the process through which natter's sessions talk to
+ * each other (broker.h): one UNIX socket, one thread, one event loop.
+ *
+ * Contract:
+ *   natter-broker [-DS] [-d fd] [-L transcript] [-n name] [-P pidfile]
+ *                 [-q bytes] [--] socket          (see natter-broker(8))
+ *   natterd runs it as its supervised child (and restarts it); run
+ *   alone, it is what `natterd -B` execs.  Logs go to stderr as
+ *   "NAME[pid]: ...", or to syslog with -S.  fds 0, 1 and 2 are opened
+ *   on /dev/null if closed.
+ * Exit status: 0 after SIGTERM or SIGINT; 100 (EXIT_USAGE) for a usage
+ * error or a configuration that a restart will not mend (the socket's
+ * directory, the transcript); 111 (EXIT_TEMP) for a temporary one
+ * (another broker on the socket, resources).  Start-up errors are one
+ * line on stderr. */
+#include "broker.h"
+#include "exitcode.h"
+#include "io.h"
+#include "log.h"
+#include "../supervisor/abspath.h"
+#include "../supervisor/fatal.h"
+#include "../supervisor/pidfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef __GLIBC__
+#define OPTSTRING "+d:DhL:n:P:q:S"
+#else
+#define OPTSTRING "d:DhL:n:P:q:S"
+#endif
+#define QUEUE_MIN 4096
+#define QUEUE_MAX (64 * 1024 * 1024)
+
+static const char *log_name = "natter-broker";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: natter-broker [-DS] [-d fd] [-L transcript] [-n name] [-P pidfile]\n"
+"                     [-q bytes] [--] socket\n");
+}
+
+/* fds 0, 1 and 2 open, so no socket is given one of their numbers. */
+static void std_fds_open(void)
+{
+	for (int i = 0; i < 3; i++) {
+		if (fcntl(i, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if (open("/dev/null", O_RDWR) != i)
+			exit(EXIT_TEMP); /* cannot even report it */
+	}
+}
+
+/* -D: once listening, the daemon's broker leaves the terminal: fds 0-2
+ * on /dev/null, / as its directory, its log to syslog. */
+static void leave_terminal(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int ok = fd >= 0 && chdir("/") == 0;
+	for (int i = 0; i < 3 && ok; i++)
+		ok = dup2(fd, i) == i;
+	if (fd > 2)
+		close(fd);
+	if (!ok)
+		log_msg(LOG_WARNING, "cannot leave the terminal: %s",
+			strerror(errno));
+	log_init(log_name, LOG_TO_SYSLOG);
+}
+
+static long number(char opt, const char *s, long min, long max)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		fatal(EXIT_USAGE, "bad -%c value '%s' (a number from %ld to %ld)",
+		      opt, s, min, max);
+	return v;
+}
+
+/* -d FD: open, and not to be passed on. */
+static int ready_fd(const char *s)
+{
+	int fd = (int)number('d', s, 3, INT_MAX);
+	if (io_set_cloexec(fd) != 0)
+		fatal_errno(EXIT_USAGE, "bad -d descriptor %d", fd);
+	return fd;
+}
+
+/* A path the broker reopens after a chdir (-D), made absolute. */
+static const char *absolute(const char *path, char *buf, size_t size)
+{
+	if (abspath_make(buf, size, path) != 0)
+		fatal_errno(errno == ENAMETOOLONG ? EXIT_USAGE : EXIT_TEMP,
+			    "%s", path);
+	return buf;
+}
+
+int main(int argc, char **argv)
+{
+	static char sock[PATH_MAX], transcript[PATH_MAX];
+	struct broker_config bc = { NULL, NULL, BROKER_QUEUE_DEFAULT, -1, NULL };
+	const char *pidfile = NULL;
+	int c, to_syslog = 0, daemon = 0;
+	std_fds_open();
+	fatal_set_name(log_name);
+	opterr = 0;
+	while ((c = getopt(argc, argv, OPTSTRING)) != -1) {
+		switch (c) {
+		case 'd': bc.ready_fd = ready_fd(optarg); break;
+		case 'D': daemon = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'L': bc.transcript = absolute(optarg, transcript,
+						   sizeof transcript); break;
+		case 'n': log_name = optarg; fatal_set_name(optarg); break;
+		case 'P': pidfile = optarg; break;
+		case 'q': bc.queue_max = (size_t)number('q', optarg, QUEUE_MIN,
+							QUEUE_MAX); break;
+		case 'S': to_syslog = 1; break;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	bc.socket_path = absolute(argv[optind], sock, sizeof sock);
+	if (daemon)
+		bc.on_ready = leave_terminal;
+	log_init(log_name, to_syslog ? LOG_TO_SYSLOG : LOG_TO_STDERR);
+	if (pidfile)
+		pidfile_take(pidfile);
+	int status = broker_run(&bc);
+	pidfile_release();
+	return status;
+}
