@@ -57,6 +57,8 @@ struct store_room {
 	struct store_origin *origins;   /* STORE_ORIGINS_MAX */
 	size_t norigins;
 	uint64_t origin_clock;          /* for least-recently-used */
+	int load_asked;                 /* room_load was called */
+	int loading;                    /* its requests wait */
 	struct store_room *next_hash;
 };
 
@@ -74,6 +76,11 @@ struct store_ops {
 	void (*ready)(void *b, int fd, unsigned events);
 	/* Frees the backend's part of one room (r->bk). */
 	void (*room_free)(void *b, struct store_room *r);
+	/* Optional: the first request naming room r was made (r is new
+	 * to the core).  Return 0 when the backend loads it and will call
+	 * store_backend_room_ready (until then every request of r, and
+	 * all made after it, wait), -1 when r reads as it is (empty). */
+	int (*room_load)(void *b, struct store_room *r);
 	/* Sync and free the backend (rooms are freed before, one by one). */
 	void (*close)(void *b);
 };
@@ -96,6 +103,16 @@ int store_backend_loaded(struct store *st, struct store_room *r,
 void store_backend_done(struct store *st, struct store_room *r,
 			uint64_t token, int status,
 			const struct store_entry *e);
+/* An entry logged elsewhere (a shared backend), in the room's log
+ * order: queued, and put into the cache and delivered as STORE_REMOTE
+ * by store_run in order with the appends' outcomes. */
+void store_backend_remote(struct store *st, struct store_room *r,
+			  const struct store_entry *e);
+/* room_load's end: r's requests may be answered now. */
+void store_backend_room_ready(struct store *st, struct store_room *r);
+/* The storage stopped (status, an errno value) or works again (0):
+ * the same one line as a failed or working append logs, once. */
+void store_backend_failing(struct store *st, int status);
 void store_backend_log(struct store *st, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 const struct store_config *store_backend_config(struct store *st);
