@@ -148,13 +148,13 @@ void rroom_release(struct rbk *b, struct rroom *rr, int only_old,
 }
 
 /* {n, id}: the script's answer; 0, or -1 when it is not that. */
-static int eval_answer(const struct resp_value *v, uint64_t *seq)
+static int eval_answer(const struct resp_value *v, uint64_t *seq,
+		       struct stream_id *id)
 {
-	struct stream_id id;
 	if (v->type != RESP_ARRAY || v->n != 2 ||
 	    v->elem[0].type != RESP_INTEGER || v->elem[0].integer < 1 ||
 	    v->elem[1].type != RESP_BULK ||
-	    stream_id_parse(v->elem[1].str, v->elem[1].len, &id) < 0)
+	    stream_id_parse(v->elem[1].str, v->elem[1].len, id) < 0)
 		return -1;
 	*seq = (uint64_t)v->elem[0].integer;
 	return 0;
@@ -174,7 +174,7 @@ static void eval_reply(void *ctx, const struct resp_value *v)
 		rop_finish(b, op, rlink_errno(redis_error(b->w)));
 		return;
 	}
-	if (v->type == RESP_ERROR || eval_answer(v, &seq) < 0) {
+	if (v->type == RESP_ERROR || eval_answer(v, &seq, &op->id) < 0) {
 		if (v->type == RESP_ERROR && v->len >= 8 &&
 		    memcmp(v->str, "NOSCRIPT", 8) == 0)
 			b->sha[0] = '\0'; /* EVAL again, then SCRIPT LOAD */
@@ -185,8 +185,10 @@ static void eval_reply(void *ctx, const struct resp_value *v)
 	}
 	op->e->seq = seq;
 	op->since = io_now_ms();
-	if (redis_state(b->rd) != REDIS_UP || !op->rr->loaded || b->down)
-		rop_finish(b, op, 0); /* no reader to wait for */
+	if (redis_state(b->rd) != REDIS_UP || !op->rr->loaded || b->down ||
+	    stream_id_cmp(&op->id, &op->rr->last) <= 0)
+		rop_finish(b, op, 0); /* no reader to wait for, or it passed
+					 (the entry was trimmed unseen) */
 }
 
 /* Up to 13 arguments: the script (or its SHA1), keys and values. */
@@ -385,6 +387,11 @@ void rroom_entry(struct rbk *b, struct rroom *rr, const struct stream_id *id,
 	if (stream_id_cmp(id, &rr->last) <= 0)
 		return; /* read before */
 	rr->last = *id;
+	/* our appends before this entry that the reader did not see:
+	 * MAXLEN trimmed them first */
+	while (rr->ops && rr->ops->replied &&
+	       stream_id_cmp(&rr->ops->id, id) < 0)
+		rop_finish(b, rr->ops, 0);
 	if (stream_entry_decode(fields, &e, &host, &host_len, &why) < 0) {
 		rlink_bad(b, rr->r->name, why);
 		return;

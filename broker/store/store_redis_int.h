@@ -17,6 +17,7 @@ struct rop {
 	uint64_t token;
 	uint64_t hno;           /* this store's append number */
 	int replied;            /* its reply came: the list owns it */
+	struct stream_id id;    /* its entry's, once replied */
 	int load;               /* not an append: the room's XREVRANGE */
 	long long since;        /* when its reply came */
 	struct store_entry *e;  /* a copy, seq set once logged */
@@ -29,6 +30,8 @@ struct rroom {
 	int load_sent;
 	struct stream_id last;  /* the last ID read from its stream */
 	uint64_t seen_seq;      /* the highest seq read from it */
+	/* appends sent, oldest first: those replied are a prefix (one
+	 * connection answers in order), in stream order */
 	struct rop *ops, *ops_tail;
 };
 
