@@ -25,7 +25,7 @@
 
 #define STREAM_HOST_MAX 32
 #define STREAM_FIELDS_MAX 32    /* name/value pairs in one entry */
-#define STREAM_ID_MAX 41        /* "<u64>-<u64>" */
+#define STREAM_ID_MAX 42        /* "<u64>-<u64>" and its NUL */
 #define STREAM_ENTRY_VALUES 19  /* RESP values one entry takes */
 
 /* A stream entry ID, "MS-SEQ". */
