@@ -26,20 +26,14 @@
  * - run does timed work in bounded steps (a sync, a compaction step, a
  *   reconnect) and says when it wants to run again.
  *
- * For the Redis Streams backend (issue 13), how it maps:
- * - append: XADD on the write connection, keep (token, room, entry) in a
- *   bounded FIFO; when the reply comes (ready), store_backend_done with
- *   the seq it assigned (a per-room INCR, or the stream ID's sequence
- *   made strictly increasing per room).  A lost connection: keep the
- *   FIFO (bounded) and resend after reconnecting, or complete with
- *   status ENOTCONN: the core logs history off once and on once.
- * - reads: the core answers them from its cache, so the backend feeds
- *   every room it serves: XREVRANGE COUNT cache at first sight of a
- *   room, then XREAD BLOCK from the last ID on the read connection,
- *   each entry through store_backend_loaded.  A room not yet fed reads
- *   as empty; to make such a read wait, add an optional op here (e.g.
- *   int (*room_load)(void *b, struct store_room *r)) and let the core
- *   hold the room's reads until the backend says it is loaded.
+ * The Redis Streams backend (store_redis.c, issue 13) uses the rest:
+ * - room_load: the first request naming a room makes the core call it;
+ *   the backend reads the room (XREVRANGE COUNT cache), feeds it with
+ *   store_backend_loaded and calls store_backend_room_ready; until then
+ *   the core holds that request and every later one.
+ * - store_backend_remote: an entry another broker logged, read with
+ *   XREAD BLOCK, queued in stream order among the appends' outcomes.
+ * - store_backend_failing: Redis lost or back, said once each way.
  * - fds: the two connections' descriptors (EV_OUT only while a request
  *   waits to be written); ready: read and parse replies. */
 #ifndef NATTER_BROKER_STORE_BACKEND_H
