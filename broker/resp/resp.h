@@ -34,7 +34,7 @@
 #define RESP_DEPTH_MAX 8
 #define RESP_BULK_MAX (1024 * 1024)
 #define RESP_LINE_MAX 4096
-#define RESP_ARGS_MAX 64 /* arguments in one command resp_encode takes */
+#define RESP_ARGS_MAX 1024 /* arguments in one command: XREAD names every room */
 
 enum resp_type {
 	RESP_STRING,  /* +... */

@@ -361,6 +361,39 @@ void store_backend_done(struct store *st, struct store_room *r,
 		q->e->seq = 0;
 }
 
+void store_backend_remote(struct store *st, struct store_room *r,
+			  const struct store_entry *e)
+{
+	struct store_req *q = req_new(st, STORE_REMOTE, r->name, 0);
+	if (!q)
+		return; /* out of memory: this broker misses the line */
+	q->r = r;
+	q->e = entry_dup(e, r->name);
+	origin_note(r, e->origin, e->origin_len, e->origin_no);
+}
+
+void store_backend_room_ready(struct store *st, struct store_room *r)
+{
+	(void)st;
+	r->loading = 0;
+}
+
+/* The room a request names, made (and its loading begun) when the
+ * backend loads rooms on first sight; NULL with errno when none. */
+static struct store_room *room_touch(struct store *st, const char *name,
+				     int create)
+{
+	int load = st->ops && st->ops->room_load != NULL;
+	struct store_room *r = store_backend_room(st, name, create || load);
+	if (r && load && !r->load_asked) {
+		r->load_asked = 1;
+		r->loading = 1;
+		if (st->ops->room_load(st->b, r) != 0)
+			r->loading = 0;
+	}
+	return r;
+}
+
 /* An append refused before the backend saw it: its outcome is queued
  * all the same, so the caller hears of each line in one place. */
 static int refuse(struct store *st, const char *room,
@@ -391,7 +424,7 @@ int store_append(struct store *st, const char *room,
 	c.seq = 0;
 	if (c.time_ms == 0)
 		c.time_ms = wall_ms();
-	struct store_room *r = store_backend_room(st, room, 1);
+	struct store_room *r = room_touch(st, room, 1);
 	if (!r)
 		return refuse(st, room, &c, token, errno);
 	c.room = r->name;
@@ -412,6 +445,7 @@ static int read_queue(struct store *st, const char *room, uint64_t after,
 		errno = EAGAIN;
 		return -1;
 	}
+	(void)room_touch(st, room, 0); /* none: the read finds it empty */
 	struct store_req *q = req_new(st, STORE_READ, room, token);
 	if (!q)
 		return -1;
@@ -470,6 +504,11 @@ static void note_outcome(struct store *st, int status)
 	}
 }
 
+void store_backend_failing(struct store *st, int status)
+{
+	note_outcome(st, status);
+}
+
 static void deliver(struct store *st, struct store_req *q)
 {
 	struct store_result res = { .op = q->op, .token = q->token,
@@ -479,7 +518,8 @@ static void deliver(struct store *st, struct store_req *q)
 		st->cfg.done(st->cfg.ctx, &res);
 		return;
 	}
-	note_outcome(st, q->status);
+	if (q->op == STORE_APPEND)
+		note_outcome(st, q->status);
 	struct store_room *r = store_backend_room(st, q->room, 0);
 	if (q->status == 0 && r && q->e) {
 		cache_put(st, r, q->e);
@@ -492,6 +532,14 @@ static void deliver(struct store *st, struct store_req *q)
 		st->cfg.done(st->cfg.ctx, &res);
 }
 
+/* 1 when q must wait: its room is being loaded (room_load). */
+static int req_waits(struct store *st, const struct store_req *q)
+{
+	struct store_room *r = q->r ? q->r : store_backend_room(st, q->room,
+								 0);
+	return r && r->loading;
+}
+
 int store_run(struct store *st, long long now)
 {
 	int t = st->ops->run ? st->ops->run(st->b, now) : -1;
@@ -500,6 +548,8 @@ int store_run(struct store *st, long long now)
 	size_t n = st->queued;
 	while (n-- > 0 && st->head) {
 		struct store_req *q = st->head;
+		if (req_waits(st, q))
+			return t; /* the backend's descriptors wake us */
 		st->head = q->next;
 		if (!st->head)
 			st->tail = NULL;

@@ -46,6 +46,18 @@
  * moment store_append accepted it.  Origins number their lines from 1
  * upwards; number 0 means "not numbered" and is never seen.
  *
+ * Shared logs (the Redis backend).  Several stores (one per broker,
+ * on several hosts) may log into the same rooms.  Sequence numbers are
+ * then the same on every host; the entries the others log reach this
+ * store's caller as STORE_REMOTE results, in the room's log order,
+ * interleaved with this store's own appends' completions so that every
+ * host sees one order per room.  A room is read from the shared log the
+ * first time a request names it: that request, and every one made after
+ * it, waits until the room is loaded (results still come in request
+ * order); store_seen and store_last_seq are exact for a room once one
+ * request of it has completed.  The files backend never produces
+ * STORE_REMOTE and loads every room at open.
+ *
  * Log lines (lib/log.h, or the config's log hook): one when history
  * stops being written and one when it resumes; one per log file whose
  * tail was set aside at open; one per room file skipped at open.
@@ -101,14 +113,18 @@ struct store_entry {
 	size_t text_len;
 };
 
-enum store_op { STORE_APPEND, STORE_READ };
+/* STORE_REMOTE: an entry another broker logged in a room this store
+ * serves (shared backends only: Redis), delivered once, in the room's
+ * log order, never one this store appended itself. */
+enum store_op { STORE_APPEND, STORE_READ, STORE_REMOTE };
 
 struct store_result {
 	enum store_op op;
 	uint64_t token;         /* the caller's, from the request */
 	int status;             /* 0, or an errno value */
 	const char *room;
-	/* STORE_APPEND: the entry as logged (seq 0 when status != 0). */
+	/* STORE_APPEND: the entry as logged (seq 0 when status != 0).
+	 * STORE_REMOTE: the entry another broker logged (token 0). */
 	const struct store_entry *entry;
 	/* STORE_READ: n entries, oldest first, and how many entries after
 	 * the asked-for sequence number were left out for the bound
@@ -123,6 +139,7 @@ typedef void (*store_done_fn)(void *ctx, const struct store_result *r);
 
 struct store_config {
 	const char *dir;        /* files: the state directory */
+	const char *prefix;     /* redis: key prefix; NULL: "natter:" */
 	size_t keep;            /* 0: STORE_KEEP_DEFAULT */
 	size_t cache;           /* 0: STORE_CACHE_DEFAULT */
 	size_t rooms_max;       /* 0: STORE_ROOMS_DEFAULT */

@@ -26,20 +26,14 @@
  * - run does timed work in bounded steps (a sync, a compaction step, a
  *   reconnect) and says when it wants to run again.
  *
- * For the Redis Streams backend (issue 13), how it maps:
- * - append: XADD on the write connection, keep (token, room, entry) in a
- *   bounded FIFO; when the reply comes (ready), store_backend_done with
- *   the seq it assigned (a per-room INCR, or the stream ID's sequence
- *   made strictly increasing per room).  A lost connection: keep the
- *   FIFO (bounded) and resend after reconnecting, or complete with
- *   status ENOTCONN: the core logs history off once and on once.
- * - reads: the core answers them from its cache, so the backend feeds
- *   every room it serves: XREVRANGE COUNT cache at first sight of a
- *   room, then XREAD BLOCK from the last ID on the read connection,
- *   each entry through store_backend_loaded.  A room not yet fed reads
- *   as empty; to make such a read wait, add an optional op here (e.g.
- *   int (*room_load)(void *b, struct store_room *r)) and let the core
- *   hold the room's reads until the backend says it is loaded.
+ * The Redis Streams backend (store_redis.c, issue 13) uses the rest:
+ * - room_load: the first request naming a room makes the core call it;
+ *   the backend reads the room (XREVRANGE COUNT cache), feeds it with
+ *   store_backend_loaded and calls store_backend_room_ready; until then
+ *   the core holds that request and every later one.
+ * - store_backend_remote: an entry another broker logged, read with
+ *   XREAD BLOCK, queued in stream order among the appends' outcomes.
+ * - store_backend_failing: Redis lost or back, said once each way.
  * - fds: the two connections' descriptors (EV_OUT only while a request
  *   waits to be written); ready: read and parse replies. */
 #ifndef NATTER_BROKER_STORE_BACKEND_H
@@ -57,6 +51,8 @@ struct store_room {
 	struct store_origin *origins;   /* STORE_ORIGINS_MAX */
 	size_t norigins;
 	uint64_t origin_clock;          /* for least-recently-used */
+	int load_asked;                 /* room_load was called */
+	int loading;                    /* its requests wait */
 	struct store_room *next_hash;
 };
 
@@ -74,6 +70,11 @@ struct store_ops {
 	void (*ready)(void *b, int fd, unsigned events);
 	/* Frees the backend's part of one room (r->bk). */
 	void (*room_free)(void *b, struct store_room *r);
+	/* Optional: the first request naming room r was made (r is new
+	 * to the core).  Return 0 when the backend loads it and will call
+	 * store_backend_room_ready (until then every request of r, and
+	 * all made after it, wait), -1 when r reads as it is (empty). */
+	int (*room_load)(void *b, struct store_room *r);
 	/* Sync and free the backend (rooms are freed before, one by one). */
 	void (*close)(void *b);
 };
@@ -96,6 +97,16 @@ int store_backend_loaded(struct store *st, struct store_room *r,
 void store_backend_done(struct store *st, struct store_room *r,
 			uint64_t token, int status,
 			const struct store_entry *e);
+/* An entry logged elsewhere (a shared backend), in the room's log
+ * order: queued, and put into the cache and delivered as STORE_REMOTE
+ * by store_run in order with the appends' outcomes. */
+void store_backend_remote(struct store *st, struct store_room *r,
+			  const struct store_entry *e);
+/* room_load's end: r's requests may be answered now. */
+void store_backend_room_ready(struct store *st, struct store_room *r);
+/* The storage stopped (status, an errno value) or works again (0):
+ * the same one line as a failed or working append logs, once. */
+void store_backend_failing(struct store *st, int status);
 void store_backend_log(struct store *st, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 const struct store_config *store_backend_config(struct store *st);

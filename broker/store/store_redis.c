@@ -1,0 +1,570 @@
+/* store_redis.c — the room log in Redis Streams (issue 13): every
+ * broker pointing at the same Redis (and the same prefix) serves the
+ * same rooms, with the same sequence numbers, in the same order.
+ *
+ * Keys (PREFIX is cfg->prefix, "natter:" by default, so two chats can
+ * share one Redis):
+ *   PREFIXroom:NAME   a Stream: the room's log, IDs made by Redis (*),
+ *                     trimmed with MAXLEN ~ keep (about keep entries:
+ *                     at most keep + stream-node-max-entries, 100 by
+ *                     default); fields in store_stream.h
+ *   PREFIXseq:NAME    a string: the room's last sequence number
+ *
+ * Appending is one script (EVAL, then EVALSHA once SCRIPT LOAD gave its
+ * SHA1), atomic in Redis, so stream order and sequence order are one:
+ *   n = INCR seq:NAME; when the counter was missing (n == 1) n goes past
+ *   the seq of the stream's last entry; n goes past ARGV floor (the
+ *   highest this broker has seen: a Redis restarted empty does not hand
+ *   out a number twice while a broker remembers it); SET back when
+ *   raised; XADD room:NAME MAXLEN ~ keep * seq n ...; return {n, id}.
+ *
+ * Two connections: b->w carries the scripts, SCRIPT LOAD, a room's load
+ * (XREVRANGE + - COUNT cache, at the first request that names it) and
+ * CLIENT UNBLOCK; b->rd carries one XREAD BLOCK STORE_REDIS_BLOCK_MS at
+ * a time over every loaded room, from the last ID read of each (store_
+ * redis_link.c).  Entries another store logged reach the core as
+ * store_backend_remote (STORE_REMOTE) in stream order.  This store's
+ * own appends carry host "ID/N" (a random ID per open, N its append
+ * number): an append completes when the reader reaches it, so every
+ * host sees its room's lines in one order; it completes at once when
+ * the reader is down, and after STORE_REDIS_HOLD_MS at the latest
+ * (then, and only then, a host may show lines in another order).
+ *
+ * Failure: a lost connection (or a connect refused, or one taking
+ * STORE_REDIS_STALL_MS) closes both; appends waiting for a reply
+ * complete with ECONNRESET (Redis may have logged them: the reader,
+ * once back, takes them for our own and skips them), appends while
+ * down with the errno of the last failure (ECONNREFUSED...), seq 0; the
+ * core says once that history stops and once that it is written again
+ * (when SCRIPT LOAD succeeds after a reconnect).  Reconnects: from
+ * store_run, after STORE_REDIS_BACKOFF_MIN ms doubling to _MAX.  The
+ * reader resumes from each room's last ID: entries logged elsewhere
+ * meanwhile arrive (those MAXLEN has not trimmed yet).  Anything read
+ * that is not what it should be (a reply of the wrong shape, an entry
+ * with bad fields or a sequence number out of order) is skipped, with
+ * at most one log line per STORE_REDIS_BAD_LOG_MS. */
+#include "store_redis_int.h"
+
+#include "io.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char script[] =
+    "local n = redis.call('INCR', KEYS[2])\n"
+    "local m = n\n"
+    "if n == 1 then\n"
+    "  local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)\n"
+    "  if last[1] then\n"
+    "    local f = last[1][2]\n"
+    "    for i = 1, #f - 1, 2 do\n"
+    "      if f[i] == 'seq' then\n"
+    "        local s = tonumber(f[i + 1]) or 0\n"
+    "        if s >= n then n = s + 1 end\n"
+    "      end\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "local floor = tonumber(ARGV[1])\n"
+    "if n <= floor then n = floor + 1 end\n"
+    "local ns = string.format('%d', n)\n"
+    "if n ~= m then redis.call('SET', KEYS[2], ns) end\n"
+    "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*',\n"
+    "  'seq', ns, 'time_ms', ARGV[3], 'kind', ARGV[4], 'name', ARGV[5],\n"
+    "  'origin', ARGV[6], 'origin_no', ARGV[7], 'text', ARGV[8],\n"
+    "  'host', ARGV[9])\n"
+    "return {n, id}\n";
+
+size_t rkey(const struct rbk *b, char *buf, const char *kind,
+	    const char *room)
+{
+	int n = snprintf(buf, RKEY_MAX, "%s%s:%s", b->prefix, kind, room);
+	return n < 0 ? 0 : (size_t)n; /* fits: RKEY_MAX is the sum */
+}
+
+static struct store_entry *ecopy(const struct store_entry *e)
+{
+	struct store_entry *c = malloc(sizeof *c + e->name_len +
+				       e->origin_len + e->text_len + 3);
+	if (!c)
+		return NULL;
+	char *p = (char *)(c + 1);
+	*c = *e;
+	c->name = memcpy(p, e->name, e->name_len);
+	p[e->name_len] = '\0';
+	p += e->name_len + 1;
+	c->origin = e->origin_len ? memcpy(p, e->origin, e->origin_len) : p;
+	p[e->origin_len] = '\0';
+	p += e->origin_len + 1;
+	c->text = e->text_len ? memcpy(p, e->text, e->text_len) : p;
+	p[e->text_len] = '\0';
+	return c;
+}
+
+static void rop_free(struct rop *op)
+{
+	free(op->e);
+	free(op);
+}
+
+/* Completes op (taken off its room's list); frees it when its reply
+ * has come, else the reply's callback will. */
+static void rop_finish(struct rbk *b, struct rop *op, int status)
+{
+	struct rroom *rr = op->rr;
+	struct rop **pp = &rr->ops, *prev = NULL;
+	while (*pp && *pp != op) {
+		prev = *pp;
+		pp = &(*pp)->next;
+	}
+	if (*pp)
+		*pp = op->next;
+	if (rr->ops_tail == op)
+		rr->ops_tail = prev;
+	op->rr = NULL;
+	if (status)
+		op->e->seq = 0;
+	store_backend_done(b->st, rr->r, op->token, status, op->e);
+	if (op->replied)
+		rop_free(op);
+}
+
+void rroom_release(struct rbk *b, struct rroom *rr, int only_old,
+		   long long now)
+{
+	struct rop *op = rr->ops, *next;
+	for (; op; op = next) {
+		next = op->next;
+		if (op->replied &&
+		    (!only_old || now - op->since >= STORE_REDIS_HOLD_MS))
+			rop_finish(b, op, 0);
+	}
+}
+
+/* {n, id}: the script's answer; 0, or -1 when it is not that. */
+static int eval_answer(const struct resp_value *v, uint64_t *seq,
+		       struct stream_id *id)
+{
+	if (v->type != RESP_ARRAY || v->n != 2 ||
+	    v->elem[0].type != RESP_INTEGER || v->elem[0].integer < 1 ||
+	    v->elem[1].type != RESP_BULK ||
+	    stream_id_parse(v->elem[1].str, v->elem[1].len, id) < 0)
+		return -1;
+	*seq = (uint64_t)v->elem[0].integer;
+	return 0;
+}
+
+static void eval_reply(void *ctx, const struct resp_value *v)
+{
+	struct rop *op = ctx;
+	struct rbk *b = op->b;
+	uint64_t seq;
+	op->replied = 1;
+	if (b->closing || !op->rr) { /* closing, or the reader was first */
+		rop_free(op);
+		return;
+	}
+	if (!v) {
+		rop_finish(b, op, rlink_errno(redis_error(b->w)));
+		return;
+	}
+	if (v->type == RESP_ERROR || eval_answer(v, &seq, &op->id) < 0) {
+		if (v->type == RESP_ERROR && v->len >= 8 &&
+		    memcmp(v->str, "NOSCRIPT", 8) == 0)
+			b->sha[0] = '\0'; /* EVAL again, then SCRIPT LOAD */
+		rlink_bad(b, op->rr->r->name, v->type == RESP_ERROR ?
+			  "the append script failed" : "a bad script reply");
+		rop_finish(b, op, EIO);
+		return;
+	}
+	op->e->seq = seq;
+	op->since = io_now_ms();
+	if (redis_state(b->rd) != REDIS_UP || !op->rr->loaded || b->down ||
+	    stream_id_cmp(&op->id, &op->rr->last) <= 0)
+		rop_finish(b, op, 0); /* no reader to wait for, or it passed
+					 (the entry was trimmed unseen) */
+}
+
+/* Up to 13 arguments: the script (or its SHA1), keys and values. */
+static int eval_send(struct rbk *b, struct rroom *rr, struct rop *op)
+{
+	char skey[RKEY_MAX], ckey[RKEY_MAX], floor[24], keep[24], tm[24],
+	    kind[8], no[24], host[STREAM_HOST_MAX + 24];
+	const struct store_entry *e = op->e;
+	uint64_t f = rr->r->last_seq > rr->seen_seq ? rr->r->last_seq :
+		     rr->seen_seq;
+	snprintf(floor, sizeof floor, "%llu", (unsigned long long)f);
+	snprintf(keep, sizeof keep, "%zu", b->cfg->keep);
+	snprintf(tm, sizeof tm, "%lld", (long long)(e->time_ms > 0 ?
+						    e->time_ms : 0));
+	snprintf(kind, sizeof kind, "%u", e->kind);
+	snprintf(no, sizeof no, "%llu", (unsigned long long)e->origin_no);
+	snprintf(host, sizeof host, "%s%llu", b->host,
+		 (unsigned long long)op->hno);
+	int sha = b->sha[0] != '\0';
+	const char *argv[] = {
+		sha ? "EVALSHA" : "EVAL", sha ? b->sha : script, "2", skey,
+		ckey, floor, keep, tm, kind, e->name, e->origin, no, e->text,
+		host
+	};
+	size_t lens[14];
+	lens[3] = rkey(b, skey, "room", rr->r->name);
+	lens[4] = rkey(b, ckey, "seq", rr->r->name);
+	for (int i = 0; i < 14; i++)
+		if (i != 3 && i != 4)
+			lens[i] = strlen(argv[i]);
+	lens[9] = e->name_len;
+	lens[10] = e->origin_len;
+	lens[12] = e->text_len;
+	return redis_command(b->w, 14, argv, lens, eval_reply, op);
+}
+
+static struct rroom *rroom_get(struct rbk *b, struct store_room *r)
+{
+	struct rroom *rr = r->bk;
+	if (rr)
+		return rr;
+	rr = calloc(1, sizeof *rr);
+	if (!rr)
+		return NULL;
+	rr->r = r;
+	rr->next = b->rooms;
+	b->rooms = rr;
+	r->bk = rr;
+	return rr;
+}
+
+static int rb_append(void *vb, struct store_room *r,
+		     const struct store_entry *e, uint64_t token)
+{
+	struct rbk *b = vb;
+	struct rroom *rr = rroom_get(b, r);
+	if (!rr) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (redis_state(b->w) == REDIS_CLOSED) {
+		errno = b->err ? b->err : ENOTCONN;
+		return -1;
+	}
+	/* room for the reader's and the loads' commands */
+	struct rop *op = redis_pending(b->w) < REDIS_PENDING_MAX - 64 ?
+			 calloc(1, sizeof *op) : NULL;
+	if (op)
+		op->e = ecopy(e);
+	if (!op || !op->e) {
+		free(op);
+		errno = EAGAIN;
+		return -1;
+	}
+	op->b = b;
+	op->rr = rr;
+	op->token = token;
+	op->hno = ++b->hno;
+	if (eval_send(b, rr, op) < 0) {
+		rop_free(op);
+		errno = EAGAIN; /* a bound of the link: Redis is slow */
+		return -1;
+	}
+	if (rr->ops_tail)
+		rr->ops_tail->next = op;
+	else
+		rr->ops = op;
+	rr->ops_tail = op;
+	return 0;
+}
+
+/* Keeps the entries of a load, newest first, for load_reply. */
+static void load_collect(void *ctx, const struct resp_value *key,
+			 const struct stream_id *id,
+			 const struct resp_value *fields)
+{
+	struct rbk *b = ctx;
+	(void)key;
+	if (b->scr_n < b->cfg->cache) {
+		b->scr_ids[b->scr_n] = *id;
+		b->scr_fields[b->scr_n++] = fields;
+	}
+}
+
+/* Feeds the core a loaded room's entries, oldest first. */
+static void load_feed(struct rbk *b, struct rroom *rr)
+{
+	for (size_t i = b->scr_n; i-- > 0;) {
+		struct store_entry e;
+		const char *host, *why = "a sequence number out of order";
+		size_t host_len;
+		if (stream_id_cmp(&b->scr_ids[i], &rr->last) > 0)
+			rr->last = b->scr_ids[i];
+		if (stream_entry_decode(b->scr_fields[i], &e, &host,
+					&host_len, &why) < 0 ||
+		    e.seq <= rr->seen_seq) {
+			rlink_bad(b, rr->r->name, why);
+			continue;
+		}
+		rr->seen_seq = e.seq;
+		if (store_backend_loaded(b->st, rr->r, &e) < 0)
+			break; /* out of memory: the rest stays unread */
+	}
+}
+
+static void load_reply(void *ctx, const struct resp_value *v)
+{
+	struct rop *op = ctx;
+	struct rbk *b = op->b;
+	struct rroom *rr = op->rr;
+	rop_free(op);
+	if (b->closing)
+		return;
+	rr->load_sent = 0;
+	if (v && v->type != RESP_ERROR) {
+		b->scr_n = 0;
+		long bad = stream_walk_range(v, load_collect, b);
+		if (bad != 0)
+			rlink_bad(b, rr->r->name, "a bad XREVRANGE reply");
+		load_feed(b, rr);
+		rr->loaded = 1;
+		b->nloaded++;
+		rlink_room_loaded(b);
+	} else if (v) {
+		rlink_bad(b, rr->r->name, "XREVRANGE refused");
+	}
+	/* not loaded (lost, refused): it reads as it is, and a reconnect
+	 * loads it again */
+	store_backend_room_ready(b->st, rr->r);
+}
+
+int rbk_script_load(struct rbk *b, redis_reply_fn fn)
+{
+	const char *argv[] = { "SCRIPT", "LOAD", script };
+	size_t lens[] = { 6, 4, sizeof script - 1 };
+	return redis_command(b->w, 3, argv, lens, fn, b);
+}
+
+int rroom_send_load(struct rbk *b, struct rroom *rr)
+{
+	char key[RKEY_MAX], count[24];
+	struct rop *op = calloc(1, sizeof *op);
+	if (!op)
+		return -1;
+	op->b = b;
+	op->rr = rr;
+	op->load = 1;
+	snprintf(count, sizeof count, "%zu", b->cfg->cache);
+	const char *argv[] = { "XREVRANGE", key, "+", "-", "COUNT", count };
+	size_t lens[] = { 9, rkey(b, key, "room", rr->r->name), 1, 1, 5,
+			  strlen(count) };
+	if (redis_command(b->w, 6, argv, lens, load_reply, op) < 0) {
+		free(op);
+		return -1;
+	}
+	rr->load_sent = 1;
+	return 0;
+}
+
+static int rb_room_load(void *vb, struct store_room *r)
+{
+	struct rbk *b = vb;
+	struct rroom *rr = rroom_get(b, r);
+	if (!rr || redis_state(b->w) == REDIS_CLOSED)
+		return -1; /* reads it empty; loaded after a reconnect */
+	return rroom_send_load(b, rr);
+}
+
+void rroom_entry(struct rbk *b, struct rroom *rr, const struct stream_id *id,
+		 const struct resp_value *fields)
+{
+	struct store_entry e;
+	const char *host, *why;
+	size_t host_len;
+	uint64_t hno;
+	if (stream_id_cmp(id, &rr->last) <= 0)
+		return; /* read before */
+	rr->last = *id;
+	/* our appends before this entry that the reader did not see:
+	 * MAXLEN trimmed them first */
+	while (rr->ops && rr->ops->replied &&
+	       stream_id_cmp(&rr->ops->id, id) < 0)
+		rop_finish(b, rr->ops, 0);
+	if (stream_entry_decode(fields, &e, &host, &host_len, &why) < 0) {
+		rlink_bad(b, rr->r->name, why);
+		return;
+	}
+	if (host_len > b->host_len &&
+	    memcmp(host, b->host, b->host_len) == 0) { /* our own */
+		if (stream_num(host + b->host_len, host_len - b->host_len,
+			       &hno) == 0) {
+			for (struct rop *op = rr->ops; op; op = op->next) {
+				if (op->hno == hno) {
+					op->e->seq = e.seq;
+					rop_finish(b, op, 0);
+					break;
+				}
+			}
+		}
+		if (e.seq > rr->seen_seq)
+			rr->seen_seq = e.seq;
+		return;
+	}
+	if (e.seq <= rr->seen_seq) {
+		rlink_bad(b, rr->r->name, "a sequence number out of order");
+		return;
+	}
+	rr->seen_seq = e.seq;
+	store_backend_remote(b->st, rr->r, &e);
+}
+
+static void rb_room_free(void *vb, struct store_room *r)
+{
+	struct rbk *b = vb;
+	struct rroom *rr = r->bk, **pp = &b->rooms;
+	b->closing = 1; /* rooms go only when the store closes */
+	if (!rr)
+		return;
+	while (rr->ops) {
+		struct rop *op = rr->ops;
+		rr->ops = op->next;
+		op->rr = NULL;
+		if (op->replied)
+			rop_free(op); /* else its callback frees it */
+	}
+	while (*pp && *pp != rr)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = rr->next;
+	free(rr);
+	r->bk = NULL;
+}
+
+static int rb_fds(void *vb, struct store_fd *out, int max)
+{
+	struct rbk *b = vb;
+	struct redis *links[] = { b->w, b->rd };
+	int n = 0;
+	for (int i = 0; i < 2 && n < max; i++)
+		if (redis_state(links[i]) != REDIS_CLOSED)
+			out[n++] = (struct store_fd){ redis_fd(links[i]),
+						      redis_events(links[i]) };
+	return n;
+}
+
+static void rb_ready(void *vb, int fd, unsigned events)
+{
+	struct rbk *b = vb;
+	struct redis *l = fd == redis_fd(b->w) ? b->w :
+			  fd == redis_fd(b->rd) ? b->rd : NULL;
+	if (l && fd >= 0 && redis_ready(l, events) < 0)
+		rlink_lost(b, redis_error(l));
+}
+
+static int rb_run(void *vb, long long now)
+{
+	return rlink_run(vb, now);
+}
+
+static void rb_close(void *vb)
+{
+	struct rbk *b = vb;
+	b->closing = 1;
+	redis_free(b->w);
+	redis_free(b->rd);
+	free(b->password);
+	free(b->argv);
+	free(b->lens);
+	free(b->argbuf);
+	free(b->scr_fields);
+	free(b->scr_ids);
+	free(b);
+}
+
+static const struct store_ops redis_ops = {
+	.name = "redis",
+	.append = rb_append,
+	.run = rb_run,
+	.fds = rb_fds,
+	.ready = rb_ready,
+	.room_free = rb_room_free,
+	.room_load = rb_room_load,
+	.close = rb_close,
+};
+
+/* "ID/": 16 hex digits from /dev/urandom (the pid and clocks when it
+ * cannot be read: distinct enough for stores of one machine). */
+static void host_make(struct rbk *b)
+{
+	unsigned long long v = 0;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || io_read(fd, &v, sizeof v) != (ssize_t)sizeof v) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		v = ((unsigned long long)getpid() << 40) ^
+		    (unsigned long long)ts.tv_nsec ^
+		    ((unsigned long long)ts.tv_sec << 20) ^
+		    (unsigned long long)(uintptr_t)b;
+	}
+	if (fd >= 0)
+		close(fd);
+	b->host_len = (size_t)snprintf(b->host, sizeof b->host, "%016llx/",
+				       v);
+}
+
+/* The backend's allocations, sized by the config. */
+static int rbk_alloc(struct rbk *b, const char *password)
+{
+	size_t rooms = b->cfg->rooms_max, args = 6 + 2 * rooms;
+	b->w = redis_new();
+	b->rd = redis_new();
+	b->password = password ? strdup(password) : NULL;
+	b->argv = calloc(args, sizeof *b->argv);
+	b->lens = calloc(args, sizeof *b->lens);
+	b->argbuf = calloc(rooms, RKEY_MAX + STREAM_ID_MAX);
+	b->scr_fields = calloc(b->cfg->cache, sizeof *b->scr_fields);
+	b->scr_ids = calloc(b->cfg->cache, sizeof *b->scr_ids);
+	return b->w && b->rd && (b->password || !password) && b->argv &&
+	       b->lens && b->argbuf && b->scr_fields && b->scr_ids ? 0 : -1;
+}
+
+struct store *store_open_redis(const struct store_config *cfg,
+			       const struct redis_addr *addr,
+			       const char *password, char *err,
+			       size_t errlen)
+{
+	struct store_config c = *cfg;
+	const char *prefix = cfg->prefix ? cfg->prefix : STORE_REDIS_PREFIX;
+	if (strlen(prefix) > STORE_REDIS_PREFIX_MAX ||
+	    c.rooms_max > STORE_REDIS_ROOMS_MAX) {
+		snprintf(err, errlen, "redis: a key prefix longer than %d "
+			 "bytes or more than %d rooms", STORE_REDIS_PREFIX_MAX,
+			 STORE_REDIS_ROOMS_MAX);
+		return NULL;
+	}
+	if (!c.cache || c.cache > STORE_REDIS_CACHE_MAX)
+		c.cache = STORE_REDIS_CACHE_MAX;
+	struct store *st = store_core_new(&c);
+	struct rbk *b = st ? calloc(1, sizeof *b) : NULL;
+	if (b) {
+		b->st = st;
+		b->cfg = store_backend_config(st);
+	}
+	if (!b || rbk_alloc(b, password) < 0) {
+		snprintf(err, errlen, "redis: out of memory");
+		if (b)
+			rb_close(b);
+		store_core_free(st);
+		return NULL;
+	}
+	b->addr = *addr;
+	memcpy(b->prefix, prefix, strlen(prefix) + 1);
+	b->reader_id = -1;
+	b->backoff = STORE_REDIS_BACKOFF_MIN;
+	host_make(b);
+	store_backend_set(st, &redis_ops, b);
+	rlink_open(b, io_now_ms());
+	return st;
+}

@@ -1,0 +1,98 @@
+/* store_redis_int.h — the Redis backend's state, shared by
+ * store_redis.c (open, appends, loading rooms) and store_redis_link.c
+ * (the two connections, reconnecting, the stream reader). */
+#ifndef NATTER_BROKER_STORE_REDIS_INT_H
+#define NATTER_BROKER_STORE_REDIS_INT_H
+
+#include "store_backend.h"
+#include "store_redis.h"
+#include "store_stream.h"
+
+/* One append on its way: sent (EVAL), then logged and waiting for the
+ * reader to reach it, so that it completes in the room's log order. */
+struct rop {
+	struct rbk *b;
+	struct rroom *rr;       /* NULL once completed (or closing) */
+	struct rop *next;       /* in rr's list, oldest first */
+	uint64_t token;
+	uint64_t hno;           /* this store's append number */
+	int replied;            /* its reply came: the list owns it */
+	struct stream_id id;    /* its entry's, once replied */
+	int load;               /* not an append: the room's XREVRANGE */
+	long long since;        /* when its reply came */
+	struct store_entry *e;  /* a copy, seq set once logged */
+};
+
+struct rroom {
+	struct store_room *r;
+	struct rroom *next;     /* all rooms */
+	int loaded;             /* read from Redis: in the XREAD set */
+	int load_sent;
+	struct stream_id last;  /* the last ID read from its stream */
+	uint64_t seen_seq;      /* the highest seq read from it */
+	/* appends sent, oldest first: those replied are a prefix (one
+	 * connection answers in order), in stream order */
+	struct rop *ops, *ops_tail;
+};
+
+struct rbk {
+	struct store *st;
+	const struct store_config *cfg;
+	struct redis_addr addr;
+	char *password;
+	char prefix[STORE_REDIS_PREFIX_MAX + 1];
+	char host[STREAM_HOST_MAX + 1]; /* "ID/" of this store */
+	size_t host_len;
+	uint64_t hno;
+	struct redis *w, *rd;   /* writes and loads; XREAD BLOCK */
+	int closing;            /* rooms or the core are gone */
+	int down;               /* said so (store_backend_failing) */
+	int err;                /* errno for appends while down */
+	int backoff;
+	long long next_try, opened;
+	char sha[48];           /* the script's, once SCRIPT LOAD said */
+	long long reader_id;    /* CLIENT ID of rd, -1: not known */
+	int xread_out, unblock_out, set_stale;
+	long long xread_at, xread_pause;
+	struct rroom *rooms;
+	size_t nloaded;
+	/* the XREAD command, sized for rooms_max */
+	const char **argv;
+	size_t *lens;
+	char *argbuf;
+	/* a room's load, newest first as Redis sends it */
+	const struct resp_value **scr_fields;
+	struct stream_id *scr_ids;
+	size_t scr_n;
+	int bad_logged;
+	long long bad_at;
+	unsigned long bad_hidden;
+};
+
+/* store_redis_link.c */
+void rlink_open(struct rbk *b, long long now);
+void rlink_lost(struct rbk *b, const char *why);
+int rlink_run(struct rbk *b, long long now);
+void rlink_room_loaded(struct rbk *b);
+void rlink_bad(struct rbk *b, const char *room, const char *why);
+/* The key of room's stream ("PREFIXroom:NAME") or counter
+ * ("PREFIXseq:NAME") into buf of at least RKEY_MAX bytes; its length. */
+#define RKEY_MAX (STORE_REDIS_PREFIX_MAX + 8 + ROOM_LEN_MAX + 1)
+size_t rkey(const struct rbk *b, char *buf, const char *kind,
+	    const char *room);
+
+/* An errno value for the reason a connection ended. */
+int rlink_errno(const char *why);
+
+/* store_redis.c */
+int rbk_script_load(struct rbk *b, redis_reply_fn fn);
+int rroom_send_load(struct rbk *b, struct rroom *rr);
+/* Completes rr's appends that are logged (all, or those waiting
+ * longer than STORE_REDIS_HOLD_MS when only_old). */
+void rroom_release(struct rbk *b, struct rroom *rr, int only_old,
+		   long long now);
+/* An entry of rr's stream (from XREAD), in stream order. */
+void rroom_entry(struct rbk *b, struct rroom *rr, const struct stream_id *id,
+		 const struct resp_value *fields);
+
+#endif
