@@ -81,6 +81,22 @@ static void backoff_and_give_up(void)
 	bconn_finish(&bc, 0);
 }
 
+/* The broker back: reconnected; then a bad frame is a loss too. */
+static void bad_frame_is_lost(struct bconn *bc, int lfd)
+{
+	static const char bad[] = { 0, 2, (char)FRAME_MSG, 0, 9, 9 };
+	struct frame f;
+	CHECK(bconn_retry(bc, 200) == BCONN_CONNECTED);
+	int peer = accept(lfd, NULL, NULL);
+	CHECK(peer >= 0);
+	CHECK(write(peer, bad, sizeof bad) == (ssize_t)sizeof bad);
+	wait_readable(bc);
+	CHECK(bconn_read(bc) == BCONN_NONE);
+	CHECK(bconn_next(bc, &f) == BCONN_LOST);
+	CHECK(!bconn_connected(bc));
+	close(peer);
+}
+
 /* Connected: LOGIN goes out whole; frames come in one by one; the
  * broker closing is BCONN_LOST, and the link is closed. */
 static void frames_then_lost(void)
@@ -137,18 +153,8 @@ static void frames_then_lost(void)
 	CHECK(bconn_send(&bc, FRAME_SAY, 0, NULL, NULL, "x", 1) == 0);
 	CHECK(bconn_pending(&bc) == 0);
 
-	/* the broker back: reconnected, then a bad frame is a loss too */
 	CHECK(bconn_backoff(&bc, 0) == 0); /* still the same episode */
-	CHECK(bconn_retry(&bc, 200) == BCONN_CONNECTED);
-	peer = accept(lfd, NULL, NULL);
-	CHECK(peer >= 0);
-	static const char bad[] = { 0, 2, (char)FRAME_MSG, 0, 9, 9 };
-	CHECK(write(peer, bad, sizeof bad) == (ssize_t)sizeof bad);
-	wait_readable(&bc);
-	CHECK(bconn_read(&bc) == BCONN_NONE);
-	CHECK(bconn_next(&bc, &f) == BCONN_LOST);
-	CHECK(!bconn_connected(&bc));
-	close(peer);
+	bad_frame_is_lost(&bc, lfd);
 	close(lfd);
 	unlink(path);
 	bconn_finish(&bc, 0);
