@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "loginstrings.h"
 
 void csess_init(struct csess *s, int sock, int interactive)
 {
@@ -65,15 +66,16 @@ static void note_line(struct csess *s)
 	size_t n = s->npartial;
 	/* A server that does not echo the line end after a hidden answer
 	 * leaves its prompt in front of the next line. */
-	while (starts_with(l, n, "PW: ") || starts_with(l, n, "ID: ")) {
-		l += 4;
-		n -= 4;
+	while (starts_with(l, n, LOGIN_PW_PROMPT) ||
+	       starts_with(l, n, LOGIN_ID_PROMPT)) {
+		l += LOGIN_PROMPT_LEN;
+		n -= LOGIN_PROMPT_LEN;
 	}
-	if (starts_with(l, n, "Log-in success!!"))
+	if (starts_with(l, n, LOGIN_OK_TEXT))
 		s->logged_in = 1;
-	else if (starts_with(l, n, "Login incorrect."))
+	else if (starts_with(l, n, LOGIN_BAD_TEXT))
 		s->login_failures++;
-	else if (starts_with(l, n, "*** Too many failures"))
+	else if (starts_with(l, n, "*** " LOGIN_TOO_MANY_TEXT))
 		s->too_many = 1;
 }
 
@@ -154,10 +156,11 @@ static void on_pw_prompt(struct csess *s, struct outq *display)
  * with no line end between ("ID: PW: "), as its echo is then off. */
 static void check_prompts(struct csess *s, struct outq *display)
 {
-	while (!s->fatal && s->npartial >= 4 * (s->prompts_seen + 1)) {
-		const char *p = s->partial + 4 * s->prompts_seen;
-		int id = memcmp(p, "ID: ", 4) == 0;
-		if (!id && memcmp(p, "PW: ", 4) != 0)
+	while (!s->fatal &&
+	       s->npartial >= LOGIN_PROMPT_LEN * (s->prompts_seen + 1)) {
+		const char *p = s->partial + LOGIN_PROMPT_LEN * s->prompts_seen;
+		int id = memcmp(p, LOGIN_ID_PROMPT, LOGIN_PROMPT_LEN) == 0;
+		if (!id && memcmp(p, LOGIN_PW_PROMPT, LOGIN_PROMPT_LEN) != 0)
 			return;
 		s->prompts_seen++; /* before answering, which may clear it */
 		if (id)
@@ -266,7 +269,7 @@ int csess_shut(struct csess *s)
 long csess_read(struct csess *s, struct outq *display)
 {
 	unsigned char buf[CLIENT_READ_CHUNK];
-	ssize_t n = io_read(s->sock, buf, sizeof buf);
+	ssize_t n = io_read_some(s->sock, buf, sizeof buf);
 	if (n > 0)
 		csess_input(s, buf, (size_t)n, display);
 	return (long)n;

@@ -75,8 +75,9 @@ int csess_shut(struct csess *s);
 /* Decides the session's end: status and the message for the person
  * (the first decision stands). */
 void csess_fail(struct csess *s, int status, const char *msg);
-/* Reads once from the socket into csess_input.  Returns the bytes
- * read, 0 at end of file, -1 with errno (EAGAIN: nothing now). */
+/* Reads once from the socket into csess_input (io_read_some): returns
+ * the bytes read, 0 when there is nothing now, or -1 when the stream is
+ * over, errno EPIPE at end of file, else the read's error. */
 long csess_read(struct csess *s, struct outq *display);
 /* The exit status for a connection that ended by end of file (err 0)
  * or with error err; stores a message for the person (may be empty). */

@@ -108,17 +108,17 @@ static void submit(struct csess *s, struct screen *sc, int *bell)
 static void read_keys(struct csess *s, struct screen *sc)
 {
 	unsigned char buf[KEY_CHUNK];
-	ssize_t n = io_read(0, buf, sizeof buf);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+	ssize_t n = io_read_some(0, buf, sizeof buf);
+	if (n == 0)
 		return;
-	if (n < 0) {
+	if (n < 0 && errno != EPIPE) {
 		char msg[120];
 		snprintf(msg, sizeof msg, "natter: cannot read the terminal: %s",
 			 strerror(errno));
 		csess_fail(s, NATTER_EXIT_LOST, msg);
 		return;
 	}
-	if (n == 0) { /* the terminal went away: as ^D */
+	if (n < 0) { /* the terminal went away: as ^D */
 		end_input(s, sc);
 		return;
 	}
@@ -255,8 +255,8 @@ static int step(struct csess *s, struct screen *sc, int sp)
 	    (p[2].revents & (POLLIN | POLLHUP | POLLERR))) {
 		puts_(s, sc, "\r\033[K");
 		long n = csess_read(s, &sc->out);
-		if (n == 0 || (n < 0 && errno != EAGAIN))
-			return finish(s, sc, n == 0 ? 0 : errno, 0);
+		if (n < 0)
+			return finish(s, sc, errno == EPIPE ? 0 : errno, 0);
 		redraw(s, sc);
 	}
 	if (outq_pending(&s->to_server) > 0 && csess_flush(s) < 0)

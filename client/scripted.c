@@ -89,10 +89,12 @@ static int feed(struct csess *s, struct script *sc, const char *buf,
 static int read_script(struct csess *s, struct script *sc)
 {
 	char buf[CLIENT_READ_CHUNK];
-	ssize_t n = io_read(0, buf, sizeof buf);
-	if (n < 0)
-		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
-	if (n == 0) {
+	ssize_t n = io_read_some(0, buf, sizeof buf);
+	if (n == 0)
+		return 0;
+	if (n < 0 && errno != EPIPE)
+		return -1;
+	if (n < 0) {
 		sc->eof = 1;
 		/* At a terminal, the end is ^D: the person's choice. */
 		s->person_left |= sc->tty;
@@ -144,8 +146,9 @@ static int setup(int *sp, struct script *sc)
 static int read_server(struct csess *s, struct script *sc, struct outq *out)
 {
 	long n = csess_read(s, out);
-	if (n == 0 || (n < 0 && errno != EAGAIN))
-		return client_end_session(s, out, n == 0 ? 0 : errno, 0);
+	if (n < 0)
+		return client_end_session(s, out, errno == EPIPE ? 0 : errno,
+					  0);
 	csess_print_partial(s, out);
 	if (follow_echo(s, sc) != 0)
 		return client_end(out, NATTER_EXIT_LOST,

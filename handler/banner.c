@@ -40,7 +40,7 @@ static ssize_t read_bounded(const char *path, char *buf, size_t size)
 }
 
 /* Cleans each line of the file and ends it with CR LF. */
-static void send_lines(struct session *s, const char *buf, size_t len)
+static void send_lines(struct person *p, const char *buf, size_t len)
 {
 	static char clean[TEXT_CLEAN_MAX(BANNER_MAX) + 2];
 	size_t start = 0;
@@ -50,23 +50,22 @@ static void send_lines(struct session *s, const char *buf, size_t len)
 		size_t n = text_clean(buf + start, end - start, clean,
 				      sizeof clean - 2);
 		memcpy(clean + n, "\r\n", 2);
-		session_say(s, clean, n + 2);
+		person_say(p, clean, n + 2);
 		start = end + 1;
 	}
 }
 
-void banner_send(struct session *s)
+void banner_send(struct person *p, const char *path)
 {
 	static char buf[BANNER_MAX];
-	const char *path = s->cfg->motd_path;
 	if (path && *path) {
 		ssize_t n = read_bounded(path, buf, sizeof buf);
 		if (n >= 0) {
-			send_lines(s, buf, (size_t)n);
+			send_lines(p, buf, (size_t)n);
 			return;
 		}
 		log_msg(LOG_WARNING, "MOTD %s: %s; using the default banner",
 			path, strerror(errno));
 	}
-	session_sayz(s, default_banner);
+	person_sayz(p, default_banner);
 }

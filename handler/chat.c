@@ -1,6 +1,6 @@
 /* chat.c — a logged-in person's lines and commands, and what the
  * broker sends them. */
-#include "session.h"
+#include "chat.h"
 #include "io.h"
 #include "log.h"
 #include "namecmp.h"
@@ -32,55 +32,82 @@ static char *cleaned(const char *p, size_t len, size_t *outlen)
 	return buf;
 }
 
-void chat_request(struct session *s, uint8_t type, const char *a,
-		  const char *b, const char *text, size_t textlen)
+void chat_init(struct chat *c, struct person *p, struct bconn *bc)
 {
-	if (bconn_send(s, type, 0, a, b, text, textlen) != 0 || s->bfd < 0 ||
-	    !s->marks_last)
+	c->p = p;
+	c->bc = bc;
+	snprintf(c->room, sizeof c->room, "%s", DEFAULT_ROOM);
+}
+
+void chat_await(struct chat *c, uint8_t type, long long now)
+{
+	c->awaiting = type;
+	c->reply_deadline = now + REPLY_WAIT_MS;
+}
+
+void chat_await_none(struct chat *c)
+{
+	c->awaiting = 0;
+}
+
+void chat_login_answer(struct chat *c, const struct frame *f, long long now)
+{
+	c->marks_last = (f->flags & FRAME_MARKS_LAST) != 0;
+	c->awaiting = 0;
+	if (f->type == FRAME_OK && c->marks_last && !(f->flags & FRAME_LAST))
+		chat_await(c, FRAME_LOGIN, now);
+}
+
+/* Sends a request the broker answers (WHO, ROOMS, PRIV, JOIN) and, if
+ * this broker marks the ends of replies, waits for its reply. */
+static void request(struct chat *c, uint8_t type, const char *a,
+		    const char *b, const char *text, size_t textlen)
+{
+	if (bconn_send(c->bc, type, 0, a, b, text, textlen) != 0 ||
+	    !bconn_connected(c->bc) || !c->marks_last)
 		return;
-	s->awaiting = type;
-	s->reply_deadline = io_now_ms() + REPLY_WAIT_MS;
+	chat_await(c, type, io_now_ms());
 }
 
 /* A query is asked again; a lost JOIN was carried out by the REJOIN
  * (it names the new room), so what is left to show is who is there. */
-void chat_reply_lost(struct session *s)
+void chat_reply_lost(struct chat *c)
 {
-	uint8_t type = s->awaiting;
-	s->awaiting = 0;
+	uint8_t type = c->awaiting;
+	c->awaiting = 0;
 	if (type == FRAME_WHO || type == FRAME_ROOMS)
-		s->resend = type;
+		c->resend = type;
 	else if (type == FRAME_JOIN)
-		s->resend = FRAME_WHO;
+		c->resend = FRAME_WHO;
 	else if (type == FRAME_PRIV)
-		session_notice(s, "Your last private message may not have "
+		person_notice(c->p, "Your last private message may not have "
 			       "been delivered.");
 }
 
-void chat_rejoined(struct session *s)
+void chat_rejoined(struct chat *c)
 {
-	uint8_t type = s->resend;
-	s->resend = 0;
+	uint8_t type = c->resend;
+	c->resend = 0;
 	if (type)
-		chat_request(s, type, NULL, NULL, NULL, 0);
+		request(c, type, NULL, NULL, NULL, 0);
 }
 
-static void say_text(struct session *s, uint8_t type, const char *to,
+static void say_text(struct chat *c, uint8_t type, const char *to,
 		     const char *p, size_t len)
 {
 	size_t n;
 	char *text = cleaned(p, len, &n);
 	if (n == strspn(text, " ")) {
 		if (type != FRAME_SAY)
-			session_notice(s, type == FRAME_ME ?
+			person_notice(c->p, type == FRAME_ME ?
 				       "Usage: /me action" :
 				       "Usage: /msg NAME text");
 		return; /* nothing but spaces: nothing to say */
 	}
 	if (type == FRAME_PRIV)
-		chat_request(s, type, to, NULL, text, n);
+		request(c, type, to, NULL, text, n);
 	else
-		bconn_send(s, type, 0, to, NULL, text, n);
+		bconn_send(c->bc, type, 0, to, NULL, text, n);
 }
 
 /* The first word of p (len bytes) in word, the rest after spaces in
@@ -103,98 +130,99 @@ static int is_cmd(const char *cmd, size_t len, const char *name)
 	return strlen(name) == len && strncasecmp(cmd, name, len) == 0;
 }
 
-static void cmd_msg(struct session *s, const char *arg, size_t len)
+static void cmd_msg(struct chat *c, const char *arg, size_t len)
 {
 	const char *text;
 	size_t tlen, nlen = split(arg, len, &text, &tlen);
 	char to[NAME_LEN_MAX + 1];
 	if (nlen == 0 || tlen == 0) {
-		session_notice(s, "Usage: /msg NAME text");
+		person_notice(c->p, "Usage: /msg NAME text");
 		return;
 	}
 	if (!name_valid(arg, nlen)) {
-		session_notice(s, "Names are 1 to 16 letters, digits, _ or -.");
+		person_notice(c->p, "Names are 1 to 16 letters, digits, _ or -.");
 		return;
 	}
 	snprintf(to, sizeof to, "%.*s", (int)nlen, arg);
-	say_text(s, FRAME_PRIV, to, text, tlen);
+	say_text(c, FRAME_PRIV, to, text, tlen);
 }
 
-static void cmd_join(struct session *s, const char *arg, size_t len)
+static void cmd_join(struct chat *c, const char *arg, size_t len)
 {
 	char msg[96];
 	while (len && arg[len - 1] == ' ')
 		len--;
 	if (!room_valid(arg, len)) {
-		session_notice(s, len ? "Rooms are 1 to 32 letters, digits, "
+		person_notice(c->p, len ? "Rooms are 1 to 32 letters, digits, "
 			       "_ or -." : "Usage: /join ROOM");
 		return;
 	}
-	if (name_same(s->room, strlen(s->room), arg, len)) {
-		snprintf(msg, sizeof msg, "You are already in %s.", s->room);
-		session_notice(s, msg);
+	if (name_same(c->room, strlen(c->room), arg, len)) {
+		snprintf(msg, sizeof msg, "You are already in %s.", c->room);
+		person_notice(c->p, msg);
 		return;
 	}
-	snprintf(s->room, sizeof s->room, "%.*s", (int)len, arg);
-	chat_request(s, FRAME_JOIN, NULL, s->room, NULL, 0);
+	snprintf(c->room, sizeof c->room, "%.*s", (int)len, arg);
+	request(c, FRAME_JOIN, NULL, c->room, NULL, 0);
 }
 
-static void unknown(struct session *s, const char *cmd, size_t len)
+static void unknown(struct chat *c, const char *cmd, size_t len)
 {
 	char msg[192];
 	size_t n;
 	/* Quote at most 32 bytes of it, cleaned, so the notice stays short. */
-	char *c = cleaned(cmd, len > 32 ? 32 : len, &n);
-	snprintf(msg, sizeof msg, "Unknown command: %.*s (try /help)", (int)n, c);
-	session_notice(s, msg);
+	char *q = cleaned(cmd, len > 32 ? 32 : len, &n);
+	snprintf(msg, sizeof msg, "Unknown command: %.*s (try /help)", (int)n, q);
+	person_notice(c->p, msg);
 }
 
-static void command(struct session *s, const char *line, size_t len)
+static enum chat_result command(struct chat *c, const char *line,
+				size_t len)
 {
 	const char *arg;
 	size_t alen, clen = split(line, len, &arg, &alen);
 	if (is_cmd(line, clen, "/exit") || is_cmd(line, clen, "/quit")) {
-		session_notice(s, "Goodbye.");
-		session_end(s, EXIT_OK, "logged out");
+		person_notice(c->p, "Goodbye.");
+		return CHAT_EXIT;
 	} else if (is_cmd(line, clen, "/who")) {
-		chat_request(s, FRAME_WHO, NULL, NULL, NULL, 0);
+		request(c, FRAME_WHO, NULL, NULL, NULL, 0);
 	} else if (is_cmd(line, clen, "/rooms")) {
-		chat_request(s, FRAME_ROOMS, NULL, NULL, NULL, 0);
+		request(c, FRAME_ROOMS, NULL, NULL, NULL, 0);
 	} else if (is_cmd(line, clen, "/msg")) {
-		cmd_msg(s, arg, alen);
+		cmd_msg(c, arg, alen);
 	} else if (is_cmd(line, clen, "/me")) {
-		say_text(s, FRAME_ME, NULL, arg, alen);
+		say_text(c, FRAME_ME, NULL, arg, alen);
 	} else if (is_cmd(line, clen, "/join")) {
-		cmd_join(s, arg, alen);
+		cmd_join(c, arg, alen);
 	} else if (is_cmd(line, clen, "/help")) {
-		session_sayz(s, help_text);
+		person_sayz(c->p, help_text);
 	} else {
-		unknown(s, line, clen);
+		unknown(c, line, clen);
 	}
+	return CHAT_GO_ON;
 }
 
-void chat_line(struct session *s, const char *line, size_t len)
+enum chat_result chat_line(struct chat *c, const char *line, size_t len)
 {
 	if (len == 0)
-		return;
+		return CHAT_GO_ON;
 	if (line[0] == '/' && !(len > 1 && line[1] == '/'))
-		command(s, line, len);
-	else if (line[0] == '/')
-		say_text(s, FRAME_SAY, NULL, line + 1, len - 1);
+		return command(c, line, len);
+	if (line[0] == '/')
+		say_text(c, FRAME_SAY, NULL, line + 1, len - 1);
 	else
-		say_text(s, FRAME_SAY, NULL, line, len);
+		say_text(c, FRAME_SAY, NULL, line, len);
+	return CHAT_GO_ON;
 }
 
-void chat_frame(struct session *s, const struct frame *f)
+enum chat_result chat_frame(struct chat *c, const struct frame *f,
+			    const char *self)
 {
 	static char out[TEXT_LINE_MAX];
-	size_t n = text_display(f, s->name, out, sizeof out);
+	size_t n = text_display(f, self, out, sizeof out);
 	if (n)
-		session_say(s, out, n);
+		person_say(c->p, out, n);
 	if (f->flags & FRAME_LAST)
-		s->awaiting = 0; /* the next line may go */
-	if (f->type == FRAME_KICK) {
-		s->kicked = 1;
-		session_end(s, EXIT_OK, "kicked by the broker");
-	}
+		c->awaiting = 0; /* the next line may go */
+	return f->type == FRAME_KICK ? CHAT_KICKED : CHAT_GO_ON;
 }

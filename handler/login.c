@@ -1,10 +1,11 @@
-/* login.c — the dialogue before chatting: banner, ID, PW, LOGIN. */
-#include "cli.h"
-#include "session.h"
+/* login.c — the dialogue before chatting: banner, ID, PW, LOGIN's
+ * answer. */
+#include "login.h"
 #include "banner.h"
+#include "cli.h"
 #include "io.h"
 #include "log.h"
-#include "term.h"
+#include "loginstrings.h"
 #include "text.h"
 #include "users.h"
 
@@ -12,48 +13,24 @@
 #include <stdio.h>
 #include <string.h>
 
-static void prompt_id(struct session *s)
+void login_init(struct login *l, struct person *p,
+		const struct session_config *cfg)
 {
-	s->st = ST_ID;
-	session_sayz(s, "ID: ");
+	l->p = p;
+	l->cfg = cfg;
 }
 
-void login_start(struct session *s)
+static enum login_step prompt_id(struct login *l)
 {
-	unsigned char neg[TELNET_START_LEN];
-	if (s->in_sock) /* a socket may be telnet: 8-bit clean both ways */
-		session_say(s, neg, telnet_start(&s->tn, neg));
-	banner_send(s);
-	prompt_id(s);
+	person_sayz(l->p, LOGIN_ID_PROMPT);
+	return LOGIN_ASK_ID;
 }
 
-/* Echo off for the password: telnet on a socket, termios on a terminal,
- * nothing on a pipe. */
-static void echo_off(struct session *s)
+enum login_step login_start(struct login *l)
 {
-	unsigned char cmd[3];
-	if (s->in_sock) {
-		session_say(s, cmd, telnet_will_echo(&s->tn, cmd));
-		s->echo_off = 1;
-	} else if (s->in_tty && term_echo_off(0) == 0) {
-		s->echo_off = 1;
-	}
-}
-
-static void echo_on(struct session *s)
-{
-	unsigned char cmd[3];
-	if (!s->echo_off)
-		return;
-	if (s->in_sock) {
-		size_t n = telnet_wont_echo(&s->tn, cmd); /* 0: already off */
-		if (n)
-			session_say(s, cmd, n);
-	} else
-		term_echo_restore();
-	/* The person's Enter was not echoed either. */
-	session_sayz(s, "\r\n");
-	s->echo_off = 0;
+	person_telnet_start(l->p); /* a socket may be telnet: 8-bit clean */
+	banner_send(l->p, l->cfg->motd_path);
+	return prompt_id(l);
 }
 
 /* Removes spaces around a name typed at the prompt. */
@@ -68,147 +45,110 @@ static char *trim(char *line, size_t *len)
 	return line;
 }
 
-static void got_name(struct session *s, char *line, size_t len)
+enum login_step login_name(struct login *l, char *line, size_t len)
 {
 	line = trim(line, &len);
-	if (len == 0) {
-		prompt_id(s);
-		return;
-	}
-	s->name_ok = name_valid(line, len);
-	snprintf(s->name, sizeof s->name, "%.*s", s->name_ok ? (int)len : 0,
+	if (len == 0)
+		return prompt_id(l);
+	l->name_ok = name_valid(line, len);
+	snprintf(l->name, sizeof l->name, "%.*s", l->name_ok ? (int)len : 0,
 		 line);
-	if (s->cfg->users_path) {
+	if (l->cfg->users_path) {
 		/* Ask for the password whatever the name: nothing tells a
 		 * wrong name from a wrong password. */
-		echo_off(s);
-		s->st = ST_PW;
-		session_sayz(s, "PW: ");
-		return;
+		person_echo_off(l->p);
+		person_sayz(l->p, LOGIN_PW_PROMPT);
+		return LOGIN_ASK_PW;
 	}
-	if (!s->name_ok) {
-		session_notice(s, "Names are 1 to 16 letters, digits, _ or -.");
-		prompt_id(s);
-		return;
+	if (!l->name_ok) {
+		person_notice(l->p, "Names are 1 to 16 letters, digits, _ or -.");
+		return prompt_id(l);
 	}
-	bconn_login(s);
+	return LOGIN_SEND;
 }
 
-
-static void got_password(struct session *s, char *line, size_t len)
+enum login_step login_password(struct login *l, char *line, size_t len)
 {
 	char canon[NAME_LEN_MAX + 1];
-	echo_on(s);
-	int ok = users_check(s->cfg->users_path, s->name_ok ? s->name : "",
+	person_echo_on(l->p);
+	int ok = users_check(l->cfg->users_path, l->name_ok ? l->name : "",
 			     line, canon);
 	int err = errno;
 	cli_wipe(line, len);
 	if (ok < 0) {
 		log_msg(LOG_ERR, "users file %s unreadable: %s",
-			s->cfg->users_path, strerror(err));
-		session_notice(s, "Log-in is unavailable; try again later.");
-		session_end(s, EXIT_TEMP, "users file unreadable");
-		return;
+			l->cfg->users_path, strerror(err));
+		person_notice(l->p, "Log-in is unavailable; try again later.");
+		return LOGIN_UNAVAILABLE;
 	}
 	if (ok) {
 		/* "ANN" logs in as the file's "ann": one spelling per person. */
-		memcpy(s->name, canon, sizeof s->name);
-		bconn_login(s);
-		return;
+		memcpy(l->name, canon, sizeof l->name);
+		return LOGIN_SEND;
 	}
-	s->failures++;
+	l->failures++;
 	log_msg(LOG_NOTICE, "failed log-in for \"%s\" from %s",
-		s->name_ok ? s->name : "(invalid name)", s->cfg->peer);
-	s->st = ST_DELAY;
-	s->delay_until = io_now_ms() + LOGIN_FAIL_DELAY_MS;
+		l->name_ok ? l->name : "(invalid name)", l->cfg->peer);
+	l->delay_until = io_now_ms() + LOGIN_FAIL_DELAY_MS;
+	return LOGIN_DELAY;
 }
 
-void login_line(struct session *s, char *line, size_t len)
+enum login_step login_delay_over(struct login *l)
 {
-	if (s->st == ST_ID)
-		got_name(s, line, len);
-	else if (s->st == ST_PW)
-		got_password(s, line, len);
-}
-
-void login_delay_over(struct session *s)
-{
-	session_sayz(s, "Login incorrect.\r\n");
-	if (s->failures >= LOGIN_TRIES) {
-		session_notice(s, "Too many failures; goodbye.");
-		session_end(s, EXIT_OK, "too many log-in failures");
-		return;
+	person_sayz(l->p, LOGIN_BAD_TEXT "\r\n");
+	if (l->failures >= LOGIN_TRIES) {
+		person_notice(l->p, LOGIN_TOO_MANY_TEXT);
+		return LOGIN_GIVE_UP;
 	}
-	prompt_id(s);
+	return prompt_id(l);
 }
 
-static void refused(struct session *s, const struct frame *f)
+static enum login_step refused(struct login *l, const struct frame *f)
 {
 	static char why[TEXT_CLEAN_MAX(FRAME_TEXT_MAX)];
 	char msg[128];
 	text_clean(f->text, f->textlen, why, sizeof why);
-	log_msg(LOG_INFO, "broker refused %s: %s", s->name, why);
+	log_msg(LOG_INFO, "broker refused %s: %s", l->name, why);
 	if (f->flags & FRAME_FATAL) { /* our protocol version, say */
-		session_notice(s, why);
-		session_end(s, EXIT_TEMP, "refused by the broker");
-		return;
+		person_notice(l->p, why);
+		return LOGIN_INCOMPATIBLE;
 	}
-	if (s->joined) {
+	if (l->joined) {
 		/* Someone took the name while the broker was away. */
 		snprintf(msg, sizeof msg, "Could not rejoin as %s; goodbye.",
-			 s->name);
-		session_notice(s, msg);
-		session_end(s, EXIT_TEMP, "rejoin refused");
-		return;
+			 l->name);
+		person_notice(l->p, msg);
+		return LOGIN_REJOIN_REFUSED;
 	}
-	if (s->cfg->users_path)
+	if (l->cfg->users_path)
 		snprintf(msg, sizeof msg, "%s is already logged in elsewhere; "
-			 "log out there first.", s->name);
+			 "log out there first.", l->name);
 	else
 		snprintf(msg, sizeof msg, "The name %s is already in use; "
-			 "choose another.", s->name);
-	session_notice(s, msg);
-	prompt_id(s);
+			 "choose another.", l->name);
+	person_notice(l->p, msg);
+	return prompt_id(l);
 }
 
-/* OK or ERR to our LOGIN.  A broker that marks the ends of replies
- * follows a first OK with the greeting: the person's lines wait for it,
- * so it shows before any answer to them. */
-void login_reply(struct session *s, const struct frame *f)
+enum login_step login_reply(struct login *l, const struct frame *f)
 {
-	s->marks_last = (f->flags & FRAME_MARKS_LAST) != 0;
-	s->awaiting = 0;
-	/* The broker answered: a reconnect episode, if any, is over, even
-	 * when the answer is a refusal, so a later loss gets its own -R. */
-	s->rc_give_up = 0;
-	if (f->type == FRAME_ERR) {
-		refused(s, f);
-		return;
-	}
 	if (f->type != FRAME_OK)
-		return;
+		return refused(l, f);
 	if (NATTER_PROTOCOL_OF(f->flags) < NATTER_PROTOCOL_BROKER_MIN) {
-		session_notice(s, "The chat service is older than this "
-			       "session; try again later.");
-		session_end(s, EXIT_TEMP, "the broker's protocol is too old");
-		return;
+		person_notice(l->p, "The chat service is older than this "
+			      "session; try again later.");
+		return LOGIN_INCOMPATIBLE;
 	}
-	s->st = ST_CHAT;
-	s->last_line_ms = io_now_ms();
-	if (s->marks_last && !(f->flags & FRAME_LAST)) {
-		s->awaiting = FRAME_LOGIN;
-		s->reply_deadline = s->last_line_ms + REPLY_WAIT_MS;
+	if (l->joined) {
+		person_notice(l->p, "Reconnected.");
+		return LOGIN_REJOINED;
 	}
-	if (s->joined) {
-		session_notice(s, "Reconnected.");
-		chat_rejoined(s);
-		return;
-	}
-	s->joined = 1;
-	log_msg(LOG_INFO, "%s logged in from %s", s->name, s->cfg->peer);
+	l->joined = 1;
+	log_msg(LOG_INFO, "%s logged in from %s", l->name, l->cfg->peer);
 	char msg[64];
-	snprintf(msg, sizeof msg, "Log-in success!! [%s]\r\n", s->name);
-	session_sayz(s, msg);
-	session_sayz(s, "-----Chatting Room-----\r\n");
-	session_notice(s, "Type /help for the commands.");
+	snprintf(msg, sizeof msg, LOGIN_OK_TEXT " [%s]\r\n", l->name);
+	person_sayz(l->p, msg);
+	person_sayz(l->p, LOGIN_ROOM_BANNER "\r\n");
+	person_notice(l->p, "Type /help for the commands.");
+	return LOGIN_JOINED;
 }

@@ -15,6 +15,7 @@
  *               100 bad usage; 111 temporary failure (no broker, lost
  *               for good, users file unreadable). */
 #include "session.h"
+#include "exitcode.h"
 #include "log.h"
 #include "paths.h"
 

@@ -1,27 +1,60 @@
-/* session.c — the event loop: poll on the person (fd 0, fd 1), the
- * broker and the self-pipe; timers from a monotonic clock as poll
- * timeouts, so an idle session costs no CPU. */
+/* session.c — the top of the handler: the session's state, the event
+ * loop (poll on the person's fds 0 and 1, the broker and the
+ * self-pipe) and its timers, from a monotonic clock as poll timeouts,
+ * so an idle session costs no CPU.  It asks the modules below (login,
+ * chat, person, bconn) and acts on what they return. */
 #include "session.h"
+#include "bconn.h"
+#include "bucket.h"
+#include "chat.h"
+#include "exitcode.h"
 #include "io.h"
 #include "log.h"
+#include "login.h"
+#include "loginstrings.h"
+#include "person.h"
 #include "selfpipe.h"
 #include "term.h"
-#include "text.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#define FINAL_FLUSH_MS 2000
-#define LINGER_MS 2000 /* at most this long reading what the person sent */
+#define FINAL_FLUSH_MS 2000 /* at the end, to the person */
+#define BROKER_FLUSH_MS 1000 /* at the end, to the broker */
+
+enum session_state {
+	ST_ID,         /* "ID: " shown, waiting for a name */
+	ST_PW,         /* "PW: " shown, waiting for a password */
+	ST_DELAY,      /* a failed log-in: waiting before saying so */
+	ST_WAIT_LOGIN, /* LOGIN sent, waiting for OK or ERR */
+	ST_CHAT,
+	ST_RECONNECT,  /* the broker is gone: trying again with backoff */
+};
+
+struct session {
+	const struct session_config *cfg;
+	enum session_state st; /* set by enter() alone */
+	struct person person;
+	struct bconn bc;
+	struct login login;
+	struct chat chat;
+	long long login_deadline, last_line_ms, token_wait_until;
+	struct bucket bucket;
+	int throttled; /* the flood notice was given in this episode */
+	int done, exit_code;
+};
 
 static const int signals[] = { SIGTERM, SIGINT, SIGHUP, 0 };
 
-void session_end(struct session *s, int code, const char *why)
+static void enter(struct session *s, enum session_state st)
+{
+	s->st = st;
+}
+
+static void end_as(struct session *s, int code, const char *why)
 {
 	if (s->done)
 		return;
@@ -29,29 +62,111 @@ void session_end(struct session *s, int code, const char *why)
 	s->exit_code = code;
 	log_msg(code == EXIT_OK ? LOG_INFO : LOG_WARNING,
 		"session of %s from %s ended: %s",
-		s->joined ? s->name : "(not logged in)", s->cfg->peer, why);
+		s->login.joined ? s->login.name : "(not logged in)",
+		s->cfg->peer, why);
 }
 
-void session_say(struct session *s, const void *data, size_t len)
+/* Whether the session is over: ended, or a queue passed its bound (the
+ * person stopped reading, the broker fell too far behind). */
+static int over(struct session *s)
 {
-	if (s->skip_person_flush)
+	if (s->person.overflow)
+		end_as(s, EXIT_OK, "too far behind (the person stopped "
+		       "reading)");
+	if (s->bc.full)
+		end_as(s, EXIT_TEMP, "broker too far behind");
+	return s->done;
+}
+
+/* Ends the session for why, unless it is over already: a queue that
+ * passed its bound while the last step ran is the first reason. */
+static void session_end(struct session *s, int code, const char *why)
+{
+	if (!over(s))
+		end_as(s, code, why);
+}
+
+static void broker_unavailable(struct session *s)
+{
+	/* The path goes to the log, never to the person. */
+	log_msg(LOG_ERR, "no broker at %s: %s", s->cfg->broker_path,
+		strerror(errno));
+	person_notice(&s->person, "The chat service is unavailable; try "
+		      "again later.");
+	session_end(s, EXIT_TEMP, "broker unavailable");
+}
+
+/* Sends LOGIN for the name and room (re-announcing once joined) and
+ * waits for the answer; starts reconnecting if there is no broker. */
+static void send_login(struct session *s)
+{
+	long long now = io_now_ms();
+	if (!bconn_connected(&s->bc)) {
+		bconn_backoff(&s->bc, now);
+		enter(s, ST_RECONNECT);
 		return;
-	if (outq_append(&s->out, data, len) != 0) {
-		s->skip_person_flush = 1;
-		session_end(s, EXIT_OK, "too far behind (the person stopped "
-			    "reading)");
+	}
+	if (bconn_login(&s->bc, s->login.name, s->chat.room, s->login.joined,
+			s->cfg->peer) != 0)
+		return;
+	enter(s, ST_WAIT_LOGIN);
+	chat_await(&s->chat, FRAME_LOGIN, now);
+}
+
+/* Acts on a step of the log-in dialogue. */
+static void login_step(struct session *s, enum login_step step)
+{
+	switch (step) {
+	case LOGIN_ASK_ID: enter(s, ST_ID); break;
+	case LOGIN_ASK_PW: enter(s, ST_PW); break;
+	case LOGIN_DELAY: enter(s, ST_DELAY); break;
+	case LOGIN_SEND: send_login(s); break;
+	case LOGIN_UNAVAILABLE:
+		session_end(s, EXIT_TEMP, "users file unreadable");
+		break;
+	case LOGIN_GIVE_UP:
+		session_end(s, EXIT_OK, "too many log-in failures");
+		break;
+	case LOGIN_JOINED:
+	case LOGIN_REJOINED:
+		enter(s, ST_CHAT);
+		s->last_line_ms = io_now_ms();
+		if (step == LOGIN_REJOINED)
+			chat_rejoined(&s->chat);
+		break;
+	case LOGIN_REJOIN_REFUSED:
+		session_end(s, EXIT_TEMP, "rejoin refused");
+		break;
+	case LOGIN_INCOMPATIBLE:
+		session_end(s, EXIT_TEMP, "the broker's protocol does not "
+			    "meet ours");
+		break;
 	}
 }
 
-void session_sayz(struct session *s, const char *str)
+static void chat_result(struct session *s, enum chat_result r)
 {
-	session_say(s, str, strlen(str));
+	if (r == CHAT_EXIT)
+		session_end(s, EXIT_OK, "logged out");
+	else if (r == CHAT_KICKED)
+		session_end(s, EXIT_OK, "kicked by the broker");
 }
 
-void session_notice(struct session *s, const char *msg)
+/* The broker connection closed or failed (bconn closed it). */
+static void broker_lost(struct session *s)
 {
-	char out[512];
-	session_say(s, out, text_notice(msg, out, sizeof out));
+	if (s->st == ST_ID || s->st == ST_PW || s->st == ST_DELAY)
+		return; /* reconnected when the LOGIN is due */
+	if (s->bc.rc_give_up == 0) {
+		log_msg(LOG_WARNING, "lost the broker; reconnecting");
+		if (s->login.joined)
+			person_notice(&s->person, "Lost contact with the chat "
+				      "service; reconnecting (messages may "
+				      "have been missed).");
+	}
+	chat_reply_lost(&s->chat);
+	bconn_backoff(&s->bc, io_now_ms());
+	enter(s, ST_RECONNECT);
 }
 
 /* Whether the pending line may be handled now; sets the flood wait. */
@@ -59,10 +174,10 @@ static int line_allowed(struct session *s, long long now)
 {
 	if (s->st == ST_ID || s->st == ST_PW)
 		return 1;
-	if (s->st != ST_CHAT || s->awaiting ||
-	    outq_pending(&s->bout) > BROKER_BACKLOG)
+	if (s->st != ST_CHAT || s->chat.awaiting ||
+	    bconn_pending(&s->bc) > BCONN_BACKLOG)
 		return 0;
-	if (s->ln.len == 0)
+	if (s->person.ln.len == 0)
 		return 1; /* empty lines cost nothing */
 	if (bucket_full(&s->bucket, now))
 		s->throttled = 0; /* the person slowed down: a new episode */
@@ -72,145 +187,101 @@ static int line_allowed(struct session *s, long long now)
 	s->token_wait_until = now + wait;
 	if (!s->throttled) {
 		s->throttled = 1;
-		session_notice(s, "You are sending too fast; your lines are "
-			       "being delayed.");
+		person_notice(&s->person, "You are sending too fast; your "
+			      "lines are being delayed.");
 	}
 	return 0;
 }
 
 static void handle_line(struct session *s, long long now)
 {
-	s->line_pending = 0;
+	size_t len;
+	char *line = person_line(&s->person, &len);
+	person_line_done(&s->person);
 	if (s->st == ST_CHAT) {
 		s->last_line_ms = now;
-		chat_line(s, s->ln.buf, s->ln.len);
-	} else {
-		login_line(s, s->ln.buf, s->ln.len);
+		chat_result(s, chat_line(&s->chat, line, len));
+	} else if (s->st == ST_ID) {
+		login_step(s, login_name(&s->login, line, len));
+	} else if (s->st == ST_PW) {
+		login_step(s, login_password(&s->login, line, len));
 	}
 }
 
 static void too_long(struct session *s)
 {
-	session_notice(s, "Line too long (over 1024 bytes); not sent.");
+	person_notice(&s->person, "Line too long (over 1024 bytes); not sent.");
 	if (s->st == ST_ID)
-		session_sayz(s, "ID: ");
+		person_sayz(&s->person, LOGIN_ID_PROMPT);
 	else if (s->st == ST_PW)
-		session_sayz(s, "PW: ");
+		person_sayz(&s->person, LOGIN_PW_PROMPT);
 }
 
 /* ^C (telnet's IP): before log-in it ends the session; once logged in
- * the question is asked when the input read is used up (line.h), and a
- * yes ends it. */
-static void interrupted(struct session *s, enum line_event e)
+ * the question is asked (person_feed) and a yes ends it. */
+static void interrupted(struct session *s, enum person_event e)
 {
-	if (e == LINE_INTERRUPT && s->joined)
+	if (e == PERSON_INTERRUPT && s->login.joined)
 		return;
-	session_notice(s, e == LINE_LEAVE ? "Goodbye." : "Interrupted. "
-		       "Goodbye.");
+	person_notice(&s->person, e == PERSON_LEAVE ? "Goodbye." :
+		      "Interrupted. Goodbye.");
 	session_end(s, EXIT_OK, "interrupted");
 }
 
-/* Runs buffered input through telnet and line assembly, handling lines
- * while the state and the flood limit allow. */
+/* Takes the person's lines while the state and the flood limit allow. */
 static void input_process(struct session *s, long long now)
 {
-	while (!s->done) {
-		if (s->line_pending) {
-			if (!line_allowed(s, now))
-				return;
-			handle_line(s, now);
-			continue;
-		}
-		if (s->inpos == s->inlen) {
-			if (line_question_due(&s->ln))
-				session_notice(s, "Leave the chat? (y/n)");
+	while (!over(s)) {
+		enum person_event e = person_feed(&s->person);
+		if (e == PERSON_IDLE)
 			return;
-		}
-		unsigned char reply[TELNET_REPLY_MAX];
-		size_t rl;
-		int c = telnet_feed(&s->tn, s->in[s->inpos++], reply, &rl);
-		if (rl)
-			session_say(s, reply, rl);
-		if (c == TELNET_NONE)
-			continue;
-		enum line_event e = line_feed(&s->ln, c);
-		if (e == LINE_READY)
-			s->line_pending = 1;
-		else if (e == LINE_TOO_LONG)
+		if (e == PERSON_TOO_LONG) {
 			too_long(s);
-		else if (e != LINE_NONE)
+			continue;
+		}
+		if (e == PERSON_INTERRUPT || e == PERSON_LEAVE) {
 			interrupted(s, e);
+			continue;
+		}
+		if (!line_allowed(s, now))
+			return;
+		handle_line(s, now);
 	}
 }
 
-static void read_person(struct session *s)
-{
-	ssize_t n = io_read(0, s->in, sizeof s->in);
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return;
-	if (n <= 0) {
-		if (n < 0)
-			log_msg(LOG_INFO, "reading from %s: %s", s->cfg->peer,
-				strerror(errno));
-		s->in_eof = 1;
-		/* A last line without a line end still counts. */
-		if (s->ln.len > 0 && !s->ln.ready &&
-		    line_feed(&s->ln, '\n') == LINE_READY)
-			s->line_pending = 1;
-		return;
-	}
-	s->inpos = 0;
-	s->inlen = (size_t)n;
-}
-
-static void dispatch(struct session *s, const struct frame *f)
+/* A frame from the broker: the answer to LOGIN, or for the chat. */
+static void broker_frame(struct session *s, const struct frame *f)
 {
 	if (s->st == ST_WAIT_LOGIN && (f->type == FRAME_OK ||
-				       f->type == FRAME_ERR))
-		login_reply(s, f);
-	else
-		chat_frame(s, f);
+				       f->type == FRAME_ERR)) {
+		/* The broker answered: a reconnect episode, if any, is
+		 * over, even when the answer is a refusal, so a later
+		 * loss gets its own -R. */
+		bconn_answered(&s->bc);
+		chat_login_answer(&s->chat, f, io_now_ms());
+		login_step(s, login_reply(&s->login, f));
+	} else {
+		chat_result(s, chat_frame(&s->chat, f, s->login.name));
+	}
 }
 
-/* Reads a big chunk from the broker and turns every whole frame in it
- * into lines for the person.  Returns 1 when it read something, 0 when
- * nothing was there (EAGAIN), -1 when the connection is gone. */
-static int read_broker(struct session *s)
+/* Reads a big chunk from the broker and handles every whole frame in
+ * it. */
+static void read_broker(struct session *s)
 {
-	ssize_t n = io_read(s->bfd, s->bin + s->binlen,
-			    sizeof s->bin - s->binlen);
-	if (n > 0) {
-		s->binlen += (size_t)n;
-		bconn_touched(s);
-	}
-	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-		return 0;
-	if (n <= 0) {
-		if (n < 0)
-			log_msg(LOG_WARNING, "reading the broker: %s",
-				strerror(errno));
-		bconn_lost(s);
-		return -1;
-	}
-	size_t off = 0;
-	while (!s->done && s->bfd >= 0) {
-		struct frame f;
-		int used = frame_decode(s->bin + off, s->binlen - off, &f);
-		if (used == FRAME_NEED_MORE)
+	enum bconn_event e = bconn_read(&s->bc);
+	struct frame f;
+	while (e == BCONN_NONE && !over(s)) {
+		e = bconn_next(&s->bc, &f);
+		if (e == BCONN_FRAME) {
+			broker_frame(s, &f);
+			e = BCONN_NONE;
+		} else if (e == BCONN_NONE) {
 			break;
-		if (used == FRAME_BAD) {
-			log_msg(LOG_ERR, "bad frame from the broker");
-			bconn_lost(s);
-			return -1;
 		}
-		off += (size_t)used;
-		dispatch(s, &f);
 	}
-	if (s->bfd < 0)
-		return -1;
-	memmove(s->bin, s->bin + off, s->binlen - off);
-	s->binlen -= off;
-	return 1;
+	if (e == BCONN_LOST)
+		broker_lost(s);
 }
 
 /* SIGTERM is the server stopping (natterd, inetd, systemd).  SIGINT is
@@ -223,36 +294,14 @@ static void on_signals(struct session *s)
 		log_reopen();
 		log_msg(LOG_INFO, "SIGHUP: log reopened");
 	}
-	if ((sigs & (1u << SIGINT)) && s->in_tty) {
-		session_notice(s, "Interrupted. Goodbye.");
+	if ((sigs & (1u << SIGINT)) && s->person.in_tty) {
+		person_notice(&s->person, "Interrupted. Goodbye.");
 		session_end(s, EXIT_OK, "interrupted");
 	} else if (sigs & ((1u << SIGTERM) | (1u << SIGINT))) {
-		session_notice(s, "The server is shutting down. Goodbye.");
+		person_notice(&s->person, "The server is shutting down. "
+			      "Goodbye.");
 		session_end(s, EXIT_OK, "shut down");
 	}
-}
-
-static void flush_person(struct session *s)
-{
-	if (!s->skip_person_flush &&
-	    outq_flush(&s->out, 1, s->out_sock) < 0) {
-		s->skip_person_flush = 1;
-		session_end(s, EXIT_OK, "the person's connection closed");
-	}
-}
-
-/* A write fails also when the broker has cut this session off: it
- * closes right after sending its KICK, which may still be unread here.
- * So stop writing and let the reads run to the end of what the broker
- * sent: a KICK among it ends the session, the end of it without one
- * means a lost broker and reconnecting (bconn_lost). */
-static void flush_broker(struct session *s)
-{
-	if (s->bfd < 0 || s->bout_broken ||
-	    outq_flush(&s->bout, s->bfd, 1) >= 0)
-		return;
-	log_msg(LOG_WARNING, "writing to the broker: %s", strerror(errno));
-	s->bout_broken = 1;
 }
 
 /* A reply later than REPLY_WAIT_MS.  A broker that never answers a
@@ -265,37 +314,48 @@ static void reply_overdue(struct session *s)
 	if (s->st == ST_WAIT_LOGIN) {
 		log_msg(LOG_ERR, "no answer from the broker to LOGIN in %d ms",
 			REPLY_WAIT_MS);
-		s->awaiting = 0;
-		bconn_lost(s);
+		chat_await_none(&s->chat);
+		bconn_close(&s->bc);
+		broker_lost(s);
 		return;
 	}
 	log_msg(LOG_ERR, "no reply from the broker to request type %u in "
-		"%d ms; taking lines again", s->awaiting, REPLY_WAIT_MS);
-	s->awaiting = 0;
-	session_notice(s, "No answer from the chat service in time; "
-		       "going on without it.");
+		"%d ms; taking lines again", s->chat.awaiting, REPLY_WAIT_MS);
+	chat_await_none(&s->chat);
+	person_notice(&s->person, "No answer from the chat service in time; "
+		      "going on without it.");
+}
+
+/* Time to try the broker again (ST_RECONNECT). */
+static void retry(struct session *s, long long now)
+{
+	enum bconn_event e = bconn_retry(&s->bc, now);
+	if (e == BCONN_CONNECTED)
+		send_login(s);
+	else if (e == BCONN_GAVE_UP)
+		broker_unavailable(s);
 }
 
 static void timers(struct session *s, long long now)
 {
 	const struct session_config *cfg = s->cfg;
-	if (!s->joined && now >= s->login_deadline) {
+	if (!s->login.joined && now >= s->login_deadline) {
 		if (s->st == ST_ID || s->st == ST_PW)
-			session_sayz(s, "\r\n"); /* after the prompt */
-		session_notice(s, "Login timed out.");
+			person_sayz(&s->person, "\r\n"); /* after the prompt */
+		person_notice(&s->person, "Login timed out.");
 		session_end(s, EXIT_OK, "log-in timed out");
 	} else if (s->st == ST_CHAT && cfg->idle_timeout_s > 0 &&
 		   now >= s->last_line_ms + cfg->idle_timeout_s * 1000LL) {
-		session_notice(s, "Idle for too long; goodbye.");
+		person_notice(&s->person, "Idle for too long; goodbye.");
 		session_end(s, EXIT_OK, "idle for too long");
-	} else if (s->st == ST_DELAY && now >= s->delay_until) {
-		login_delay_over(s);
-	} else if (s->st == ST_RECONNECT && now >= s->rc_next) {
-		bconn_retry(s, now);
+	} else if (s->st == ST_DELAY && now >= s->login.delay_until) {
+		login_step(s, login_delay_over(&s->login));
+	} else if (s->st == ST_RECONNECT && now >= bconn_retry_at(&s->bc)) {
+		retry(s, now);
 	}
-	if (s->bin_trim_at && now >= s->bin_trim_at)
-		bconn_trim(s);
-	if (s->awaiting && now >= s->reply_deadline)
+	if (bconn_trim_at(&s->bc) && now >= bconn_trim_at(&s->bc))
+		bconn_trim(&s->bc);
+	if (s->chat.awaiting && now >= s->chat.reply_deadline)
 		reply_overdue(s);
 }
 
@@ -309,20 +369,20 @@ static void earliest(long long *t, long long when)
 static int poll_timeout(const struct session *s, long long now)
 {
 	long long t = -1;
-	if (!s->joined)
+	if (!s->login.joined)
 		earliest(&t, s->login_deadline);
 	if (s->st == ST_CHAT && s->cfg->idle_timeout_s > 0)
 		earliest(&t, s->last_line_ms + s->cfg->idle_timeout_s * 1000LL);
 	if (s->st == ST_DELAY)
-		earliest(&t, s->delay_until);
+		earliest(&t, s->login.delay_until);
 	if (s->st == ST_RECONNECT)
-		earliest(&t, s->rc_next);
-	if (s->bin_trim_at)
-		earliest(&t, s->bin_trim_at);
-	if (s->awaiting)
-		earliest(&t, s->reply_deadline);
-	if (s->line_pending && s->st == ST_CHAT && !s->awaiting &&
-	    outq_pending(&s->bout) <= BROKER_BACKLOG)
+		earliest(&t, bconn_retry_at(&s->bc));
+	if (bconn_trim_at(&s->bc))
+		earliest(&t, bconn_trim_at(&s->bc));
+	if (s->chat.awaiting)
+		earliest(&t, s->chat.reply_deadline);
+	if (s->person.line_pending && s->st == ST_CHAT && !s->chat.awaiting &&
+	    bconn_pending(&s->bc) <= BCONN_BACKLOG)
 		earliest(&t, s->token_wait_until);
 	if (t < 0)
 		return -1;
@@ -336,22 +396,20 @@ static int poll_timeout(const struct session *s, long long now)
  * /rooms to be asked again once a lost broker is back. */
 static int input_over(const struct session *s)
 {
-	return s->in_eof && !s->line_pending && s->inpos == s->inlen &&
-	       s->st != ST_WAIT_LOGIN && s->st != ST_DELAY &&
-	       !s->awaiting && !s->resend;
+	return person_input_over(&s->person) && s->st != ST_WAIT_LOGIN &&
+	       s->st != ST_DELAY && !s->chat.awaiting && !s->chat.resend;
 }
 
 static void poll_once(struct session *s, int sigfd, long long now)
 {
 	struct pollfd p[4];
-	int want_in = !s->in_eof && !s->line_pending && s->inpos == s->inlen;
+	int want_in = person_wants_input(&s->person);
 	p[0] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
 	p[1] = (struct pollfd){ .fd = want_in ? 0 : -1, .events = POLLIN };
-	p[2] = (struct pollfd){ .fd = outq_pending(&s->out) ? 1 : -1,
+	p[2] = (struct pollfd){ .fd = outq_pending(&s->person.out) ? 1 : -1,
 				.events = POLLOUT };
-	p[3] = (struct pollfd){ .fd = s->bfd, .events = (short)(POLLIN |
-			(outq_pending(&s->bout) && !s->bout_broken ?
-			 POLLOUT : 0)) };
+	p[3] = (struct pollfd){ .fd = s->bc.fd,
+				.events = bconn_events(&s->bc) };
 	if (poll(p, 4, poll_timeout(s, now)) < 0) {
 		if (errno != EINTR) {
 			log_msg(LOG_ERR, "poll: %s", strerror(errno));
@@ -362,89 +420,29 @@ static void poll_once(struct session *s, int sigfd, long long now)
 	if (p[0].revents)
 		on_signals(s);
 	/* The broker first: others' lines are never held up by this one. */
-	if (s->bfd >= 0 && (p[3].revents & (POLLIN | POLLHUP | POLLERR |
-					    POLLNVAL)))
+	if (bconn_connected(&s->bc) &&
+	    (p[3].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
 		read_broker(s);
 	if (p[1].revents)
-		read_person(s);
+		person_read(&s->person, s->cfg->peer);
 }
 
 static void loop(struct session *s, int sigfd)
 {
-	while (!s->done) {
+	while (!over(s)) {
 		long long now = io_now_ms();
 		timers(s, now);
-		if (!s->done)
+		if (!over(s))
 			input_process(s, now);
-		if (!s->done && input_over(s))
+		if (!over(s) && input_over(s))
 			session_end(s, EXIT_OK, "the person left");
-		flush_broker(s);
-		flush_person(s);
-		if (!s->done)
+		bconn_flush(&s->bc);
+		if (person_flush(&s->person) != 0)
+			session_end(s, EXIT_OK, "the person's connection "
+				    "closed");
+		if (!over(s))
 			poll_once(s, sigfd, now);
 	}
-}
-
-/* Writes what is left in q, for at most ms milliseconds. */
-static void final_flush(struct outq *q, int fd, int is_socket, int ms)
-{
-	long long deadline = io_now_ms() + ms;
-	while (outq_flush(q, fd, is_socket) == 0) {
-		long long left = deadline - io_now_ms();
-		struct pollfd p = { .fd = fd, .events = POLLOUT };
-		if (left <= 0 || (poll(&p, 1, (int)left) < 0 && errno != EINTR))
-			return;
-	}
-}
-
-/* Closing a socket that holds unread input makes the kernel send RST,
- * and the person's side may then drop what we wrote last (the Goodbye,
- * why the session ended) before showing it: a person who typed ahead
- * of /exit, or a flooder cut off.  So, as Apache's lingering close
- * does: send FIN after the data, then read and discard until the
- * person closes, for at most LINGER_MS. */
-static void linger(struct session *s)
-{
-	if (!s->in_sock || !s->out_sock || s->in_eof)
-		return;
-	if (shutdown(1, SHUT_WR) != 0) {
-		log_msg(LOG_INFO, "shutdown: %s", strerror(errno));
-		return;
-	}
-	long long deadline = io_now_ms() + LINGER_MS;
-	for (;;) {
-		long long left = deadline - io_now_ms();
-		struct pollfd p = { .fd = 0, .events = POLLIN };
-		if (left <= 0)
-			return;
-		int r = poll(&p, 1, (int)left);
-		if (r < 0 && errno != EINTR)
-			return;
-		if (r <= 0)
-			continue;
-		ssize_t n = io_read(0, s->in, sizeof s->in);
-		if (n == 0 || (n < 0 && errno != EAGAIN &&
-			       errno != EWOULDBLOCK))
-			return;
-	}
-}
-
-static void finish(struct session *s)
-{
-	/* The broker first, so the others see the leave at once. */
-	if (s->bfd >= 0) {
-		final_flush(&s->bout, s->bfd, 1, 1000);
-		close(s->bfd);
-		s->bfd = -1;
-	}
-	if (!s->skip_person_flush) {
-		final_flush(&s->out, 1, s->out_sock, FINAL_FLUSH_MS);
-		linger(s);
-	}
-	term_echo_restore();
-	term_flags_restore();
-	outq_free(&s->bout);
-	outq_free(&s->out);
 }
 
 static void start(struct session *s, const struct session_config *cfg)
@@ -453,15 +451,10 @@ static void start(struct session *s, const struct session_config *cfg)
 	/* s is static, so already zero: a memset would dirty every page of
 	 * its 64 KiB broker buffer in every session for nothing. */
 	s->cfg = cfg;
-	s->bfd = -1;
-	s->in_sock = io_is_socket(0);
-	s->in_tty = isatty(0);
-	s->out_sock = io_is_socket(1);
-	outq_init(&s->out, SESSION_OUTQ_MAX);
-	outq_init(&s->bout, BROKER_OUTQ_MAX);
-	telnet_init(&s->tn);
-	line_init(&s->ln);
-	snprintf(s->room, sizeof s->room, "%s", DEFAULT_ROOM);
+	person_init(&s->person);
+	bconn_init(&s->bc, cfg->broker_path, cfg->reconnect_limit_s);
+	login_init(&s->login, &s->person, cfg);
+	chat_init(&s->chat, &s->person, &s->bc);
 	s->login_deadline = now + cfg->login_timeout_s * 1000LL;
 	bucket_init(&s->bucket, cfg->burst, cfg->rate, now);
 }
@@ -480,20 +473,16 @@ int session_run(const struct session_config *cfg)
 		return EXIT_TEMP;
 	}
 	/* A pipe or terminal must not block us: the broker is read on. */
-	if (!s.out_sock && term_nonblock(1) != 0)
+	if (!s.person.out_sock && term_nonblock(1) != 0)
 		log_msg(LOG_WARNING, "fd 1 non-blocking: %s", strerror(errno));
 	log_msg(LOG_INFO, "connection from %s", cfg->peer);
-	s.bfd = bconn_connect(cfg->broker_path);
-	if (s.bfd < 0) {
-		log_msg(LOG_ERR, "no broker at %s: %s", cfg->broker_path,
-			strerror(errno));
-		session_notice(&s, "The chat service is unavailable; try "
-			       "again later.");
-		session_end(&s, EXIT_TEMP, "broker unavailable");
-	} else {
-		login_start(&s);
-	}
+	if (bconn_open(&s.bc) != 0)
+		broker_unavailable(&s);
+	else
+		login_step(&s, login_start(&s.login));
 	loop(&s, sigfd);
-	finish(&s);
+	/* The broker first, so the others see the leave at once. */
+	bconn_finish(&s.bc, BROKER_FLUSH_MS);
+	person_finish(&s.person, FINAL_FLUSH_MS);
 	return s.exit_code;
 }
