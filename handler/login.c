@@ -111,7 +111,7 @@ static enum login_step refused(struct login *l, const struct frame *f)
 	log_msg(LOG_INFO, "broker refused %s: %s", l->name, why);
 	if (f->flags & FRAME_FATAL) { /* our protocol version, say */
 		person_notice(l->p, why);
-		return LOGIN_INCOMPATIBLE;
+		return LOGIN_REFUSED_FATAL;
 	}
 	if (l->joined) {
 		/* Someone took the name while the broker was away. */
@@ -137,7 +137,7 @@ enum login_step login_reply(struct login *l, const struct frame *f)
 	if (NATTER_PROTOCOL_OF(f->flags) < NATTER_PROTOCOL_BROKER_MIN) {
 		person_notice(l->p, "The chat service is older than this "
 			      "session; try again later.");
-		return LOGIN_INCOMPATIBLE;
+		return LOGIN_BROKER_TOO_OLD;
 	}
 	if (l->joined) {
 		person_notice(l->p, "Reconnected.");

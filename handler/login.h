@@ -28,8 +28,10 @@ enum login_step {
 	LOGIN_JOINED,    /* the broker took a first LOGIN: chatting */
 	LOGIN_REJOINED,  /* it took the person back after a loss */
 	LOGIN_REJOIN_REFUSED, /* the name was taken meanwhile: end (111) */
-	LOGIN_INCOMPATIBLE, /* the broker and this session speak protocols
-			       that do not meet (said): end (111) */
+	LOGIN_REFUSED_FATAL, /* the broker will not serve this session
+				(our protocol version, said): end (111) */
+	LOGIN_BROKER_TOO_OLD, /* its protocol is older than ours can use
+				 (said): end (111) */
 };
 
 struct login {
@@ -54,8 +56,8 @@ enum login_step login_password(struct login *l, char *line, size_t len);
 /* The delay after a failure is over: LOGIN_ASK_ID or LOGIN_GIVE_UP. */
 enum login_step login_delay_over(struct login *l);
 /* OK or ERR to our LOGIN: LOGIN_JOINED, LOGIN_REJOINED, LOGIN_ASK_ID
- * (the name is in use: choose another), LOGIN_REJOIN_REFUSED or
- * LOGIN_INCOMPATIBLE. */
+ * (the name is in use: choose another), LOGIN_REJOIN_REFUSED,
+ * LOGIN_REFUSED_FATAL or LOGIN_BROKER_TOO_OLD. */
 enum login_step login_reply(struct login *l, const struct frame *f);
 
 #endif

@@ -137,9 +137,11 @@ static void login_step(struct session *s, enum login_step step)
 	case LOGIN_REJOIN_REFUSED:
 		session_end(s, EXIT_TEMP, "rejoin refused");
 		break;
-	case LOGIN_INCOMPATIBLE:
-		session_end(s, EXIT_TEMP, "the broker's protocol does not "
-			    "meet ours");
+	case LOGIN_REFUSED_FATAL:
+		session_end(s, EXIT_TEMP, "refused by the broker");
+		break;
+	case LOGIN_BROKER_TOO_OLD:
+		session_end(s, EXIT_TEMP, "the broker's protocol is too old");
 		break;
 	}
 }
