@@ -13,11 +13,10 @@
  *   - the environment it is given.
  *
  * Why two: posix_spawn is the POSIX.1-2008 way, but glibc's maps and
- * unmaps a stack for each child and resets each of the 64 signals in the child; vfork runs the child on
- * the caller's stack and resets only the few signals natterd
- * does not leave at their default.  That was 30 % of natterd's own CPU
- * per connection and 5 % more connections per second (BENCHMARKS.md,
- * section 1).  vfork is not in POSIX.1-2008, hence the fallback, which
+ * unmaps a stack for each child and resets each of the 64 signals in
+ * the child; vfork runs the child on the caller's stack and resets only
+ * the few signals natterd does not leave at their default, which is
+ * measurably cheaper (BENCHMARKS.md, section 1).  vfork is not in POSIX.1-2008, hence the fallback, which
  * `make check` tests on Linux too (build/portable/natterd, built with
  * -DNATTER_SPAWN_POSIX; tests/test_portable.py). */
 #ifndef NATTERD_LAUNCH_H
