@@ -3,40 +3,10 @@
  * directory: replies in order, pipelining, a reply bigger than a read,
  * AUTH right and wrong, a connection killed by the server, a refused
  * connect, and the bound on commands in flight. */
-#include "../../broker/evloop.h"
-#include "../../broker/resp/redis.h"
-#include "io.h"
+#include "test_redis_server.h"
 #include "unit.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-static char dir[64] = "/tmp/natter-redis-XXXXXX";
-static char sock_path[128], log_path[128], port_text[16];
-static pid_t server = -1;
-
-/* A port nobody listens on now (the kernel's pick, then closed). */
-static int free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof sa;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
-		return -1;
-	close(fd);
-	return ntohs(sa.sin_port);
-}
+static struct rserver srv;
 
 /* Runs the link's I/O until cond(ctx) or timeout_ms; 1 when cond. */
 static int pump(struct redis *r, int (*cond)(void *), void *ctx,
@@ -60,32 +30,8 @@ static int pump(struct redis *r, int (*cond)(void *), void *ctx,
 	return cond(ctx);
 }
 
-/* What one command got back. */
-struct answer {
-	int done, lost;
-	enum resp_type type;
-	long long integer;
-	char text[256];
-	size_t len;
-};
-
-static void keep(void *ctx, const struct resp_value *v)
-{
-	struct answer *a = ctx;
-	a->done = 1;
-	if (!v) {
-		a->lost = 1;
-		return;
-	}
-	a->type = v->type;
-	a->integer = v->integer;
-	a->len = v->len;
-	if (v->type == RESP_ARRAY)
-		a->len = v->n;
-	else if (v->str)
-		snprintf(a->text, sizeof a->text, "%.*s",
-			 (int)(v->len < 255 ? v->len : 255), v->str);
-}
+#define answer rreply
+#define keep rserver_keep
 
 static int answered(void *ctx)
 {
@@ -102,38 +48,6 @@ static int ask(struct redis *r, struct answer *a, int argc,
 	if (redis_command(r, argc, argv, lens, keep, a) < 0)
 		return -1;
 	return pump(r, answered, a, 5000) ? 0 : -1;
-}
-
-static int start_server(void)
-{
-	int port = free_port();
-	if (!mkdtemp(dir) || port < 0)
-		return -1;
-	snprintf(port_text, sizeof port_text, "%d", port);
-	snprintf(sock_path, sizeof sock_path, "%s/redis.sock", dir);
-	snprintf(log_path, sizeof log_path, "%s/redis.log", dir);
-	server = fork();
-	if (server == 0) {
-		execlp("redis-server", "redis-server", "--port", port_text,
-		       "--bind", "127.0.0.1", "--dir", dir, "--save", "",
-		       "--appendonly", "no", "--unixsocket", sock_path,
-		       "--unixsocketperm", "700", "--logfile", log_path,
-		       (char *)NULL);
-		_exit(127);
-	}
-	return server < 0 ? -1 : 0;
-}
-
-static void stop_server(void)
-{
-	char cmd[128];
-	if (server > 0) {
-		kill(server, SIGTERM);
-		waitpid(server, NULL, 0);
-	}
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
 }
 
 /* Connects a new link, retrying while the server starts (bounded). */
@@ -180,7 +94,7 @@ static void basics(struct redis *r)
 	CHECK(ask(r, &a, 3, set) == 0 && a.type == RESP_STRING &&
 	      !strcmp(a.text, "OK"));
 	CHECK(ask(r, &a, 2, get) == 0 && a.type == RESP_BULK &&
-	      a.len == 4 && !memcmp(a.text, "v\r\n\x01", 4));
+	      a.n == 4 && !memcmp(a.text, "v\r\n\x01", 4));
 	CHECK(ask(r, &a, 2, none) == 0 && a.type == RESP_NIL);
 	CHECK(ask(r, &a, 1, bad) == 0 && a.type == RESP_ERROR);
 	const char *del[] = { "DEL", "room:t" };
@@ -223,7 +137,7 @@ static void big_reply(struct redis *r)
 	CHECK(redis_command(r, 3, set, lens, keep, &a) == 0 &&
 	      pump(r, answered, &a, 5000));
 	const char *get[] = { "GET", "big" };
-	CHECK(ask(r, &a, 2, get) == 0 && a.type == RESP_BULK && a.len == n);
+	CHECK(ask(r, &a, 2, get) == 0 && a.type == RESP_BULK && a.n == n);
 	free(big);
 }
 
@@ -233,7 +147,7 @@ static void auth(struct redis *r)
 	const char *on[] = { "CONFIG", "SET", "requirepass", "s3cret" };
 	CHECK(ask(r, &a, 4, on) == 0 && a.type == RESP_STRING);
 	char spec[64];
-	snprintf(spec, sizeof spec, "127.0.0.1:%s", port_text);
+	snprintf(spec, sizeof spec, "%s", srv.spec);
 	struct redis_addr addr;
 	char why[200];
 	CHECK(redis_addr_parse(&addr, spec, why, sizeof why) == 0);
@@ -286,7 +200,7 @@ static void refused_and_bounds(void)
 	char spec[64], why[200];
 	struct redis_addr a;
 	struct answer ans;
-	snprintf(spec, sizeof spec, "127.0.0.1:%d", free_port());
+	snprintf(spec, sizeof spec, "127.0.0.1:%d", rserver_free_port());
 	CHECK(redis_addr_parse(&a, spec, why, sizeof why) == 0);
 	struct redis *r = redis_new();
 	CHECK(r && redis_open(r, &a, NULL) == 0);
@@ -319,8 +233,8 @@ int main(void)
 {
 	char spec[64];
 	signal(SIGPIPE, SIG_IGN);
-	CHECK(start_server() == 0);
-	snprintf(spec, sizeof spec, "127.0.0.1:%s", port_text);
+	CHECK(rserver_start(&srv, NULL) == 0);
+	snprintf(spec, sizeof spec, "%s", srv.spec);
 	struct redis *r = link_up(spec, NULL);
 	CHECK(r != NULL); /* redis-server missing? tests/deps.sh has it */
 	if (r) {
@@ -330,13 +244,13 @@ int main(void)
 		auth(r);
 		killed(r, spec);
 		redis_free(r);
-		struct redis *u = link_up(sock_path, NULL);
+		struct redis *u = link_up(srv.sock, NULL);
 		CHECK(u != NULL);
 		if (u)
 			basics(u);
 		redis_free(u);
 	}
 	refused_and_bounds();
-	stop_server();
+	rserver_cleanup(&srv);
 	return UNIT_DONE();
 }

@@ -26,6 +26,7 @@ struct rserver {
 	char dir[64];
 	char port[16];
 	char spec[64];          /* 127.0.0.1:PORT */
+	char sock[128];         /* its UNIX socket, DIR/redis.sock */
 	char password[64];      /* "" none */
 	pid_t pid;
 };
@@ -78,6 +79,7 @@ static inline int rserver_start(struct rserver *s, const char *password)
 			return -1;
 		snprintf(s->port, sizeof s->port, "%d", port);
 		snprintf(s->spec, sizeof s->spec, "127.0.0.1:%d", port);
+		snprintf(s->sock, sizeof s->sock, "%s/redis.sock", s->dir);
 		snprintf(s->password, sizeof s->password, "%s",
 			 password ? password : "");
 	}
@@ -85,16 +87,12 @@ static inline int rserver_start(struct rserver *s, const char *password)
 	if (s->pid == 0) {
 		char logf[128];
 		snprintf(logf, sizeof logf, "%s/redis.log", s->dir);
-		if (s->password[0])
-			execlp("redis-server", "redis-server", "--port", s->port,
-			       "--bind", "127.0.0.1", "--dir", s->dir, "--save",
-			       "", "--appendonly", "no", "--logfile", logf,
-			       "--requirepass", s->password, (char *)NULL);
-		else
-			execlp("redis-server", "redis-server", "--port", s->port,
-			       "--bind", "127.0.0.1", "--dir", s->dir, "--save",
-			       "", "--appendonly", "no", "--logfile", logf,
-			       (char *)NULL);
+		execlp("redis-server", "redis-server", "--port", s->port,
+		       "--bind", "127.0.0.1", "--dir", s->dir, "--save", "",
+		       "--appendonly", "no", "--logfile", logf,
+		       "--unixsocket", s->sock, "--unixsocketperm", "700",
+		       s->password[0] ? "--requirepass" : (char *)NULL,
+		       s->password, (char *)NULL);
 		_exit(127);
 	}
 	return s->pid > 0 && rserver_wait(s) ? 0 : -1;
