@@ -160,7 +160,7 @@ static void deliver_one(const struct mail *m, void *arg)
 	time_t t = (time_t)m->when;
 	struct tm tm;
 	if (!gmtime_r(&t, &tm) ||
-	    !strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm))
+	    !strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(when, sizeof when, "?");
 	reply_send(d->ch, d->c, FRAME_STORED, 0, m->from, when, m->text,
 		   m->textlen);

@@ -141,7 +141,7 @@ enum frame_type {
 	FRAME_INFO = 71,
 	FRAME_KICK = 72,
 	/* 73-79: history (issue 12).  80-87: people (issue 14): */
-	FRAME_STORED = 80,   /* a=from b=when (UTC, "YYYY-MM-DD HH:MM")
+	FRAME_STORED = 80,   /* a=from b=when (UTC: 2026-05-01T10:00:00Z)
 				text: a private message kept while the
 				recipient was not logged in */
 	/* 88-95: moderation (issue 15). */
