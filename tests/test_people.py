@@ -191,3 +191,122 @@ def test_offline_message_from_ignored_is_dropped():
     b.send_line("/who")
     b.expect("In lobby (2)")
     assert "let me in" not in b.text and "left for you" not in b.text
+
+
+MACHINE_LINE = re.compile(r"^[^\t\n]*\t\d+\t[a-z]+\t[^\t\n]*\t[^\t\n]*\t[^\t\n]*\n")
+
+
+def events(conn_or_text):
+    text = conn_or_text if isinstance(conn_or_text, str) else conn_or_text.text
+    out = []
+    for line in text.split("\n")[:-1]:
+        f = line.split("\t")
+        if len(f) == 6:
+            out.append(f)
+    return out
+
+
+def test_machine_mode_over_tcp_escapes_every_field():
+    d = H.Natterd()
+    a = d.login("ann")
+    m = d.connect()
+    m.expect("ID: ")
+    m.send_line("/mode machine")
+    m.expect("\tmode\t\t\tmachine\n")
+    start = m.pos
+    m.send_line("bot")
+    m.expect_re(r"\tlogin\tlobby\tbot\t\n")
+    a.expect("[bot] has joined the chat")
+    a.send_line(r"tab\there back\slash")
+    a.send_line("/me waves at bot")
+    a.send_line("/msg bot private")
+    m.expect("\tmsg\t\tann\tprivate\n")
+    m.send_line("/who")
+    m.expect_re(r"\tnotice\t\t\tIn lobby \(2\): ")
+    m.send_line("/nonsense")
+    m.expect("\tnotice\t\t\tUnknown command: /nonsense (try /help)\n")
+    rest = m.text[start:]
+    # Every line after the mode event is an event of six fields.
+    for line in rest.split("\n")[:-1]:
+        assert MACHINE_LINE.match(line + "\n"), repr(line)
+    ev = events(rest)
+    kinds = [e[2] for e in ev]
+    assert kinds[0] == "login" and "say" in kinds and "me" in kinds, kinds
+    say = [e for e in ev if e[2] == "say"][0]
+    assert say[3:] == ["lobby", "ann", r"tab\\there back\\slash"], say
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", say[0])
+    ids = [int(e[1]) for e in ev]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert "ID: " not in rest and "***" not in rest and "\r" not in rest
+
+
+def session_argv(d, *extra):
+    return [H.bin_path("natter-session"), "-m", "-b", d.sock] + list(extra)
+
+
+def test_machine_mode_on_a_pipe_with_a_users_file():
+    users = make_users(("robo", "pw-robo"))
+    d = H.Natterd("-U", users)
+    p = subprocess.run(session_argv(d, "-U", users),
+                       input=b"robo\nwrong\nrobo\npw-robo\n/who\n/exit\n",
+                       capture_output=True, timeout=20)
+    out = p.stdout.decode()
+    assert p.returncode == 0, (p.returncode, p.stderr)
+    ev = events(out)
+    assert all(len(e) == 6 for e in ev) and len(out.split("\n")) == len(ev) + 1, out
+    assert [e[2] for e in ev][:2] == ["error", "login"], out
+    assert ev[0][5] == "Login incorrect." and ev[1][4] == "robo"
+    assert ev[-1][2:] == ["notice", "", "", "Goodbye."], out
+
+
+def test_machine_mode_bot_that_stops_reading_is_cut_off():
+    """A bot that never reads is bounded like any person: its session
+    ends, the others see it leave and are not held up."""
+    from test_chat import Tail
+    d = H.Natterd(handler=[H.bin_path("natter-session"), "-r", "0"])
+    a = d.login("ann")
+    b = d.login("bob")
+    s = H.socket.socket()
+    s.setsockopt(H.socket.SOL_SOCKET, H.socket.SO_RCVBUF, 4096)
+    s.connect((d.host, d.port))
+    m = H.Conn(sock=s)
+    m.send_line("/mode machine")
+    m.send_line("mute")
+    b.expect("[mute] has joined the chat")
+    line = b"x" * 1000
+    tail = Tail(b, watch=[b"[mute] has left the chat"])
+    for batch in range(100):
+        a.send(b"".join(b"%d %s\r\n" % (batch * 100 + i, line)
+                        for i in range(100)))
+        tail.expect(b"[ann] : %d x" % (batch * 100 + 99), timeout=2.0)
+        if tail.seen(b"[mute] has left the chat"):
+            break
+    tail.expect(b"[mute] has left the chat", timeout=5)
+    d.log.wait(r"too far behind")
+
+
+def test_example_bot_answers_time_through_natterd():
+    d = H.Natterd("-r", "0")
+    a = d.login("ann")
+    bot = H.spawn([sys.executable, EXAMPLE_BOT, d.host, str(d.port)],
+                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    a.expect("[timebot] has joined the chat")
+    a.send_line("!time")
+    a.expect_re(r"\[timebot\] : The time is \d\d:\d\d:\d\d UTC\.")
+    a.send_line("/msg timebot !time")
+    a.expect_re(r"\[timebot\] \(private\) : The time is \d\d:\d\d:\d\d UTC\.")
+    a.send_line("what is !time")
+    a.expect_none(r"\[timebot\] : The time", within=0.5)
+    bot.kill()
+    a.expect("[timebot] has left the chat")
+
+
+def test_example_bot_on_a_pipe():
+    d = H.Natterd()
+    a = d.login("ann")
+    env = dict(os.environ, NATTER_BOT_NAME="pipebot")
+    H.spawn([sys.executable, EXAMPLE_BOT, "-e"] + session_argv(d),
+            stdout=subprocess.DEVNULL, env=env)
+    a.expect("[pipebot] has joined the chat")
+    a.send_line("!time")
+    a.expect_re(r"\[pipebot\] : The time is ")
