@@ -17,9 +17,7 @@ enum bell_mode {
 };
 #define BELL_DEFAULT BELL_MENTION
 
-/* Whether name occurs in text as a word of its own: without regard to
- * ASCII case, with no letter, digit, '_' or '-' right before or after
- * it ("ann:" and "@ann" mention ann; "joanna" and "ann_b" do not). */
+/* Whether name occurs in text as a word of its own (lib/mentions.h). */
 int mention_in(const char *text, size_t len, const char *name);
 /* Whether f is another's public line or action that mentions self. */
 int mention_of(const struct frame *f, const char *self);

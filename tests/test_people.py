@@ -310,3 +310,28 @@ def test_example_bot_on_a_pipe():
     a.expect("[pipebot] has joined the chat")
     a.send_line("!time")
     a.expect_re(r"\[pipebot\] : The time is ")
+
+
+def test_client_shows_a_mention_highlighted():
+    """natter on a terminal: a line that says your name in reverse
+    video (its own codes, the bell from the session passed on); other
+    lines plain."""
+    from test_client import pty_login
+    d = H.Natterd()
+    bob = d.login("bob")
+    t = pty_login(d, "ann")
+    bob.expect("[ann] has joined the chat")
+    bob.send_line("plain line")
+    t.wait_text("[bob] : plain line")
+    bob.send_line("hey ann, lunch?")
+    t.wait_text("[bob] : hey ann, lunch?")
+    bob.send_line("/me pokes Ann")
+    t.wait_text("* bob pokes Ann")
+    raw = t.raw.decode("utf-8", "replace")
+    assert "\a\x1b[7m[bob] : hey ann, lunch?\x1b[0m" in raw, repr(raw[-300:])
+    assert "\x1b[7m* bob pokes Ann\x1b[0m" in raw, repr(raw[-300:])
+    assert "\x1b[7m[bob] : plain line" not in raw
+    t.type("ann says ann\r")
+    bob.expect("[ann] : ann says ann")
+    t.type("/exit\r")
+    assert t.exit_status() == 0
