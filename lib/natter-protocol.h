@@ -105,7 +105,7 @@
  * frames both ways: only version 3 handlers are served). */
 #define NATTER_PROTOCOL_OLDEST 3
 /* The oldest broker version this handler can use. */
-#define NATTER_PROTOCOL_BROKER_MIN 3
+#define NATTER_PROTOCOL_BROKER_MIN 1
 
 #define FRAME_HDR 4
 #define FRAME_FIELD_MAX 64
