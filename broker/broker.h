@@ -25,6 +25,9 @@ struct broker_config {
 	int ready_fd;            /* -1, or where one byte is written once
 				    the broker listens (then closed), so
 				    whoever started it knows it serves */
+	const char *state_dir;   /* NULL, or the state directory (absolute):
+				    accounts' ignore lists and offline
+				    messages (ignore.h, mailbox.h) */
 	void (*on_ready)(void);  /* NULL, or called once it listens, after
 				    ready_fd: a daemon's broker moves its
 				    log off the starter's terminal */

@@ -4,10 +4,13 @@
  * Each request that asks for an answer gets exactly one reply, ending
  * with a FRAME_LAST frame (reply.h); every path below ends in one. */
 #include "chat.h"
+#include "away.h"
 #include "exitcode.h"
+#include "ignore.h"
 #include "io.h"
 #include "listing.h"
 #include "log.h"
+#include "mailbox.h"
 #include "namecmp.h"
 #include "names.h"
 #include "reply.h"
@@ -164,6 +167,8 @@ static void login(struct chat *ch, struct chatter *c, const struct frame *f)
 		return;
 	}
 	c->logged_in = 1;
+	c->account = (f->flags & FRAME_ACCOUNT) != 0;
+	ignore_load(ch, c);
 	peer_label(&c->peer, "%s from %s port %s", name, c->ip, c->port);
 	const struct room *rm = c->m.room;
 	log_msg(LOG_INFO, "login %s from %s port %s%s", name, c->ip, c->port,
@@ -171,19 +176,25 @@ static void login(struct chat *ch, struct chatter *c, const struct frame *f)
 	int rejoin = f->flags & FRAME_REJOIN;
 	reply_send(ch, c, FRAME_OK, (uint8_t)(OUR_VERSION | FRAME_MARKS_LAST |
 		   (rejoin ? FRAME_LAST : 0)), c->m.name, rm->name, NULL, 0);
-	if (rejoin)
-		return; /* a re-announce after a broker restart: quiet */
+	if (rejoin) { /* a re-announce after a broker restart: quiet */
+		mailbox_deliver(ch, c);
+		return;
+	}
 	room_send(ch, rm, c, FRAME_JOINED, name, strlen(name), NULL, 0);
 	transcript_line(&ch->tr, rm->name, "[%s] has joined the chat", name);
 	greet(ch, c, "");
+	mailbox_deliver(ch, c);
 }
 
 static void say(struct chat *ch, struct chatter *c, const struct frame *f,
 		int type)
 {
 	const struct room *r = c->m.room;
-	room_send(ch, r, c, type, c->m.name, strlen(c->m.name), f->text,
-		  f->textlen);
+	int n = frame_encode(ch->frame, (uint8_t)type, 0, c->m.name,
+			     strlen(c->m.name), r->name, strlen(r->name),
+			     f->text, f->textlen);
+	if (n > 0)
+		ignore_fanout(ch, r, c, (size_t)n);
 	if (type == FRAME_MSG)
 		transcript_line(&ch->tr, r->name, "[%s] : %.*s", c->m.name,
 				(int)f->textlen, f->text);
@@ -200,6 +211,11 @@ static void priv(struct chat *ch, struct chatter *c, const struct frame *f)
 	struct member *to = NULL;
 	if (name_valid(f->a, f->alen))
 		to = presence_find(&ch->pres, f->a, f->alen);
+	if (!to && name_valid(f->a, f->alen) &&
+	    (f->flags & FRAME_TO_ACCOUNT)) {
+		mailbox_keep(ch, c, f);
+		return;
+	}
 	if (!to) {
 		char msg[FRAME_FIELD_MAX + 32];
 		snprintf(msg, sizeof msg, "No such user: %.*s", (int)f->alen,
@@ -207,12 +223,15 @@ static void priv(struct chat *ch, struct chatter *c, const struct frame *f)
 		reply_only(ch, c, FRAME_ERR, msg);
 		return;
 	}
+	struct chatter *tc = chatter_of(to);
 	int n = frame_encode(ch->frame, FRAME_PRIVATE, 0, c->m.name,
 			     strlen(c->m.name), NULL, 0, f->text, f->textlen);
-	if (n > 0)
-		peer_queue(&chatter_of(to)->peer, ch->frame, (size_t)n);
-	reply_send(ch, c, FRAME_OK, FRAME_LAST, to->name, NULL, f->text,
-		   f->textlen);
+	if (n > 0 && !ignore_blocks(tc, c->m.name)) /* not told */
+		peer_queue(&tc->peer, ch->frame, (size_t)n);
+	reply_send(ch, c, FRAME_OK, tc->away ? 0 : FRAME_LAST, to->name, NULL,
+		   f->text, f->textlen);
+	if (tc->away)
+		away_tell(ch, c, tc);
 }
 
 static void join(struct chat *ch, struct chatter *c, const struct frame *f)
@@ -285,6 +304,7 @@ static void chat_frame(struct peer *p, const struct frame *f, void *arg)
 		refuse(c, f, "a frame of the wrong shape");
 		return;
 	}
+	c->last_active = io_now_ms();
 	switch (f->type) {
 	case FRAME_LOGIN:
 		if (c->logged_in)
@@ -298,6 +318,9 @@ static void chat_frame(struct peer *p, const struct frame *f, void *arg)
 	case FRAME_JOIN: join(ch, c, f); break;
 	case FRAME_WHO: who(ch, c); break;
 	case FRAME_ROOMS: list_rooms(ch, c); break;
+	case FRAME_AWAY: away_request(ch, c, f); break;
+	case FRAME_IGNORE:
+	case FRAME_UNIGNORE: ignore_request(ch, c, f); break;
 	default: refuse(c, f, "an unknown frame type"); break;
 	}
 }
@@ -324,6 +347,8 @@ static void chat_gone(struct peer *p, enum peer_why why, void *arg)
 {
 	struct chat *ch = arg;
 	struct chatter *c = (struct chatter *)(void *)p;
+	away_free(c);
+	ignore_free(c);
 	if (!c->logged_in)
 		return;
 	if (why != PEER_SHUTDOWN)

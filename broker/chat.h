@@ -28,6 +28,10 @@ struct chatter {
 	struct member m;
 	int logged_in;
 	unsigned proto;       /* the protocol version its LOGIN announced */
+	int account;          /* its LOGIN said FRAME_ACCOUNT */
+	long long last_active; /* io_now_ms() of its last frame (idle) */
+	char *away;           /* NULL, or its away message (away.h) */
+	struct ignores *ign;  /* NULL, or whom it ignores (ignore.h) */
 	char ip[CHAT_IP_MAX], port[CHAT_PORT_MAX];
 };
 
@@ -36,6 +40,8 @@ struct chat {
 	struct presence pres;
 	struct transcript tr;
 	struct ratelog refusals;   /* refused logins in the log */
+	const char *state_dir;     /* NULL, or where accounts' ignore lists
+				      and offline messages are kept */
 	char frame[FRAME_MAX];     /* the frame being encoded */
 };
 

@@ -6,6 +6,8 @@
  * /who in a room of thousands must not cut off the one who asked.
  * A list ends a reply (reply.h): its last line carries FRAME_LAST. */
 #include "listing.h"
+#include "away.h"
+#include "io.h"
 #include "reply.h"
 
 #include <stdio.h>
@@ -86,11 +88,14 @@ void list_members(struct chat *ch, struct chatter *c, const struct room *r,
 		  const char *prefix, const struct chatter *except)
 {
 	struct lister l;
+	char item[AWAY_LABEL_MAX];
+	long long now = io_now_ms();
 	lister_start(&l, ch, c, prefix);
 	for (size_t i = 0; i < r->count && c->peer.state == PEER_OPEN; i++) {
 		struct member *m = r->members[i];
-		if (chatter_of(m) != except)
-			lister_add(&l, m->name, strlen(m->name));
+		if (chatter_of(m) != except) /* the name, maybe away, idle */
+			lister_add(&l, item, away_label(m, item, sizeof item,
+							now));
 	}
 	lister_end(&l);
 }

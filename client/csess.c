@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cmention.h"
 #include "io.h"
 #include "loginstrings.h"
 
@@ -59,6 +60,16 @@ static int starts_with(const char *s, size_t len, const char *prefix)
 	return len >= n && memcmp(s, prefix, n) == 0;
 }
 
+/* " [ann]" after LOGIN_OK_TEXT: the name, for mentions (cmention.h). */
+static void note_name(struct csess *s, const char *p, size_t n)
+{
+	if (n < 3 || p[0] != ' ' || p[1] != '[' || p[n - 1] != ']' ||
+	    !name_valid(p + 2, n - 3))
+		return;
+	memcpy(s->self, p + 2, n - 3);
+	s->self[n - 3] = '\0';
+}
+
 /* A complete line arrived: watch for the login's outcome. */
 static void note_line(struct csess *s)
 {
@@ -71,8 +82,10 @@ static void note_line(struct csess *s)
 		l += LOGIN_PROMPT_LEN;
 		n -= LOGIN_PROMPT_LEN;
 	}
-	if (starts_with(l, n, LOGIN_OK_TEXT))
+	if (starts_with(l, n, LOGIN_OK_TEXT)) {
 		s->logged_in = 1;
+		note_name(s, l + strlen(LOGIN_OK_TEXT), n - strlen(LOGIN_OK_TEXT));
+	}
 	else if (starts_with(l, n, LOGIN_BAD_TEXT))
 		s->login_failures++;
 	else if (starts_with(l, n, "*** " LOGIN_TOO_MANY_TEXT))
@@ -82,7 +95,18 @@ static void note_line(struct csess *s)
 static void end_line(struct csess *s, struct outq *display)
 {
 	note_line(s);
+	/* On a terminal: the server's bell (its /bell), and a line that
+	 * mentions the person in reverse video, by natter's own codes. */
+	int mark = s->interactive && s->nprinted == 0 &&
+		   cmention_line(s->partial, s->npartial, s->self);
+	if (s->interactive && s->sc.bell)
+		show(s, display, "\a", 1);
+	s->sc.bell = 0;
+	if (mark)
+		show(s, display, CMENTION_ON, strlen(CMENTION_ON));
 	show(s, display, s->partial + s->nprinted, s->npartial - s->nprinted);
+	if (mark)
+		show(s, display, CMENTION_OFF, strlen(CMENTION_OFF));
 	show(s, display, s->eol, strlen(s->eol));
 	s->npartial = s->nprinted = 0;
 	s->prompts_seen = 0;

@@ -8,6 +8,7 @@
 #include "ctelnet.h"
 #include "scrub.h"
 #include "outq.h"
+#include "names.h"
 
 #include <stddef.h>
 
@@ -39,6 +40,7 @@ struct csess {
 	char password[CSESS_PASSWORD_MAX + 1];
 	int have_password;
 	int interactive;
+	char self[NAME_LEN_MAX + 1]; /* the name logged in as, or "" */
 	/* What happened, for the exit status. */
 	int id_prompts, login_failures, too_many, logged_in;
 	int user_ending;  /* /exit sent, ^D, or end of scripted input */

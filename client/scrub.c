@@ -33,8 +33,10 @@ static size_t ascii(struct scrub *s, unsigned char c, char *out)
 		out[0] = ' '; /* keeps column arithmetic simple */
 		return 1;
 	}
-	if (c == '\a')
-		return 0; /* a bell on every message would be a nuisance */
+	if (c == '\a') {
+		s->bell = 1; /* the reader decides (natter-session's /bell) */
+		return 0;
+	}
 	if (c < 0x20 || c == 0x7f) {
 		out[0] = '^';
 		out[1] = c == 0x7f ? '?' : (char)(c + '@');

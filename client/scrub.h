@@ -19,6 +19,8 @@ struct scrub {
 	size_t nheld;
 	int after_cr; /* the last byte was CR: a following LF or NUL is
 	                 part of the same line end */
+	int bell;     /* a BEL came (it is never passed on): the reader
+	                 may ring the terminal's bell itself, and clear it */
 };
 
 void scrub_init(struct scrub *s);

@@ -3,8 +3,11 @@
 #include "chat.h"
 #include "io.h"
 #include "log.h"
+#include "machine.h"
 #include "namecmp.h"
+#include "people.h"
 #include "text.h"
+#include "users.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +20,10 @@ static const char help_text[] =
 	"***   /me action      an action: * you action\r\n"
 	"***   /join ROOM      move to another room\r\n"
 	"***   /rooms          the rooms and how many are in each\r\n"
+	"***   /away [message] say you are away; /back  you are back\r\n"
+	"***   /ignore [NAME]  ignore NAME's lines (no NAME: the list)\r\n"
+	"***   /unignore NAME  stop ignoring NAME\r\n"
+	"***   /bell off|mention|private|all  when the bell rings\r\n"
 	"***   /help           this list\r\n"
 	"***   /exit, /quit    leave the chat\r\n"
 	"*** Any other line is said to your room (start it with // to say "
@@ -37,6 +44,7 @@ void chat_init(struct chat *c, struct person *p, struct bconn *bc)
 	c->p = p;
 	c->bc = bc;
 	snprintf(c->room, sizeof c->room, "%s", DEFAULT_ROOM);
+	c->bell = BELL_DEFAULT;
 }
 
 void chat_await(struct chat *c, uint8_t type, long long now)
@@ -60,10 +68,11 @@ void chat_login_answer(struct chat *c, const struct frame *f, long long now)
 
 /* Sends a request the broker answers (WHO, ROOMS, PRIV, JOIN) and, if
  * this broker marks the ends of replies, waits for its reply. */
-static void request(struct chat *c, uint8_t type, const char *a,
-		    const char *b, const char *text, size_t textlen)
+static void request(struct chat *c, uint8_t type, uint8_t flags,
+		    const char *a, const char *b, const char *text,
+		    size_t textlen)
 {
-	if (bconn_send(c->bc, type, 0, a, b, text, textlen) != 0 ||
+	if (bconn_send(c->bc, type, flags, a, b, text, textlen) != 0 ||
 	    !bconn_connected(c->bc) || !c->marks_last)
 		return;
 	chat_await(c, type, io_now_ms());
@@ -89,11 +98,11 @@ void chat_rejoined(struct chat *c)
 	uint8_t type = c->resend;
 	c->resend = 0;
 	if (type)
-		request(c, type, NULL, NULL, NULL, 0);
+		request(c, type, 0, NULL, NULL, NULL, 0);
 }
 
-static void say_text(struct chat *c, uint8_t type, const char *to,
-		     const char *p, size_t len)
+static void say_text(struct chat *c, uint8_t type, uint8_t flags,
+		     const char *to, const char *p, size_t len)
 {
 	size_t n;
 	char *text = cleaned(p, len, &n);
@@ -105,7 +114,7 @@ static void say_text(struct chat *c, uint8_t type, const char *to,
 		return; /* nothing but spaces: nothing to say */
 	}
 	if (type == FRAME_PRIV)
-		request(c, type, to, NULL, text, n);
+		request(c, type, flags, to, NULL, text, n);
 	else
 		bconn_send(c->bc, type, 0, to, NULL, text, n);
 }
@@ -144,7 +153,16 @@ static void cmd_msg(struct chat *c, const char *arg, size_t len)
 		return;
 	}
 	snprintf(to, sizeof to, "%.*s", (int)nlen, arg);
-	say_text(c, FRAME_PRIV, to, text, tlen);
+	/* An account (the users file has it) may be sent to while it is
+	 * not logged in: the broker keeps the message (mailbox.h). */
+	char canon[NAME_LEN_MAX + 1], hash[USERS_HASH_MAX];
+	uint8_t flags = 0;
+	if (c->users_path && users_find(c->users_path, to, canon, hash,
+					sizeof hash, NULL) == 1) {
+		memcpy(to, canon, sizeof to);
+		flags = FRAME_TO_ACCOUNT;
+	}
+	say_text(c, FRAME_PRIV, flags, to, text, tlen);
 }
 
 static void cmd_join(struct chat *c, const char *arg, size_t len)
@@ -163,7 +181,7 @@ static void cmd_join(struct chat *c, const char *arg, size_t len)
 		return;
 	}
 	snprintf(c->room, sizeof c->room, "%.*s", (int)len, arg);
-	request(c, FRAME_JOIN, NULL, c->room, NULL, 0);
+	request(c, FRAME_JOIN, 0, NULL, c->room, NULL, 0);
 }
 
 static void unknown(struct chat *c, const char *cmd, size_t len)
@@ -176,6 +194,21 @@ static void unknown(struct chat *c, const char *cmd, size_t len)
 	person_notice(c->p, msg);
 }
 
+/* /away, /ignore and the rest (people.h), else an unknown command. */
+static void people(struct chat *c, const char *cmd, size_t clen,
+		   const char *arg, size_t alen)
+{
+	static struct people_req req;
+	switch (people_command(c->p, &c->bell, cmd, clen, arg, alen, &req)) {
+	case PEOPLE_NOT_MINE: unknown(c, cmd, clen); break;
+	case PEOPLE_DONE: break;
+	case PEOPLE_SEND:
+		request(c, req.type, 0, req.a[0] ? req.a : NULL, NULL,
+			req.text, req.textlen);
+		break;
+	}
+}
+
 static enum chat_result command(struct chat *c, const char *line,
 				size_t len)
 {
@@ -185,19 +218,19 @@ static enum chat_result command(struct chat *c, const char *line,
 		person_notice(c->p, "Goodbye.");
 		return CHAT_EXIT;
 	} else if (is_cmd(line, clen, "/who")) {
-		request(c, FRAME_WHO, NULL, NULL, NULL, 0);
+		request(c, FRAME_WHO, 0, NULL, NULL, NULL, 0);
 	} else if (is_cmd(line, clen, "/rooms")) {
-		request(c, FRAME_ROOMS, NULL, NULL, NULL, 0);
+		request(c, FRAME_ROOMS, 0, NULL, NULL, NULL, 0);
 	} else if (is_cmd(line, clen, "/msg")) {
 		cmd_msg(c, arg, alen);
 	} else if (is_cmd(line, clen, "/me")) {
-		say_text(c, FRAME_ME, NULL, arg, alen);
+		say_text(c, FRAME_ME, 0, NULL, arg, alen);
 	} else if (is_cmd(line, clen, "/join")) {
 		cmd_join(c, arg, alen);
 	} else if (is_cmd(line, clen, "/help")) {
 		person_sayz(c->p, help_text);
 	} else {
-		unknown(c, line, clen);
+		people(c, line, clen, arg, alen);
 	}
 	return CHAT_GO_ON;
 }
@@ -209,17 +242,24 @@ enum chat_result chat_line(struct chat *c, const char *line, size_t len)
 	if (line[0] == '/' && !(len > 1 && line[1] == '/'))
 		return command(c, line, len);
 	if (line[0] == '/')
-		say_text(c, FRAME_SAY, NULL, line + 1, len - 1);
+		say_text(c, FRAME_SAY, 0, NULL, line + 1, len - 1);
 	else
-		say_text(c, FRAME_SAY, NULL, line, len);
+		say_text(c, FRAME_SAY, 0, NULL, line, len);
 	return CHAT_GO_ON;
 }
 
 enum chat_result chat_frame(struct chat *c, const struct frame *f,
 			    const char *self)
 {
-	static char out[TEXT_LINE_MAX];
-	size_t n = text_display(f, self, out, sizeof out);
+	static char out[MACHINE_LINE_MAX];
+	size_t n;
+	if (c->p->machine) {
+		n = machine_frame(&c->p->mach, f, self, out, sizeof out);
+	} else {
+		n = text_display(f, self, out, sizeof out);
+		if (n && mention_bell(c->bell, f, self))
+			person_say(c->p, "\a", 1); /* the line rings */
+	}
 	if (n)
 		person_say(c->p, out, n);
 	if (f->flags & FRAME_LAST)

@@ -11,6 +11,7 @@
 
 #include "bconn.h"
 #include "frame.h"
+#include "mention.h"
 #include "names.h"
 #include "person.h"
 
@@ -27,6 +28,8 @@ struct chat {
 	struct person *p;
 	struct bconn *bc;
 	char room[ROOM_LEN_MAX + 1];
+	const char *users_path; /* NULL, or where /msg looks up accounts */
+	enum bell_mode bell;    /* /bell */
 	/* Lines are handled strictly in order: after a request that the
 	 * broker answers (lib/frame.h, "Replies"), no line is taken until
 	 * the reply's FRAME_LAST has come, so answers show in the order

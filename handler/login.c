@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 void login_init(struct login *l, struct person *p,
 		const struct session_config *cfg)
@@ -28,6 +29,8 @@ static enum login_step prompt_id(struct login *l)
 
 enum login_step login_start(struct login *l)
 {
+	if (l->p->machine) /* machine mode: no banner, no prompts */
+		return LOGIN_ASK_ID;
 	person_telnet_start(l->p); /* a socket may be telnet: 8-bit clean */
 	banner_send(l->p, l->cfg->motd_path);
 	return prompt_id(l);
@@ -50,6 +53,13 @@ enum login_step login_name(struct login *l, char *line, size_t len)
 	line = trim(line, &len);
 	if (len == 0)
 		return prompt_id(l);
+	if (len == MODE_MACHINE_LEN && strncasecmp(line, MODE_MACHINE,
+						   len) == 0) {
+		/* A program on TCP asks for machine mode (machine.h). */
+		l->p->machine = 1;
+		person_event(l->p, "mode", NULL, NULL, "machine");
+		return LOGIN_ASK_ID;
+	}
 	l->name_ok = name_valid(line, len);
 	snprintf(l->name, sizeof l->name, "%.*s", l->name_ok ? (int)len : 0,
 		 line);
@@ -95,7 +105,10 @@ enum login_step login_password(struct login *l, char *line, size_t len)
 
 enum login_step login_delay_over(struct login *l)
 {
-	person_sayz(l->p, LOGIN_BAD_TEXT "\r\n");
+	if (l->p->machine)
+		person_event(l->p, "error", NULL, NULL, LOGIN_BAD_TEXT);
+	else
+		person_sayz(l->p, LOGIN_BAD_TEXT "\r\n");
 	if (l->failures >= LOGIN_TRIES) {
 		person_notice(l->p, LOGIN_TOO_MANY_TEXT);
 		return LOGIN_GIVE_UP;
@@ -145,6 +158,12 @@ enum login_step login_reply(struct login *l, const struct frame *f)
 	}
 	l->joined = 1;
 	log_msg(LOG_INFO, "%s logged in from %s", l->name, l->cfg->peer);
+	if (l->p->machine) {
+		char room[FRAME_FIELD_MAX + 1];
+		frame_field(room, sizeof room, f->b, f->blen);
+		person_event(l->p, "login", room, l->name, NULL);
+		return LOGIN_JOINED;
+	}
 	char msg[64];
 	snprintf(msg, sizeof msg, LOGIN_OK_TEXT " [%s]\r\n", l->name);
 	person_sayz(l->p, msg);

@@ -16,6 +16,9 @@
 
 #define LOGIN_TRIES 3
 #define LOGIN_FAIL_DELAY_MS 1000
+/* Typed at "ID: ", it turns machine mode on (machine.h). */
+#define MODE_MACHINE "/mode machine"
+#define MODE_MACHINE_LEN 13
 
 enum login_step {
 	LOGIN_ASK_ID,    /* "ID: " shown: a name is typed next */

@@ -31,7 +31,7 @@
 #define DEFAULT_RATE 5
 #define DEFAULT_BURST 10
 
-#define USAGE "usage: natter-session [-h] [-b broker_socket] " \
+#define USAGE "usage: natter-session [-hm] [-b broker_socket] " \
 	"[-i idle_seconds] [-M motd_file] [-R reconnect_seconds] " \
 	"[-r lines_per_second] [-t login_seconds] [-U users_file]"
 
@@ -107,11 +107,12 @@ int main(int argc, char **argv)
 	cfg.reconnect_limit_s = DEFAULT_RECONNECT_LIMIT;
 	cfg.rate = DEFAULT_RATE;
 	cfg.burst = DEFAULT_BURST;
-	while ((c = getopt(argc, argv, "b:hi:M:R:r:t:U:")) != -1) {
+	while ((c = getopt(argc, argv, "b:hi:mM:R:r:t:U:")) != -1) {
 		switch (c) {
 		case 'b': broker = optarg; break;
 		case 'h': help(); break;
 		case 'i': cfg.idle_timeout_s = number(optarg, 0, 7 * 86400); break;
+		case 'm': cfg.machine = 1; break;
 		case 'M': cfg.motd_path = optarg; break;
 		case 'R': cfg.reconnect_limit_s = number(optarg, 0, 86400); break;
 		case 'r': cfg.rate = number(optarg, 0, 1000); break;

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -39,14 +40,58 @@ int person_say(struct person *p, const void *data, size_t len)
 	return 0;
 }
 
+void person_event(struct person *p, const char *kind, const char *room,
+		  const char *name, const char *text)
+{
+	static char out[MACHINE_LINE_MAX];
+	if (!p->machine)
+		return;
+	size_t n = machine_format(&p->mach, NULL, kind, room,
+				  room ? strlen(room) : 0, name,
+				  name ? strlen(name) : 0, text,
+				  text ? strlen(text) : 0, out, sizeof out);
+	person_say(p, out, n);
+}
+
+/* Machine mode: each whole, non-empty line of str as a notice. */
+static void sayz_events(struct person *p, const char *str)
+{
+	static char line[1024];
+	const char *nl;
+	while ((nl = strchr(str, '\n')) != NULL) {
+		size_t n = (size_t)(nl - str);
+		if (n && str[n - 1] == '\r')
+			n--;
+		if (n >= 4 && memcmp(str, "*** ", 4) == 0) {
+			str += 4;
+			n -= 4;
+		}
+		if (n >= sizeof line)
+			n = sizeof line - 1;
+		memcpy(line, str, n);
+		line[n] = '\0';
+		if (n)
+			person_event(p, "notice", NULL, NULL, line);
+		str = nl + 1;
+	}
+}
+
 void person_sayz(struct person *p, const char *str)
 {
-	person_say(p, str, strlen(str));
+	if (p->machine)
+		sayz_events(p, str);
+	else
+		person_say(p, str, strlen(str));
 }
 
 void person_notice(struct person *p, const char *msg)
 {
 	char out[512];
+	if (p->machine) {
+		snprintf(out, sizeof out, "%s", msg);
+		person_event(p, "notice", NULL, NULL, out);
+		return;
+	}
 	person_say(p, out, text_notice(msg, out, sizeof out));
 }
 

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "line.h"
+#include "machine.h"
 #include "outq.h"
 #include "telnet.h"
 
@@ -37,6 +38,8 @@ struct person {
 	size_t inpos, inlen;
 	int in_eof;
 	int echo_off; /* we turned the person's echo off (a password) */
+	int machine;  /* machine mode (machine.h): events, not text */
+	struct machine mach;
 };
 
 /* Looks at fds 0 and 1; queues nothing yet. */
@@ -45,9 +48,17 @@ void person_init(struct person *p);
  * PERSON_OUTQ_MAX: the overflow flag is then set and nothing more is
  * queued (a session whose person stopped reading is over). */
 int person_say(struct person *p, const void *data, size_t len);
+/* Text for a person.  In machine mode each whole line of it that is
+ * not empty becomes a "notice" event (a leading "*** " dropped), and
+ * what has no line end (a prompt) is dropped. */
 void person_sayz(struct person *p, const char *str);
-/* "*** " + msg + CR LF (msg: at most 500 bytes are shown). */
+/* "*** " + msg + CR LF (msg: at most 500 bytes are shown); in machine
+ * mode a "notice" event. */
 void person_notice(struct person *p, const char *msg);
+/* An event of the session's own (machine mode only; nothing
+ * otherwise): kind, room, name, text (NUL-terminated, or NULL). */
+void person_event(struct person *p, const char *kind, const char *room,
+		  const char *name, const char *text);
 /* Writes what fd 1 takes now.  0, or -1 when fd 1 failed (out_failed
  * is then set: the person is gone). */
 int person_flush(struct person *p);

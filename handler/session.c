@@ -106,7 +106,9 @@ static void send_login(struct session *s)
 		enter(s, ST_RECONNECT);
 		return;
 	}
-	if (bconn_login(&s->bc, s->login.name, s->chat.room, s->login.joined,
+	int flags = (s->login.joined ? FRAME_REJOIN : 0) |
+		    (s->cfg->users_path ? FRAME_ACCOUNT : 0);
+	if (bconn_login(&s->bc, s->login.name, s->chat.room, flags,
 			s->cfg->peer) != 0)
 		return;
 	enter(s, ST_WAIT_LOGIN);
@@ -457,6 +459,8 @@ static void start(struct session *s, const struct session_config *cfg)
 	bconn_init(&s->bc, cfg->broker_path, cfg->reconnect_limit_s);
 	login_init(&s->login, &s->person, cfg);
 	chat_init(&s->chat, &s->person, &s->bc);
+	s->chat.users_path = cfg->users_path;
+	s->person.machine = cfg->machine;
 	s->login_deadline = now + cfg->login_timeout_s * 1000LL;
 	bucket_init(&s->bucket, cfg->burst, cfg->rate, now);
 }

@@ -180,6 +180,20 @@ static size_t finish(struct builder *b)
 	return b->len + 2;
 }
 
+/* 2026-05-01T10:00:00Z as "2026-05-01 10:00 UTC"; anything else as
+ * it is, cleaned. */
+static void add_stamp(struct builder *b, const char *s, size_t n)
+{
+	if (n == 20 && s[10] == 'T' && s[19] == 'Z') {
+		add_clean(b, s, 10);
+		add(b, " ");
+		add_clean(b, s + 11, 5);
+		add(b, " UTC");
+	} else {
+		add_clean(b, s, n);
+	}
+}
+
 static int is_self(const struct frame *f, const char *self)
 {
 	return self && strlen(self) == f->alen &&
@@ -198,6 +212,14 @@ size_t text_display(const struct frame *f, const char *self, char *out,
 		add(&b, "[");
 		add_clean(&b, f->a, f->alen);
 		add(&b, f->type == FRAME_MSG ? "] : " : "] (private) : ");
+		add_clean(&b, f->text, f->textlen);
+		break;
+	case FRAME_STORED: /* b: when it was left, 2026-05-01T10:00:00Z */
+		add(&b, "[");
+		add_clean(&b, f->a, f->alen);
+		add(&b, "] (private, left ");
+		add_stamp(&b, f->b, f->blen);
+		add(&b, ") : ");
 		add_clean(&b, f->text, f->textlen);
 		break;
 	case FRAME_ACTION:

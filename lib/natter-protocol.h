@@ -40,7 +40,28 @@
  *   (connection closed = logout)           LEFT a=name b=room text=""
  *                                          KICK text=why, then close
  *
- * Replies.  LOGIN, PRIV, JOIN, WHO and ROOMS each get exactly one reply
+ * People (version 3, issue 14):
+ *   LOGIN  flags FRAME_ACCOUNT: the name   after the greeting, for an
+ *          is an account (the session      account: INFO "N messages were
+ *          checked its password)           left for you", then STORED
+ *                                          a=from b=when text, each
+ *   PRIV   flags FRAME_TO_ACCOUNT: a=to    when a=to is not logged in:
+ *          is an account (the sender's     OK a=to text, then INFO "kept
+ *          session found it in the users   for delivery" or ERR "full";
+ *          file)                           when a=to is away: OK, then
+ *                                          INFO "to is away: message"
+ *   AWAY   text (<= AWAY_TEXT_MAX bytes;   INFO: the new state
+ *          empty: back)
+ *   IGNORE a=name (empty: list)            INFO lines (the list, or the
+ *   UNIGNORE a=name                        change), or ERR
+ *   WHO's INFO marks who is away and who has been idle a minute or more:
+ *   "ann (away: lunch; idle 5m)".  MSG, ACTION and PRIVATE from someone
+ *   a handler's person ignores are not sent to that handler; the sender
+ *   is not told.  The broker trusts both account flags: sessions are
+ *   its own uid's programs (it checks each peer's uid), and the sender's
+ *   session, not the broker, has the users file.
+ *
+ * Replies.  LOGIN, PRIV, JOIN, WHO, ROOMS, AWAY, IGNORE and UNIGNORE each get exactly one reply
  * from the broker, sent to the asking handler only, and the last frame
  * of that reply carries the flag FRAME_LAST.  Replies to one handler
  * come in the order of its requests; frames caused by other handlers
@@ -79,9 +100,10 @@
 #define NATTER_PROTOCOL_H
 
 /* Don't forget to bump this when adding frames, flags or fields. */
-#define NATTER_PROTOCOL_VERSION 2
-/* The oldest handler version this broker serves. */
-#define NATTER_PROTOCOL_OLDEST 1
+#define NATTER_PROTOCOL_VERSION 3
+/* The oldest handler version this broker serves (version 3 added
+ * frames both ways: only version 3 handlers are served). */
+#define NATTER_PROTOCOL_OLDEST 3
 /* The oldest broker version this handler can use. */
 #define NATTER_PROTOCOL_BROKER_MIN 1
 
@@ -103,6 +125,11 @@ enum frame_type {
 	FRAME_JOIN = 5,
 	FRAME_WHO = 6,
 	FRAME_ROOMS = 7,
+	/* 8-11: history (issue 12).  12-19: people (issue 14): */
+	FRAME_AWAY = 12,     /* text=away message; empty: back */
+	FRAME_IGNORE = 13,   /* a=name to ignore; empty a: list them */
+	FRAME_UNIGNORE = 14, /* a=name */
+	/* 20-27: moderation (issue 15). */
 	/* broker -> handler */
 	FRAME_OK = 64,
 	FRAME_ERR = 65,
@@ -113,14 +140,25 @@ enum frame_type {
 	FRAME_LEFT = 70,
 	FRAME_INFO = 71,
 	FRAME_KICK = 72,
+	/* 73-79: history (issue 12).  80-87: people (issue 14): */
+	FRAME_STORED = 80,   /* a=from b=when (UTC: 2026-05-01T10:00:00Z)
+				text: a private message kept while the
+				recipient was not logged in */
+	/* 88-95: moderation (issue 15). */
 };
 #define FRAME_TO_BROKER_FIRST 1
 #define FRAME_TO_BROKER_END 64   /* past the last handler -> broker type */
 #define FRAME_TO_HANDLER_FIRST 64
 #define FRAME_TO_HANDLER_END 128
 
+#define AWAY_TEXT_MAX 200  /* bytes of an away message */
+
 /* Flags: never reuse a bit either.  Handler -> broker: */
 #define FRAME_REJOIN 0x01      /* LOGIN: re-announcing after a restart */
+#define FRAME_ACCOUNT 0x02     /* LOGIN: the name is an account of the
+				  users file (its password was checked) */
+#define FRAME_TO_ACCOUNT 0x02  /* PRIV: the recipient is an account (the
+				  sender's session looked it up) */
 /* Broker -> handler: */
 #define FRAME_LAST 0x02        /* the last frame of a reply */
 #define FRAME_MARKS_LAST 0x04  /* LOGIN's OK: replies end in FRAME_LAST */

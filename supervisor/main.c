@@ -187,7 +187,7 @@ static void start_broker(const struct brokerproc_params *bp, int foreground,
 _Noreturn static void broker_alone(const struct config *cfg,
 				   const char *prog)
 {
-	const char *argv[10];
+	const char *argv[12];
 	int n = 0;
 	argv[n++] = "natter-broker";
 	argv[n++] = "-n";
@@ -199,6 +199,10 @@ _Noreturn static void broker_alone(const struct config *cfg,
 	if (cfg->transcript) {
 		argv[n++] = "-L";
 		argv[n++] = cfg->transcript;
+	}
+	if (cfg->state_dir) {
+		argv[n++] = "-s";
+		argv[n++] = cfg->state_dir;
 	}
 	argv[n++] = "--";
 	argv[n++] = broker_socket;
@@ -228,7 +232,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	struct user_ids user;
 	char handler[PATH_MAX], broker[PATH_MAX], pidbuf[PATH_MAX];
-	char transcript[PATH_MAX];
+	char transcript[PATH_MAX], state_dir[PATH_MAX];
 	const char *pidfile;
 	static char *default_argv[] = { "natter-session", NULL };
 
@@ -240,6 +244,8 @@ int main(int argc, char **argv)
 	absolute_option(&cfg.transcript, transcript, sizeof transcript,
 			"transcript");
 	absolute_option(&cfg.pidfile, pidbuf, sizeof pidbuf, "pid file");
+	absolute_option(&cfg.state_dir, state_dir, sizeof state_dir,
+			"state directory");
 	handler_helper(broker, sizeof broker, "natter-broker", argv[0]);
 	if (cfg.broker_only)
 		broker_alone(&cfg, broker);
@@ -263,7 +269,8 @@ int main(int argc, char **argv)
 	handler_check(broker);
 
 	int sigfd = signals_init();
-	struct brokerproc_params bp = { broker, broker_socket, cfg.transcript };
+	struct brokerproc_params bp = { broker, broker_socket, cfg.transcript,
+					cfg.state_dir };
 	start_broker(&bp, cfg.foreground, sigfd);
 	if (!cfg.foreground) {
 		if (daemon_ready() != 0)

@@ -151,6 +151,8 @@ class Natterd:
         if listen:
             argv += ["-l", listen]
         argv += list(args)
+        if "-D" not in args:  # never the real /var/lib/natter or ~/.local
+            argv += ["-D", os.path.join(self.dir, "state")]
         if handler:
             argv += ["--"] + list(handler)
         e = dict(os.environ)

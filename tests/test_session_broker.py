@@ -16,7 +16,7 @@ from test_chat import PipeSession
 LOGIN, SAY, ME, PRIV, JOIN, WHO, ROOMS = range(1, 8)
 OK, ERR, MSG, ACTION, PRIVATE, JOINED, LEFT, INFO, KICK = range(64, 73)
 REJOIN, LAST, MARKS_LAST, FATAL = 0x01, 0x02, 0x04, 0x08
-VERSION = 2         # NATTER_PROTOCOL_VERSION, the high nibble of flags
+VERSION = 3         # NATTER_PROTOCOL_VERSION, the high nibble of flags
 REPLY_WAIT = 15.0   # handler/session.h REPLY_WAIT_MS
 
 

@@ -97,23 +97,27 @@ static void unserved_version_gets_one_err(void)
 	int fd = connect_one();
 	CHECK(fd >= 0);
 	/* A WHO right behind it is never answered. */
-	CHECK(send_frame(fd, FRAME_LOGIN, NATTER_PROTOCOL_FLAGS(3), "ann",
+	CHECK(send_frame(fd, FRAME_LOGIN, NATTER_PROTOCOL_FLAGS(4), "ann",
 			 NULL, "192.0.2.1 7") == 0);
 	CHECK(send_frame(fd, FRAME_WHO, 0, NULL, NULL, NULL) == 0);
 	collect(fd, &g, 0);
 	CHECK(g.eof && g.n == 1 && g.first.type == FRAME_ERR);
 	CHECK(g.first.flags == (FRAME_LAST | FRAME_FATAL |
 				NATTER_PROTOCOL_FLAGS(NATTER_PROTOCOL_VERSION)));
-	CHECK(strcmp(g.first_text, "natter-session speaks protocol 3; this "
-		     "broker speaks 2: restart the session.") == 0);
+	CHECK(strcmp(g.first_text, "natter-session speaks protocol 4; this "
+		     "broker speaks 3: restart the session.") == 0);
 	CHECK(presence_find(&chat.pres, "ann", 3) == NULL);
 	close(fd);
 }
 
 static void served_versions(void)
 {
-	static const int flags[] = { 0, FRAME_REJOIN, NATTER_PROTOCOL_FLAGS(1),
-				     NATTER_PROTOCOL_FLAGS(2) | FRAME_REJOIN };
+	/* Version 3 added frames both ways: only it is served. */
+	static const int flags[] = { NATTER_PROTOCOL_FLAGS(3),
+				     NATTER_PROTOCOL_FLAGS(3) | FRAME_REJOIN,
+				     NATTER_PROTOCOL_FLAGS(3) | FRAME_ACCOUNT,
+				     NATTER_PROTOCOL_FLAGS(3) | FRAME_ACCOUNT |
+				     FRAME_REJOIN };
 	char name[8];
 	for (int i = 0; i < 4; i++) {
 		struct got g;
@@ -141,7 +145,11 @@ static void bad_shapes_close(void)
 		int type, flags;
 		const char *a, *b, *text;
 	} bad[] = {
-		{ FRAME_LOGIN, FRAME_LAST, "z", NULL, NULL },
+		{ FRAME_LOGIN, FRAME_MARKS_LAST, "z", NULL, NULL },
+		{ FRAME_PRIV, FRAME_REJOIN, "ann", NULL, "hi" },
+		{ FRAME_AWAY, 0, "x", NULL, "lunch" },
+		{ FRAME_IGNORE, 0, NULL, NULL, "x" },
+		{ FRAME_UNIGNORE, 0, NULL, NULL, NULL },
 		{ FRAME_SAY, 0, "x", NULL, "hi" },
 		{ FRAME_ME, 0, NULL, "x", "waves" },
 		{ FRAME_PRIV, 0, NULL, NULL, "to nobody" },
@@ -155,8 +163,9 @@ static void bad_shapes_close(void)
 		int login = bad[i].type != FRAME_LOGIN;
 		CHECK(fd >= 0);
 		if (login) {
-			CHECK(send_frame(fd, FRAME_LOGIN, FRAME_REJOIN, "s",
-					 NULL, "local") == 0);
+			CHECK(send_frame(fd, FRAME_LOGIN, FRAME_REJOIN |
+					 NATTER_PROTOCOL_FLAGS(3), "s", NULL,
+					 "local") == 0);
 			collect(fd, &g, 1);
 			CHECK(g.n == 1 && g.first.type == FRAME_OK);
 		}
