@@ -87,7 +87,7 @@ $(LIBCLIENT):  $(call obj,$(client_src));     $(archive)
 # directory's helpers (supervisor/brokerproc.c): the broker itself is
 # natter-broker, which natterd execs.
 $(BUILD)/natterd: $(BUILD)/supervisor/main.o $(LIBSUPER) \
-		  $(BUILD)/broker/sockdir.o $(LIBNATTER)
+		  $(BUILD)/broker/sockdir.o $(LIBBROKER) $(LIBNATTER)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 # natter-broker's pid file (-P, for natterd -B) is natterd's module.
 BROKER_SUPER_OBJ = $(call obj,supervisor/pidfile.c supervisor/fatal.c \

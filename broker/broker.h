@@ -20,6 +20,7 @@
 struct broker_config {
 	const char *socket_path; /* listen here; its directory made 0700 */
 	const char *transcript;  /* -L FILE: public messages appended, or NULL */
+	const char *state_dir;   /* -T DIR: bans and topics kept, or NULL */
 	size_t queue_max;        /* per-handler output bound, bytes;
 				    0: BROKER_QUEUE_DEFAULT */
 	int ready_fd;            /* -1, or where one byte is written once

@@ -8,6 +8,7 @@
 #include "io.h"
 #include "listing.h"
 #include "log.h"
+#include "modcmd.h"
 #include "namecmp.h"
 #include "names.h"
 #include "reply.h"
@@ -83,6 +84,7 @@ static void refuse_login(struct chat *ch, struct chatter *c,
 			 const struct frame *f, const char *name,
 			 const char *why, const char *tell, int fatal)
 {
+	ch->mod.stats.refused++;
 	if (ratelog_take(&ch->refusals, io_now_ms()))
 		log_msg(LOG_NOTICE, "login refused%s%s from %s port %s%s: %s",
 			name ? " for " : "", name ? name : "", c->ip, c->port,
@@ -147,6 +149,8 @@ static void login(struct chat *ch, struct chatter *c, const struct frame *f)
 		return;
 	}
 	frame_field(name, sizeof name, f->a, f->alen);
+	if (mod_login_refused(ch, c, name))
+		return;
 	if (!room_valid(room, roomlen)) {
 		refuse_login(ch, c, f, name, "invalid room", ROOM_RULE, 0);
 		return;
@@ -164,6 +168,7 @@ static void login(struct chat *ch, struct chatter *c, const struct frame *f)
 		return;
 	}
 	c->logged_in = 1;
+	mod_logged_in(ch, c, f->flags);
 	peer_label(&c->peer, "%s from %s port %s", name, c->ip, c->port);
 	const struct room *rm = c->m.room;
 	log_msg(LOG_INFO, "login %s from %s port %s%s", name, c->ip, c->port,
@@ -175,6 +180,7 @@ static void login(struct chat *ch, struct chatter *c, const struct frame *f)
 		return; /* a re-announce after a broker restart: quiet */
 	room_send(ch, rm, c, FRAME_JOINED, name, strlen(name), NULL, 0);
 	transcript_line(&ch->tr, rm->name, "[%s] has joined the chat", name);
+	mod_send_topic(ch, c);
 	greet(ch, c, "");
 }
 
@@ -182,6 +188,8 @@ static void say(struct chat *ch, struct chatter *c, const struct frame *f,
 		int type)
 {
 	const struct room *r = c->m.room;
+	if (mod_silenced(ch, c))
+		return;
 	room_send(ch, r, c, type, c->m.name, strlen(c->m.name), f->text,
 		  f->textlen);
 	if (type == FRAME_MSG)
@@ -248,6 +256,7 @@ static void join(struct chat *ch, struct chatter *c, const struct frame *f)
 		  0);
 	transcript_line(&ch->tr, r->name, "[%s] has joined the chat",
 			c->m.name);
+	mod_send_topic(ch, c);
 	greet(ch, c, "now ");
 }
 
@@ -273,7 +282,8 @@ static void chat_frame(struct peer *p, const struct frame *f, void *arg)
 {
 	struct chat *ch = arg;
 	struct chatter *c = (struct chatter *)(void *)p; /* peer is first */
-	if (!c->logged_in && f->type != FRAME_LOGIN) {
+	if (!c->logged_in && !c->ctl && f->type != FRAME_LOGIN &&
+	    f->type != FRAME_CTL) {
 		refuse(c, f, "a frame before LOGIN");
 		return;
 	}
@@ -285,10 +295,17 @@ static void chat_frame(struct peer *p, const struct frame *f, void *arg)
 		refuse(c, f, "a frame of the wrong shape");
 		return;
 	}
+	if (c->ctl && f->type != FRAME_MOD) {
+		refuse(c, f, "a chat frame from a control program");
+		return;
+	}
 	switch (f->type) {
 	case FRAME_LOGIN:
-		if (c->logged_in)
-			refuse(c, f, "a second LOGIN");
+	case FRAME_CTL:
+		if (c->logged_in || c->ctl)
+			refuse(c, f, "a second LOGIN or CTL");
+		else if (f->type == FRAME_CTL)
+			mod_ctl(ch, c, f);
 		else
 			login(ch, c, f);
 		break;
@@ -298,6 +315,7 @@ static void chat_frame(struct peer *p, const struct frame *f, void *arg)
 	case FRAME_JOIN: join(ch, c, f); break;
 	case FRAME_WHO: who(ch, c); break;
 	case FRAME_ROOMS: list_rooms(ch, c); break;
+	case FRAME_MOD: mod_frame(ch, c, f); break;
 	default: refuse(c, f, "an unknown frame type"); break;
 	}
 }
@@ -306,7 +324,7 @@ static void chat_frame(struct peer *p, const struct frame *f, void *arg)
 static void announce_leave(struct chat *ch, struct chatter *c)
 {
 	const struct room *r = c->m.room;
-	if (r) {
+	if (r && !mod_leave_notice(ch, c, r)) {
 		int n = frame_encode_str(ch->frame, FRAME_LEFT, 0, c->m.name,
 					 r->name, NULL);
 		if (n > 0)
@@ -328,6 +346,7 @@ static void chat_gone(struct peer *p, enum peer_why why, void *arg)
 		return;
 	if (why != PEER_SHUTDOWN)
 		announce_leave(ch, c);
+	mod_forget(c);
 	presence_remove(&ch->pres, &c->m);
 	c->logged_in = 0;
 	peer_label(p, "(not logged in) from %s port %s", c->ip, c->port);
@@ -358,6 +377,7 @@ int chat_init(struct chat *ch, struct peers *peers, const char *transcript)
 		log_msg(LOG_ERR, "cannot start: %s", strerror(errno));
 		return EXIT_TEMP;
 	}
+	mod_init(ch);
 	return 0;
 }
 

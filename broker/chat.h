@@ -10,6 +10,7 @@
 #define NATTER_BROKER_CHAT_H
 
 #include "frame.h"
+#include "moderation.h"
 #include "peer.h"
 #include "presence.h"
 #include "ratelog.h"
@@ -29,6 +30,12 @@ struct chatter {
 	int logged_in;
 	unsigned proto;       /* the protocol version its LOGIN announced */
 	char ip[CHAT_IP_MAX], port[CHAT_PORT_MAX];
+	/* moderation (modcmd.h) */
+	int op;               /* an operator (LOGIN's FRAME_OPERATOR) */
+	int ctl;              /* a control program (CTL), not a person */
+	long long login_at;   /* Unix seconds */
+	long long last_said;  /* io_now_ms of its last SAY or ME */
+	char *note;           /* kicked or banned: the room's notice */
 };
 
 struct chat {
@@ -36,6 +43,9 @@ struct chat {
 	struct presence pres;
 	struct transcript tr;
 	struct ratelog refusals;   /* refused logins in the log */
+	const char *state_dir;     /* bans and topics kept here, or NULL */
+	long long started;         /* Unix seconds */
+	struct moderation mod;
 	char frame[FRAME_MAX];     /* the frame being encoded */
 };
 

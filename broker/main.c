@@ -3,7 +3,10 @@
  *
  * Contract:
  *   natter-broker [-DS] [-d fd] [-L transcript] [-n name] [-P pidfile]
- *                 [-q bytes] [--] socket          (see natter-broker(8))
+ *                 [-q bytes] [-T statedir] [--] socket
+ *                                                 (see natter-broker(8))
+ *   Bans and topics are kept in statedir (default: store_default_dir,
+ *   broker/store/store.h).
  *   natterd runs it as its supervised child (and restarts it); run
  *   alone, it is what `natterd -B` execs.  Logs go to stderr as
  *   "NAME[pid]: ...", or to syslog with -S.  fds 0, 1 and 2 are opened
@@ -17,6 +20,7 @@
 #include "exitcode.h"
 #include "io.h"
 #include "log.h"
+#include "store/store.h"
 #include "../supervisor/abspath.h"
 #include "../supervisor/fatal.h"
 #include "../supervisor/pidfile.h"
@@ -30,9 +34,9 @@
 #include <unistd.h>
 
 #ifdef __GLIBC__
-#define OPTSTRING "+d:DhL:n:P:q:S"
+#define OPTSTRING "+d:DhL:n:P:q:ST:"
 #else
-#define OPTSTRING "d:DhL:n:P:q:S"
+#define OPTSTRING "d:DhL:n:P:q:ST:"
 #endif
 #define QUEUE_MIN 4096
 #define QUEUE_MAX (64 * 1024 * 1024)
@@ -43,7 +47,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: natter-broker [-DS] [-d fd] [-L transcript] [-n name] [-P pidfile]\n"
-"                     [-q bytes] [--] socket\n");
+"                     [-q bytes] [-T statedir] [--] socket\n");
 }
 
 /* fds 0, 1 and 2 open, so no socket is given one of their numbers. */
@@ -104,8 +108,9 @@ static const char *absolute(const char *path, char *buf, size_t size)
 
 int main(int argc, char **argv)
 {
-	static char sock[PATH_MAX], transcript[PATH_MAX];
-	struct broker_config bc = { NULL, NULL, BROKER_QUEUE_DEFAULT, -1, NULL };
+	static char sock[PATH_MAX], transcript[PATH_MAX], state[PATH_MAX];
+	struct broker_config bc = { NULL, NULL, NULL, BROKER_QUEUE_DEFAULT, -1,
+				    NULL };
 	const char *pidfile = NULL;
 	int c, to_syslog = 0, daemon = 0;
 	std_fds_open();
@@ -123,6 +128,8 @@ int main(int argc, char **argv)
 		case 'q': bc.queue_max = (size_t)number('q', optarg, QUEUE_MIN,
 							QUEUE_MAX); break;
 		case 'S': to_syslog = 1; break;
+		case 'T': bc.state_dir = absolute(optarg, state,
+						  sizeof state); break;
 		default:
 			usage(stderr);
 			return EXIT_USAGE;
@@ -133,6 +140,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	bc.socket_path = absolute(argv[optind], sock, sizeof sock);
+	if (!bc.state_dir && store_default_dir(state, sizeof state) == 0)
+		bc.state_dir = state;
 	if (daemon)
 		bc.on_ready = leave_terminal;
 	log_init(log_name, to_syslog ? LOG_TO_SYSLOG : LOG_TO_STDERR);

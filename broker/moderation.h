@@ -19,7 +19,7 @@
 #define MOD_TOPICS_MAX 256
 #define MOD_TOPIC_MAX 200          /* bytes of a topic */
 #define MOD_TOPIC_LINE_MAX 300     /* one line of the topics file */
-#define MOD_BANS_FILE "bans"
+#define MOD_BANS_FILE BANS_FILE
 #define MOD_TOPICS_FILE "topics"
 
 struct mod_mute {

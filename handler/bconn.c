@@ -76,7 +76,8 @@ int bconn_login(struct bconn *bc, const char *name, const char *room,
 		int rejoin, const char *peer)
 {
 	uint8_t flags = (uint8_t)(NATTER_PROTOCOL_FLAGS(NATTER_PROTOCOL_VERSION)
-				  | (rejoin ? FRAME_REJOIN : 0));
+				  | (rejoin ? FRAME_REJOIN : 0) |
+				  bc->login_flags);
 	return bconn_send(bc, FRAME_LOGIN, flags, name, room, peer,
 			  strlen(peer));
 }

@@ -106,6 +106,8 @@ static void send_login(struct session *s)
 		enter(s, ST_RECONNECT);
 		return;
 	}
+	s->bc.login_flags = s->login.op ? FRAME_OPERATOR : 0;
+	s->chat.op = s->login.op;
 	if (bconn_login(&s->bc, s->login.name, s->chat.room, s->login.joined,
 			s->cfg->peer) != 0)
 		return;

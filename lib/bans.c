@@ -157,6 +157,15 @@ static int addr_in(const struct ban *b, int family, const unsigned char *a)
 	return memcmp(m, b->addr, 16) == 0;
 }
 
+int ban_covers(const struct ban *b, const char *name, const char *ip)
+{
+	unsigned char a[16];
+	int family;
+	if (b->kind == BAN_NAME)
+		return name_same(b->name, strlen(b->name), name, strlen(name));
+	return parse_ip(ip, &family, a) == 0 && addr_in(b, family, a);
+}
+
 static const struct ban *find_addr(const struct banlist *l, int family,
 				   const unsigned char *a, long long now)
 {

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#define BANS_FILE "bans"        /* its name in the state directory */
 #define BANS_MAX 256            /* bans kept; one more is refused */
 #define BAN_REASON_MAX 200      /* bytes of a ban's reason */
 #define BAN_BY_MAX 16           /* a name, or "natterctl" */
@@ -59,6 +60,9 @@ int ban_target(const char *s, size_t len, struct ban *b);
 void ban_target_text(const struct ban *b, char *buf, size_t size);
 /* Whether b and t name the same target. */
 int ban_same_target(const struct ban *b, const struct ban *t);
+/* Whether b's target is the name or covers the address (text), its
+ * time aside. */
+int ban_covers(const struct ban *b, const char *name, const char *ip);
 /* Whether b is in force at Unix time now. */
 int ban_active(const struct ban *b, long long now);
 

@@ -40,6 +40,24 @@
  *   (connection closed = logout)           LEFT a=name b=room text=""
  *                                          KICK text=why, then close
  *
+ * Moderation (version 3):
+ *   LOGIN flags FRAME_OPERATOR: the person is an operator (the session
+ *          knows it from the users file; the broker trusts its
+ *          sessions, which run as its own uid)
+ *   MOD    a=verb b=target text=rest      INFO lines, or ERR (one reply);
+ *          verbs: kick NAME [reason],      KICKED a=name b=room text=
+ *          ban TARGET [DURATION] [reason],   "was kicked by X: why" to
+ *          unban TARGET, bans, mute NAME     the room, instead of LEFT;
+ *          [DURATION], unmute NAME, topic    the one kicked gets KICK
+ *          [text], wall text, who, stats     text="You were ... by X"
+ *          (who and stats: tab-separated   WALL a=from text, to everyone
+ *          lines for natterctl)            TOPIC a=by b=room text, at a
+ *                                          join and when it changes
+ *   CTL    a=program, flags the version:   OK, or ERR FATAL: a control
+ *          natterctl instead of LOGIN      program (operator, no person)
+ *   A handler below version 3 gets LEFT for KICKED and INFO for WALL
+ *   and TOPIC.
+ *
  * Replies.  LOGIN, PRIV, JOIN, WHO and ROOMS each get exactly one reply
  * from the broker, sent to the asking handler only, and the last frame
  * of that reply carries the flag FRAME_LAST.  Replies to one handler
@@ -79,9 +97,12 @@
 #define NATTER_PROTOCOL_H
 
 /* Don't forget to bump this when adding frames, flags or fields. */
-#define NATTER_PROTOCOL_VERSION 2
+#define NATTER_PROTOCOL_VERSION 3
 /* The oldest handler version this broker serves. */
 #define NATTER_PROTOCOL_OLDEST 1
+/* The first version with the moderation frames (MOD, CTL, KICKED,
+ * WALL, TOPIC and FRAME_OPERATOR). */
+#define NATTER_PROTOCOL_MODERATION 3
 /* The oldest broker version this handler can use. */
 #define NATTER_PROTOCOL_BROKER_MIN 1
 
@@ -103,6 +124,9 @@ enum frame_type {
 	FRAME_JOIN = 5,
 	FRAME_WHO = 6,
 	FRAME_ROOMS = 7,
+	/* 8-11 history, 12-19 people (issue 14); 20-27 moderation: */
+	FRAME_MOD = 20,
+	FRAME_CTL = 21,
 	/* broker -> handler */
 	FRAME_OK = 64,
 	FRAME_ERR = 65,
@@ -113,6 +137,10 @@ enum frame_type {
 	FRAME_LEFT = 70,
 	FRAME_INFO = 71,
 	FRAME_KICK = 72,
+	/* 73-79 history, 80-87 people; 88-95 moderation: */
+	FRAME_KICKED = 88,
+	FRAME_WALL = 89,
+	FRAME_TOPIC = 90,
 };
 #define FRAME_TO_BROKER_FIRST 1
 #define FRAME_TO_BROKER_END 64   /* past the last handler -> broker type */
@@ -121,6 +149,8 @@ enum frame_type {
 
 /* Flags: never reuse a bit either.  Handler -> broker: */
 #define FRAME_REJOIN 0x01      /* LOGIN: re-announcing after a restart */
+/* 0x02 on LOGIN: FRAME_ACCOUNT (issue 14) */
+#define FRAME_OPERATOR 0x04    /* LOGIN: the person is an operator */
 /* Broker -> handler: */
 #define FRAME_LAST 0x02        /* the last frame of a reply */
 #define FRAME_MARKS_LAST 0x04  /* LOGIN's OK: replies end in FRAME_LAST */

@@ -23,6 +23,7 @@ struct brokerproc_params {
 	const char *prog;         /* natter-broker, absolute */
 	const char *socket_path;  /* absolute */
 	const char *transcript;   /* absolute, or NULL */
+	const char *state_dir;    /* absolute, or NULL: the broker's default */
 };
 
 /* p's strings must outlive natterd's serving. */

@@ -16,19 +16,20 @@
 /* glibc's getopt would otherwise permute, taking a handler's own
  * options (after a missing "--") for natterd's. */
 #ifdef __GLIBC__
-#define OPTSTRING "+ABc:fhl:L:M:p:P:r:s:t:u:U:V"
+#define OPTSTRING "+ABc:D:fhl:L:M:p:P:r:s:t:u:U:V"
 #else
-#define OPTSTRING "ABc:fhl:L:M:p:P:r:s:t:u:U:V"
+#define OPTSTRING "ABc:D:fhl:L:M:p:P:r:s:t:u:U:V"
 #endif
 
 void config_usage(void *stream)
 {
 	fprintf(stream,
 "usage: natterd [-fA] [-l addr:port]... [-s socket] [-L transcript]\n"
-"               [-P pidfile] [-u user] [-U users] [-M motd] [-c max]\n"
-"               [-p per-source] [-r burst/seconds] [-t grace]\n"
+"               [-D statedir] [-P pidfile] [-u user] [-U users] [-M motd]\n"
+"               [-c max] [-p per-source] [-r burst/seconds] [-t grace]\n"
 "               [-- program [arg ...]]\n"
-"       natterd -B [-f] [-s socket] [-L transcript] [-P pidfile]\n"
+"       natterd -B [-f] [-s socket] [-L transcript] [-D statedir]\n"
+"               [-P pidfile]\n"
 "       natterd -h | -V\n");
 }
 
@@ -82,6 +83,7 @@ static void parse_option(struct config *cfg, int c, const char *arg)
 	switch (c) {
 	case 'A': cfg->limit_loopback = 1; break;
 	case 'B': cfg->broker_only = 1; break;
+	case 'D': cfg->state_dir = arg; break;
 	case 'c': cfg->max_sessions = parse_uint('c', arg, 1, MAX_SESSIONS_LIMIT); break;
 	case 'f': cfg->foreground = 1; break;
 	case 'l':

@@ -21,6 +21,7 @@ struct config {
 	int nlisten;
 	const char *broker_socket;  /* -s; NULL: broker_default_path */
 	const char *transcript;     /* -L */
+	const char *state_dir;      /* -D; NULL: store_default_dir */
 	const char *pidfile;        /* -P; NULL: none (-f) or the default */
 	const char *user;           /* -u */
 	const char *users_file;     /* -U */

@@ -15,6 +15,7 @@
  * configuration error; 111 for a temporary one (port in use, pid file
  * locked, out of resources).  Start-up errors are one line on stderr. */
 #include "abspath.h"
+#include "banwatch.h"
 #include "brokerproc.h"
 #include "child.h"
 #include "config.h"
@@ -33,6 +34,7 @@
 #include "server.h"
 #include "sessions.h"
 #include "launchers.h"
+#include "../broker/store/store.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -187,7 +189,7 @@ static void start_broker(const struct brokerproc_params *bp, int foreground,
 _Noreturn static void broker_alone(const struct config *cfg,
 				   const char *prog)
 {
-	const char *argv[10];
+	const char *argv[12];
 	int n = 0;
 	argv[n++] = "natter-broker";
 	argv[n++] = "-n";
@@ -199,6 +201,10 @@ _Noreturn static void broker_alone(const struct config *cfg,
 	if (cfg->transcript) {
 		argv[n++] = "-L";
 		argv[n++] = cfg->transcript;
+	}
+	if (cfg->state_dir) {
+		argv[n++] = "-T";
+		argv[n++] = cfg->state_dir;
 	}
 	argv[n++] = "--";
 	argv[n++] = broker_socket;
@@ -229,6 +235,7 @@ int main(int argc, char **argv)
 	struct user_ids user;
 	char handler[PATH_MAX], broker[PATH_MAX], pidbuf[PATH_MAX];
 	char transcript[PATH_MAX];
+	static char statebuf[PATH_MAX];
 	const char *pidfile;
 	static char *default_argv[] = { "natter-session", NULL };
 
@@ -240,6 +247,8 @@ int main(int argc, char **argv)
 	absolute_option(&cfg.transcript, transcript, sizeof transcript,
 			"transcript");
 	absolute_option(&cfg.pidfile, pidbuf, sizeof pidbuf, "pid file");
+	absolute_option(&cfg.state_dir, statebuf, sizeof statebuf,
+			"state directory");
 	handler_helper(broker, sizeof broker, "natter-broker", argv[0]);
 	if (cfg.broker_only)
 		broker_alone(&cfg, broker);
@@ -263,7 +272,13 @@ int main(int argc, char **argv)
 	handler_check(broker);
 
 	int sigfd = signals_init();
-	struct brokerproc_params bp = { broker, broker_socket, cfg.transcript };
+	/* The broker's user's default, decided here so natterd reads the
+	 * bans where the broker writes them. */
+	if (!cfg.state_dir && store_default_dir(statebuf, sizeof statebuf) == 0)
+		cfg.state_dir = statebuf;
+	banwatch_init(cfg.state_dir);
+	struct brokerproc_params bp = { broker, broker_socket, cfg.transcript,
+					cfg.state_dir };
 	start_broker(&bp, cfg.foreground, sigfd);
 	if (!cfg.foreground) {
 		if (daemon_ready() != 0)

@@ -25,7 +25,7 @@ from test_chat import broker_pid, session_pid
 LOGIN, SAY, ME, PRIV, JOIN, WHO, ROOMS = range(1, 8)
 OK, ERR, MSG, ACTION, PRIVATE, JOINED, LEFT, INFO, KICK = range(64, 73)
 REJOIN, LAST, MARKS_LAST, FATAL = 1, 2, 4, 8   # flags (natter-protocol.h)
-VERSION = 2                           # NATTER_PROTOCOL_VERSION
+VERSION = 3                           # NATTER_PROTOCOL_VERSION
 
 
 def version(v):
@@ -1399,17 +1399,17 @@ def test_a_failed_transcript_reopen_keeps_the_old_file():
 
 def test_protocol_versions():
     """The version rides in the high nibble of LOGIN's flags: 0 (the
-    unversioned first round), 1 and 2 are served; a version this broker
+    unversioned first round), 1, 2 and 3 are served; a version this broker
     does not speak gets exactly one ERR, flagged FATAL, and the
     connection is closed."""
     br = Broker()
-    for i, v in enumerate((0, 1, 2)):
+    for i, v in enumerate((0, 1, 2, 3)):
         h = br.handler()
         h.send(LOGIN, "v%d" % i, "", "127.0.0.1 1", version(v) | REJOIN)
         r = reply(h)
         assert [f.type for f in r] == [OK], (v, r)
         assert r[0].flags >> 4 == VERSION, r[0].flags
-    for v in (3, 15):
+    for v in (4, 15):
         h = br.handler()
         # with a WHO in the same write, never answered: dropped first
         h.send_raw(encode(LOGIN, "new%d" % v, "", "127.0.0.1 7",
@@ -1421,8 +1421,8 @@ def test_protocol_versions():
         h.expect_closed()
         assert not h.frames, h.frames
         br.log.wait(r"login refused from 127\.0\.0\.1 port 7: protocol %d "
-                    r"\(this broker speaks 1 to 2\)" % v)
-    assert "new3" not in br.log.text()
+                    r"\(this broker speaks 1 to 3\)" % v)
+    assert "new4" not in br.log.text()
 
 
 def test_frames_of_the_wrong_shape_disconnect():

@@ -16,7 +16,7 @@ from test_chat import PipeSession
 LOGIN, SAY, ME, PRIV, JOIN, WHO, ROOMS = range(1, 8)
 OK, ERR, MSG, ACTION, PRIVATE, JOINED, LEFT, INFO, KICK = range(64, 73)
 REJOIN, LAST, MARKS_LAST, FATAL = 0x01, 0x02, 0x04, 0x08
-VERSION = 2         # NATTER_PROTOCOL_VERSION, the high nibble of flags
+VERSION = 3         # NATTER_PROTOCOL_VERSION, the high nibble of flags
 REPLY_WAIT = 15.0   # handler/session.h REPLY_WAIT_MS
 
 
@@ -226,9 +226,9 @@ def test_login_says_its_version_and_a_fatal_refusal_ends_the_session():
     s.send("ann")
     f = h.expect(LOGIN)
     assert f.flags == VERSION << 4, f
-    why = (b"natter-session speaks protocol 2; this broker speaks 3: "
+    why = (b"natter-session speaks protocol 3; this broker speaks 4: "
            b"restart the session.")
-    h.send(ERR, LAST | FATAL | 3 << 4, text=why)
+    h.send(ERR, LAST | FATAL | 4 << 4, text=why)
     h.close()
     s.out.wait(re.escape("*** " + why.decode() + "\r"))
     assert s.p.wait(timeout=DEFAULT_TIMEOUT) == 111
