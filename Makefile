@@ -43,7 +43,7 @@ LIBCLIENT  = $(BUILD)/libclient.a
 ARCHIVES   = $(LIBSUPER) $(LIBBROKER) $(LIBHANDLER) $(LIBCLIENT) $(LIBNATTER)
 
 PROGRAMS = $(BUILD)/natterd $(BUILD)/natter-broker $(BUILD)/natter-session \
-           $(BUILD)/natter $(BUILD)/natter-passwd
+           $(BUILD)/natter $(BUILD)/natter-passwd $(BUILD)/natterctl
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(unit_src))
 HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(helper_src))
 BENCHES  = $(patsubst bench/%.c,$(BUILD)/bench/%,$(bench_src))
@@ -101,6 +101,8 @@ $(BUILD)/natter-broker: $(BUILD)/broker/main.o $(LIBBROKER) \
 $(BUILD)/natter-session: $(BUILD)/handler/main.o $(LIBHANDLER) $(LIBNATTER)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(SESSION_LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/natter-passwd: $(BUILD)/handler/passwd/main.o $(LIBHANDLER) $(LIBNATTER)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/natterctl: $(BUILD)/ctl/main.o $(LIBNATTER)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/natter: $(BUILD)/client/main.o $(LIBCLIENT) $(LIBNATTER)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -182,6 +184,7 @@ lint-man:
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
 	install -m 755 $(BUILD)/natterd $(DESTDIR)$(SBINDIR)/natterd
+	install -m 755 $(BUILD)/natterctl $(DESTDIR)$(SBINDIR)/natterctl
 	install -m 755 $(BUILD)/natter $(DESTDIR)$(BINDIR)/natter
 	install -m 755 $(BUILD)/natter-passwd $(DESTDIR)$(BINDIR)/natter-passwd
 	install -m 755 $(BUILD)/natter-session $(DESTDIR)$(LIBEXECDIR)/natter-session
@@ -191,7 +194,8 @@ install: all
 	  install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/natterd $(DESTDIR)$(BINDIR)/natter \
+	rm -f $(DESTDIR)$(SBINDIR)/natterd $(DESTDIR)$(SBINDIR)/natterctl \
+	  $(DESTDIR)$(BINDIR)/natter \
 	  $(DESTDIR)$(BINDIR)/natter-passwd $(DESTDIR)$(LIBEXECDIR)/natter-session \
 	  $(DESTDIR)$(LIBEXECDIR)/natter-broker
 	for m in man/*.[0-9]; do s=$${m##*.}; \

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-/* One tab-separated line per person: name, room, address, login time
- * (Unix seconds), idle seconds, "op" or "-". */
+/* One line per person, fields split by a space (none holds one; a
+ * frame holds no tab, natterctl prints tabs): name, room, address,
+ * login time (Unix seconds), idle seconds, "op" or "-"; then "N
+ * people.". */
 void mod_who(struct chat *ch, struct chatter *c)
 {
 	long long now = io_now_ms();
@@ -21,7 +23,7 @@ void mod_who(struct chat *ch, struct chatter *c)
 			continue;
 		long long idle = o->last_said ? (now - o->last_said) / 1000 :
 						(long long)(mod_now() - o->login_at);
-		snprintf(line, sizeof line, "%s\t%s\t%s\t%lld\t%lld\t%s",
+		snprintf(line, sizeof line, "%s %s %s %lld %lld %s",
 			 o->m.name, o->m.room ? o->m.room->name : "-", o->ip,
 			 o->login_at, idle, o->op ? "op" : "-");
 		reply_send(ch, c, FRAME_INFO, 0, NULL, NULL, line,
@@ -36,11 +38,11 @@ static void stat_line(struct chat *ch, struct chatter *c, const char *name,
 		      unsigned long long v)
 {
 	char line[64];
-	int n = snprintf(line, sizeof line, "%s\t%llu", name, v);
+	int n = snprintf(line, sizeof line, "%s %llu", name, v);
 	reply_send(ch, c, FRAME_INFO, 0, NULL, NULL, line, (size_t)n);
 }
 
-/* "name TAB value" lines, the last one ending the reply. */
+/* "name value" lines, the last one ending the reply. */
 void mod_stats(struct chat *ch, struct chatter *c)
 {
 	const struct mod_stats *s = &ch->mod.stats;
@@ -62,7 +64,7 @@ void mod_stats(struct chat *ch, struct chatter *c)
 	stat_line(ch, c, "kicks_total", s->kicks);
 	stat_line(ch, c, "bans_total", s->bans);
 	char line[64];
-	snprintf(line, sizeof line, "bans_in_force\t%zu", ch->mod.bans.n);
+	snprintf(line, sizeof line, "bans_in_force %zu", ch->mod.bans.n);
 	reply_only(ch, c, FRAME_INFO, line);
 }
 
