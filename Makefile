@@ -98,7 +98,8 @@ $(BUILD)/natter-broker: $(BUILD)/broker/main.o $(LIBBROKER) \
 # SESSION_LDFLAGS=-static makes each session about 55 KiB smaller (no
 # dynamic linker's private pages; measured PSS 143 -> 86 KiB with 100
 # sessions) at the price of relinking for every libc update.
-$(BUILD)/natter-session: $(BUILD)/handler/main.o $(LIBHANDLER) $(LIBNATTER)
+$(BUILD)/natter-session: $(BUILD)/handler/main.o $(LIBHANDLER) \
+			 $(BUILD)/supervisor/proctitle.o $(LIBNATTER)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(SESSION_LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/natter-passwd: $(BUILD)/handler/passwd/main.o $(LIBHANDLER) $(LIBNATTER)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

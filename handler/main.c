@@ -17,7 +17,9 @@
 #include "session.h"
 #include "exitcode.h"
 #include "log.h"
+#include "keepalive.h"
 #include "paths.h"
+#include "../supervisor/proctitle.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -96,6 +98,7 @@ static const char *env_path(const char *name)
 
 int main(int argc, char **argv)
 {
+	proctitle_init(argc, argv);
 	static struct session_config cfg;
 	const char *broker = NULL;
 	int c;
@@ -131,5 +134,13 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	peer_describe(cfg.peer, sizeof cfg.peer);
+	/* After the options and the environment were read: the title
+	 * ("natter-session: ann from 192.0.2.7", set at log-in) may take
+	 * the environment's room. */
+	(void)proctitle_take_environ();
+	/* On a TCP socket, a vanished person frees the name within
+	 * KEEPALIVE_BOUND_S; anything else (a pipe, a terminal, a UNIX
+	 * socket) says no, and that is fine. */
+	(void)keepalive_set(0);
 	return session_run(&cfg);
 }

@@ -13,6 +13,7 @@
 #include "login.h"
 #include "loginstrings.h"
 #include "person.h"
+#include "../supervisor/proctitle.h"
 #include "selfpipe.h"
 #include "term.h"
 
@@ -115,6 +116,15 @@ static void send_login(struct session *s)
 	chat_await(&s->chat, FRAME_LOGIN, now);
 }
 
+/* What ps shows once the person is in. */
+static void session_title(const struct session *s)
+{
+	char title[NAME_LEN_MAX + 128];
+	snprintf(title, sizeof title, "natter-session: %s from %s",
+		 s->login.name, s->cfg->peer);
+	proctitle_set(title, "natter-session");
+}
+
 /* Acts on a step of the log-in dialogue. */
 static void login_step(struct session *s, enum login_step step)
 {
@@ -131,6 +141,7 @@ static void login_step(struct session *s, enum login_step step)
 		break;
 	case LOGIN_JOINED:
 	case LOGIN_REJOINED:
+		session_title(s);
 		enter(s, ST_CHAT);
 		s->last_line_ms = io_now_ms();
 		if (step == LOGIN_REJOINED)

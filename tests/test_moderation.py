@@ -271,3 +271,30 @@ def test_natterctl_who_kick_wall_stats_in_open_mode():
                        timeout=DEFAULT_TIMEOUT)
     assert p.returncode == 111 and p.stderr.startswith("natterctl: "), p
     assert len(p.stderr.splitlines()) == 1, p
+
+
+def session_titles():
+    titles = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                titles.append(f.read().split(b"\0")[0].decode("utf-8",
+                                                               "replace"))
+        except OSError:
+            pass
+    return titles
+
+
+def test_session_shows_its_person_and_address_in_ps():
+    if not os.path.isdir("/proc/self"):
+        raise H.Skip("no /proc")
+    d, _ = server()
+    ann = login(d, "ann")
+    H.wait_until(lambda: any(re.match(r"natter-session: ann from "
+                                      r"127\.0\.0\.1\b", t)
+                             for t in session_titles()),
+                 what="the session's title")
+    ann.send_line("/who")
+    ann.expect("*** In lobby (1): ann")
