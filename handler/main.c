@@ -134,10 +134,6 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	peer_describe(cfg.peer, sizeof cfg.peer);
-	/* After the options and the environment were read: the title
-	 * ("natter-session: ann from 192.0.2.7", set at log-in) may take
-	 * the environment's room. */
-	(void)proctitle_take_environ();
 	/* On a TCP socket, a vanished person frees the name within
 	 * KEEPALIVE_BOUND_S; anything else (a pipe, a terminal, a UNIX
 	 * socket) says no, and that is fine. */

@@ -116,12 +116,16 @@ static void send_login(struct session *s)
 	chat_await(&s->chat, FRAME_LOGIN, now);
 }
 
-/* What ps shows once the person is in. */
+/* What ps shows once the person is in: "natter-session: ann from
+ * 192.0.2.7", in the room argv[0] had (the program's path: 40 bytes
+ * installed under /usr/local), so a long address may be cut.  The
+ * environment is left alone: /proc/PID/environ stays true. */
 static void session_title(const struct session *s)
 {
 	char title[NAME_LEN_MAX + 128];
-	snprintf(title, sizeof title, "natter-session: %s from %s",
-		 s->login.name, s->cfg->peer);
+	size_t iplen = strcspn(s->cfg->peer, " ");
+	snprintf(title, sizeof title, "natter-session: %s from %.*s",
+		 s->login.name, (int)iplen, s->cfg->peer);
 	proctitle_set(title, "natter-session");
 }
 

@@ -267,6 +267,10 @@ int main(int argc, char **argv)
 	listeners_open(&listeners, cfg.listen, cfg.nlisten);
 	if (!cfg.foreground)
 		daemon_detach();
+	/* The default handler's argv[0] is its path: room for the title
+	 * it shows in ps once its person is in ("natter-session: ann from
+	 * 192.0.2.7"). */
+	default_argv[0] = handler;
 	char *const *hargv = cfg.handler_argv ? cfg.handler_argv : default_argv;
 	become_service(&cfg, pidfile, &user, handler);
 	handler_check(broker);

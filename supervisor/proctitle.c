@@ -1,7 +1,6 @@
 /* proctitle.c — see proctitle.h. */
 #include "proctitle.h"
 
-#include <stdlib.h>
 #include <string.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -19,33 +18,6 @@ void proctitle_init(int argc, char **argv)
 	for (int i = 1; i < argc && argv[i] == end; i++)
 		end = argv[i] + strlen(argv[i]) + 1;
 	room = (size_t)(end - area);
-}
-
-extern char **environ;
-
-int proctitle_take_environ(void)
-{
-	char *end = area + room;
-	size_t n = 0;
-	if (!area || !environ)
-		return -1;
-	while (environ[n])
-		n++;
-	char **copy = calloc(n + 1, sizeof *copy);
-	if (!copy)
-		return -1;
-	size_t took = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (!(copy[i] = strdup(environ[i])))
-			return -1; /* environ untouched: still valid */
-		if (environ[i] == end && took == i) {
-			end += strlen(environ[i]) + 1;
-			took++;
-		}
-	}
-	environ = copy;
-	room = (size_t)(end - area);
-	return 0;
 }
 
 void proctitle_set(const char *title, const char *name)

@@ -292,9 +292,10 @@ def test_session_shows_its_person_and_address_in_ps():
         raise H.Skip("no /proc")
     d, _ = server()
     ann = login(d, "ann")
-    H.wait_until(lambda: any(re.match(r"natter-session: ann from "
-                                      r"127\.0\.0\.1\b", t)
-                             for t in session_titles()),
+    # in the room of argv[0], the program's path: build/natter-session
+    # here, so the address may be cut short
+    H.wait_until(lambda: any(re.match(r"natter-session: ann from 127\.0\.",
+                                      t) for t in session_titles()),
                  what="the session's title")
     ann.send_line("/who")
     ann.expect("*** In lobby (1): ann")

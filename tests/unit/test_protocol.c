@@ -2,7 +2,7 @@
  * check, on its chat layer over real UNIX sockets: a LOGIN of a version
  * it does not serve gets exactly one ERR (FATAL, with the broker's
  * version) and the connection is closed; versions 0 (the unversioned
- * first round), 1 and 2 are served; a frame of the wrong shape closes
+ * first round), 1, 2 and 3 are served; a frame of the wrong shape closes
  * the connection without an answer. */
 #include "../../broker/chat.h"
 #include "io.h"
@@ -97,15 +97,15 @@ static void unserved_version_gets_one_err(void)
 	int fd = connect_one();
 	CHECK(fd >= 0);
 	/* A WHO right behind it is never answered. */
-	CHECK(send_frame(fd, FRAME_LOGIN, NATTER_PROTOCOL_FLAGS(3), "ann",
+	CHECK(send_frame(fd, FRAME_LOGIN, NATTER_PROTOCOL_FLAGS(4), "ann",
 			 NULL, "192.0.2.1 7") == 0);
 	CHECK(send_frame(fd, FRAME_WHO, 0, NULL, NULL, NULL) == 0);
 	collect(fd, &g, 0);
 	CHECK(g.eof && g.n == 1 && g.first.type == FRAME_ERR);
 	CHECK(g.first.flags == (FRAME_LAST | FRAME_FATAL |
 				NATTER_PROTOCOL_FLAGS(NATTER_PROTOCOL_VERSION)));
-	CHECK(strcmp(g.first_text, "natter-session speaks protocol 3; this "
-		     "broker speaks 2: restart the session.") == 0);
+	CHECK(strcmp(g.first_text, "natter-session speaks protocol 4; this "
+		     "broker speaks 3: restart the session.") == 0);
 	CHECK(presence_find(&chat.pres, "ann", 3) == NULL);
 	close(fd);
 }
@@ -113,9 +113,10 @@ static void unserved_version_gets_one_err(void)
 static void served_versions(void)
 {
 	static const int flags[] = { 0, FRAME_REJOIN, NATTER_PROTOCOL_FLAGS(1),
-				     NATTER_PROTOCOL_FLAGS(2) | FRAME_REJOIN };
+				     NATTER_PROTOCOL_FLAGS(2) | FRAME_REJOIN,
+				     NATTER_PROTOCOL_FLAGS(3) | FRAME_REJOIN };
 	char name[8];
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		struct got g;
 		int fd = connect_one();
 		snprintf(name, sizeof name, "v%d", i);
