@@ -43,7 +43,7 @@ LIBCLIENT  = $(BUILD)/libclient.a
 ARCHIVES   = $(LIBSUPER) $(LIBBROKER) $(LIBHANDLER) $(LIBCLIENT) $(LIBNATTER)
 
 PROGRAMS = $(BUILD)/natterd $(BUILD)/natter-broker $(BUILD)/natter-session \
-           $(BUILD)/natter $(BUILD)/natter-passwd
+           $(BUILD)/natter $(BUILD)/natter-passwd $(BUILD)/natterctl
 UNITS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(unit_src))
 HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(helper_src))
 BENCHES  = $(patsubst bench/%.c,$(BUILD)/bench/%,$(bench_src))
@@ -87,7 +87,7 @@ $(LIBCLIENT):  $(call obj,$(client_src));     $(archive)
 # directory's helpers (supervisor/brokerproc.c): the broker itself is
 # natter-broker, which natterd execs.
 $(BUILD)/natterd: $(BUILD)/supervisor/main.o $(LIBSUPER) \
-		  $(BUILD)/broker/sockdir.o $(LIBNATTER)
+		  $(BUILD)/broker/sockdir.o $(LIBBROKER) $(LIBNATTER)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 # natter-broker's pid file (-P, for natterd -B) is natterd's module.
 BROKER_SUPER_OBJ = $(call obj,supervisor/pidfile.c supervisor/fatal.c \
@@ -98,9 +98,12 @@ $(BUILD)/natter-broker: $(BUILD)/broker/main.o $(LIBBROKER) \
 # SESSION_LDFLAGS=-static makes each session about 55 KiB smaller (no
 # dynamic linker's private pages; measured PSS 143 -> 86 KiB with 100
 # sessions) at the price of relinking for every libc update.
-$(BUILD)/natter-session: $(BUILD)/handler/main.o $(LIBHANDLER) $(LIBNATTER)
+$(BUILD)/natter-session: $(BUILD)/handler/main.o $(LIBHANDLER) \
+			 $(BUILD)/supervisor/proctitle.o $(LIBNATTER)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(SESSION_LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/natter-passwd: $(BUILD)/handler/passwd/main.o $(LIBHANDLER) $(LIBNATTER)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/natterctl: $(BUILD)/ctl/main.o $(LIBNATTER)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BUILD)/natter: $(BUILD)/client/main.o $(LIBCLIENT) $(LIBNATTER)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -182,6 +185,7 @@ lint-man:
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
 	install -m 755 $(BUILD)/natterd $(DESTDIR)$(SBINDIR)/natterd
+	install -m 755 $(BUILD)/natterctl $(DESTDIR)$(SBINDIR)/natterctl
 	install -m 755 $(BUILD)/natter $(DESTDIR)$(BINDIR)/natter
 	install -m 755 $(BUILD)/natter-passwd $(DESTDIR)$(BINDIR)/natter-passwd
 	install -m 755 $(BUILD)/natter-session $(DESTDIR)$(LIBEXECDIR)/natter-session
@@ -191,7 +195,8 @@ install: all
 	  install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/natterd $(DESTDIR)$(BINDIR)/natter \
+	rm -f $(DESTDIR)$(SBINDIR)/natterd $(DESTDIR)$(SBINDIR)/natterctl \
+	  $(DESTDIR)$(BINDIR)/natter \
 	  $(DESTDIR)$(BINDIR)/natter-passwd $(DESTDIR)$(LIBEXECDIR)/natter-session \
 	  $(DESTDIR)$(LIBEXECDIR)/natter-broker
 	for m in man/*.[0-9]; do s=$${m##*.}; \

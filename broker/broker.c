@@ -298,8 +298,8 @@ static int setup(struct server *s, const struct broker_config *cfg,
 		return EXIT_TEMP;
 	}
 	s->chat_up = 1;
-	int status = chat_init(&s->chat, &s->peers, cfg->transcript);
 	s->chat.state_dir = cfg->state_dir;
+	int status = chat_init(&s->chat, &s->peers, cfg->transcript);
 	if (status != 0) /* logged */
 		return status;
 	if (!(s->loop = evloop_new())) {

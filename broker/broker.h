@@ -27,7 +27,8 @@ struct broker_config {
 				    whoever started it knows it serves */
 	const char *state_dir;   /* NULL, or the state directory (absolute):
 				    accounts' ignore lists and offline
-				    messages (ignore.h, mailbox.h) */
+				    messages (ignore.h, mailbox.h), bans
+				    and topics (moderation.h) */
 	void (*on_ready)(void);  /* NULL, or called once it listens, after
 				    ready_fd: a daemon's broker moves its
 				    log off the starter's terminal */

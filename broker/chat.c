@@ -11,6 +11,7 @@
 #include "listing.h"
 #include "log.h"
 #include "mailbox.h"
+#include "modcmd.h"
 #include "namecmp.h"
 #include "names.h"
 #include "reply.h"
@@ -86,6 +87,7 @@ static void refuse_login(struct chat *ch, struct chatter *c,
 			 const struct frame *f, const char *name,
 			 const char *why, const char *tell, int fatal)
 {
+	ch->mod.stats.refused++;
 	if (ratelog_take(&ch->refusals, io_now_ms()))
 		log_msg(LOG_NOTICE, "login refused%s%s from %s port %s%s: %s",
 			name ? " for " : "", name ? name : "", c->ip, c->port,
@@ -150,6 +152,8 @@ static void login(struct chat *ch, struct chatter *c, const struct frame *f)
 		return;
 	}
 	frame_field(name, sizeof name, f->a, f->alen);
+	if (mod_login_refused(ch, c, name))
+		return;
 	if (!room_valid(room, roomlen)) {
 		refuse_login(ch, c, f, name, "invalid room", ROOM_RULE, 0);
 		return;
@@ -169,6 +173,7 @@ static void login(struct chat *ch, struct chatter *c, const struct frame *f)
 	c->logged_in = 1;
 	c->account = (f->flags & FRAME_ACCOUNT) != 0;
 	ignore_load(ch, c);
+	mod_logged_in(ch, c, f->flags);
 	peer_label(&c->peer, "%s from %s port %s", name, c->ip, c->port);
 	const struct room *rm = c->m.room;
 	log_msg(LOG_INFO, "login %s from %s port %s%s", name, c->ip, c->port,
@@ -182,6 +187,7 @@ static void login(struct chat *ch, struct chatter *c, const struct frame *f)
 	}
 	room_send(ch, rm, c, FRAME_JOINED, name, strlen(name), NULL, 0);
 	transcript_line(&ch->tr, rm->name, "[%s] has joined the chat", name);
+	mod_send_topic(ch, c);
 	greet(ch, c, "");
 	mailbox_deliver(ch, c);
 }
@@ -190,6 +196,8 @@ static void say(struct chat *ch, struct chatter *c, const struct frame *f,
 		int type)
 {
 	const struct room *r = c->m.room;
+	if (mod_silenced(ch, c))
+		return;
 	int n = frame_encode(ch->frame, (uint8_t)type, 0, c->m.name,
 			     strlen(c->m.name), r->name, strlen(r->name),
 			     f->text, f->textlen);
@@ -267,6 +275,7 @@ static void join(struct chat *ch, struct chatter *c, const struct frame *f)
 		  0);
 	transcript_line(&ch->tr, r->name, "[%s] has joined the chat",
 			c->m.name);
+	mod_send_topic(ch, c);
 	greet(ch, c, "now ");
 }
 
@@ -292,7 +301,8 @@ static void chat_frame(struct peer *p, const struct frame *f, void *arg)
 {
 	struct chat *ch = arg;
 	struct chatter *c = (struct chatter *)(void *)p; /* peer is first */
-	if (!c->logged_in && f->type != FRAME_LOGIN) {
+	if (!c->logged_in && !c->ctl && f->type != FRAME_LOGIN &&
+	    f->type != FRAME_CTL) {
 		refuse(c, f, "a frame before LOGIN");
 		return;
 	}
@@ -304,11 +314,18 @@ static void chat_frame(struct peer *p, const struct frame *f, void *arg)
 		refuse(c, f, "a frame of the wrong shape");
 		return;
 	}
+	if (c->ctl && f->type != FRAME_MOD) {
+		refuse(c, f, "a chat frame from a control program");
+		return;
+	}
 	c->last_active = io_now_ms();
 	switch (f->type) {
 	case FRAME_LOGIN:
-		if (c->logged_in)
-			refuse(c, f, "a second LOGIN");
+	case FRAME_CTL:
+		if (c->logged_in || c->ctl)
+			refuse(c, f, "a second LOGIN or CTL");
+		else if (f->type == FRAME_CTL)
+			mod_ctl(ch, c, f);
 		else
 			login(ch, c, f);
 		break;
@@ -321,6 +338,7 @@ static void chat_frame(struct peer *p, const struct frame *f, void *arg)
 	case FRAME_AWAY: away_request(ch, c, f); break;
 	case FRAME_IGNORE:
 	case FRAME_UNIGNORE: ignore_request(ch, c, f); break;
+	case FRAME_MOD: mod_frame(ch, c, f); break;
 	default: refuse(c, f, "an unknown frame type"); break;
 	}
 }
@@ -329,7 +347,7 @@ static void chat_frame(struct peer *p, const struct frame *f, void *arg)
 static void announce_leave(struct chat *ch, struct chatter *c)
 {
 	const struct room *r = c->m.room;
-	if (r) {
+	if (r && !mod_leave_notice(ch, c, r)) {
 		int n = frame_encode_str(ch->frame, FRAME_LEFT, 0, c->m.name,
 					 r->name, NULL);
 		if (n > 0)
@@ -353,6 +371,7 @@ static void chat_gone(struct peer *p, enum peer_why why, void *arg)
 		return;
 	if (why != PEER_SHUTDOWN)
 		announce_leave(ch, c);
+	mod_forget(c);
 	presence_remove(&ch->pres, &c->m);
 	c->logged_in = 0;
 	peer_label(p, "(not logged in) from %s port %s", c->ip, c->port);
@@ -383,6 +402,7 @@ int chat_init(struct chat *ch, struct peers *peers, const char *transcript)
 		log_msg(LOG_ERR, "cannot start: %s", strerror(errno));
 		return EXIT_TEMP;
 	}
+	mod_init(ch);
 	return 0;
 }
 

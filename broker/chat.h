@@ -10,6 +10,7 @@
 #define NATTER_BROKER_CHAT_H
 
 #include "frame.h"
+#include "moderation.h"
 #include "peer.h"
 #include "presence.h"
 #include "ratelog.h"
@@ -33,6 +34,12 @@ struct chatter {
 	char *away;           /* NULL, or its away message (away.h) */
 	struct ignores *ign;  /* NULL, or whom it ignores (ignore.h) */
 	char ip[CHAT_IP_MAX], port[CHAT_PORT_MAX];
+	/* moderation (modcmd.h) */
+	int op;               /* an operator (LOGIN's FRAME_OPERATOR) */
+	int ctl;              /* a control program (CTL), not a person */
+	long long login_at;   /* Unix seconds */
+	long long last_said;  /* io_now_ms of its last SAY or ME */
+	char *note;           /* kicked or banned: the room's notice */
 };
 
 struct chat {
@@ -41,7 +48,10 @@ struct chat {
 	struct transcript tr;
 	struct ratelog refusals;   /* refused logins in the log */
 	const char *state_dir;     /* NULL, or where accounts' ignore lists
-				      and offline messages are kept */
+				      and offline messages, bans and
+				      topics are kept */
+	long long started;         /* Unix seconds */
+	struct moderation mod;
 	char frame[FRAME_MAX];     /* the frame being encoded */
 };
 

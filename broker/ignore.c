@@ -3,7 +3,7 @@
 #include "log.h"
 #include "namecmp.h"
 #include "reply.h"
-#include "statefile.h"
+#include "acctfile.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -68,7 +68,7 @@ void ignore_load(struct chat *ch, struct chatter *c)
 	static char buf[IGNORE_FILE_MAX];
 	if (!persistent(ch, c))
 		return;
-	ssize_t n = statefile_read(ch->state_dir, IGNORE_SUB, c->m.name, buf,
+	ssize_t n = acctfile_read(ch->state_dir, IGNORE_SUB, c->m.name, buf,
 				   sizeof buf);
 	if (n < 0)
 		log_msg(LOG_ERR, "cannot read %s's ignore list in %s: %s",
@@ -89,7 +89,7 @@ static const char *save(struct chat *ch, struct chatter *c)
 	if (!persistent(ch, c))
 		return "";
 	size_t n = ignore_format(c->ign, buf, sizeof buf);
-	if (statefile_write(ch->state_dir, IGNORE_SUB, c->m.name, buf, n) == 0)
+	if (acctfile_write(ch->state_dir, IGNORE_SUB, c->m.name, buf, n) == 0)
 		return "";
 	log_msg(LOG_ERR, "cannot write %s's ignore list in %s: %s", c->m.name,
 		ch->state_dir, strerror(errno));

@@ -8,6 +8,7 @@
 #include "listing.h"
 #include "away.h"
 #include "io.h"
+#include "modcmd.h"
 #include "reply.h"
 
 #include <stdio.h>
@@ -129,12 +130,15 @@ void list_rooms(struct chat *ch, struct chatter *c)
 	presence_each_room(&ch->pres, collect, &a);
 	qsort(a.v, a.n, sizeof *a.v, by_name);
 	struct lister l;
-	char prefix[48], item[ROOM_LEN_MAX + 32];
+	char prefix[48], item[ROOM_LEN_MAX + 40 + MOD_TOPIC_MAX];
 	snprintf(prefix, sizeof prefix, "Rooms (%zu): ", a.n);
 	lister_start(&l, ch, c, prefix);
 	for (size_t i = 0; i < a.n && c->peer.state == PEER_OPEN; i++) {
-		int n = snprintf(item, sizeof item, "%s (%zu)", a.v[i]->name,
-				 a.v[i]->count);
+		const char *topic = mod_topic_text(ch, a.v[i]->name);
+		int n = snprintf(item, sizeof item, "%s (%zu)%s%s%s",
+				 a.v[i]->name, a.v[i]->count,
+				 topic ? " \"" : "", topic ? topic : "",
+				 topic ? "\"" : "");
 		lister_add(&l, item, (size_t)n);
 	}
 	lister_end(&l);

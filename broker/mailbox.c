@@ -4,7 +4,7 @@
 #include "log.h"
 #include "namecmp.h"
 #include "reply.h"
-#include "statefile.h"
+#include "acctfile.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -113,7 +113,7 @@ void mailbox_keep(struct chat *ch, struct chatter *c, const struct frame *f)
 		not_kept(ch, c, to, "messages cannot be kept for them here.");
 		return;
 	}
-	ssize_t n = statefile_read(ch->state_dir, MAIL_SUB, to, in, sizeof in);
+	ssize_t n = acctfile_read(ch->state_dir, MAIL_SUB, to, in, sizeof in);
 	struct rewrite w = { out, 0, sizeof out, 0, c->m.name };
 	size_t count = n > 0 ? mailbox_parse(in, (size_t)n, copy_one, &w) : 0;
 	if (n < 0 || count >= MAILBOX_MAX ||
@@ -128,7 +128,7 @@ void mailbox_keep(struct chat *ch, struct chatter *c, const struct frame *f)
 	struct mail m = { (long long)time(NULL), "", f->text, f->textlen };
 	memcpy(m.from, c->m.name, sizeof m.from);
 	w.len += mailbox_line(&m, out + w.len, sizeof out - w.len);
-	if (statefile_write(ch->state_dir, MAIL_SUB, to, out, w.len) != 0) {
+	if (acctfile_write(ch->state_dir, MAIL_SUB, to, out, w.len) != 0) {
 		log_msg(LOG_ERR, "cannot write %s's mailbox in %s: %s", to,
 			ch->state_dir, strerror(errno));
 		not_kept(ch, c, to, "your message could not be kept.");
@@ -172,7 +172,7 @@ void mailbox_deliver(struct chat *ch, struct chatter *c)
 	char msg[96];
 	if (!ch->state_dir || !c->account)
 		return;
-	ssize_t n = statefile_read(ch->state_dir, MAIL_SUB, c->m.name, in,
+	ssize_t n = acctfile_read(ch->state_dir, MAIL_SUB, c->m.name, in,
 				   sizeof in);
 	if (n < 0)
 		log_msg(LOG_ERR, "cannot read %s's mailbox in %s: %s",
@@ -190,7 +190,7 @@ void mailbox_deliver(struct chat *ch, struct chatter *c)
 		d.shown = 0;
 		mailbox_parse(in, (size_t)n, deliver_one, &d);
 	}
-	if (statefile_write(ch->state_dir, MAIL_SUB, c->m.name, NULL, 0) != 0)
+	if (acctfile_write(ch->state_dir, MAIL_SUB, c->m.name, NULL, 0) != 0)
 		log_msg(LOG_ERR, "cannot empty %s's mailbox in %s: %s",
 			c->m.name, ch->state_dir, strerror(errno));
 }

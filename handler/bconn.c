@@ -76,7 +76,8 @@ int bconn_login(struct bconn *bc, const char *name, const char *room,
 		int flags, const char *peer)
 {
 	uint8_t f = (uint8_t)(NATTER_PROTOCOL_FLAGS(NATTER_PROTOCOL_VERSION) |
-			      (flags & (FRAME_REJOIN | FRAME_ACCOUNT)));
+			      (flags & (FRAME_REJOIN | FRAME_ACCOUNT |
+				       FRAME_OPERATOR)));
 	return bconn_send(bc, FRAME_LOGIN, f, name, room, peer, strlen(peer));
 }
 

@@ -4,6 +4,7 @@
 #include "io.h"
 #include "log.h"
 #include "machine.h"
+#include "modcmd.h"
 #include "namecmp.h"
 #include "people.h"
 #include "text.h"
@@ -61,6 +62,7 @@ void chat_await_none(struct chat *c)
 void chat_login_answer(struct chat *c, const struct frame *f, long long now)
 {
 	c->marks_last = (f->flags & FRAME_MARKS_LAST) != 0;
+	c->broker_proto = NATTER_PROTOCOL_OF(f->flags);
 	c->awaiting = 0;
 	if (f->type == FRAME_OK && c->marks_last && !(f->flags & FRAME_LAST))
 		chat_await(c, FRAME_LOGIN, now);
@@ -229,6 +231,10 @@ static enum chat_result command(struct chat *c, const char *line,
 		cmd_join(c, arg, alen);
 	} else if (is_cmd(line, clen, "/help")) {
 		person_sayz(c->p, help_text);
+		if (c->op)
+			person_sayz(c->p, modcmd_help);
+	} else if (modcmd_line(c, line, clen, arg, alen)) {
+		/* an operator's command: sent, or refused in one line */
 	} else {
 		people(c, line, clen, arg, alen);
 	}

@@ -39,6 +39,8 @@ struct chat {
 	uint8_t awaiting; /* the request whose reply is due, or 0 */
 	uint8_t resend;   /* a query lost with the broker: ask again */
 	long long reply_deadline;
+	int op;           /* an operator (the users file says so) */
+	unsigned broker_proto; /* the version of the broker's LOGIN answer */
 };
 
 /* In DEFAULT_ROOM, owing nothing. */

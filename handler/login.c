@@ -81,8 +81,8 @@ enum login_step login_password(struct login *l, char *line, size_t len)
 {
 	char canon[NAME_LEN_MAX + 1];
 	person_echo_on(l->p);
-	int ok = users_check(l->cfg->users_path, l->name_ok ? l->name : "",
-			     line, canon);
+	int ok = users_check_op(l->cfg->users_path, l->name_ok ? l->name : "",
+				line, canon, &l->op);
 	int err = errno;
 	cli_wipe(line, len);
 	if (ok < 0) {

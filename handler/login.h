@@ -43,6 +43,7 @@ struct login {
 	char name[NAME_LEN_MAX + 1];
 	int name_ok;  /* users mode: the name typed was a valid one */
 	int joined;   /* logged in at least once: LOGIN now re-announces */
+	int op;       /* the users file marks this person an operator */
 	int failures;
 	long long delay_until;
 };

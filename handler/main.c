@@ -17,7 +17,9 @@
 #include "session.h"
 #include "exitcode.h"
 #include "log.h"
+#include "keepalive.h"
 #include "paths.h"
+#include "../supervisor/proctitle.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -96,6 +98,7 @@ static const char *env_path(const char *name)
 
 int main(int argc, char **argv)
 {
+	proctitle_init(argc, argv);
 	static struct session_config cfg;
 	const char *broker = NULL;
 	int c;
@@ -132,5 +135,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	peer_describe(cfg.peer, sizeof cfg.peer);
+	/* On a TCP socket, a vanished person frees the name within
+	 * KEEPALIVE_BOUND_S; anything else (a pipe, a terminal, a UNIX
+	 * socket) says no, and that is fine. */
+	(void)keepalive_set(0);
 	return session_run(&cfg);
 }

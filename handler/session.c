@@ -13,6 +13,7 @@
 #include "login.h"
 #include "loginstrings.h"
 #include "person.h"
+#include "../supervisor/proctitle.h"
 #include "selfpipe.h"
 #include "term.h"
 
@@ -107,12 +108,27 @@ static void send_login(struct session *s)
 		return;
 	}
 	int flags = (s->login.joined ? FRAME_REJOIN : 0) |
-		    (s->cfg->users_path ? FRAME_ACCOUNT : 0);
+		    (s->cfg->users_path ? FRAME_ACCOUNT : 0) |
+		    (s->login.op ? FRAME_OPERATOR : 0);
+	s->chat.op = s->login.op;
 	if (bconn_login(&s->bc, s->login.name, s->chat.room, flags,
 			s->cfg->peer) != 0)
 		return;
 	enter(s, ST_WAIT_LOGIN);
 	chat_await(&s->chat, FRAME_LOGIN, now);
+}
+
+/* What ps shows once the person is in: "natter-session: ann from
+ * 192.0.2.7", in the room argv[0] had (the program's path: 40 bytes
+ * installed under /usr/local), so a long address may be cut.  The
+ * environment is left alone: /proc/PID/environ stays true. */
+static void session_title(const struct session *s)
+{
+	char title[NAME_LEN_MAX + 128];
+	size_t iplen = strcspn(s->cfg->peer, " ");
+	snprintf(title, sizeof title, "natter-session: %s from %.*s",
+		 s->login.name, (int)iplen, s->cfg->peer);
+	proctitle_set(title, "natter-session");
 }
 
 /* Acts on a step of the log-in dialogue. */
@@ -131,6 +147,7 @@ static void login_step(struct session *s, enum login_step step)
 		break;
 	case LOGIN_JOINED:
 	case LOGIN_REJOINED:
+		session_title(s);
 		enter(s, ST_CHAT);
 		s->last_line_ms = io_now_ms();
 		if (step == LOGIN_REJOINED)

@@ -245,6 +245,27 @@ size_t text_display(const struct frame *f, const char *self, char *out,
 			add_clean(&b, f->text, f->textlen);
 		}
 		break;
+	case FRAME_KICKED: /* "[ann] was kicked by bob: why" */
+		add(&b, "[");
+		add_clean(&b, f->a, f->alen);
+		add(&b, "] ");
+		add_clean(&b, f->text, f->textlen);
+		break;
+	case FRAME_WALL:
+		add(&b, "*** Announcement from ");
+		add_clean(&b, f->a, f->alen);
+		add(&b, ": ");
+		add_clean(&b, f->text, f->textlen);
+		break;
+	case FRAME_TOPIC:
+		add(&b, "*** Topic of ");
+		add_clean(&b, f->b, f->blen);
+		add(&b, ": ");
+		add_clean(&b, f->text, f->textlen);
+		add(&b, " (set by ");
+		add_clean(&b, f->a, f->alen);
+		add(&b, ")");
+		break;
 	case FRAME_OK: /* with text: what the person sent privately */
 		if (f->textlen == 0)
 			return 0;

@@ -16,9 +16,21 @@
  * costs when the file has no entry to borrow the cost from. */
 #define DUMMY_SETTING "$y$j9T$NPfK2Z4eRJnbnC/MmM.pP/"
 
-/* Splits "name:hash" (line end removed); 0 for a comment, blank or
- * malformed line. */
-static int parse_entry(char *line, char **name, char **hash)
+/* Whether the third field (comma-separated words) holds "op". */
+static int has_op(const char *fields)
+{
+	while (fields && *fields) {
+		size_t n = strcspn(fields, ",");
+		if (n == 2 && memcmp(fields, "op", 2) == 0)
+			return 1;
+		fields += n + (fields[n] == ',');
+	}
+	return 0;
+}
+
+/* Splits "name:hash[:words]" (line end removed); 0 for a comment,
+ * blank or malformed line.  *op: whether the words hold "op". */
+static int parse_entry(char *line, char **name, char **hash, int *op)
 {
 	line[strcspn(line, "\r\n")] = '\0';
 	if (line[0] == '#' || line[0] == '\0')
@@ -29,6 +41,10 @@ static int parse_entry(char *line, char **name, char **hash)
 	*colon = '\0';
 	*name = line;
 	*hash = colon + 1;
+	char *third = strchr(*hash, ':');
+	if (third)
+		*third++ = '\0';
+	*op = has_op(third);
 	return 1;
 }
 
@@ -47,24 +63,34 @@ static void copy_str(char *dst, size_t size, const char *src)
 int users_find(const char *path, const char *name, char *canon, char *hash,
 	       size_t hashsize, char *dummy)
 {
+	int op;
+	return users_lookup(path, name, canon, hash, hashsize, dummy, &op);
+}
+
+int users_lookup(const char *path, const char *name, char *canon,
+		 char *hash, size_t hashsize, char *dummy, int *op)
+{
 	FILE *f = fopen(path, "r");
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t len;
 	int found = 0;
+	*op = 0;
 	if (!f)
 		return -1;
 	if (dummy)
 		dummy[0] = '\0';
 	while (!found && (len = getline(&line, &cap, f)) >= 0) {
 		char *n, *h;
+		int isop;
 		if ((size_t)len >= USERS_LINE_MAX ||
 		    memchr(line, '\0', (size_t)len) ||
-		    !parse_entry(line, &n, &h))
+		    !parse_entry(line, &n, &h, &isop))
 			continue;
 		if (name_same(n, strlen(n), name, strlen(name))) {
 			copy_str(canon, NAME_LEN_MAX + 1, n);
 			copy_str(hash, hashsize, h);
+			*op = isop;
 			found = 1;
 		} else if (dummy && !dummy[0]) {
 			copy_str(dummy, hashsize, h);
@@ -95,8 +121,16 @@ static int same(const char *a, const char *b)
 int users_check(const char *path, const char *name, const char *password,
 		char *canon)
 {
+	int op;
+	return users_check_op(path, name, password, canon, &op);
+}
+
+int users_check_op(const char *path, const char *name, const char *password,
+		   char *canon, int *op)
+{
 	char hash[USERS_HASH_MAX], dummy[USERS_HASH_MAX];
-	int found = users_find(path, name, canon, hash, sizeof hash, dummy);
+	int found = users_lookup(path, name, canon, hash, sizeof hash, dummy,
+				 op);
 	if (found < 0)
 		return -1;
 	const char *setting = found ? hash : (dummy[0] ? dummy : DUMMY_SETTING);
@@ -129,15 +163,41 @@ static int is_entry_of(const char *line, size_t len, const char *name)
 	       name_same(line, nlen, name, nlen);
 }
 
-/* Copies every line of old except name's entries to out. */
-static int copy_others(FILE *old, FILE *out, const char *name)
+/* What a users file held for the name being edited: its first entry. */
+struct old_entry {
+	int found, op;
+	char hash[USERS_HASH_MAX];
+};
+
+/* Notes line (an entry of the name being edited) in e, if first. */
+static void note_old(const char *line, size_t len, struct old_entry *e)
+{
+	char buf[USERS_LINE_MAX], *n, *h;
+	int op;
+	if (e->found || len >= sizeof buf || memchr(line, '\0', len))
+		return;
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	if (!parse_entry(buf, &n, &h, &op))
+		return;
+	e->found = 1;
+	e->op = op;
+	copy_str(e->hash, sizeof e->hash, h);
+}
+
+/* Copies every line of old except name's entries to out, noting the
+ * first of those in e. */
+static int copy_others(FILE *old, FILE *out, const char *name,
+		       struct old_entry *e)
 {
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	while ((n = getline(&line, &cap, old)) > 0) {
-		if (is_entry_of(line, (size_t)n, name))
+		if (is_entry_of(line, (size_t)n, name)) {
+			note_old(line, (size_t)n, e);
 			continue;
+		}
 		if (fwrite(line, 1, (size_t)n, out) != (size_t)n)
 			break;
 		if (line[n - 1] != '\n' && fputc('\n', out) == EOF)
@@ -147,23 +207,40 @@ static int copy_others(FILE *old, FILE *out, const char *name)
 	return ferror(old) || ferror(out) ? -1 : 0;
 }
 
+/* The entry written for name: the new hash or the old one, the op word
+ * set (1), cleared (0) or kept (-1).  -1 with ENOENT when the name has
+ * no entry and no hash is given. */
+static int write_entry(FILE *out, const char *name, const char *hash,
+		       int op, const struct old_entry *e)
+{
+	if (!hash && !e->found) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (op < 0)
+		op = e->found && e->op;
+	return fprintf(out, "%s:%s%s\n", name, hash ? hash : e->hash,
+		       op ? ":op" : "") < 0 ? -1 : 0;
+}
+
 /* Fills the temporary file fd with the new contents. */
 static int write_users(int fd, const char *path, const char *name,
-		       const char *hash)
+		       const char *hash, int op)
 {
+	struct old_entry e = { 0, 0, "" };
 	FILE *out = fdopen(fd, "w");
 	if (!out)
 		return -1;
 	FILE *old = fopen(path, "r");
 	int rc = 0;
 	if (old) {
-		rc = copy_others(old, out, name);
+		rc = copy_others(old, out, name, &e);
 		fclose(old);
 	} else if (errno != ENOENT) {
 		rc = -1;
 	}
-	if (rc == 0 && fprintf(out, "%s:%s\n", name, hash) < 0)
-		rc = -1;
+	if (rc == 0)
+		rc = write_entry(out, name, hash, op, &e);
 	if (rc == 0 && (fflush(out) != 0 || fsync(fd) != 0))
 		rc = -1;
 	int saved = errno;
@@ -256,7 +333,7 @@ static int set_attributes(int fd, const struct stat *old, char *err,
 
 /* Writes the new file beside path and renames it over path. */
 static int replace_users(const char *path, const char *name,
-			 const char *hash, char *err, size_t errlen)
+			 const char *hash, int op, char *err, size_t errlen)
 {
 	char tmp[4096];
 	struct stat st;
@@ -280,7 +357,8 @@ static int replace_users(const char *path, const char *name,
 		errno = saved;
 		return -1;
 	}
-	if (write_users(fd, path, name, hash) != 0 || rename(tmp, path) != 0) {
+	if (write_users(fd, path, name, hash, op) != 0 ||
+	    rename(tmp, path) != 0) {
 		int saved = errno;
 		unlink(tmp);
 		errno = saved;
@@ -292,6 +370,12 @@ static int replace_users(const char *path, const char *name,
 int users_set(const char *path, const char *name, const char *hash,
 	      char *err, size_t errlen)
 {
+	return users_edit(path, name, hash, -1, err, errlen);
+}
+
+int users_edit(const char *path, const char *name, const char *hash, int op,
+	       char *err, size_t errlen)
+{
 	err[0] = '\0';
 	int lock = lock_users(path);
 	if (lock < 0) {
@@ -299,9 +383,10 @@ int users_set(const char *path, const char *name, const char *hash,
 			 strerror(errno));
 		return -1;
 	}
-	int rc = replace_users(path, name, hash, err, errlen);
+	int rc = replace_users(path, name, hash, op, err, errlen);
 	if (rc != 0 && !err[0])
-		snprintf(err, errlen, "%s", strerror(errno));
+		snprintf(err, errlen, "%s", errno == ENOENT && !hash ?
+			 "no such user" : strerror(errno));
 	int saved = errno;
 	close(lock); /* releases the lock */
 	errno = saved;

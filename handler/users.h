@@ -1,4 +1,6 @@
-/* users.h — the users file: one "name:hash" per line, hash from
+/* users.h — the users file: one "name:hash" or "name:hash:op" per line
+ * (the third field: words split by commas; "op" marks an operator,
+ * others are ignored), hash from
  * crypt(3) ($y$ yescrypt or $6$ SHA-512), '#' starts a comment line.
  * Names compare without regard to case (lib/namecmp.h), as the broker
  * compares them; the file's spelling is the one people see.
@@ -20,6 +22,11 @@
 int users_find(const char *path, const char *name, char *canon, char *hash,
 	       size_t hashsize, char *dummy);
 
+/* As users_find; *op tells whether the entry marks an operator (0
+ * when not found). */
+int users_lookup(const char *path, const char *name, char *canon,
+		 char *hash, size_t hashsize, char *dummy, int *op);
+
 /* Checks a name and password.  A crypt is computed whether or not the
  * name exists, so the answer takes about the same time.  Returns 1 for
  * a match (canon, NAME_LEN_MAX + 1 bytes, then holds the file's
@@ -28,6 +35,9 @@ int users_find(const char *path, const char *name, char *canon, char *hash,
  * denied" tells the fix). */
 int users_check(const char *path, const char *name, const char *password,
 		char *canon);
+/* As users_check; *op is 1 for a matching operator's entry, else 0. */
+int users_check_op(const char *path, const char *name, const char *password,
+		   char *canon, int *op);
 
 /* Adds name's entry, replacing any for the same name in any case:
  * under an fcntl lock on path.lock (so concurrent runs serialise, none
@@ -39,6 +49,11 @@ int users_check(const char *path, const char *name, const char *password,
  * a one-line reason in err (errlen bytes). */
 int users_set(const char *path, const char *name, const char *hash,
 	      char *err, size_t errlen);
+/* As users_set, but the hash NULL keeps the entry's (the name must
+ * have one: else -1, ENOENT, "no such user"), and op 1 marks it an
+ * operator, 0 unmarks it, -1 keeps what it was (users_set keeps it). */
+int users_edit(const char *path, const char *name, const char *hash, int op,
+	       char *err, size_t errlen);
 
 /* A fresh hash of password: yescrypt, else SHA-512.  NULL on failure. */
 const char *users_hash(const char *password);

@@ -63,7 +63,8 @@ struct shape {
 #define T FRAME_TEXT_MAX
 #define V FRAME_VERSION_MASK
 static const struct shape shapes[FRAME_TO_HANDLER_END] = {
-	[FRAME_LOGIN] = { 1, 0, F, 0, F, F, FRAME_REJOIN | FRAME_ACCOUNT | V },
+	[FRAME_LOGIN] = { 1, 0, F, 0, F, F, FRAME_REJOIN | FRAME_ACCOUNT |
+			  FRAME_OPERATOR | V },
 	[FRAME_SAY] = { 1, 0, 0, 0, 0, T, 0 },
 	[FRAME_ME] = { 1, 0, 0, 0, 0, T, 0 },
 	[FRAME_PRIV] = { 1, 1, F, 0, 0, T, FRAME_TO_ACCOUNT },
@@ -73,6 +74,8 @@ static const struct shape shapes[FRAME_TO_HANDLER_END] = {
 	[FRAME_AWAY] = { 1, 0, 0, 0, 0, AWAY_TEXT_MAX, 0 },
 	[FRAME_IGNORE] = { 1, 0, F, 0, 0, 0, 0 },
 	[FRAME_UNIGNORE] = { 1, 1, F, 0, 0, 0, 0 },
+	[FRAME_MOD] = { 1, 1, 16, 0, F, T, 0 },
+	[FRAME_CTL] = { 1, 1, F, 0, 0, 0, V },
 	[FRAME_OK] = { 1, 0, F, 0, F, T, FRAME_LAST | FRAME_MARKS_LAST | V },
 	[FRAME_ERR] = { 1, 0, 0, 0, 0, T, FRAME_LAST | FRAME_FATAL | V },
 	[FRAME_MSG] = { 1, 1, F, 1, F, T, 0 },
@@ -83,6 +86,9 @@ static const struct shape shapes[FRAME_TO_HANDLER_END] = {
 	[FRAME_INFO] = { 1, 0, 0, 0, 0, T, FRAME_LAST },
 	[FRAME_KICK] = { 1, 0, 0, 0, 0, T, 0 },
 	[FRAME_STORED] = { 1, 1, F, 1, F, T, 0 },
+	[FRAME_KICKED] = { 1, 1, F, 1, F, T, 0 },
+	[FRAME_WALL] = { 1, 1, F, 0, 0, T, 0 },
+	[FRAME_TOPIC] = { 1, 1, F, 1, F, T, 0 },
 };
 #undef F
 #undef T

@@ -61,8 +61,24 @@
  *   its own uid's programs (it checks each peer's uid), and the sender's
  *   session, not the broker, has the users file.
  *
- * Replies.  LOGIN, PRIV, JOIN, WHO, ROOMS, AWAY, IGNORE and UNIGNORE each get exactly one reply
- * from the broker, sent to the asking handler only, and the last frame
+ * Moderation (version 3, issue 15):
+ *   LOGIN flags FRAME_OPERATOR: the person is an operator (the session
+ *          knows it from the users file; the broker trusts its
+ *          sessions, which run as its own uid)
+ *   MOD    a=verb b=target text=rest      INFO lines, or ERR (one reply);
+ *          verbs: kick NAME [reason],      KICKED a=name b=room text=
+ *          ban TARGET [DURATION] [reason],   "was kicked by X: why" to
+ *          unban TARGET, bans, mute NAME     the room, instead of LEFT;
+ *          [DURATION], unmute NAME, topic    the one kicked gets KICK
+ *          [text], wall text, who, stats     text="You were ... by X"
+ *          (who and stats: tab-separated   WALL a=from text, to everyone
+ *          lines for natterctl)            TOPIC a=by b=room text, at a
+ *                                          join and when it changes
+ *   CTL    a=program, flags the version:   OK, or ERR FATAL: a control
+ *          natterctl instead of LOGIN      program (operator, no person)
+ *
+ * Replies.  LOGIN, PRIV, JOIN, WHO, ROOMS, AWAY, IGNORE, UNIGNORE and MOD
+ * each get exactly one reply from the broker, sent to the asking handler only, and the last frame
  * of that reply carries the flag FRAME_LAST.  Replies to one handler
  * come in the order of its requests; frames caused by other handlers
  * (MSG, JOINED, ...) may come between the frames of a reply.  SAY and
@@ -104,6 +120,9 @@
 /* The oldest handler version this broker serves (version 3 added
  * frames both ways: only version 3 handlers are served). */
 #define NATTER_PROTOCOL_OLDEST 3
+/* The first version with the moderation frames (MOD, CTL, KICKED,
+ * WALL, TOPIC and FRAME_OPERATOR). */
+#define NATTER_PROTOCOL_MODERATION 3
 /* The oldest broker version this handler can use. */
 #define NATTER_PROTOCOL_BROKER_MIN 1
 
@@ -129,7 +148,9 @@ enum frame_type {
 	FRAME_AWAY = 12,     /* text=away message; empty: back */
 	FRAME_IGNORE = 13,   /* a=name to ignore; empty a: list them */
 	FRAME_UNIGNORE = 14, /* a=name */
-	/* 20-27: moderation (issue 15). */
+	/* 20-27: moderation (issue 15): */
+	FRAME_MOD = 20,
+	FRAME_CTL = 21,
 	/* broker -> handler */
 	FRAME_OK = 64,
 	FRAME_ERR = 65,
@@ -144,7 +165,10 @@ enum frame_type {
 	FRAME_STORED = 80,   /* a=from b=when (UTC: 2026-05-01T10:00:00Z)
 				text: a private message kept while the
 				recipient was not logged in */
-	/* 88-95: moderation (issue 15). */
+	/* 88-95: moderation (issue 15): */
+	FRAME_KICKED = 88,
+	FRAME_WALL = 89,
+	FRAME_TOPIC = 90,
 };
 #define FRAME_TO_BROKER_FIRST 1
 #define FRAME_TO_BROKER_END 64   /* past the last handler -> broker type */
@@ -159,6 +183,7 @@ enum frame_type {
 				  users file (its password was checked) */
 #define FRAME_TO_ACCOUNT 0x02  /* PRIV: the recipient is an account (the
 				  sender's session looked it up) */
+#define FRAME_OPERATOR 0x04    /* LOGIN: the person is an operator */
 /* Broker -> handler: */
 #define FRAME_LAST 0x02        /* the last frame of a reply */
 #define FRAME_MARKS_LAST 0x04  /* LOGIN's OK: replies end in FRAME_LAST */

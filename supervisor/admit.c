@@ -2,6 +2,7 @@
  * launchers; see admit.h. */
 #include "admit.h"
 #include "addr.h"
+#include "banwatch.h"
 #include "io.h"
 #include "limits.h"
 #include "log.h"
@@ -103,6 +104,8 @@ static void serve(int fd, int li, const struct sockaddr *peer, long long now)
 		close(fd);
 		return;
 	}
+	if (banwatch_refused(fd, st.peer, peer))
+		return;
 	enum admission adm = limits_admit(peer, sessions_in_use(), now,
 					  &st.source, &retry);
 	if (adm != ADMIT) {

@@ -25,11 +25,11 @@ void config_usage(void *stream)
 {
 	fprintf(stream,
 "usage: natterd [-fA] [-l addr:port]... [-s socket] [-L transcript]\n"
-"               [-D statedir] [-P pidfile] [-u user] [-U users] [-M motd] [-c max]\n"
-"               [-p per-source] [-r burst/seconds] [-t grace]\n"
+"               [-D statedir] [-P pidfile] [-u user] [-U users] [-M motd]\n"
+"               [-c max] [-p per-source] [-r burst/seconds] [-t grace]\n"
 "               [-- program [arg ...]]\n"
 "       natterd -B [-f] [-s socket] [-L transcript] [-D statedir]\n"
-"                  [-P pidfile]\n"
+"               [-P pidfile]\n"
 "       natterd -h | -V\n");
 }
 

@@ -15,6 +15,7 @@
  * configuration error; 111 for a temporary one (port in use, pid file
  * locked, out of resources).  Start-up errors are one line on stderr. */
 #include "abspath.h"
+#include "banwatch.h"
 #include "brokerproc.h"
 #include "child.h"
 #include "config.h"
@@ -33,6 +34,7 @@
 #include "server.h"
 #include "sessions.h"
 #include "launchers.h"
+#include "../broker/store/store.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -232,7 +234,8 @@ int main(int argc, char **argv)
 	struct config cfg;
 	struct user_ids user;
 	char handler[PATH_MAX], broker[PATH_MAX], pidbuf[PATH_MAX];
-	char transcript[PATH_MAX], state_dir[PATH_MAX];
+	char transcript[PATH_MAX];
+	static char statebuf[PATH_MAX];
 	const char *pidfile;
 	static char *default_argv[] = { "natter-session", NULL };
 
@@ -244,7 +247,7 @@ int main(int argc, char **argv)
 	absolute_option(&cfg.transcript, transcript, sizeof transcript,
 			"transcript");
 	absolute_option(&cfg.pidfile, pidbuf, sizeof pidbuf, "pid file");
-	absolute_option(&cfg.state_dir, state_dir, sizeof state_dir,
+	absolute_option(&cfg.state_dir, statebuf, sizeof statebuf,
 			"state directory");
 	handler_helper(broker, sizeof broker, "natter-broker", argv[0]);
 	if (cfg.broker_only)
@@ -264,11 +267,20 @@ int main(int argc, char **argv)
 	listeners_open(&listeners, cfg.listen, cfg.nlisten);
 	if (!cfg.foreground)
 		daemon_detach();
+	/* The default handler's argv[0] is its path: room for the title
+	 * it shows in ps once its person is in ("natter-session: ann from
+	 * 192.0.2.7"). */
+	default_argv[0] = handler;
 	char *const *hargv = cfg.handler_argv ? cfg.handler_argv : default_argv;
 	become_service(&cfg, pidfile, &user, handler);
 	handler_check(broker);
 
 	int sigfd = signals_init();
+	/* The broker's user's default, decided here so natterd reads the
+	 * bans where the broker writes them. */
+	if (!cfg.state_dir && store_default_dir(statebuf, sizeof statebuf) == 0)
+		cfg.state_dir = statebuf;
+	banwatch_init(cfg.state_dir);
 	struct brokerproc_params bp = { broker, broker_socket, cfg.transcript,
 					cfg.state_dir };
 	start_broker(&bp, cfg.foreground, sigfd);

@@ -72,7 +72,9 @@ def live_sessions(d):
         try:
             with open("/proc/%d/cmdline" % pid, "rb") as f:
                 argv0 = f.read().split(b"\0")[0]
-            if argv0.endswith(b"natter-session") and state != "Z":
+            # "natter-session: ann from ..." once logged in
+            if (argv0.endswith(b"natter-session") or
+                    argv0.startswith(b"natter-session:")) and state != "Z":
                 out.append(pid)
         except OSError:
             pass

@@ -21,7 +21,8 @@ PAGES = {  # page: the program whose options it documents
     "natter.1": "natter",
     "natter-users.5": None,
 }
-OPTIONAL_PAGES = {"natter-passwd.1": "natter-passwd"}
+OPTIONAL_PAGES = {"natter-passwd.1": "natter-passwd",
+                  "natterctl.8": "natterctl"}
 
 
 def mandoc():

@@ -226,9 +226,9 @@ def test_login_says_its_version_and_a_fatal_refusal_ends_the_session():
     s.send("ann")
     f = h.expect(LOGIN)
     assert f.flags == VERSION << 4, f
-    why = (b"natter-session speaks protocol 2; this broker speaks 3: "
+    why = (b"natter-session speaks protocol 3; this broker speaks 4: "
            b"restart the session.")
-    h.send(ERR, LAST | FATAL | 3 << 4, text=why)
+    h.send(ERR, LAST | FATAL | 4 << 4, text=why)
     h.close()
     s.out.wait(re.escape("*** " + why.decode() + "\r"))
     assert s.p.wait(timeout=DEFAULT_TIMEOUT) == 111

@@ -3,9 +3,12 @@
  *
  * Contract:
  *   natter-passwd [-f file] name
+ *   natter-passwd [-f file] -o name | -O name
  *   natter-passwd -h
  *   The password is read twice without echo from the terminal on fd 0,
- *   or once from fd 0 (one line) when it is not a terminal.  Prompts
+ *   or once from fd 0 (one line) when it is not a terminal.  -o marks
+ *   the name's entry an operator's, -O unmarks it, reading no password
+ *   (the name must have an entry); a new password keeps the mark.  Prompts
  *   and errors go to fd 2.  The file is $NATTER_USERS unless -f.
  *   Concurrent runs on one file serialise on an fcntl lock on
  *   file.lock, so none loses another's change.
@@ -64,6 +67,7 @@ static void on_stop(int sig)
 static void usage(FILE *to)
 {
 	fprintf(to, "usage: natter-passwd [-f file] name\n"
+		"       natter-passwd [-f file] -o name | -O name\n"
 		"       natter-passwd -h\n");
 }
 
@@ -81,16 +85,22 @@ static void bad_option(int c)
 	usage_error(cli_option_problem(c, optopt, msg, sizeof msg));
 }
 
-/* The users file from -f or NATTER_USERS, and the one name. */
+/* The users file from -f or NATTER_USERS, the one name, and *op: 1
+ * for -o, 0 for -O, -1 for neither (a new password). */
 static void parse_args(int argc, char **argv, const char **file,
-		       const char **name)
+		       const char **name, int *op)
 {
 	int c;
 	*file = getenv("NATTER_USERS");
+	*op = -1;
 	opterr = 0;
-	while ((c = getopt(argc, argv, ":f:h")) != -1) {
+	while ((c = getopt(argc, argv, ":f:hoO")) != -1) {
 		if (c == 'f') {
 			*file = optarg;
+		} else if (c == 'o' || c == 'O') {
+			if (*op >= 0 && *op != (c == 'o'))
+				usage_error("give -o or -O, not both");
+			*op = c == 'o';
 		} else if (c == 'h') {
 			usage(stdout);
 			exit(0);
@@ -332,17 +342,31 @@ static void no_core(void)
 			"files off: %s\n", strerror(errno));
 }
 
+/* -o or -O: the mark set or cleared, the password kept. */
+static int set_op(const char *file, const char *name, int op)
+{
+	char err[300];
+	if (users_edit(file, name, NULL, op, err, sizeof err) != 0) {
+		fprintf(stderr, "natter-passwd: %s: %s: %s\n", file, name, err);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *file, *name;
 	char pw[PASSWORD_MAX];
+	int op;
 	no_core();
-	parse_args(argc, argv, &file, &name);
+	parse_args(argc, argv, &file, &name, &op);
 	if (!name_valid(name, strlen(name))) {
 		fprintf(stderr, "natter-passwd: bad name \"%s\": names are 1 to "
 			"16 letters, digits, _ or -\n", name);
 		return 100;
 	}
+	if (op >= 0)
+		return set_op(file, name, op);
 	if (get_password(pw, sizeof pw) != 0)
 		return 1;
 	if (pw[0] == '\0') {

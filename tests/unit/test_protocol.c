@@ -2,7 +2,7 @@
  * check, on its chat layer over real UNIX sockets: a LOGIN of a version
  * it does not serve gets exactly one ERR (FATAL, with the broker's
  * version) and the connection is closed; versions 0 (the unversioned
- * first round), 1 and 2 are served; a frame of the wrong shape closes
+ * first round), 1, 2 and 3 are served; a frame of the wrong shape closes
  * the connection without an answer. */
 #include "../../broker/chat.h"
 #include "io.h"
@@ -119,7 +119,7 @@ static void served_versions(void)
 				     NATTER_PROTOCOL_FLAGS(3) | FRAME_ACCOUNT |
 				     FRAME_REJOIN };
 	char name[8];
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		struct got g;
 		int fd = connect_one();
 		snprintf(name, sizeof name, "v%d", i);

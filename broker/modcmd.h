@@ -1,0 +1,55 @@
+/* modcmd.h — what the broker does for moderation: the MOD and CTL
+ * frames (natter-protocol.h), bans at log-in, mutes on what is said,
+ * the kick notice instead of a leave, topics at a join, and the state
+ * directory's bans and topics files (moderation.h holds the state).
+ * chat.c calls these at its dispatch points; each returns whether it
+ * took the matter in hand. */
+#ifndef NATTER_BROKER_MODCMD_H
+#define NATTER_BROKER_MODCMD_H
+
+#include "chat.h"
+
+#define MOD_NOTE_MAX 240   /* "was kicked by bob: <reason>" */
+
+/* Loads the bans and topics from ch->state_dir (if set); logs. */
+void mod_init(struct chat *ch);
+/* LOGIN: 1 when the name or the address is banned (refused: one ERR
+ * flagged FATAL, which natter-session shows before it ends). */
+int mod_login_refused(struct chat *ch, struct chatter *c, const char *name);
+/* LOGIN accepted: the operator flag and the login time noted. */
+void mod_logged_in(struct chat *ch, struct chatter *c, uint8_t flags);
+/* A room's topic to c (before its greeting), if it has one. */
+void mod_send_topic(struct chat *ch, struct chatter *c);
+/* SAY or ME: 1 when c is muted (told so; nothing is sent). */
+int mod_silenced(struct chat *ch, struct chatter *c);
+/* c leaves room r: 1 when the room was told c was kicked or banned
+ * (then no LEFT is sent). */
+int mod_leave_notice(struct chat *ch, struct chatter *c,
+		     const struct room *r);
+/* c is gone: what was kept for its notice is freed. */
+void mod_forget(struct chatter *c);
+/* The MOD and CTL frames. */
+void mod_frame(struct chat *ch, struct chatter *c, const struct frame *f);
+void mod_ctl(struct chat *ch, struct chatter *c, const struct frame *f);
+/* The topic of the room named, or NULL (for /rooms). */
+const char *mod_topic_text(const struct chat *ch, const char *room);
+
+/* For modcmd.c and modinfo.c: the frame of type KICKED, WALL or TOPIC
+ * for c (a handler of an older protocol gets LEFT or INFO instead). */
+void mod_queue(struct chat *ch, struct chatter *c, int type, const char *a,
+	       const char *b, const char *text);
+void mod_save_bans(struct chat *ch, struct chatter *asker);
+void mod_save_topics(struct chat *ch, struct chatter *asker);
+/* An INFO line to c outside any reply (no FRAME_LAST). */
+void mod_notice(struct chat *ch, struct chatter *c, const char *text);
+/* Unix seconds. */
+long long mod_now(void);
+/* Who acts: the person's name, or "natterctl". */
+const char *mod_by(const struct chatter *c);
+/* who, stats, topic, wall (modinfo.c). */
+void mod_who(struct chat *ch, struct chatter *c);
+void mod_stats(struct chat *ch, struct chatter *c);
+void mod_topic_cmd(struct chat *ch, struct chatter *c, const struct frame *f);
+void mod_wall(struct chat *ch, struct chatter *c, const struct frame *f);
+
+#endif

@@ -1,0 +1,74 @@
+/* moderation.h — the broker's moderation as pure state: bans (lib/
+ * bans.h), mutes, room topics and the counters natterctl shows.  No
+ * I/O here: broker/modcmd.c acts on frames with it and writes the
+ * state directory's files (lib/statefile.h); the text of those files
+ * is made and read here.
+ *
+ * Times are Unix seconds (bans and mutes outlive a restart's clock);
+ * everything expires lazily: a ban or mute over is not in force, and
+ * the next change drops it. */
+#ifndef NATTER_BROKER_MODERATION_H
+#define NATTER_BROKER_MODERATION_H
+
+#include "bans.h"
+#include "names.h"
+
+#include <stddef.h>
+
+#define MOD_MUTES_MAX 256
+#define MOD_TOPICS_MAX 256
+#define MOD_TOPIC_MAX 200          /* bytes of a topic */
+#define MOD_TOPIC_LINE_MAX 300     /* one line of the topics file */
+#define MOD_BANS_FILE BANS_FILE
+#define MOD_TOPICS_FILE "topics"
+
+struct mod_mute {
+	char name[NAME_LEN_MAX + 1];
+	long long until;            /* 0: until unmuted */
+};
+
+struct mod_topic {
+	char room[ROOM_LEN_MAX + 1];
+	char by[BAN_BY_MAX + 1];
+	char text[MOD_TOPIC_MAX + 1];
+};
+
+struct mod_stats {
+	unsigned long long logins, refused, messages, muted, kicks, bans;
+};
+
+struct moderation {
+	struct banlist bans;
+	struct mod_mute mutes[MOD_MUTES_MAX];
+	size_t nmutes;
+	struct mod_topic topics[MOD_TOPICS_MAX];
+	size_t ntopics;
+	struct mod_stats stats;
+};
+
+/* Mutes: 0, or -1 when the table is full.  Unmute: 1 if muted. */
+int mod_mute(struct moderation *m, const char *name, long long until);
+int mod_unmute(struct moderation *m, const char *name);
+/* The mute in force for name at now, or NULL. */
+const struct mod_mute *mod_muted(const struct moderation *m,
+				 const char *name, long long now);
+
+/* Sets room's topic (an empty text clears it): 0, or -1 when full. */
+int mod_topic_set(struct moderation *m, const char *room, const char *by,
+		  const char *text, size_t len);
+/* The room's topic, or NULL. */
+const struct mod_topic *mod_topic(const struct moderation *m,
+				  const char *room);
+
+/* The files' text: the bans in force at now (dropping those over),
+ * the topics.  Each returns its length; the buffer must hold
+ * BANS_MAX * BAN_LINE_MAX and MOD_TOPICS_MAX * MOD_TOPIC_LINE_MAX
+ * bytes. */
+size_t mod_bans_text(struct moderation *m, long long now, char *buf,
+		     size_t size);
+size_t mod_topics_text(const struct moderation *m, char *buf, size_t size);
+/* Reads the topics file's text: "room TAB by TAB text LF" a line; a bad
+ * line is skipped alone.  Returns how many were skipped. */
+size_t mod_topics_parse(struct moderation *m, const char *text, size_t len);
+
+#endif

@@ -1,0 +1,145 @@
+/* modinfo.c — what operators and natterctl ask and announce: who,
+ * stats, topics, wall (modcmd.h). */
+#include "modcmd.h"
+#include "io.h"
+#include "log.h"
+#include "reply.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* One line per person, fields split by a space (none holds one; a
+ * frame holds no tab, natterctl prints tabs): name, room, address,
+ * login time (Unix seconds), idle seconds, "op" or "-"; then "N
+ * people.". */
+void mod_who(struct chat *ch, struct chatter *c)
+{
+	long long now = io_now_ms();
+	char line[160];
+	size_t n = 0;
+	for (struct peer *p = ch->peers->all; p; p = p->next_all) {
+		const struct chatter *o = (const struct chatter *)(void *)p;
+		if (!o->logged_in || c->peer.state != PEER_OPEN)
+			continue;
+		long long idle = o->last_said ? (now - o->last_said) / 1000 :
+						(long long)(mod_now() - o->login_at);
+		snprintf(line, sizeof line, "%s %s %s %lld %lld %s",
+			 o->m.name, o->m.room ? o->m.room->name : "-", o->ip,
+			 o->login_at, idle, o->op ? "op" : "-");
+		reply_send(ch, c, FRAME_INFO, 0, NULL, NULL, line,
+			   strlen(line));
+		n++;
+	}
+	snprintf(line, sizeof line, "%zu people.", n);
+	reply_only(ch, c, FRAME_INFO, line);
+}
+
+static void stat_line(struct chat *ch, struct chatter *c, const char *name,
+		      unsigned long long v)
+{
+	char line[64];
+	int n = snprintf(line, sizeof line, "%s %llu", name, v);
+	reply_send(ch, c, FRAME_INFO, 0, NULL, NULL, line, (size_t)n);
+}
+
+/* "name value" lines, the last one ending the reply. */
+void mod_stats(struct chat *ch, struct chatter *c)
+{
+	const struct mod_stats *s = &ch->mod.stats;
+	unsigned long long people = 0, ctls = 0;
+	for (struct peer *p = ch->peers->all; p; p = p->next_all) {
+		const struct chatter *o = (const struct chatter *)(void *)p;
+		people += o->logged_in != 0;
+		ctls += o->ctl != 0;
+	}
+	stat_line(ch, c, "uptime_seconds",
+		  (unsigned long long)(mod_now() - ch->started));
+	stat_line(ch, c, "people", people);
+	stat_line(ch, c, "rooms", ch->pres.room_count);
+	stat_line(ch, c, "control_connections", ctls);
+	stat_line(ch, c, "logins_total", s->logins);
+	stat_line(ch, c, "logins_refused_total", s->refused);
+	stat_line(ch, c, "messages_total", s->messages);
+	stat_line(ch, c, "messages_muted_total", s->muted);
+	stat_line(ch, c, "kicks_total", s->kicks);
+	stat_line(ch, c, "bans_total", s->bans);
+	char line[64];
+	snprintf(line, sizeof line, "bans_in_force %zu", ch->mod.bans.n);
+	reply_only(ch, c, FRAME_INFO, line);
+}
+
+const char *mod_topic_text(const struct chat *ch, const char *room)
+{
+	const struct mod_topic *t = mod_topic(&ch->mod, room);
+	return t ? t->text : NULL;
+}
+
+void mod_send_topic(struct chat *ch, struct chatter *c)
+{
+	const struct mod_topic *t = mod_topic(&ch->mod, c->m.room->name);
+	if (t)
+		mod_queue(ch, c, FRAME_TOPIC, t->by, c->m.room->name, t->text);
+}
+
+/* "topic" with text sets the asker's room's topic ("-" clears it);
+ * without, shows it. */
+void mod_topic_cmd(struct chat *ch, struct chatter *c, const struct frame *f)
+{
+	const struct room *r = c->m.room;
+	char msg[MOD_TOPIC_MAX + 96];
+	if (c->ctl || !r) {
+		reply_only(ch, c, FRAME_ERR, "A topic is set from its room.");
+		return;
+	}
+	if (f->textlen == 0) {
+		const struct mod_topic *t = mod_topic(&ch->mod, r->name);
+		if (t)
+			snprintf(msg, sizeof msg, "Topic of %s: %s (set by %s)",
+				 r->name, t->text, t->by);
+		else
+			snprintf(msg, sizeof msg, "%s has no topic.", r->name);
+		reply_only(ch, c, FRAME_INFO, msg);
+		return;
+	}
+	if (f->textlen > MOD_TOPIC_MAX) {
+		reply_only(ch, c, FRAME_ERR, "The topic is too long (at most "
+			   "200 bytes).");
+		return;
+	}
+	int clear = f->textlen == 1 && f->text[0] == '-';
+	if (mod_topic_set(&ch->mod, r->name, mod_by(c), f->text,
+			  clear ? 0 : f->textlen) != 0) {
+		reply_only(ch, c, FRAME_ERR, "Too many topics (256).");
+		return;
+	}
+	mod_save_topics(ch, c);
+	log_msg(LOG_NOTICE, "%s set the topic of %s: %.*s", mod_by(c), r->name,
+		(int)f->textlen, f->text);
+	snprintf(msg, sizeof msg, "%.*s", (int)f->textlen, f->text);
+	for (size_t i = 0; i < r->count && !clear; i++)
+		mod_queue(ch, chatter_of(r->members[i]), FRAME_TOPIC,
+			  mod_by(c), r->name, msg);
+	reply_only(ch, c, FRAME_INFO, clear ? "Topic cleared." : "Topic set.");
+}
+
+/* To every person in every room but the sender. */
+void mod_wall(struct chat *ch, struct chatter *c, const struct frame *f)
+{
+	char text[FRAME_TEXT_MAX + 1], msg[64];
+	size_t n = 0;
+	if (f->textlen == 0) {
+		reply_only(ch, c, FRAME_ERR, "Usage: /wall text");
+		return;
+	}
+	frame_field(text, sizeof text, f->text, f->textlen);
+	for (struct peer *p = ch->peers->all; p; p = p->next_all) {
+		struct chatter *o = (struct chatter *)(void *)p;
+		if (!o->logged_in || o == c)
+			continue;
+		mod_queue(ch, o, FRAME_WALL, mod_by(c), NULL, text);
+		n++;
+	}
+	log_msg(LOG_NOTICE, "%s announced to everyone: %s", mod_by(c), text);
+	snprintf(msg, sizeof msg, "Announced to %zu people.", n);
+	reply_only(ch, c, FRAME_INFO, msg);
+}

@@ -1,0 +1,301 @@
+"""Operators and moderation with a real natterd and real sessions: the
+op mark in the users file, /kick, /ban by name and by address (refused
+by natterd before a session starts), a timed ban's end, /mute, /topic
+at join and in /rooms, /wall, a non-operator refused, bans and topics
+kept across restarts in the state directory (-D), and natterctl.
+"""
+import os
+import re
+import socket
+import subprocess
+
+import harness as H
+from harness import Natterd, Conn, DEFAULT_TIMEOUT
+from test_chat import make_users
+
+
+def op_users():
+    """ann (an operator) and bob, cy, dee (people)."""
+    users = make_users(("ann", "pw-ann"), ("bob", "pw-bob"),
+                       ("cy", "pw-cy"), ("dee", "pw-dee"))
+    p = subprocess.run([H.bin_path("natter-passwd"), "-f", users, "-o",
+                        "ann"], capture_output=True, timeout=DEFAULT_TIMEOUT)
+    assert p.returncode == 0, p.stderr
+    return users
+
+
+def server(users=None, state=None, *args):
+    state = state or os.path.join(H.tmpdir(), "state")
+    opts = ["-D", state, "-p", "0", "-r", "0"]
+    if users:
+        opts += ["-U", users]
+    return Natterd(*(opts + list(args))), state
+
+
+def login(d, name, pw=None, source=None):
+    c = connect(d, source)
+    c.expect("ID: ")
+    c.send_line(name)
+    if pw is not None:
+        c.expect("PW: ")
+        c.send_line(pw)
+    c.expect("-----Chatting Room-----")
+    c.expect("Type /help")
+    return c
+
+
+def connect(d, source=None):
+    if source is None:
+        return d.connect()
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(DEFAULT_TIMEOUT)
+    s.bind((source, 0))
+    s.connect((d.host, d.port))
+    return Conn(sock=s)
+
+
+def test_passwd_marks_operators_and_keeps_the_mark():
+    users = op_users()
+    assert re.search(r"^ann:\$[^:\n]+:op$", open(users).read(), re.M)
+    p = subprocess.run([H.bin_path("natter-passwd"), "-f", users, "ann"],
+                       input=b"new-pw\n", capture_output=True,
+                       timeout=DEFAULT_TIMEOUT)
+    assert p.returncode == 0, p.stderr
+    assert re.search(r"^ann:\$[^:\n]+:op$", open(users).read(), re.M)
+    p = subprocess.run([H.bin_path("natter-passwd"), "-f", users, "-O",
+                        "ann"], capture_output=True, timeout=DEFAULT_TIMEOUT)
+    assert p.returncode == 0 and ":op" not in open(users).read()
+    p = subprocess.run([H.bin_path("natter-passwd"), "-f", users, "-o",
+                        "zed"], capture_output=True, timeout=DEFAULT_TIMEOUT)
+    assert p.returncode == 1 and b"no such user" in p.stderr, p
+
+
+def test_kick_tells_who_and_why_and_the_room_sees_it():
+    d, _ = server(op_users())
+    ann = login(d, "ann", "pw-ann")
+    bob = login(d, "bob", "pw-bob")
+    cy = login(d, "cy", "pw-cy")
+    ann.send_line("/kick bob spamming the room")
+    ann.expect("*** bob was kicked.")
+    bob.expect("*** You were kicked by ann: spamming the room.")
+    bob.expect_closed()
+    cy.expect("[bob] was kicked by ann: spamming the room")
+    assert "[bob] has left the chat" not in cy.text
+    ann.send_line("/kick nobody")
+    ann.expect("*** No such user: nobody")
+    ann.send_line("/kick ann")
+    ann.expect("*** You cannot kick yourself")
+    d.log.wait(r"bob kicked by ann: spamming the room")
+
+
+def test_non_operator_refused_in_one_line():
+    d, _ = server(op_users())
+    ann = login(d, "ann", "pw-ann")
+    bob = login(d, "bob", "pw-bob")
+    for cmd in ("/kick ann", "/ban ann", "/wall hi", "/mute ann",
+                "/topic mine now", "/bans", "/unban x", "/unmute ann"):
+        bob.send_line(cmd)
+        bob.expect("*** %s is for operators.\r\n" % cmd.split()[0])
+    bob.send_line("/topic")
+    bob.expect("*** lobby has no topic.")
+    ann.expect_none("kicked|banned|muted|Announcement", within=0.3)
+
+
+def test_ban_by_name_and_its_end():
+    d, _ = server(op_users())
+    ann = login(d, "ann", "pw-ann")
+    bob = login(d, "bob", "pw-bob")
+    ann.send_line("/ban bob 3s flooding")
+    ann.expect_re(r"\*\*\* bob is banned until \S+ \S+ UTC \(1 removed\)\.")
+    bob.expect("*** You were banned by ann: flooding.")
+    bob.expect_closed()
+    ann.expect("[bob] was banned by ann: flooding")
+    c = d.connect()
+    c.expect("ID: ")
+    c.send_line("bob")
+    c.expect("PW: ")
+    c.send_line("pw-bob")
+    c.expect_re(r"\*\*\* You are banned from this chat \(by ann: flooding\), "
+                r"until .* UTC\.")
+    c.expect_closed()
+    ann.send_line("/bans")
+    ann.expect_re(r"\*\*\* bob by ann until .*: flooding")
+    ann.expect("*** 1 bans.")
+    # a timed ban ends by itself
+    H.wait_until(lambda: try_login(d, "bob", "pw-bob"), timeout=10,
+                 interval=0.5, what="the ban's end")
+    ann.send_line("/ban bob 10x")
+    ann.expect("*** Bad duration: 10x (use e.g. 30s, 10m, 2h or 7d).")
+    ann.send_line("/ban ann")
+    ann.expect("*** That ban would shut you out too; not banned.")
+    ann.send_line("/ban 300.1.1.1")
+    ann.expect("*** Not a name or an address: 300.1.1.1")
+    ann.send_line("/unban cy")
+    ann.expect("*** cy is not banned.")
+
+
+def try_login(d, name, pw):
+    c = d.connect()
+    c.expect("ID: ")
+    c.send_line(name)
+    c.expect("PW: ")
+    c.send_line(pw)
+    m = c.expect_re(r"-----Chatting Room-----|banned")
+    c.close()
+    return m.group(0) != "banned"
+
+
+def test_address_ban_refused_by_natterd_before_a_session():
+    d, state = server(op_users())
+    ann = login(d, "ann", "pw-ann")
+    bob = login(d, "bob", "pw-bob", source="127.0.0.2")
+    ann.send_line("/ban 127.0.0.2/32 trouble")
+    ann.expect("*** 127.0.0.2/32 is banned until lifted (1 removed).")
+    bob.expect("*** You were banned by ann: trouble.")
+    bob.expect_closed()
+    assert "127.0.0.2/32" in open(os.path.join(state, "bans")).read()
+    c = connect(d, "127.0.0.2")
+    c.expect("natterd: you are banned from this server\r\n")
+    c.expect_closed()
+    assert "ID: " not in c.text
+    d.log.wait(r"refused 127\.0\.0\.2:\d+: banned")
+    # another address is let in, and lifting the ban lets 127.0.0.2 in
+    login(d, "cy", "pw-cy", source="127.0.0.3").close()
+    ann.send_line("/unban 127.0.0.2")
+    ann.expect("*** The ban on 127.0.0.2/32 is lifted.")
+    login(d, "dee", "pw-dee", source="127.0.0.2")
+
+
+def test_mute_silences_public_lines_and_actions():
+    d, _ = server(op_users())
+    ann = login(d, "ann", "pw-ann")
+    bob = login(d, "bob", "pw-bob")
+    cy = login(d, "cy", "pw-cy")
+    ann.send_line("/mute bob")
+    ann.expect("*** bob is muted.")
+    bob.expect("*** You have been muted by ann: nobody sees what you say.")
+    bob.send_line("can anyone hear me")
+    bob.expect("*** You are muted: nobody sees what you say.")
+    bob.send_line("/me shouts")
+    bob.expect("*** You are muted")
+    bob.send_line("/msg ann privately")
+    ann.expect("[bob] (private) : privately")
+    cy.expect_none(r"can anyone|shouts", within=0.3)
+    ann.send_line("/unmute bob")
+    ann.expect("*** bob may speak again.")
+    bob.expect("*** You may speak again.")
+    bob.send_line("back")
+    cy.expect("[bob] : back")
+    ann.send_line("/mute bob 1s")
+    ann.expect("*** bob is muted for 1s.")
+
+
+def test_topic_at_join_in_rooms_and_wall_to_every_room():
+    d, _ = server(op_users())
+    ann = login(d, "ann", "pw-ann")
+    bob = login(d, "bob", "pw-bob")
+    ann.send_line("/topic Welcome, be kind")
+    bob.expect("*** Topic of lobby: Welcome, be kind (set by ann)")
+    ann.expect("*** Topic set.")
+    cy = login(d, "cy", "pw-cy")
+    assert "Topic of lobby: Welcome, be kind (set by ann)" in cy.text
+    cy.send_line("/rooms")
+    cy.expect('lobby (3) "Welcome, be kind"')
+    cy.send_line("/join x")
+    cy.expect("*** You are now alone in x.")
+    ann.send_line("/wall The server restarts at noon")
+    ann.expect("*** Announced to 2 people.")
+    cy.expect("*** Announcement from ann: The server restarts at noon")
+    bob.expect("*** Announcement from ann: The server restarts at noon")
+
+
+def test_bans_and_topics_survive_restarts():
+    users = op_users()
+    d, state = server(users)
+    ann = login(d, "ann", "pw-ann")
+    ann.send_line("/ban bob")
+    ann.expect("*** bob is banned until lifted")
+    ann.send_line("/topic kept")
+    ann.expect("*** Topic set.")
+    ann.send_line("/ban 127.0.0.4")
+    ann.expect("*** 127.0.0.4/32 is banned")
+    # the broker alone, killed: natterd restarts it, which reads them
+    broker = int(re.findall(r"broker started, pid (\d+)", d.log.text())[-1])
+    os.kill(broker, 9)
+    ann.expect("Reconnected.")
+    ann.send_line("/bans")
+    ann.expect("*** 2 bans.")
+    assert d.stop() == 0
+    d2, _ = server(users, state)
+    c = connect(d2, "127.0.0.4")
+    c.expect("natterd: you are banned from this server")
+    assert not try_login(d2, "bob", "pw-bob")
+    cy = login(d2, "cy", "pw-cy")
+    assert "Topic of lobby: kept (set by ann)" in cy.text
+
+
+def ctl(d, *args):
+    return subprocess.run([H.bin_path("natterctl"), "-s", d.sock] +
+                          list(args), capture_output=True, text=True,
+                          timeout=DEFAULT_TIMEOUT)
+
+
+def test_natterctl_who_kick_wall_stats_in_open_mode():
+    d, _ = server()
+    bob = login(d, "bob")
+    cy = login(d, "cy")
+    cy.send_line("hello")
+    bob.expect("[cy] : hello")
+    p = ctl(d, "who")
+    assert p.returncode == 0, p.stderr
+    rows = [l.split("\t") for l in p.stdout.splitlines()]
+    assert sorted(r[0] for r in rows) == ["bob", "cy"], rows
+    assert all(r[1] == "lobby" and r[2] == "127.0.0.1" for r in rows), rows
+    p = ctl(d, "wall", "maintenance", "soon")
+    assert p.returncode == 0 and p.stdout == "Announced to 2 people.\n", p
+    bob.expect("*** Announcement from natterctl: maintenance soon")
+    p = ctl(d, "kick", "cy", "be", "nice")
+    assert p.returncode == 0, p
+    cy.expect("*** You were kicked by natterctl: be nice.")
+    bob.expect("[cy] was kicked by natterctl: be nice")
+    p = ctl(d, "kick", "nobody")
+    assert p.returncode == 1 and p.stderr == "natterctl: No such user: " \
+        "nobody\n", p
+    p = ctl(d, "stats")
+    stats = dict(l.split("\t") for l in p.stdout.splitlines())
+    assert stats["people"] == "1" and stats["kicks_total"] == "1", stats
+    assert int(stats["messages_total"]) >= 1, stats
+    p = subprocess.run([H.bin_path("natterctl"), "-s",
+                        os.path.join(H.tmpdir(), "none.sock"), "who"],
+                       capture_output=True, text=True,
+                       timeout=DEFAULT_TIMEOUT)
+    assert p.returncode == 111 and p.stderr.startswith("natterctl: "), p
+    assert len(p.stderr.splitlines()) == 1, p
+
+
+def session_titles():
+    titles = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                titles.append(f.read().split(b"\0")[0].decode("utf-8",
+                                                               "replace"))
+        except OSError:
+            pass
+    return titles
+
+
+def test_session_shows_its_person_and_address_in_ps():
+    if not os.path.isdir("/proc/self"):
+        raise H.Skip("no /proc")
+    d, _ = server()
+    ann = login(d, "ann")
+    # in the room of argv[0], the program's path: build/natter-session
+    # here, so the address may be cut short
+    H.wait_until(lambda: any(re.match(r"natter-session: ann from 127\.0\.",
+                                      t) for t in session_titles()),
+                 what="the session's title")
+    ann.send_line("/who")
+    ann.expect("*** In lobby (1): ann")
