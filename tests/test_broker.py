@@ -1435,7 +1435,7 @@ def test_frames_of_the_wrong_shape_disconnect():
     frame is refused and only its sender disconnected."""
     br = Broker()
     bob = br.handler().login("bob")
-    bad = [(LOGIN, "ann", "", "x" * 65, 0), (LOGIN, "ann", "", "", MARKS_LAST),
+    bad = [(LOGIN, "ann", "", "x" * 65, 0), (LOGIN, "ann", "", "", FATAL),
            (SAY, "ann", "", "hi", 0), (SAY, "", "lobby", "hi", 0),
            (SAY, "", "", "hi", REJOIN), (ME, "x", "", "waves", 0),
            (PRIV, "", "", "to nobody", 0), (PRIV, "bob", "x", "hi", 0),

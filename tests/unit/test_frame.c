@@ -93,7 +93,7 @@ static void shapes(void)
 	const char *x = "x";
 	CHECK(shaped(FRAME_LOGIN, 0, "ann", "lobby", 14));
 	CHECK(shaped(FRAME_LOGIN, FRAME_REJOIN | 0xf0, "ann", NULL, 0));
-	CHECK(!shaped(FRAME_LOGIN, FRAME_MARKS_LAST, "ann", NULL, 0));
+	CHECK(!shaped(FRAME_LOGIN, FRAME_FATAL, "ann", NULL, 0));
 	CHECK(!shaped(FRAME_LOGIN, 0, "ann", NULL, FRAME_FIELD_MAX + 1));
 	for (int t = FRAME_SAY; t <= FRAME_ME; t++) {
 		CHECK(shaped(t, 0, NULL, NULL, FRAME_TEXT_MAX));

@@ -119,7 +119,7 @@ static void served_versions(void)
 				     NATTER_PROTOCOL_FLAGS(3) | FRAME_ACCOUNT |
 				     FRAME_REJOIN };
 	char name[8];
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < (int)(sizeof flags / sizeof flags[0]); i++) {
 		struct got g;
 		int fd = connect_one();
 		snprintf(name, sizeof name, "v%d", i);
@@ -145,7 +145,7 @@ static void bad_shapes_close(void)
 		int type, flags;
 		const char *a, *b, *text;
 	} bad[] = {
-		{ FRAME_LOGIN, FRAME_MARKS_LAST, "z", NULL, NULL },
+		{ FRAME_LOGIN, FRAME_FATAL, "z", NULL, NULL },
 		{ FRAME_PRIV, FRAME_REJOIN, "ann", NULL, "hi" },
 		{ FRAME_AWAY, 0, "x", NULL, "lunch" },
 		{ FRAME_IGNORE, 0, NULL, NULL, "x" },
