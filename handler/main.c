@@ -15,6 +15,7 @@
  *               100 bad usage; 111 temporary failure (no broker, lost
  *               for good, users file unreadable). */
 #include "session.h"
+#include "cli.h"
 #include "exitcode.h"
 #include "log.h"
 #include "paths.h"
@@ -31,7 +32,7 @@
 #define DEFAULT_RATE 5
 #define DEFAULT_BURST 10
 
-#define USAGE "usage: natter-session [-h] [-b broker_socket] " \
+#define USAGE "usage: natter-session [-hV] [-b broker_socket] " \
 	"[-i idle_seconds] [-M motd_file] [-R reconnect_seconds] " \
 	"[-r lines_per_second] [-t login_seconds] [-U users_file]"
 
@@ -107,7 +108,11 @@ int main(int argc, char **argv)
 	cfg.reconnect_limit_s = DEFAULT_RECONNECT_LIMIT;
 	cfg.rate = DEFAULT_RATE;
 	cfg.burst = DEFAULT_BURST;
-	while ((c = getopt(argc, argv, "b:hi:M:R:r:t:U:")) != -1) {
+	if (cli_long_option(argc, argv) == 'h')
+		help();
+	if (cli_long_option(argc, argv) == 'V')
+		cli_version("natter-session");
+	while ((c = getopt(argc, argv, "b:hi:M:R:r:t:U:V")) != -1) {
 		switch (c) {
 		case 'b': broker = optarg; break;
 		case 'h': help(); break;
@@ -117,6 +122,7 @@ int main(int argc, char **argv)
 		case 'r': cfg.rate = number(optarg, 0, 1000); break;
 		case 't': cfg.login_timeout_s = number(optarg, 1, 86400); break;
 		case 'U': cfg.users_path = optarg; break;
+		case 'V': cli_version("natter-session");
 		case '?':
 			log_msg(LOG_ERR, "unknown option -%c", optopt);
 			usage();

@@ -180,9 +180,17 @@ static void listen_spec(struct listeners *ls, const char *s)
 	}
 }
 
+int listeners_adopt(struct listeners *ls, int fd)
+{
+	if (ls->n == LISTENERS_MAX) {
+		errno = EMFILE;
+		return -1;
+	}
+	return listener_add(ls, fd);
+}
+
 void listeners_open(struct listeners *ls, const char *const *specs, int n)
 {
-	ls->n = 0;
 	for (int i = 0; i < n; i++)
 		listen_spec(ls, specs[i]);
 }

@@ -31,8 +31,11 @@ struct listeners {
 /* Opens, binds and listens on every address of every spec: non-blocking,
  * close-on-exec, SO_REUSEADDR, IPV6_V6ONLY, SO_KEEPALIVE, TCP_NODELAY.
  * Any failure is fatal (nothing is left open): "cannot listen on ADDR:
- * reason". */
+ * reason".  Adds to what ls holds (zeroed, or adopted listeners). */
 void listeners_open(struct listeners *ls, const char *const *specs, int n);
+/* Adds fd, a listening socket opened by someone else (socket
+ * activation, the upgrade): 0, or -1 with errno set (EMFILE: full). */
+int listeners_adopt(struct listeners *ls, int fd);
 /* Logs "listening on ADDR:PORT" for each socket, with the real port. */
 void listeners_log(const struct listeners *ls);
 void listeners_close(struct listeners *ls);

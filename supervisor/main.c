@@ -31,8 +31,10 @@
 #include "proctitle.h"
 #include "selfpipe.h"
 #include "server.h"
+#include "sdlisten.h"
 #include "sessions.h"
 #include "launchers.h"
+#include "notify.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -252,10 +254,16 @@ int main(int argc, char **argv)
 		pidfile_default(pidbuf, sizeof pidbuf);
 		pidfile = pidbuf;
 	}
+	notify_init();
+	int adopted = sdlisten_adopt(&listeners); /* in place of -l */
 	stray_fds_cloexec();
 	if (limits_init(&cfg) != 0 || sessions_init(cfg.max_sessions) != 0)
 		fatal(EXIT_TEMP, "out of memory");
-	listeners_open(&listeners, cfg.listen, cfg.nlisten);
+	if (adopted)
+		log_msg(LOG_INFO, "socket activation: %d listeners passed, "
+			"-l not used", adopted);
+	else
+		listeners_open(&listeners, cfg.listen, cfg.nlisten);
 	if (!cfg.foreground)
 		daemon_detach();
 	char *const *hargv = cfg.handler_argv ? cfg.handler_argv : default_argv;

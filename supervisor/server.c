@@ -7,6 +7,7 @@
 #include "exitcode.h"
 #include "io.h"
 #include "log.h"
+#include "notify.h"
 #include "selfpipe.h"
 #include "sessions.h"
 
@@ -48,6 +49,7 @@ static void begin_stop(int sig, long long now)
 		log_msg(LOG_NOTICE, "signal %d: stopping (%u sessions)", sig,
 			sessions_count());
 	S.stopping = 1;
+	notify_send("STOPPING=1");
 	admit_stop();
 	brokerproc_stopping();
 	sessions_signal(SIGTERM);
@@ -168,6 +170,7 @@ int server_run(const struct server_params *p, int sigfd)
 		begin_stop(0, io_now_ms());
 	} else {
 		listeners_log(p->ls); /* "listening on": serving from now */
+		notify_send("READY=1");
 	}
 	for (;;) {
 		long long now = io_now_ms();

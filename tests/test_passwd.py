@@ -37,7 +37,7 @@ def test_usage_says_what_is_wrong():
     then the usage, status 100; -h prints the usage on stdout, 0."""
     users = os.path.join(H.tmpdir(), "users")
     usage = (b"usage: natter-passwd [-f file] name\n"
-             b"       natter-passwd -h\n")
+             b"       natter-passwd -h | -V\n")
     cases = [([], "no users file: give -f FILE or set NATTER_USERS"),
              (["ann"], "no users file: give -f FILE or set NATTER_USERS"),
              (["-x", "-f", users, "ann"], "unknown option -x"),
