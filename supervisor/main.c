@@ -35,6 +35,7 @@
 #include "sessions.h"
 #include "launchers.h"
 #include "notify.h"
+#include "proxywait.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -168,6 +169,7 @@ static int signals_init(void)
 static void close_for_launcher(void)
 {
 	listeners_close(&listeners);
+	proxywait_forget();
 	pidfile_forget();
 	daemon_forget();
 }

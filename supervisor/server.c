@@ -8,6 +8,7 @@
 #include "io.h"
 #include "log.h"
 #include "notify.h"
+#include "proxywait.h"
 #include "selfpipe.h"
 #include "sessions.h"
 
@@ -129,6 +130,7 @@ static int poll_timeout(long long now)
 {
 	long long t = earliest(brokerproc_due(now), launchers_due(now));
 	t = earliest(t, admit_due(now));
+	t = earliest(t, proxywait_due(now));
 	if (S.stopping)
 		t = earliest(t, S.deadline > now ? S.deadline - now : 0);
 	return t < 0 ? -1 : t > 60000 ? 60000 : (int)t;
@@ -137,11 +139,12 @@ static int poll_timeout(long long now)
 /* One wait and what it found. */
 static void serve_once(int sigfd, long long now)
 {
-	struct pollfd pfd[1 + LAUNCHERS_MAX + LISTENERS_MAX];
+	struct pollfd pfd[1 + LAUNCHERS_MAX + LISTENERS_MAX + PROXY_WAIT_MAX];
 	pfd[0] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
 	int nl = launchers_pollfds(pfd + 1);
 	int na = admit_pollfds(pfd + 1 + nl, now);
-	int r = poll(pfd, (nfds_t)(1 + nl + na), poll_timeout(now));
+	int np = proxywait_pollfds(pfd + 1 + nl + na);
+	int r = poll(pfd, (nfds_t)(1 + nl + na + np), poll_timeout(now));
 	if (r < 0 && errno != EINTR) { /* ENOMEM: wait a little, then again */
 		log_msg(LOG_ERR, "poll: %s", strerror(errno));
 		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
@@ -153,6 +156,7 @@ static void serve_once(int sigfd, long long now)
 	if (pfd[0].revents)
 		on_signals(now);
 	admit_ready(pfd + 1 + nl, na, now); /* nothing once stopping */
+	proxywait_ready(pfd + 1 + nl + na, np, now);
 }
 
 int server_run(const struct server_params *p, int sigfd)
@@ -179,6 +183,7 @@ int server_run(const struct server_params *p, int sigfd)
 		brokerproc_tick(now);
 		launchers_tick(now);
 		admit_tick(now);
+		proxywait_tick(now);
 		serve_once(sigfd, now);
 	}
 	return status;
