@@ -21,6 +21,7 @@
 static struct {
 	const struct admit_params *p;
 	int stopping;
+	int held;                /* admit_hold */
 	uint32_t next_id;
 	long long paused_until;  /* accept again from then, ms */
 	long long pause_ms;      /* the next pause's length */
@@ -166,7 +167,8 @@ void admit_ready(const struct pollfd *pfd, int n, long long now)
 
 int admit_pollfds(struct pollfd *pfd, long long now)
 {
-	if (A.stopping || now < A.paused_until || launchers_pick() < 0)
+	if (A.stopping || A.held || now < A.paused_until ||
+	    launchers_pick() < 0)
 		return 0;
 	for (int i = 0; i < A.p->ls->n; i++)
 		pfd[i] = (struct pollfd){ .fd = A.p->ls->fd[i], .events = POLLIN };
@@ -187,6 +189,11 @@ long long admit_due(long long now)
 void admit_tick(long long now)
 {
 	ratelog_flush(&A.refusals, now);
+}
+
+void admit_hold(int on)
+{
+	A.held = on;
 }
 
 void admit_stop(void)

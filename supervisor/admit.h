@@ -44,5 +44,8 @@ void admit_tick(long long now);
 /* natterd is stopping: the listeners closed, and a handler that a
  * launcher starts from now is sent SIGTERM at once. */
 void admit_stop(void);
+/* on: the listeners are not polled (the upgrade, upgrade.h); off:
+ * again. */
+void admit_hold(int on);
 
 #endif

@@ -195,3 +195,8 @@ void proxywait_forget(void)
 		}
 	P.n = 0;
 }
+
+int proxywait_idle(void)
+{
+	return P.n == 0;
+}

@@ -40,5 +40,7 @@ long long proxywait_due(long long now);
 void proxywait_tick(long long now);
 /* Closes every waiting socket (natterd stopping, or in a launcher). */
 void proxywait_forget(void);
+/* No connection waits for its header. */
+int proxywait_idle(void);
 
 #endif

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "notify.h"
 #include "proxywait.h"
+#include "upgrade.h"
 #include "selfpipe.h"
 #include "sessions.h"
 
@@ -114,6 +115,8 @@ static void on_signals(long long now)
 		log_reopen();
 		brokerproc_signal(SIGHUP);
 	}
+	if ((m & (1u << SIGUSR2)) && !S.stopping)
+		upgrade_request(now);
 	if (m & (1u << SIGTERM))
 		begin_stop(SIGTERM, now);
 	else if (m & (1u << SIGINT))
@@ -131,6 +134,7 @@ static int poll_timeout(long long now)
 	long long t = earliest(brokerproc_due(now), launchers_due(now));
 	t = earliest(t, admit_due(now));
 	t = earliest(t, proxywait_due(now));
+	t = earliest(t, upgrade_due(now));
 	if (S.stopping)
 		t = earliest(t, S.deadline > now ? S.deadline - now : 0);
 	return t < 0 ? -1 : t > 60000 ? 60000 : (int)t;
@@ -168,7 +172,12 @@ int server_run(const struct server_params *p, int sigfd)
 	lp = (struct launchers_params){ p->handler_path, p->handler_argv,
 					p->close_fn, &admit_events };
 	admit_init(&ap);
-	if (launchers_start(launchers_wanted(), &lp, io_now_ms()) != 0) {
+	if (p->resume) {
+		if (upgrade_resume_launchers(&lp, io_now_ms()) != 0)
+			upgrade_rollback();
+		reap(io_now_ms()); /* what ended during the exec */
+		notify_send("READY=1");
+	} else if (launchers_start(launchers_wanted(), &lp, io_now_ms()) != 0) {
 		log_msg(LOG_ERR, "no launcher could start; stopping");
 		status = EXIT_TEMP;
 		begin_stop(0, io_now_ms());
@@ -184,6 +193,8 @@ int server_run(const struct server_params *p, int sigfd)
 		launchers_tick(now);
 		admit_tick(now);
 		proxywait_tick(now);
+		if (upgrade_pending() && !S.stopping)
+			upgrade_tick(p->ls, now);
 		serve_once(sigfd, now);
 	}
 	return status;
