@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 struct upgrade_self U = { .prev_fd = -1, .state_fd = -1 };
@@ -57,6 +58,24 @@ static size_t read_answer(int fd, char *buf, size_t size, long long until)
 	return have;
 }
 
+/* The check's exit status, waited for until the deadline (then it is
+ * killed): the loop is held for at most UPGRADE_CHECK_MS. */
+static int wait_bounded(pid_t pid, long long until)
+{
+	int status;
+	pid_t r;
+	while ((r = waitpid(pid, &status, WNOHANG)) == 0 &&
+	       io_now_ms() < until)
+		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+	if (r == pid)
+		return status;
+	(void)kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return status;
+}
+
 /* Runs `SELF --upgrade-check`: 0 when it answers as this natterd
  * expects, else -1 (logged). */
 static int check_binary(void)
@@ -78,13 +97,12 @@ static int check_binary(void)
 		_exit(127);
 	}
 	close(p[1]);
+	long long until = io_now_ms() + UPGRADE_CHECK_MS;
 	size_t n = pid < 0 ? 0 : read_answer(p[0], answer, sizeof answer,
-					     io_now_ms() + UPGRADE_CHECK_MS);
+					     until);
 	close(p[0]);
-	if (pid > 0 && waitpid(pid, &status, WNOHANG) == 0) {
-		(void)kill(pid, SIGKILL);
-		(void)waitpid(pid, &status, 0);
-	}
+	if (pid > 0)
+		status = wait_bounded(pid, until);
 	if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
 	    n == strlen(UPGRADE_CHECK_LINE) + 1 &&
 	    strncmp(answer, UPGRADE_CHECK_LINE "\n", n) == 0)
