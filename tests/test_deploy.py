@@ -138,7 +138,7 @@ def test_notify_ready_and_stopping():
             "/bin/sh", "-c", 'env > "$1"; echo bye', "sh", env_file])
         assert s.recv(300) == b"READY=1"
         # by then it listens and the broker's socket is there
-        m = d.log.wait(r"listening on (\S+):(\d+)", timeout=0)
+        m = d.log.wait(r"listening on (\S+):(\d+)")
         assert os.path.exists(d.sock)
         c = H.Conn(m.group(1), int(m.group(2)))
         c.expect("bye")
