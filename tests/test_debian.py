@@ -141,6 +141,9 @@ def check_scripts(deb):
     with open(os.path.join(ctl, "postinst")) as f:
         post = f.read()
     assert "adduser --system" in post and "/etc/natter/users" in post, post
+    # an upgrade: SIGUSR2 to natterd alone, no restart (dh's snippets)
+    assert "systemctl kill --kill-who=main -s USR2 natterd.service" in post
+    assert "restart" not in post.replace("no-restart", ""), post
     with open(os.path.join(ctl, "postrm")) as f:
         rm = f.read()
     purge = rm.split('if [ "$1" = purge ]; then', 1)
