@@ -8,6 +8,9 @@ BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= $(PREFIX)/sbin
 LIBEXECDIR ?= $(PREFIX)/libexec/natter
 MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/natter
+# Debian 12 wants /lib/systemd/system (debian/rules says so).
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
 CC       ?= cc
 OPT      ?= -O2
@@ -182,6 +185,13 @@ check-poll: all $(HELPERS) $(PORTABLE)
 lint-man:
 	mandoc -Tlint -Wwarning man/*.[0-9]
 
+# The examples name make install's default paths (PREFIX=/usr/local);
+# installed, they name this PREFIX's.
+FIX_PATHS = sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' \
+		-e 's|/usr/local/libexec/natter/|$(LIBEXECDIR)/|g'
+SYSTEMD_UNITS = natterd.service natterd.socket natter-broker.service \
+		natter.socket natter@.service
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)
 	install -m 755 $(BUILD)/natterd $(DESTDIR)$(SBINDIR)/natterd
@@ -193,6 +203,13 @@ install: all
 	for m in man/*.[0-9]; do \
 	  s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 	  install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	install -d $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSTEMDUNITDIR)
+	for f in examples/*; do \
+	  $(FIX_PATHS) $$f > $(DESTDIR)$(DOCDIR)/examples/$${f##*/} && \
+	  chmod 644 $(DESTDIR)$(DOCDIR)/examples/$${f##*/} || exit 1; done
+	for u in $(SYSTEMD_UNITS); do \
+	  $(FIX_PATHS) examples/$$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+	  chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; done
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/natterd $(DESTDIR)$(SBINDIR)/natterctl \
@@ -201,6 +218,9 @@ uninstall:
 	  $(DESTDIR)$(LIBEXECDIR)/natter-broker
 	for m in man/*.[0-9]; do s=$${m##*.}; \
 	  rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m##*/}; done
+	for f in examples/*; do \
+	  rm -f $(DESTDIR)$(DOCDIR)/examples/$${f##*/}; done
+	for u in $(SYSTEMD_UNITS); do rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/$$u; done
 
 clean:
 	rm -rf build build-asan build-poll

@@ -117,7 +117,9 @@ class Server:
 
 def listening_on(srv):
     for line in srv.text().splitlines():
-        if line.startswith("natterd[") and "listening on 127.0.0.1:" in line:
+        # "TIME natterd[PID]: listening on ..." (natterd(8): the time
+        # leads each line on stderr)
+        if " natterd[" in " " + line and "listening on 127.0.0.1:" in line:
             srv.port = int(line.rsplit(":", 1)[1])
             return True
     return False

@@ -17,6 +17,7 @@
  * (another broker on the socket, resources).  Start-up errors are one
  * line on stderr. */
 #include "broker.h"
+#include "cli.h"
 #include "exitcode.h"
 #include "io.h"
 #include "log.h"
@@ -34,9 +35,9 @@
 #include <unistd.h>
 
 #ifdef __GLIBC__
-#define OPTSTRING "+d:DhL:n:P:q:s:S"
+#define OPTSTRING "+d:DhL:n:P:q:s:SV"
 #else
-#define OPTSTRING "d:DhL:n:P:q:s:S"
+#define OPTSTRING "d:DhL:n:P:q:s:SV"
 #endif
 #define QUEUE_MIN 4096
 #define QUEUE_MAX (64 * 1024 * 1024)
@@ -47,7 +48,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: natter-broker [-DS] [-d fd] [-L transcript] [-n name] [-P pidfile]\n"
-"                     [-q bytes] [-s statedir] [--] socket\n");
+"                     [-q bytes] [-s statedir] [--] socket\n"
+"       natter-broker -h | -V\n");
 }
 
 /* fds 0, 1 and 2 open, so no socket is given one of their numbers. */
@@ -116,6 +118,13 @@ int main(int argc, char **argv)
 	std_fds_open();
 	fatal_set_name(log_name);
 	opterr = 0;
+	c = cli_long_option(argc, argv);
+	if (c == 'h') {
+		usage(stdout);
+		return 0;
+	}
+	if (c == 'V')
+		cli_version("natter-broker");
 	while ((c = getopt(argc, argv, OPTSTRING)) != -1) {
 		switch (c) {
 		case 'd': bc.ready_fd = ready_fd(optarg); break;
@@ -130,6 +139,7 @@ int main(int argc, char **argv)
 		case 's': bc.state_dir = absolute(optarg, state,
 						  sizeof state); break;
 		case 'S': to_syslog = 1; break;
+		case 'V': cli_version("natter-broker");
 		default:
 			usage(stderr);
 			return EXIT_USAGE;

@@ -42,7 +42,7 @@ struct options {
 static void usage(FILE *to)
 {
 	fprintf(to, "usage: natter [-4 | -6] [-u NAME [-p FILE | -P FD]] "
-		"[HOST [PORT]]\n       natter -h\n");
+		"[HOST [PORT]]\n       natter -h | -V\n");
 }
 
 static void usage_error(const char *msg)
@@ -75,7 +75,14 @@ static void parse_options(int argc, char **argv, struct options *o)
 	o->family = AF_UNSPEC;
 	o->pw_fd = -1;
 	opterr = 0;
-	while ((c = getopt(argc, argv, ":46hu:p:P:")) != -1) {
+	c = cli_long_option(argc, argv);
+	if (c == 'h') {
+		usage(stdout);
+		exit(NATTER_EXIT_OK);
+	}
+	if (c == 'V')
+		cli_version("natter");
+	while ((c = getopt(argc, argv, ":46hu:p:P:V")) != -1) {
 		switch (c) {
 		case '4':
 		case '6':
@@ -94,6 +101,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'p': o->pw_file = optarg; break;
 		case 'P': o->pw_fd = parse_fd(optarg); break;
+		case 'V': cli_version("natter");
 		default:
 			bad_option(c);
 		}

@@ -33,6 +33,11 @@ enum login_step login_start(struct login *l)
 		return LOGIN_ASK_ID;
 	person_telnet_start(l->p); /* a socket may be telnet: 8-bit clean */
 	banner_send(l->p, l->cfg->motd_path);
+	if (l->cfg->fixed_name) { /* -n: whoever ran us knows who this is */
+		snprintf(l->name, sizeof l->name, "%s", l->cfg->fixed_name);
+		l->name_ok = 1; /* main.c checked it */
+		return LOGIN_SEND;
+	}
 	return prompt_id(l);
 }
 
@@ -133,14 +138,15 @@ static enum login_step refused(struct login *l, const struct frame *f)
 		person_notice(l->p, msg);
 		return LOGIN_REJOIN_REFUSED;
 	}
-	if (l->cfg->users_path)
+	if (l->cfg->users_path || l->cfg->fixed_name)
 		snprintf(msg, sizeof msg, "%s is already logged in elsewhere; "
 			 "log out there first.", l->name);
 	else
 		snprintf(msg, sizeof msg, "The name %s is already in use; "
 			 "choose another.", l->name);
 	person_notice(l->p, msg);
-	return prompt_id(l);
+	/* -n's person cannot choose another name */
+	return l->cfg->fixed_name ? LOGIN_NAME_TAKEN : prompt_id(l);
 }
 
 enum login_step login_reply(struct login *l, const struct frame *f)

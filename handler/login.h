@@ -35,6 +35,7 @@ enum login_step {
 				(our protocol version, said): end (111) */
 	LOGIN_BROKER_TOO_OLD, /* its protocol is older than ours can use
 				 (said): end (111) */
+	LOGIN_NAME_TAKEN, /* -n's name is in use (said): end */
 };
 
 struct login {
@@ -50,7 +51,8 @@ struct login {
 
 void login_init(struct login *l, struct person *p,
 		const struct session_config *cfg);
-/* Shows the banner and asks for the name: LOGIN_ASK_ID. */
+/* Shows the banner and asks for the name: LOGIN_ASK_ID; with -n
+ * (cfg->fixed_name) the name is settled: LOGIN_SEND. */
 enum login_step login_start(struct login *l);
 /* A line typed at "ID: ": LOGIN_ASK_ID, LOGIN_ASK_PW or LOGIN_SEND. */
 enum login_step login_name(struct login *l, char *line, size_t len);

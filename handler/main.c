@@ -6,6 +6,10 @@
  *               answered on a socket; output lines end in CR LF.
  *   fd 2        the log when NATTER_LOG=stderr, unless it is the same
  *               socket as fd 0 (inetd): then syslog.
+ *   -n NAME     logs the person in as NAME, no ID or PW: for an ssh
+ *               forced command (sshd has authenticated the key), and
+ *               refused (exit 100) where a network peer reaches fds 0/1
+ *               directly (network_reason).
  *   environment NATTER_BROKER, NATTER_USERS, NATTER_MOTD, NATTER_LOG,
  *               TCPREMOTEIP/TCPREMOTEPORT, REMOTE_ADDR/REMOTE_PORT,
  *               REMOTE_HOST, SSH_CLIENT (the person's address, for
@@ -15,9 +19,11 @@
  *               100 bad usage; 111 temporary failure (no broker, lost
  *               for good, users file unreadable). */
 #include "session.h"
+#include "cli.h"
 #include "exitcode.h"
 #include "log.h"
 #include "keepalive.h"
+#include "names.h"
 #include "paths.h"
 #include "../supervisor/proctitle.h"
 
@@ -25,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,8 +40,8 @@
 #define DEFAULT_RATE 5
 #define DEFAULT_BURST 10
 
-#define USAGE "usage: natter-session [-hm] [-b broker_socket] " \
-	"[-i idle_seconds] [-M motd_file] [-R reconnect_seconds] " \
+#define USAGE "usage: natter-session [-hmV] [-b broker_socket] " \
+	"[-i idle_seconds] [-M motd_file] [-n name] [-R reconnect_seconds] " \
 	"[-r lines_per_second] [-t login_seconds] [-U users_file]"
 
 static void usage(void)
@@ -90,6 +97,41 @@ static int number(const char *arg, int min, int max)
 	return (int)v;
 }
 
+/* Why -n must be refused here, or NULL: a person who reaches fds 0/1
+ * straight from the network (natterd, tcpserver, inetd, xinetd,
+ * systemd's Accept=yes) was authenticated by no one, and would pick
+ * their own name.  Under sshd fds 0/1 are pipes or a terminal. */
+static const char *network_reason(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	if (getenv("PROTO"))
+		return "PROTO is set (natterd, tcpserver)";
+	if (getenv("TCPREMOTEIP"))
+		return "TCPREMOTEIP is set (a UCSPI server)";
+	if (getsockname(0, (struct sockaddr *)&ss, &len) == 0 &&
+	    (ss.ss_family == AF_INET || ss.ss_family == AF_INET6))
+		return "fd 0 is a TCP connection (inetd, xinetd, systemd)";
+	return NULL;
+}
+
+/* -n NAME: a valid name, where no network peer could be choosing it. */
+static const char *fixed_name(const char *name)
+{
+	const char *why = network_reason();
+	if (!name_valid(name, strlen(name))) {
+		log_msg(LOG_ERR, "bad -n name \"%.*s\": names are 1 to 16 "
+			"letters, digits, _ or -", NAME_LEN_MAX + 1, name);
+		usage();
+	}
+	if (why) {
+		log_msg(LOG_ERR, "-n %s refused: %s, so the peer could choose "
+			"any name (-n is for an ssh forced command)", name, why);
+		exit(EXIT_USAGE);
+	}
+	return name;
+}
+
 static const char *env_path(const char *name)
 {
 	const char *v = getenv(name);
@@ -110,17 +152,23 @@ int main(int argc, char **argv)
 	cfg.reconnect_limit_s = DEFAULT_RECONNECT_LIMIT;
 	cfg.rate = DEFAULT_RATE;
 	cfg.burst = DEFAULT_BURST;
-	while ((c = getopt(argc, argv, "b:hi:mM:R:r:t:U:")) != -1) {
+	if (cli_long_option(argc, argv) == 'h')
+		help();
+	if (cli_long_option(argc, argv) == 'V')
+		cli_version("natter-session");
+	while ((c = getopt(argc, argv, "b:hi:mM:n:R:r:t:U:V")) != -1) {
 		switch (c) {
 		case 'b': broker = optarg; break;
 		case 'h': help(); break;
 		case 'i': cfg.idle_timeout_s = number(optarg, 0, 7 * 86400); break;
 		case 'm': cfg.machine = 1; break;
 		case 'M': cfg.motd_path = optarg; break;
+		case 'n': cfg.fixed_name = fixed_name(optarg); break;
 		case 'R': cfg.reconnect_limit_s = number(optarg, 0, 86400); break;
 		case 'r': cfg.rate = number(optarg, 0, 1000); break;
 		case 't': cfg.login_timeout_s = number(optarg, 1, 86400); break;
 		case 'U': cfg.users_path = optarg; break;
+		case 'V': cli_version("natter-session");
 		case '?':
 			log_msg(LOG_ERR, "unknown option -%c", optopt);
 			usage();

@@ -9,6 +9,7 @@ struct session_config {
 	char broker_path[256];
 	const char *users_path; /* NULL: open mode */
 	const char *motd_path;  /* NULL: the default banner */
+	const char *fixed_name; /* -n: logged in as this, no ID or PW */
 	int login_timeout_s;
 	int idle_timeout_s;     /* 0: off */
 	int reconnect_limit_s;  /* give up on a lost broker after this */

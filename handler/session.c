@@ -162,6 +162,9 @@ static void login_step(struct session *s, enum login_step step)
 	case LOGIN_BROKER_TOO_OLD:
 		session_end(s, EXIT_TEMP, "the broker's protocol is too old");
 		break;
+	case LOGIN_NAME_TAKEN:
+		session_end(s, EXIT_OK, "the name is in use");
+		break;
 	}
 }
 

@@ -4,19 +4,59 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 static const char *log_ident = "natter";
 static enum log_target target = LOG_TO_STDERR;
+static int stamped = 1;
+
+/* systemd sets JOURNAL_STREAM=DEV:INODE for a service whose stderr is
+ * the journal; a process whose stderr was redirected since (a child
+ * given a file) sees a different inode and keeps its stamp. */
+static int stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	char end;
+	struct stat st;
+	if (!js || sscanf(js, "%llu:%llu%c", &dev, &ino, &end) != 2 ||
+	    fstat(STDERR_FILENO, &st) != 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
 
 void log_init(const char *ident, enum log_target to)
 {
+	const char *want = getenv("NATTER_LOG_TIME");
 	log_ident = ident;
 	target = to;
+	stamped = !(want && strcmp(want, "0") == 0) && !stderr_is_journal();
 	if (target == LOG_TO_SYSLOG)
 		openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+int log_stamped(void)
+{
+	return stamped;
+}
+
+size_t log_time(char *buf, size_t size)
+{
+	struct timespec ts;
+	struct tm tm;
+	if (size < LOG_TIME_MAX || clock_gettime(CLOCK_REALTIME, &ts) != 0 ||
+	    !gmtime_r(&ts.tv_sec, &tm))
+		return 0;
+	size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (n == 0)
+		return 0;
+	int m = snprintf(buf + n, size - n, ".%03ldZ", ts.tv_nsec / 1000000);
+	return m > 0 && (size_t)m < size - n ? n + (size_t)m : 0;
 }
 
 enum log_target log_target(void)
@@ -47,8 +87,10 @@ void log_msg(int level, const char *fmt, ...)
 		vsnprintf(msg, sizeof msg, fmt, ap);
 		syslog(level, "%s", msg);
 	} else {
-		int n = snprintf(line, sizeof line, "%s[%ld]: ", log_ident,
-				 (long)getpid());
+		char when[LOG_TIME_MAX];
+		size_t t = stamped ? log_time(when, sizeof when) : 0;
+		int n = snprintf(line, sizeof line, "%.*s%s%s[%ld]: ", (int)t,
+				 when, t ? " " : "", log_ident, (long)getpid());
 		if (n < 0)
 			n = 0;
 		int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);

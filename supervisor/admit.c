@@ -6,6 +6,7 @@
 #include "io.h"
 #include "limits.h"
 #include "log.h"
+#include "proxywait.h"
 #include "ratelog.h"
 #include "sessions.h"
 #include "server.h"
@@ -21,6 +22,7 @@
 static struct {
 	const struct admit_params *p;
 	int stopping;
+	int held;                /* admit_hold */
 	uint32_t next_id;
 	long long paused_until;  /* accept again from then, ms */
 	long long pause_ms;      /* the next pause's length */
@@ -34,6 +36,7 @@ void admit_init(const struct admit_params *p)
 {
 	A.p = p;
 	A.refusals.window = io_now_ms();
+	proxywait_init(admit_serve);
 }
 
 /* Out of descriptors, memory or processes: stop polling the listeners
@@ -90,15 +93,16 @@ static uint32_t next_id(void)
 	return A.next_id;
 }
 
-/* Admits connection fd, accepted on listener li, or refuses it. */
-static void serve(int fd, int li, const struct sockaddr *peer, long long now)
+void admit_serve(int fd, int li, const struct sockaddr *peer,
+		 const struct sockaddr *local_sa, long long now)
 {
 	struct start st = { .fd = fd, .accepted_ms = now };
 	struct endpoint remote, local;
 	unsigned retry;
 	addr_format(peer, st.peer, sizeof st.peer);
 	if (addr_endpoint(peer, &remote) != 0 ||
-	    listener_local(A.p->ls, li, fd, &local) != 0) {
+	    (local_sa ? addr_endpoint(local_sa, &local) :
+			listener_local(A.p->ls, li, fd, &local)) != 0) {
 		log_msg(LOG_WARNING, "connection from %s: %s", st.peer,
 			strerror(errno));
 		close(fd);
@@ -129,10 +133,12 @@ static int accept_one(int i, long long now)
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
 	int fd = listener_accept(A.p->ls, i, (struct sockaddr *)&ss, &len);
-	if (fd >= 0) {
-		serve(fd, i, (struct sockaddr *)&ss, now);
+	if (fd >= 0 && A.p->ls->proxy[i]) /* its header first */
+		proxywait_add(fd, i, (struct sockaddr *)&ss, now);
+	else if (fd >= 0)
+		admit_serve(fd, i, (struct sockaddr *)&ss, NULL, now);
+	if (fd >= 0)
 		return 1;
-	}
 	int e = errno;
 	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
 		pause_accepting("accept", e, now);
@@ -164,7 +170,8 @@ void admit_ready(const struct pollfd *pfd, int n, long long now)
 
 int admit_pollfds(struct pollfd *pfd, long long now)
 {
-	if (A.stopping || now < A.paused_until || launchers_pick() < 0)
+	if (A.stopping || A.held || now < A.paused_until ||
+	    launchers_pick() < 0)
 		return 0;
 	for (int i = 0; i < A.p->ls->n; i++)
 		pfd[i] = (struct pollfd){ .fd = A.p->ls->fd[i], .events = POLLIN };
@@ -187,10 +194,16 @@ void admit_tick(long long now)
 	ratelog_flush(&A.refusals, now);
 }
 
+void admit_hold(int on)
+{
+	A.held = on;
+}
+
 void admit_stop(void)
 {
 	A.stopping = 1;
 	listeners_close(A.p->ls);
+	proxywait_forget();
 }
 
 static void on_started(uint32_t id, pid_t pid, int li, long long now)

@@ -26,6 +26,10 @@ struct admit_params {
 };
 
 void admit_init(const struct admit_params *p);
+/* Admits connection fd, accepted on listener li, as from peer, made to
+ * local (NULL: the socket's own local address), or refuses it. */
+void admit_serve(int fd, int li, const struct sockaddr *peer,
+		 const struct sockaddr *local, long long now);
 /* What the launchers report is acted on here. */
 extern const struct launcher_events admit_events;
 /* Fills pfd with the listeners if they are to be polled now; returns
@@ -40,5 +44,8 @@ void admit_tick(long long now);
 /* natterd is stopping: the listeners closed, and a handler that a
  * launcher starts from now is sent SIGTERM at once. */
 void admit_stop(void);
+/* on: the listeners are not polled (the upgrade, upgrade.h); off:
+ * again. */
+void admit_hold(int on);
 
 #endif

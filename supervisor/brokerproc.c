@@ -261,3 +261,19 @@ void brokerproc_stopping(void)
 	B.stopping = 1;
 	B.restart_at = -1;
 }
+
+void brokerproc_export(struct brokerproc_state *s)
+{
+	*s = (struct brokerproc_state){ B.pid, B.started, B.bound,
+		(unsigned long long)B.dev, (unsigned long long)B.ino };
+}
+
+void brokerproc_adopt(const struct brokerproc_state *s, long long now)
+{
+	B.pid = s->pid > 0 ? s->pid : 0;
+	B.started = s->started;
+	B.bound = s->bound;
+	B.dev = (dev_t)s->dev;
+	B.ino = (ino_t)s->ino;
+	B.restart_at = B.pid ? -1 : now;
+}

@@ -60,4 +60,15 @@ void brokerproc_stopping(void);
  * broker replaces it. */
 void brokerproc_cleanup(void);
 
+/* The upgrade (upgrade.h): what the new natterd needs to go on
+ * watching the broker the old one started (pid 0: restart it now). */
+struct brokerproc_state {
+	pid_t pid;
+	long long started;
+	int bound;
+	unsigned long long dev, ino;
+};
+void brokerproc_export(struct brokerproc_state *s);
+void brokerproc_adopt(const struct brokerproc_state *s, long long now);
+
 #endif

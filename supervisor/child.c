@@ -5,7 +5,8 @@
 #include <signal.h>
 #include <stddef.h>
 
-const int natterd_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, 0 };
+const int natterd_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR2,
+				0 };
 
 void child_reset_signals(void)
 {

@@ -1,5 +1,6 @@
 /* config.c — natterd's command line. */
 #include "config.h"
+#include "cli.h"
 #include "fatal.h"
 
 #include <errno.h>
@@ -8,10 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#ifndef NATTER_VERSION
-#define NATTER_VERSION "0.1"
-#endif
 
 /* glibc's getopt would otherwise permute, taking a handler's own
  * options (after a missing "--") for natterd's. */
@@ -109,15 +106,19 @@ void config_parse(struct config *cfg, int argc, char **argv)
 	int c;
 	set_defaults(cfg);
 	opterr = 0;
+	if (cli_long_option(argc, argv) == 'h') {
+		config_usage(stdout);
+		exit(0);
+	}
+	if (cli_long_option(argc, argv) == 'V')
+		cli_version("natterd");
 	while ((c = getopt(argc, argv, OPTSTRING)) != -1) {
 		if (c == 'h') {
 			config_usage(stdout);
 			exit(0);
 		}
-		if (c == 'V') {
-			printf("natterd %s\n", NATTER_VERSION);
-			exit(0);
-		}
+		if (c == 'V')
+			cli_version("natterd");
 		if (c == '?' || c == ':') {
 			if (strchr(OPTSTRING, optopt))
 				fatal(EXIT_USAGE, "option -%c needs a value (see natterd -h)",

@@ -368,3 +368,41 @@ void launchers_signal(int sig)
 			log_msg(LOG_WARNING, "kill launcher %ld: %s",
 				(long)LS.l[i].pid, strerror(errno));
 }
+
+int launchers_quiet(void)
+{
+	for (int i = 0; i < LS.n; i++)
+		if (LS.l[i].busy || LS.l[i].have)
+			return 0;
+	return 1;
+}
+
+int launchers_count(void)
+{
+	return LS.n;
+}
+
+void launchers_export(int i, pid_t *pid, int *fd, long long *started)
+{
+	*pid = LS.l[i].fd >= 0 ? LS.l[i].pid : 0;
+	*fd = LS.l[i].fd;
+	*started = LS.l[i].started;
+}
+
+void launchers_adopt(int n, const pid_t *pid, const int *fd,
+		     const long long *started,
+		     const struct launchers_params *p, long long now)
+{
+	LS.p = p;
+	LS.n = n;
+	for (int i = 0; i < n; i++) {
+		LS.l[i] = (struct launcher){ .pid = pid[i], .fd = fd[i],
+			.started = started[i], .restart_at = -1,
+			.delay = LAUNCHER_RESTART_MIN_MS };
+		if (pid[i] <= 0 || fd[i] < 0) {
+			LS.l[i].pid = 0;
+			LS.l[i].fd = -1;
+			LS.l[i].restart_at = now;
+		}
+	}
+}

@@ -85,5 +85,15 @@ int launchers_running(void);
 void launchers_signal(int sig);
 /* In a child of natterd: closes natterd's ends of the sockets. */
 void launchers_forget(void);
+/* The upgrade (upgrade.h): 1 when every start has been answered and no
+ * report is half read; launcher i's pid (0: not running), natterd's
+ * socket and start time; the new natterd's taking over of the n
+ * launchers the old one ran (one not running is restarted now). */
+int launchers_quiet(void);
+int launchers_count(void);
+void launchers_export(int i, pid_t *pid, int *fd, long long *started);
+void launchers_adopt(int n, const pid_t *pid, const int *fd,
+		     const long long *started,
+		     const struct launchers_params *p, long long now);
 
 #endif

@@ -171,6 +171,20 @@ enum admission limits_admit(const struct sockaddr *sa, unsigned sessions,
 	return a;
 }
 
+int limits_adopt(const struct sockaddr *sa, long long now)
+{
+	struct source_key k;
+	if (!L.track || (!L.limit_loopback && addr_is_loopback(sa)))
+		return -1;
+	addr_source_key(sa, &k);
+	int idx = source_find(&k);
+	if (idx < 0 && (idx = source_add(&k, now)) < 0)
+		return -1;
+	L.src[idx].active++;
+	L.src[idx].last_seen = now;
+	return idx;
+}
+
 void limits_release(int source)
 {
 	if (source >= 0 && (unsigned)source < L.size && L.src[source].active)

@@ -37,6 +37,10 @@ int limits_init(const struct config *cfg);
 enum admission limits_admit(const struct sockaddr *sa, unsigned sessions,
 			    long long now_ms, int *source, unsigned *retry_s);
 void limits_release(int source);
+/* A session admitted by the natterd this one took over from (upgrade):
+ * counted against its source again, whatever the limits say now.
+ * Returns its entry, or -1 if untracked. */
+int limits_adopt(const struct sockaddr *sa, long long now_ms);
 /* Why, for the log: "too many connections"...; "server busy" for
  * ADMIT (a handler that could not be started). */
 const char *limits_reason(enum admission why);

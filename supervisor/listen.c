@@ -116,6 +116,7 @@ static int listener_add(struct listeners *ls, int fd)
 		return -1;
 	ls->local_fixed[i] = !addr_is_any((struct sockaddr *)&ss);
 	ls->opts_inherited[i] = -1;
+	ls->proxy[i] = 0;
 	ls->fd[i] = fd;
 	ls->n++;
 	return 0;
@@ -125,9 +126,9 @@ static void listen_spec(struct listeners *ls, const char *s)
 {
 	struct spec sp;
 	struct addrinfo hints, *res, *ai;
-	int bound = 0, err;
+	int bound = 0, err, proxy = strncmp(s, "proxy:", 6) == 0;
 
-	spec_parse(s, &sp);
+	spec_parse(proxy ? s + 6 : s, &sp);
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -171,6 +172,7 @@ static void listen_spec(struct listeners *ls, const char *s)
 			errno = saved;
 			fatal_errno(EXIT_TEMP, "getsockname %s", text);
 		}
+		ls->proxy[ls->n - 1] = proxy;
 		bound++;
 	}
 	freeaddrinfo(res);
@@ -180,9 +182,17 @@ static void listen_spec(struct listeners *ls, const char *s)
 	}
 }
 
+int listeners_adopt(struct listeners *ls, int fd)
+{
+	if (ls->n == LISTENERS_MAX) {
+		errno = EMFILE;
+		return -1;
+	}
+	return listener_add(ls, fd);
+}
+
 void listeners_open(struct listeners *ls, const char *const *specs, int n)
 {
-	ls->n = 0;
 	for (int i = 0; i < n; i++)
 		listen_spec(ls, specs[i]);
 }
@@ -192,8 +202,9 @@ void listeners_log(const struct listeners *ls)
 	for (int i = 0; i < ls->n; i++) {
 		const struct endpoint *e = &ls->local[i];
 		int v6 = strchr(e->ip, ':') != NULL;
-		log_msg(LOG_NOTICE, "listening on %s%s%s:%u", v6 ? "[" : "",
-			e->ip, v6 ? "]" : "", e->port);
+		log_msg(LOG_NOTICE, "listening on %s%s%s:%u%s", v6 ? "[" : "",
+			e->ip, v6 ? "]" : "", e->port,
+			ls->proxy[i] ? " (PROXY protocol, from loopback)" : "");
 	}
 }
 

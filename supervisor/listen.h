@@ -3,7 +3,9 @@
  * A specification is HOST:PORT, [IPV6]:PORT, HOST alone (port 4120),
  * or *:PORT / :PORT for every local address (IPv4 and IPv6).  HOST may
  * be a literal or a name; a name gets a listener for every address it
- * resolves to.  An IPv6 literal with a port needs its brackets. */
+ * resolves to.  An IPv6 literal with a port needs its brackets.
+ * "proxy:" before any of these marks its listeners for the PROXY
+ * protocol (proxywait.h). */
 #ifndef NATTERD_LISTEN_H
 #define NATTERD_LISTEN_H
 
@@ -26,13 +28,17 @@ struct listeners {
 	 * from their listener (Linux and the BSDs do; POSIX does not say):
 	 * -1 not known yet, learnt from the first connection. */
 	int opts_inherited[LISTENERS_MAX];
+	int proxy[LISTENERS_MAX];  /* connections start with a PROXY header */
 };
 
 /* Opens, binds and listens on every address of every spec: non-blocking,
  * close-on-exec, SO_REUSEADDR, IPV6_V6ONLY, SO_KEEPALIVE, TCP_NODELAY.
  * Any failure is fatal (nothing is left open): "cannot listen on ADDR:
- * reason". */
+ * reason".  Adds to what ls holds (zeroed, or adopted listeners). */
 void listeners_open(struct listeners *ls, const char *const *specs, int n);
+/* Adds fd, a listening socket opened by someone else (socket
+ * activation, the upgrade): 0, or -1 with errno set (EMFILE: full). */
+int listeners_adopt(struct listeners *ls, int fd);
 /* Logs "listening on ADDR:PORT" for each socket, with the real port. */
 void listeners_log(const struct listeners *ls);
 void listeners_close(struct listeners *ls);

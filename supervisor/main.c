@@ -32,9 +32,13 @@
 #include "proctitle.h"
 #include "selfpipe.h"
 #include "server.h"
+#include "sdlisten.h"
 #include "sessions.h"
 #include "launchers.h"
 #include "../broker/store/store.h"
+#include "notify.h"
+#include "proxywait.h"
+#include "upgrade.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -154,12 +158,14 @@ static int signals_init(void)
 	sigemptyset(&set);
 	for (const int *s = natterd_signals; *s; s++)
 		sigaddset(&set, *s);
-	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
-	    sigprocmask(SIG_UNBLOCK, &set, NULL) != 0)
-		fatal_errno(EXIT_TEMP, "signals");
+	/* handlers first: a signal left pending across an upgrade's exec
+	 * is taken by them, not by the default action */
 	int fd = selfpipe_init(natterd_signals);
 	if (fd < 0)
 		fatal_errno(EXIT_TEMP, "signal pipe");
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
+	    sigprocmask(SIG_UNBLOCK, &set, NULL) != 0)
+		fatal_errno(EXIT_TEMP, "signals");
 	return fd;
 }
 
@@ -168,6 +174,7 @@ static int signals_init(void)
 static void close_for_launcher(void)
 {
 	listeners_close(&listeners);
+	proxywait_forget();
 	pidfile_forget();
 	daemon_forget();
 }
@@ -220,7 +227,7 @@ static void become_service(const struct config *cfg, const char *pidfile,
 {
 	if (pidfile)
 		pidfile_take(pidfile);
-	if (cfg->user) {
+	if (cfg->user && !upgrade_resuming()) { /* an upgrade: done before */
 		privs_prepare_dir(broker_socket, u);
 		privs_check_dir(broker_socket, u);
 		privs_drop(u);
@@ -240,9 +247,12 @@ int main(int argc, char **argv)
 	static char *default_argv[] = { "natter-session", NULL };
 
 	proctitle_init(argc, argv);
+	upgrade_check_answer(argc, argv);
 	std_fds_open();
 	config_parse(&cfg, argc, argv);
-	log_init("natterd", LOG_TO_STDERR);
+	log_init("natterd", cfg.foreground || !upgrade_env() ?
+		 LOG_TO_STDERR : LOG_TO_SYSLOG);
+	upgrade_init(argc, argv);
 	broker_socket_path(cfg.broker_socket);
 	absolute_option(&cfg.transcript, transcript, sizeof transcript,
 			"transcript");
@@ -261,11 +271,20 @@ int main(int argc, char **argv)
 		pidfile_default(pidbuf, sizeof pidbuf);
 		pidfile = pidbuf;
 	}
+	notify_init();
+	int adopted = upgrade_resuming() ? 0 : sdlisten_adopt(&listeners);
 	stray_fds_cloexec();
 	if (limits_init(&cfg) != 0 || sessions_init(cfg.max_sessions) != 0)
 		fatal(EXIT_TEMP, "out of memory");
-	listeners_open(&listeners, cfg.listen, cfg.nlisten);
-	if (!cfg.foreground)
+	if (upgrade_resuming()) {
+		if (upgrade_resume_listeners(&listeners) != 0)
+			upgrade_rollback();
+	} else if (adopted)
+		log_msg(LOG_INFO, "socket activation: %d listeners passed, "
+			"-l not used", adopted);
+	else
+		listeners_open(&listeners, cfg.listen, cfg.nlisten);
+	if (!cfg.foreground && !upgrade_resuming())
 		daemon_detach();
 	/* The default handler's argv[0] is its path: room for the title
 	 * it shows in ps once its person is in ("natter-session: ann from
@@ -283,8 +302,13 @@ int main(int argc, char **argv)
 	banwatch_init(cfg.state_dir);
 	struct brokerproc_params bp = { broker, broker_socket, cfg.transcript,
 					cfg.state_dir };
-	start_broker(&bp, cfg.foreground, sigfd);
-	if (!cfg.foreground) {
+	if (upgrade_resuming()) {
+		brokerproc_init(&bp);
+		upgrade_resume_broker(io_now_ms());
+	} else {
+		start_broker(&bp, cfg.foreground, sigfd);
+	}
+	if (!cfg.foreground && !upgrade_resuming()) {
 		if (daemon_ready() != 0)
 			fatal_errno(EXIT_TEMP, "detaching");
 		log_init("natterd", LOG_TO_SYSLOG);
@@ -292,7 +316,7 @@ int main(int argc, char **argv)
 	log_msg(LOG_INFO, "handler %s", handler);
 
 	struct server_params sp = { &listeners, handler, hargv,
-		cfg.grace_seconds, close_for_launcher };
+		cfg.grace_seconds, close_for_launcher, upgrade_resuming() };
 	int status = server_run(&sp, sigfd);
 	brokerproc_cleanup();
 	pidfile_release();

@@ -7,6 +7,9 @@
 #include "exitcode.h"
 #include "io.h"
 #include "log.h"
+#include "notify.h"
+#include "proxywait.h"
+#include "upgrade.h"
 #include "selfpipe.h"
 #include "sessions.h"
 
@@ -48,6 +51,7 @@ static void begin_stop(int sig, long long now)
 		log_msg(LOG_NOTICE, "signal %d: stopping (%u sessions)", sig,
 			sessions_count());
 	S.stopping = 1;
+	notify_send("STOPPING=1");
 	admit_stop();
 	brokerproc_stopping();
 	sessions_signal(SIGTERM);
@@ -111,6 +115,8 @@ static void on_signals(long long now)
 		log_reopen();
 		brokerproc_signal(SIGHUP);
 	}
+	if ((m & (1u << SIGUSR2)) && !S.stopping)
+		upgrade_request(now);
 	if (m & (1u << SIGTERM))
 		begin_stop(SIGTERM, now);
 	else if (m & (1u << SIGINT))
@@ -127,6 +133,8 @@ static int poll_timeout(long long now)
 {
 	long long t = earliest(brokerproc_due(now), launchers_due(now));
 	t = earliest(t, admit_due(now));
+	t = earliest(t, proxywait_due(now));
+	t = earliest(t, upgrade_due(now));
 	if (S.stopping)
 		t = earliest(t, S.deadline > now ? S.deadline - now : 0);
 	return t < 0 ? -1 : t > 60000 ? 60000 : (int)t;
@@ -135,11 +143,12 @@ static int poll_timeout(long long now)
 /* One wait and what it found. */
 static void serve_once(int sigfd, long long now)
 {
-	struct pollfd pfd[1 + LAUNCHERS_MAX + LISTENERS_MAX];
+	struct pollfd pfd[1 + LAUNCHERS_MAX + LISTENERS_MAX + PROXY_WAIT_MAX];
 	pfd[0] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
 	int nl = launchers_pollfds(pfd + 1);
 	int na = admit_pollfds(pfd + 1 + nl, now);
-	int r = poll(pfd, (nfds_t)(1 + nl + na), poll_timeout(now));
+	int np = proxywait_pollfds(pfd + 1 + nl + na);
+	int r = poll(pfd, (nfds_t)(1 + nl + na + np), poll_timeout(now));
 	if (r < 0 && errno != EINTR) { /* ENOMEM: wait a little, then again */
 		log_msg(LOG_ERR, "poll: %s", strerror(errno));
 		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
@@ -151,6 +160,7 @@ static void serve_once(int sigfd, long long now)
 	if (pfd[0].revents)
 		on_signals(now);
 	admit_ready(pfd + 1 + nl, na, now); /* nothing once stopping */
+	proxywait_ready(pfd + 1 + nl + na, np, now);
 }
 
 int server_run(const struct server_params *p, int sigfd)
@@ -162,12 +172,18 @@ int server_run(const struct server_params *p, int sigfd)
 	lp = (struct launchers_params){ p->handler_path, p->handler_argv,
 					p->close_fn, &admit_events };
 	admit_init(&ap);
-	if (launchers_start(launchers_wanted(), &lp, io_now_ms()) != 0) {
+	if (p->resume) {
+		if (upgrade_resume_launchers(&lp, io_now_ms()) != 0)
+			upgrade_rollback();
+		reap(io_now_ms()); /* what ended during the exec */
+		notify_send("READY=1");
+	} else if (launchers_start(launchers_wanted(), &lp, io_now_ms()) != 0) {
 		log_msg(LOG_ERR, "no launcher could start; stopping");
 		status = EXIT_TEMP;
 		begin_stop(0, io_now_ms());
 	} else {
 		listeners_log(p->ls); /* "listening on": serving from now */
+		notify_send("READY=1");
 	}
 	for (;;) {
 		long long now = io_now_ms();
@@ -176,6 +192,9 @@ int server_run(const struct server_params *p, int sigfd)
 		brokerproc_tick(now);
 		launchers_tick(now);
 		admit_tick(now);
+		proxywait_tick(now);
+		if (upgrade_pending() && !S.stopping)
+			upgrade_tick(p->ls, now);
 		serve_once(sigfd, now);
 	}
 	return status;

@@ -18,6 +18,7 @@ struct server_params {
 	char *const *handler_argv;
 	unsigned grace_seconds;      /* -t */
 	void (*close_fn)(void);      /* in a new launcher: see launchers.h */
+	int resume;                  /* take the launchers over (upgrade.h) */
 };
 
 /* Serves until SIGTERM or SIGINT, then ends the sessions, the

@@ -140,3 +140,12 @@ void sessions_signal(int sig)
 			log_msg(LOG_WARNING, "kill %ld: %s", (long)table[i].pid,
 				strerror(errno));
 }
+
+void sessions_at(unsigned i, pid_t *pid, int *launcher, long long *start_ms,
+		 const char **peer)
+{
+	*pid = table[i].pid;
+	*launcher = table[i].launcher;
+	*start_ms = table[i].start_ms;
+	*peer = table[i].peer;
+}

@@ -52,5 +52,9 @@ int sessions_end(pid_t pid, int status, long long now_ms);
 unsigned sessions_drop_launcher(int li, long long now_ms);
 /* Sends sig to every session. */
 void sessions_signal(int sig);
+/* Session i (0 to sessions_count() - 1), for the upgrade: its pid,
+ * launcher, start time and peer ("ADDR:PORT"). */
+void sessions_at(unsigned i, pid_t *pid, int *launcher, long long *start_ms,
+		 const char **peer);
 
 #endif

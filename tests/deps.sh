@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/deps.sh — installs the Debian packages the super-server, telnet,
-# TLS, Redis and man-page tests and the benchmark (its peers tcpserver, xinetd
+# TLS, Redis, man-page, Debian-package and SSH tests and the benchmark (its peers tcpserver, xinetd
 # and ngircd; bench/deps.sh runs this) need, when they are missing.
 # Run as root on
 # Debian 12 by .ci/run (CI=true, no stdin); safe to run again: when all is
@@ -33,6 +33,11 @@ openssl openssl
 mandoc mandoc
 ngircd ngircd
 redis-server redis-server
+dpkg-buildpackage dpkg-dev
+dh debhelper
+lintian lintian
+fakeroot fakeroot
+sshd openssh-server
 '
 
 missing=$(printf '%s\n' "$wanted" | while read -r cmd pkg; do
@@ -87,7 +92,7 @@ fi
 # systemd that ran it) is stopped: only the tests' own instances may run.
 for pidfile in /run/xinetd.pid /var/run/xinetd.pid /run/stunnel4/*.pid \
 		/run/inetd.pid /run/ngircd/ngircd.pid /var/run/ngircd/ngircd.pid \
-		/run/redis/redis-server.pid; do
+		/run/redis/redis-server.pid /run/sshd.pid; do
 	[ -f "$pidfile" ] || continue
 	pid=$(cat "$pidfile")
 	case $pid in ''|*[!0-9]*) continue ;; esac
@@ -96,7 +101,7 @@ for pidfile in /run/xinetd.pid /var/run/xinetd.pid /run/stunnel4/*.pid \
 done
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
 	for unit in xinetd.service stunnel4.service ngircd.service \
-		redis-server.service; do
+		redis-server.service ssh.service ssh.socket; do
 		systemctl stop "$unit" 2>/dev/null || true
 		systemctl disable "$unit" 2>/dev/null || true
 	done

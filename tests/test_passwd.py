@@ -38,7 +38,7 @@ def test_usage_says_what_is_wrong():
     users = os.path.join(H.tmpdir(), "users")
     usage = (b"usage: natter-passwd [-f file] name\n"
              b"       natter-passwd [-f file] -o name | -O name\n"
-             b"       natter-passwd -h\n")
+             b"       natter-passwd -h | -V\n")
     cases = [([], "no users file: give -f FILE or set NATTER_USERS"),
              (["ann"], "no users file: give -f FILE or set NATTER_USERS"),
              (["-x", "-f", users, "ann"], "unknown option -x"),

@@ -4,14 +4,15 @@
  * Contract:
  *   natter-passwd [-f file] name
  *   natter-passwd [-f file] -o name | -O name
- *   natter-passwd -h
+ *   natter-passwd -h | -V
  *   The password is read twice without echo from the terminal on fd 0,
  *   or once from fd 0 (one line) when it is not a terminal.  -o marks
  *   the name's entry an operator's, -O unmarks it, reading no password
  *   (the name must have an entry); a new password keeps the mark.  Prompts
  *   and errors go to fd 2.  The file is $NATTER_USERS unless -f.
  *   Concurrent runs on one file serialise on an fcntl lock on
- *   file.lock, so none loses another's change.
+ *   file.lock, so none loses another's change.  A missing directory
+ *   for the file is created (one level, 0755), else named.
  *   exit 0 done; 1 the passwords differ, are empty or too long, could
  *   not be read, or the file could not be written; 100 bad usage.  A
  *   SIGINT, SIGTERM, SIGHUP or SIGQUIT at a prompt, whenever it comes,
@@ -68,7 +69,7 @@ static void usage(FILE *to)
 {
 	fprintf(to, "usage: natter-passwd [-f file] name\n"
 		"       natter-passwd [-f file] -o name | -O name\n"
-		"       natter-passwd -h\n");
+		"       natter-passwd -h | -V\n");
 }
 
 /* One line saying what is wrong, then the usage; exits 100. */
@@ -94,8 +95,16 @@ static void parse_args(int argc, char **argv, const char **file,
 	*file = getenv("NATTER_USERS");
 	*op = -1;
 	opterr = 0;
-	while ((c = getopt(argc, argv, ":f:hoO")) != -1) {
-		if (c == 'f') {
+	if (cli_long_option(argc, argv) == 'h') {
+		usage(stdout);
+		exit(0);
+	}
+	if (cli_long_option(argc, argv) == 'V')
+		cli_version("natter-passwd");
+	while ((c = getopt(argc, argv, ":f:hoOV")) != -1) {
+		if (c == 'V') {
+			cli_version("natter-passwd");
+		} else if (c == 'f') {
 			*file = optarg;
 		} else if (c == 'o' || c == 'O') {
 			if (*op >= 0 && *op != (c == 'o'))
@@ -332,6 +341,40 @@ static int get_password(char *pw, size_t size)
 	return 0;
 }
 
+/* The users file's directory, created (mode 0755, one level, as
+ * mkdir(1) does) when it is missing, so the first run on a fresh host
+ * works; what cannot be created is named.  Done before the password is
+ * asked, so nobody types it for nothing.  Returns 0, or -1 said. */
+static int dir_ready(const char *file)
+{
+	char dir[4096];
+	struct stat st;
+	const char *slash = strrchr(file, '/');
+	if (!slash || slash == file)
+		return 0; /* the working directory, or / */
+	if ((size_t)(slash - file) >= sizeof dir) {
+		fprintf(stderr, "natter-passwd: %s: %s\n", file,
+			strerror(ENAMETOOLONG));
+		return -1;
+	}
+	memcpy(dir, file, (size_t)(slash - file));
+	dir[slash - file] = '\0';
+	if (stat(dir, &st) == 0)
+		return 0; /* not a directory: the lock's error says so */
+	if (errno != ENOENT) {
+		fprintf(stderr, "natter-passwd: directory %s: %s\n", dir,
+			strerror(errno));
+		return -1;
+	}
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "natter-passwd: no directory %s, and it cannot "
+			"be created: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	fprintf(stderr, "natter-passwd: created directory %s\n", dir);
+	return 0;
+}
+
 /* No core file: one dumped by ^\ (SIGQUIT) at the Again: prompt would
  * hold the first password, which only the end of the run wipes. */
 static void no_core(void)
@@ -367,7 +410,7 @@ int main(int argc, char **argv)
 	}
 	if (op >= 0)
 		return set_op(file, name, op);
-	if (get_password(pw, sizeof pw) != 0)
+	if (dir_ready(file) != 0 || get_password(pw, sizeof pw) != 0)
 		return 1;
 	if (pw[0] == '\0') {
 		fprintf(stderr, "natter-passwd: empty password refused\n");

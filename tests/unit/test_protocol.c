@@ -118,7 +118,7 @@ static void served_versions(void)
 				     NATTER_PROTOCOL_FLAGS(3) | FRAME_ACCOUNT,
 				     NATTER_PROTOCOL_FLAGS(3) | FRAME_ACCOUNT |
 				     FRAME_REJOIN };
-	char name[8];
+	char name[16];
 	for (int i = 0; i < (int)(sizeof flags / sizeof flags[0]); i++) {
 		struct got g;
 		int fd = connect_one();
