@@ -107,8 +107,8 @@ def test_ssh_forced_command_logs_in_by_key():
         out.lines
     bob = d.login("bob", "bob-pw")
     out.wait(r"\[bob\] has joined the chat")
-    bob.send_line("hello ann over ssh")
-    out.wait(r"^\[bob\] : hello ann over ssh\r$")
+    bob.send_line("hello from bob over ssh")
+    out.wait(r"^\[bob\] : hello from bob over ssh\r$")
     ann.stdin.write(b"hi bob, no password here\n")
     ann.stdin.flush()
     bob.expect("[ann] : hi bob, no password here")
