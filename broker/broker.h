@@ -20,6 +20,8 @@
 struct broker_config {
 	const char *socket_path; /* listen here; its directory made 0700 */
 	const char *transcript;  /* -L FILE: public messages appended, or NULL */
+	const char *state_dir;   /* -s DIR: the room logs, or NULL: no
+				    history (store/store.h) */
 	size_t queue_max;        /* per-handler output bound, bytes;
 				    0: BROKER_QUEUE_DEFAULT */
 	int ready_fd;            /* -1, or where one byte is written once
@@ -33,6 +35,9 @@ struct broker_config {
 /* Creates the socket's directory (mode 0700) if missing, removes a stale
  * socket, listens, and serves until SIGTERM or SIGINT; SIGHUP reopens
  * the transcript and the log.  Removes the socket on the way out.
+ * The room logs are in cfg->state_dir, locked: a second broker on it
+ * does not start (BROKER_EXIT_TEMP); one that cannot be used otherwise
+ * is logged, and chat goes on without history.
  * Returns an exit status: 0 after a signal; BROKER_EXIT_USAGE or
  * BROKER_EXIT_TEMP when it could not start, the reason logged (without
  * writing to ready_fd, which it closes); BROKER_EXIT_TEMP when its event

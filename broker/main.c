@@ -3,7 +3,10 @@
  *
  * Contract:
  *   natter-broker [-DS] [-d fd] [-L transcript] [-n name] [-P pidfile]
- *                 [-q bytes] [--] socket          (see natter-broker(8))
+ *                 [-q bytes] [-s statedir] [--] socket
+ *                                                 (see natter-broker(8))
+ *   -s: the room logs (history) in statedir, locked; without it, no
+ *   history.
  *   natterd runs it as its supervised child (and restarts it); run
  *   alone, it is what `natterd -B` execs.  Logs go to stderr as
  *   "NAME[pid]: ...", or to syslog with -S.  fds 0, 1 and 2 are opened
@@ -30,9 +33,9 @@
 #include <unistd.h>
 
 #ifdef __GLIBC__
-#define OPTSTRING "+d:DhL:n:P:q:S"
+#define OPTSTRING "+d:DhL:n:P:q:s:S"
 #else
-#define OPTSTRING "d:DhL:n:P:q:S"
+#define OPTSTRING "d:DhL:n:P:q:s:S"
 #endif
 #define QUEUE_MIN 4096
 #define QUEUE_MAX (64 * 1024 * 1024)
@@ -43,7 +46,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: natter-broker [-DS] [-d fd] [-L transcript] [-n name] [-P pidfile]\n"
-"                     [-q bytes] [--] socket\n");
+"                     [-q bytes] [-s statedir] [--] socket\n");
 }
 
 /* fds 0, 1 and 2 open, so no socket is given one of their numbers. */
@@ -104,8 +107,9 @@ static const char *absolute(const char *path, char *buf, size_t size)
 
 int main(int argc, char **argv)
 {
-	static char sock[PATH_MAX], transcript[PATH_MAX];
-	struct broker_config bc = { NULL, NULL, BROKER_QUEUE_DEFAULT, -1, NULL };
+	static char sock[PATH_MAX], transcript[PATH_MAX], state[PATH_MAX];
+	struct broker_config bc = { .queue_max = BROKER_QUEUE_DEFAULT,
+				    .ready_fd = -1 };
 	const char *pidfile = NULL;
 	int c, to_syslog = 0, daemon = 0;
 	std_fds_open();
@@ -122,6 +126,8 @@ int main(int argc, char **argv)
 		case 'P': pidfile = optarg; break;
 		case 'q': bc.queue_max = (size_t)number('q', optarg, QUEUE_MIN,
 							QUEUE_MAX); break;
+		case 's': bc.state_dir = absolute(optarg, state,
+						  sizeof state); break;
 		case 'S': to_syslog = 1; break;
 		default:
 			usage(stderr);

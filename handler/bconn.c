@@ -73,10 +73,10 @@ int bconn_send(struct bconn *bc, uint8_t type, uint8_t flags, const char *a,
 }
 
 int bconn_login(struct bconn *bc, const char *name, const char *room,
-		int rejoin, const char *peer)
+		int flags_in, const char *peer)
 {
 	uint8_t flags = (uint8_t)(NATTER_PROTOCOL_FLAGS(NATTER_PROTOCOL_VERSION)
-				  | (rejoin ? FRAME_REJOIN : 0));
+				  | (flags_in & (FRAME_REJOIN | FRAME_ACCOUNT)));
 	return bconn_send(bc, FRAME_LOGIN, flags, name, room, peer,
 			  strlen(peer));
 }

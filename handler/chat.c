@@ -1,6 +1,7 @@
 /* chat.c — a logged-in person's lines and commands, and what the
  * broker sends them. */
 #include "chat.h"
+#include "chat_log.h"
 #include "io.h"
 #include "log.h"
 #include "namecmp.h"
@@ -17,6 +18,8 @@ static const char help_text[] =
 	"***   /me action      an action: * you action\r\n"
 	"***   /join ROOM      move to another room\r\n"
 	"***   /rooms          the rooms and how many are in each\r\n"
+	"***   /history [N]    the last N lines of your room (20; at most "
+	"500)\r\n"
 	"***   /help           this list\r\n"
 	"***   /exit, /quit    leave the chat\r\n"
 	"*** Any other line is said to your room (start it with // to say "
@@ -32,10 +35,13 @@ static char *cleaned(const char *p, size_t len, size_t *outlen)
 	return buf;
 }
 
-void chat_init(struct chat *c, struct person *p, struct bconn *bc)
+void chat_init(struct chat *c, struct person *p, struct bconn *bc,
+	       const char *origin, int history_lines)
 {
 	c->p = p;
 	c->bc = bc;
+	c->origin = origin;
+	c->history_lines = history_lines;
 	snprintf(c->room, sizeof c->room, "%s", DEFAULT_ROOM);
 }
 
@@ -58,9 +64,9 @@ void chat_login_answer(struct chat *c, const struct frame *f, long long now)
 		chat_await(c, FRAME_LOGIN, now);
 }
 
-/* Sends a request the broker answers (WHO, ROOMS, PRIV, JOIN) and, if
- * this broker marks the ends of replies, waits for its reply. */
-static void request(struct chat *c, uint8_t type, const char *a,
+/* Sends a request the broker answers (WHO, ROOMS, PRIV, JOIN, HISTORY)
+ * and, if this broker marks the ends of replies, waits for its reply. */
+void chat_request(struct chat *c, uint8_t type, const char *a,
 		    const char *b, const char *text, size_t textlen)
 {
 	if (bconn_send(c->bc, type, 0, a, b, text, textlen) != 0 ||
@@ -79,17 +85,19 @@ void chat_reply_lost(struct chat *c)
 		c->resend = type;
 	else if (type == FRAME_JOIN)
 		c->resend = FRAME_WHO;
-	else if (type == FRAME_PRIV)
-		person_notice(c->p, "Your last private message may not have "
-			       "been delivered.");
+	/* a PRIV is in c->sent: sent again after the rejoin */
+	c->rejoining = 1;
 }
 
 void chat_rejoined(struct chat *c)
 {
+	if (c->marks_last && c->awaiting)
+		return; /* chat_log_live, at the end of the catch-up */
+	chat_log_resend(c);
 	uint8_t type = c->resend;
 	c->resend = 0;
 	if (type)
-		request(c, type, NULL, NULL, NULL, 0);
+		chat_request(c, type, NULL, NULL, NULL, 0);
 }
 
 static void say_text(struct chat *c, uint8_t type, const char *to,
@@ -104,10 +112,7 @@ static void say_text(struct chat *c, uint8_t type, const char *to,
 				       "Usage: /msg NAME text");
 		return; /* nothing but spaces: nothing to say */
 	}
-	if (type == FRAME_PRIV)
-		request(c, type, to, NULL, text, n);
-	else
-		bconn_send(c->bc, type, 0, to, NULL, text, n);
+	chat_log_send(c, type, to, text, n);
 }
 
 /* The first word of p (len bytes) in word, the rest after spaces in
@@ -163,7 +168,8 @@ static void cmd_join(struct chat *c, const char *arg, size_t len)
 		return;
 	}
 	snprintf(c->room, sizeof c->room, "%.*s", (int)len, arg);
-	request(c, FRAME_JOIN, NULL, c->room, NULL, 0);
+	snprintf(msg, sizeof msg, "%d", c->history_lines);
+	chat_request(c, FRAME_JOIN, NULL, c->room, msg, strlen(msg));
 }
 
 static void unknown(struct chat *c, const char *cmd, size_t len)
@@ -185,15 +191,17 @@ static enum chat_result command(struct chat *c, const char *line,
 		person_notice(c->p, "Goodbye.");
 		return CHAT_EXIT;
 	} else if (is_cmd(line, clen, "/who")) {
-		request(c, FRAME_WHO, NULL, NULL, NULL, 0);
+		chat_request(c, FRAME_WHO, NULL, NULL, NULL, 0);
 	} else if (is_cmd(line, clen, "/rooms")) {
-		request(c, FRAME_ROOMS, NULL, NULL, NULL, 0);
+		chat_request(c, FRAME_ROOMS, NULL, NULL, NULL, 0);
 	} else if (is_cmd(line, clen, "/msg")) {
 		cmd_msg(c, arg, alen);
 	} else if (is_cmd(line, clen, "/me")) {
 		say_text(c, FRAME_ME, NULL, arg, alen);
 	} else if (is_cmd(line, clen, "/join")) {
 		cmd_join(c, arg, alen);
+	} else if (is_cmd(line, clen, "/history")) {
+		chat_log_history(c, arg, alen);
 	} else if (is_cmd(line, clen, "/help")) {
 		person_sayz(c->p, help_text);
 	} else {
@@ -219,10 +227,13 @@ enum chat_result chat_frame(struct chat *c, const struct frame *f,
 			    const char *self)
 {
 	static char out[TEXT_LINE_MAX];
+	uint8_t was = c->awaiting;
+	if (f->flags & FRAME_LAST)
+		c->awaiting = 0; /* the next line may go */
+	if (chat_log_frame(c, f, self, was))
+		return CHAT_GO_ON;
 	size_t n = text_display(f, self, out, sizeof out);
 	if (n)
 		person_say(c->p, out, n);
-	if (f->flags & FRAME_LAST)
-		c->awaiting = 0; /* the next line may go */
 	return f->type == FRAME_KICK ? CHAT_KICKED : CHAT_GO_ON;
 }

@@ -7,6 +7,7 @@
  *   fd 2        the log when NATTER_LOG=stderr, unless it is the same
  *               socket as fd 0 (inetd): then syslog.
  *   environment NATTER_BROKER, NATTER_USERS, NATTER_MOTD, NATTER_LOG,
+ *               NATTER_HISTORY (lines replayed on entering a room; -H),
  *               TCPREMOTEIP/TCPREMOTEPORT, REMOTE_ADDR/REMOTE_PORT,
  *               REMOTE_HOST, SSH_CLIENT (the person's address, for
  *               logs; see peer.h).
@@ -17,6 +18,7 @@
 #include "session.h"
 #include "exitcode.h"
 #include "log.h"
+#include "natter-protocol.h"
 #include "paths.h"
 
 #include <errno.h>
@@ -32,7 +34,8 @@
 #define DEFAULT_BURST 10
 
 #define USAGE "usage: natter-session [-h] [-b broker_socket] " \
-	"[-i idle_seconds] [-M motd_file] [-R reconnect_seconds] " \
+	"[-H history_lines] [-i idle_seconds] [-M motd_file] " \
+	"[-R reconnect_seconds] " \
 	"[-r lines_per_second] [-t login_seconds] [-U users_file]"
 
 static void usage(void)
@@ -107,10 +110,16 @@ int main(int argc, char **argv)
 	cfg.reconnect_limit_s = DEFAULT_RECONNECT_LIMIT;
 	cfg.rate = DEFAULT_RATE;
 	cfg.burst = DEFAULT_BURST;
-	while ((c = getopt(argc, argv, "b:hi:M:R:r:t:U:")) != -1) {
+	cfg.history_lines = HISTORY_DEFAULT;
+	if (env_path("NATTER_HISTORY"))
+		cfg.history_lines = number(getenv("NATTER_HISTORY"), 0,
+					   HISTORY_MAX);
+	while ((c = getopt(argc, argv, "b:hH:i:M:R:r:t:U:")) != -1) {
 		switch (c) {
 		case 'b': broker = optarg; break;
 		case 'h': help(); break;
+		case 'H': cfg.history_lines = number(optarg, 0, HISTORY_MAX);
+			break;
 		case 'i': cfg.idle_timeout_s = number(optarg, 0, 7 * 86400); break;
 		case 'M': cfg.motd_path = optarg; break;
 		case 'R': cfg.reconnect_limit_s = number(optarg, 0, 86400); break;

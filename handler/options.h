@@ -13,6 +13,7 @@ struct session_config {
 	int idle_timeout_s;     /* 0: off */
 	int reconnect_limit_s;  /* give up on a lost broker after this */
 	int rate, burst;        /* lines per second (0: off), burst */
+	int history_lines;      /* -H, NATTER_HISTORY: replayed on entering */
 	char peer[PEER_MAX];
 };
 

@@ -17,10 +17,13 @@
 #include "term.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #define FINAL_FLUSH_MS 2000 /* at the end, to the person */
 #define BROKER_FLUSH_MS 1000 /* at the end, to the broker */
@@ -44,6 +47,7 @@ struct session {
 	long long login_deadline, last_line_ms, token_wait_until;
 	struct bucket bucket;
 	int throttled; /* the flood notice was given in this episode */
+	char origin[ORIGIN_MAX + 1]; /* this session's id (origin_make) */
 	int done, exit_code;
 };
 
@@ -106,8 +110,11 @@ static void send_login(struct session *s)
 		enter(s, ST_RECONNECT);
 		return;
 	}
-	if (bconn_login(&s->bc, s->login.name, s->chat.room, s->login.joined,
-			s->cfg->peer) != 0)
+	char text[2 * FRAME_FIELD_MAX];
+	chat_login_text(&s->chat, s->cfg->peer, text, sizeof text);
+	if (bconn_login(&s->bc, s->login.name, s->chat.room,
+			(s->login.joined ? FRAME_REJOIN : 0) |
+			(s->cfg->users_path ? FRAME_ACCOUNT : 0), text) != 0)
 		return;
 	enter(s, ST_WAIT_LOGIN);
 	chat_await(&s->chat, FRAME_LOGIN, now);
@@ -177,7 +184,7 @@ static int line_allowed(struct session *s, long long now)
 	if (s->st == ST_ID || s->st == ST_PW)
 		return 1;
 	if (s->st != ST_CHAT || s->chat.awaiting ||
-	    bconn_pending(&s->bc) > BCONN_BACKLOG)
+	    bconn_pending(&s->bc) > BCONN_BACKLOG || chat_blocked(&s->chat))
 		return 0;
 	if (s->person.ln.len == 0)
 		return 1; /* empty lines cost nothing */
@@ -384,7 +391,7 @@ static int poll_timeout(const struct session *s, long long now)
 	if (s->chat.awaiting)
 		earliest(&t, s->chat.reply_deadline);
 	if (s->person.line_pending && s->st == ST_CHAT && !s->chat.awaiting &&
-	    bconn_pending(&s->bc) <= BCONN_BACKLOG)
+	    bconn_pending(&s->bc) <= BCONN_BACKLOG && !chat_blocked(&s->chat))
 		earliest(&t, s->token_wait_until);
 	if (t < 0)
 		return -1;
@@ -447,6 +454,25 @@ static void loop(struct session *s, int sigfd)
 	}
 }
 
+/* An id for this session process, unique across restarts of anything:
+ * 8 random bytes in hex, or (no /dev/urandom) pid, time and a counter
+ * of the clock. */
+static void origin_make(char *out, size_t size)
+{
+	unsigned char r[8];
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? io_read(fd, r, sizeof r) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n == (ssize_t)sizeof r) {
+		for (size_t i = 0; i < sizeof r && 2 * i + 2 < size; i++)
+			snprintf(out + 2 * i, 3, "%02x", r[i]);
+		return;
+	}
+	snprintf(out, size, "%ld-%lld-%lld", (long)getpid(),
+		 (long long)time(NULL), io_now_ms());
+}
+
 static void start(struct session *s, const struct session_config *cfg)
 {
 	long long now = io_now_ms();
@@ -456,7 +482,8 @@ static void start(struct session *s, const struct session_config *cfg)
 	person_init(&s->person);
 	bconn_init(&s->bc, cfg->broker_path, cfg->reconnect_limit_s);
 	login_init(&s->login, &s->person, cfg);
-	chat_init(&s->chat, &s->person, &s->bc);
+	origin_make(s->origin, sizeof s->origin);
+	chat_init(&s->chat, &s->person, &s->bc, s->origin, cfg->history_lines);
 	s->login_deadline = now + cfg->login_timeout_s * 1000LL;
 	bucket_init(&s->bucket, cfg->burst, cfg->rate, now);
 }

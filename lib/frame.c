@@ -62,27 +62,34 @@ struct shape {
 #define F FRAME_FIELD_MAX
 #define T FRAME_TEXT_MAX
 #define V FRAME_VERSION_MASK
+#define N LINE_NO_MAX
 static const struct shape shapes[FRAME_TO_HANDLER_END] = {
-	[FRAME_LOGIN] = { 1, 0, F, 0, F, F, FRAME_REJOIN | V },
-	[FRAME_SAY] = { 1, 0, 0, 0, 0, T, 0 },
-	[FRAME_ME] = { 1, 0, 0, 0, 0, T, 0 },
-	[FRAME_PRIV] = { 1, 1, F, 0, 0, T, 0 },
-	[FRAME_JOIN] = { 1, 0, 0, 1, F, 0, 0 },
+	[FRAME_LOGIN] = { 1, 0, F, 0, F, 2 * F, FRAME_REJOIN |
+			  FRAME_ACCOUNT | V },
+	[FRAME_SAY] = { 1, 1, N, 0, 0, SAY_TEXT_MAX, 0 },
+	[FRAME_ME] = { 1, 1, N, 0, 0, SAY_TEXT_MAX, 0 },
+	[FRAME_PRIV] = { 1, 1, F, 1, N, T, 0 },
+	[FRAME_JOIN] = { 1, 0, 0, 1, F, N, 0 },
 	[FRAME_WHO] = { 1, 0, 0, 0, 0, 0, 0 },
 	[FRAME_ROOMS] = { 1, 0, 0, 0, 0, 0, 0 },
+	[FRAME_HISTORY] = { 1, 0, 0, 0, 0, N, 0 },
 	[FRAME_OK] = { 1, 0, F, 0, F, T, FRAME_LAST | FRAME_MARKS_LAST | V },
 	[FRAME_ERR] = { 1, 0, 0, 0, 0, T, FRAME_LAST | FRAME_FATAL | V },
 	[FRAME_MSG] = { 1, 1, F, 1, F, T, 0 },
 	[FRAME_ACTION] = { 1, 1, F, 1, F, T, 0 },
-	[FRAME_PRIVATE] = { 1, 1, F, 0, 0, T, 0 },
-	[FRAME_JOINED] = { 1, 1, F, 1, F, 0, 0 },
+	[FRAME_PRIVATE] = { 1, 1, F, 0, F, T, 0 },
+	[FRAME_JOINED] = { 1, 1, F, 1, F, F, 0 },
 	[FRAME_LEFT] = { 1, 1, F, 1, F, F, 0 },
 	[FRAME_INFO] = { 1, 0, 0, 0, 0, T, FRAME_LAST },
 	[FRAME_KICK] = { 1, 0, 0, 0, 0, T, 0 },
+	[FRAME_LINE] = { 1, 1, F, 1, F, T, FRAME_REPLAY | FRAME_LAST },
+	[FRAME_ACK] = { 1, 1, N, 0, 0, N, 0 },
+	[FRAME_LIVE] = { 1, 0, 0, 1, F, N, FRAME_LAST },
 };
 #undef F
 #undef T
 #undef V
+#undef N
 
 /* NULL for a type the protocol does not know. */
 static const struct shape *shape_of(uint8_t t)

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define BROKER_ARGS_MAX 12
+#define BROKER_ARGS_MAX 14
 
 static struct {
 	struct brokerproc_params p;
@@ -65,6 +65,10 @@ static void broker_argv(const char **argv, char *fdbuf, size_t len)
 	if (B.p.transcript) {
 		argv[n++] = "-L";
 		argv[n++] = B.p.transcript;
+	}
+	if (B.p.state_dir) {
+		argv[n++] = "-s";
+		argv[n++] = B.p.state_dir;
 	}
 	argv[n++] = "--";
 	argv[n++] = B.p.socket_path;

@@ -5,7 +5,8 @@
  * a delay that starts at 100 ms and doubles up to 5 s while the broker
  * keeps dying young; a broker that ran 10 s or more is restarted after
  * the shortest delay again.  Its command line:
- *   natter-broker -n natterd-broker [-S | -D] [-d FD] [-L transcript] socket
+ *   natter-broker -n natterd-broker [-S | -D] [-d FD] [-L transcript]
+ *                 [-s statedir] socket
  * -S (syslog) once natterd logs to syslog; -D and -d FD for a daemon's
  * first broker, which tells natterd when it listens on FD and then
  * leaves the terminal. */
@@ -23,6 +24,7 @@ struct brokerproc_params {
 	const char *prog;         /* natter-broker, absolute */
 	const char *socket_path;  /* absolute */
 	const char *transcript;   /* absolute, or NULL */
+	const char *state_dir;    /* -s: absolute, or NULL: no history */
 };
 
 /* p's strings must outlive natterd's serving. */

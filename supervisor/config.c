@@ -1,6 +1,7 @@
 /* config.c — natterd's command line. */
 #include "config.h"
 #include "fatal.h"
+#include "natter-protocol.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -16,9 +17,9 @@
 /* glibc's getopt would otherwise permute, taking a handler's own
  * options (after a missing "--") for natterd's. */
 #ifdef __GLIBC__
-#define OPTSTRING "+ABc:fhl:L:M:p:P:r:s:t:u:U:V"
+#define OPTSTRING "+ABc:D:fhH:l:L:M:p:P:r:s:t:u:U:V"
 #else
-#define OPTSTRING "ABc:fhl:L:M:p:P:r:s:t:u:U:V"
+#define OPTSTRING "ABc:D:fhH:l:L:M:p:P:r:s:t:u:U:V"
 #endif
 
 void config_usage(void *stream)
@@ -27,8 +28,9 @@ void config_usage(void *stream)
 "usage: natterd [-fA] [-l addr:port]... [-s socket] [-L transcript]\n"
 "               [-P pidfile] [-u user] [-U users] [-M motd] [-c max]\n"
 "               [-p per-source] [-r burst/seconds] [-t grace]\n"
-"               [-- program [arg ...]]\n"
+"               [-D statedir] [-H lines] [-- program [arg ...]]\n"
 "       natterd -B [-f] [-s socket] [-L transcript] [-P pidfile]\n"
+"                  [-D statedir]\n"
 "       natterd -h | -V\n");
 }
 
@@ -75,6 +77,7 @@ static void set_defaults(struct config *cfg)
 	cfg->rate_burst = DEFAULT_RATE_BURST;
 	cfg->rate_seconds = DEFAULT_RATE_SECONDS;
 	cfg->grace_seconds = DEFAULT_GRACE_SECONDS;
+	cfg->history_lines = -1;
 }
 
 static void parse_option(struct config *cfg, int c, const char *arg)
@@ -82,6 +85,9 @@ static void parse_option(struct config *cfg, int c, const char *arg)
 	switch (c) {
 	case 'A': cfg->limit_loopback = 1; break;
 	case 'B': cfg->broker_only = 1; break;
+	case 'D': cfg->state_dir = arg; break;
+	case 'H': cfg->history_lines = (int)parse_uint('H', arg, 0,
+						       HISTORY_MAX); break;
 	case 'c': cfg->max_sessions = parse_uint('c', arg, 1, MAX_SESSIONS_LIMIT); break;
 	case 'f': cfg->foreground = 1; break;
 	case 'l':

@@ -25,6 +25,8 @@ struct config {
 	const char *user;           /* -u */
 	const char *users_file;     /* -U */
 	const char *motd_file;      /* -M */
+	const char *state_dir;      /* -D; NULL: the default (store.h) */
+	int history_lines;          /* -H; -1: the session's default */
 	int foreground;             /* -f */
 	int broker_only;            /* -B */
 	int limit_loopback;         /* -A: per-source limits on loopback too */

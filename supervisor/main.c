@@ -33,6 +33,7 @@
 #include "server.h"
 #include "sessions.h"
 #include "launchers.h"
+#include "../broker/store/store.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -141,6 +142,42 @@ static void handler_env(const struct config *cfg)
 		handler_file(cfg->users_file, "users file", "NATTER_USERS");
 	if (cfg->motd_file)
 		handler_file(cfg->motd_file, "MOTD file", "NATTER_MOTD");
+	char lines[16];
+	snprintf(lines, sizeof lines, "%d", cfg->history_lines);
+	if (cfg->history_lines >= 0 && setenv("NATTER_HISTORY", lines, 1) != 0)
+		fatal_errno(EXIT_TEMP, "setenv");
+}
+
+/* -D, or the default (store.h), absolute: the broker's state
+ * directory. */
+static const char *state_dir(const struct config *cfg, char *buf,
+			     size_t size)
+{
+	const char *dir = cfg->state_dir;
+	char def[PATH_MAX];
+	if (!dir) {
+		if (store_default_dir(def, sizeof def) != 0)
+			fatal(EXIT_USAGE, "no default state directory (no "
+			      "HOME): give -D");
+		dir = def;
+	}
+	absolute_option(&dir, buf, size, "state directory");
+	return dir;
+}
+
+/* Under -u, the state directory is the user's: made 0700 for it when
+ * missing (an existing one is left as it is: the broker says in its
+ * log if it cannot write there). */
+static void state_dir_for(const char *dir, const struct user_ids *u)
+{
+	if (mkdir(dir, 0700) == 0) {
+		if (chown(dir, u->uid, u->gid) != 0)
+			fatal_errno(EXIT_TEMP, "cannot give %s to %s", dir,
+				    u->name);
+	} else if (errno != EEXIST && errno != ENOENT) {
+		log_msg(LOG_WARNING, "state directory %s: %s", dir,
+			strerror(errno));
+	}
 }
 
 /* The self-pipe for the signals natterd handles, which are unblocked in
@@ -185,9 +222,9 @@ static void start_broker(const struct brokerproc_params *bp, int foreground,
 
 /* natterd -B: natter-broker in natterd's place, logging as natterd. */
 _Noreturn static void broker_alone(const struct config *cfg,
-				   const char *prog)
+				   const char *prog, const char *state)
 {
-	const char *argv[10];
+	const char *argv[12];
 	int n = 0;
 	argv[n++] = "natter-broker";
 	argv[n++] = "-n";
@@ -200,6 +237,8 @@ _Noreturn static void broker_alone(const struct config *cfg,
 		argv[n++] = "-L";
 		argv[n++] = cfg->transcript;
 	}
+	argv[n++] = "-s";
+	argv[n++] = state;
 	argv[n++] = "--";
 	argv[n++] = broker_socket;
 	argv[n] = NULL;
@@ -210,11 +249,13 @@ _Noreturn static void broker_alone(const struct config *cfg,
 /* Root's work before serving: the pid file, the broker's directory,
  * then no more root. */
 static void become_service(const struct config *cfg, const char *pidfile,
-			   const struct user_ids *u, const char *handler)
+			   const struct user_ids *u, const char *handler,
+			   const char *state)
 {
 	if (pidfile)
 		pidfile_take(pidfile);
 	if (cfg->user) {
+		state_dir_for(state, u);
 		privs_prepare_dir(broker_socket, u);
 		privs_check_dir(broker_socket, u);
 		privs_drop(u);
@@ -228,7 +269,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	struct user_ids user;
 	char handler[PATH_MAX], broker[PATH_MAX], pidbuf[PATH_MAX];
-	char transcript[PATH_MAX];
+	char transcript[PATH_MAX], statebuf[PATH_MAX];
 	const char *pidfile;
 	static char *default_argv[] = { "natter-session", NULL };
 
@@ -240,9 +281,10 @@ int main(int argc, char **argv)
 	absolute_option(&cfg.transcript, transcript, sizeof transcript,
 			"transcript");
 	absolute_option(&cfg.pidfile, pidbuf, sizeof pidbuf, "pid file");
+	const char *state = state_dir(&cfg, statebuf, sizeof statebuf);
 	handler_helper(broker, sizeof broker, "natter-broker", argv[0]);
 	if (cfg.broker_only)
-		broker_alone(&cfg, broker);
+		broker_alone(&cfg, broker, state);
 
 	handler_resolve(handler, sizeof handler, cfg.handler_argv, argv[0]);
 	if (cfg.user)
@@ -259,11 +301,12 @@ int main(int argc, char **argv)
 	if (!cfg.foreground)
 		daemon_detach();
 	char *const *hargv = cfg.handler_argv ? cfg.handler_argv : default_argv;
-	become_service(&cfg, pidfile, &user, handler);
+	become_service(&cfg, pidfile, &user, handler, state);
 	handler_check(broker);
 
 	int sigfd = signals_init();
-	struct brokerproc_params bp = { broker, broker_socket, cfg.transcript };
+	struct brokerproc_params bp = { broker, broker_socket, cfg.transcript,
+					state };
 	start_broker(&bp, cfg.foreground, sigfd);
 	if (!cfg.foreground) {
 		if (daemon_ready() != 0)
