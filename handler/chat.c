@@ -87,6 +87,7 @@ void chat_reply_lost(struct chat *c)
 		c->resend = FRAME_WHO;
 	/* a PRIV is in c->sent: sent again after the rejoin */
 	c->rejoining = 1;
+	c->priv_retry_at = 0;
 }
 
 void chat_rejoined(struct chat *c)

@@ -19,6 +19,11 @@
 			       it, take lines again */
 #define PRIV_SEEN_MAX 16    /* senders whose last private line is known */
 #define LIVE_TEXT "Live chat."  /* after a replay: what follows is live */
+/* A private line sent again after a rejoin whose recipient is not back
+ * yet (its session reconnects too) is tried again every PRIV_RETRY_MS
+ * for PRIV_REJOIN_GRACE_MS before "No such user" is shown. */
+#define PRIV_RETRY_MS 200
+#define PRIV_REJOIN_GRACE_MS 10000
 
 enum chat_result {
 	CHAT_GO_ON,
@@ -52,6 +57,8 @@ struct chat {
 		uint64_t no;
 	} privs[PRIV_SEEN_MAX]; /* the last private line of each sender */
 	size_t privs_next;
+	long long rejoined_at;  /* when the last rejoin's reply ended */
+	long long priv_retry_at; /* a PRIV to send again then (0: none) */
 };
 
 /* In DEFAULT_ROOM, owing nothing; origin (kept) names the session. */

@@ -1,6 +1,7 @@
 /* chat_log.c — lines numbered, acknowledged, sent again; LINE frames
  * shown once (chat_log.h). */
 #include "chat_log.h"
+#include "io.h"
 #include "text.h"
 
 #include <inttypes.h>
@@ -154,8 +155,49 @@ static void live(struct chat *c, const struct frame *f, uint8_t was)
 	c->replayed = 0;
 	if (was == FRAME_LOGIN && c->rejoining) {
 		c->rejoining = 0;
+		c->rejoined_at = io_now_ms();
 		chat_rejoined(c);
 	}
+}
+
+/* The PRIV kept, if any. */
+static const struct sent *priv_kept(const struct chat *c)
+{
+	for (size_t i = 0; i < c->sent.n; i++) {
+		const struct sent *s = resend_at(&c->sent, i);
+		if (s && s->type == FRAME_PRIV)
+			return s;
+	}
+	return NULL;
+}
+
+void chat_log_retry(struct chat *c)
+{
+	const struct sent *s = priv_kept(c);
+	c->priv_retry_at = 0;
+	chat_await_none(c);
+	if (s)
+		send_one(c, s);
+}
+
+/* The answer to a PRIV: it is acknowledged, unless it says the
+ * recipient is not there just after a rejoin (theirs may be under way):
+ * then it is tried again a little later, the lines held meanwhile. */
+static int priv_answer(struct chat *c, const struct frame *f)
+{
+	const struct sent *s = priv_kept(c);
+	long long now = io_now_ms();
+	if (!s)
+		return 0;
+	if (f->type == FRAME_ERR && c->rejoined_at &&
+	    now < c->rejoined_at + PRIV_REJOIN_GRACE_MS &&
+	    f->textlen >= 13 && memcmp(f->text, "No such user:", 13) == 0) {
+		chat_await(c, FRAME_PRIV, now);
+		c->priv_retry_at = now + PRIV_RETRY_MS;
+		return 1;
+	}
+	resend_ack(&c->sent, s->no);
+	return 0;
 }
 
 int chat_log_frame(struct chat *c, const struct frame *f, const char *self,
@@ -179,13 +221,7 @@ int chat_log_frame(struct chat *c, const struct frame *f, const char *self,
 		return priv_seen(c, f);
 	case FRAME_OK:
 	case FRAME_ERR:
-		if (was == FRAME_PRIV) /* the PRIV's answer: acknowledged */
-			for (size_t i = 0; i < c->sent.n; i++) {
-				const struct sent *s = resend_at(&c->sent, i);
-				if (s && s->type == FRAME_PRIV)
-					resend_ack(&c->sent, s->no);
-			}
-		return 0;
+		return was == FRAME_PRIV && priv_answer(c, f);
 	default:
 		return 0;
 	}

@@ -13,6 +13,8 @@ void chat_log_send(struct chat *c, uint8_t type, const char *to,
 		   const char *text, size_t len);
 /* After a rejoin: every line not acknowledged, again, in order. */
 void chat_log_resend(struct chat *c);
+/* The time of a PRIV's retry has come (c->priv_retry_at). */
+void chat_log_retry(struct chat *c);
 /* /history [N]. */
 void chat_log_history(struct chat *c, const char *arg, size_t len);
 /* A frame of the log's (LINE, ACK, LIVE, PRIVATE, and the reply to a

@@ -7,6 +7,7 @@
 #include "bconn.h"
 #include "bucket.h"
 #include "chat.h"
+#include "chat_log.h"
 #include "exitcode.h"
 #include "io.h"
 #include "log.h"
@@ -364,7 +365,9 @@ static void timers(struct session *s, long long now)
 	}
 	if (bconn_trim_at(&s->bc) && now >= bconn_trim_at(&s->bc))
 		bconn_trim(&s->bc);
-	if (s->chat.awaiting && now >= s->chat.reply_deadline)
+	if (s->chat.priv_retry_at && now >= s->chat.priv_retry_at)
+		chat_log_retry(&s->chat);
+	else if (s->chat.awaiting && now >= s->chat.reply_deadline)
 		reply_overdue(s);
 }
 
@@ -390,6 +393,8 @@ static int poll_timeout(const struct session *s, long long now)
 		earliest(&t, bconn_trim_at(&s->bc));
 	if (s->chat.awaiting)
 		earliest(&t, s->chat.reply_deadline);
+	if (s->chat.priv_retry_at)
+		earliest(&t, s->chat.priv_retry_at);
 	if (s->person.line_pending && s->st == ST_CHAT && !s->chat.awaiting &&
 	    bconn_pending(&s->bc) <= BCONN_BACKLOG && !chat_blocked(&s->chat))
 		earliest(&t, s->token_wait_until);
