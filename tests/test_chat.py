@@ -476,7 +476,9 @@ class Broker:
     def __init__(self, sock=None):
         self.sock = sock or os.path.join(tmpdir(), "run", "broker.sock")
         self.proc = spawn([bin_path("natterd"), "-f", "-B", "-s",
-                           self.sock], stdin=subprocess.DEVNULL,
+                           self.sock, "-D", os.path.join(os.path.dirname(
+                               os.path.dirname(self.sock)), "state")],
+                          stdin=subprocess.DEVNULL,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.log = LogReader(self.proc.stderr)
         self.log.wait(r"broker listening on")

@@ -185,9 +185,10 @@ def test_a_garbage_log_is_set_aside_and_chat_works():
     ann, bob = d.login("ann"), d.login("bob")
     ann.send_line("works")
     bob.expect("[ann] : works")
-    d.log.wait(r"lobby")
-    assert len([l for l in d.log.lines if "lobby.log" in l]) <= 1, \
+    d.log.wait(r"room lobby: log damaged at")
+    assert len([l for l in d.log.lines if "log damaged" in l]) == 1, \
         d.log.text()
+    assert any(n.startswith("lobby.log.bad") for n in os.listdir(state))
 
 
 def test_an_unusable_state_directory_leaves_chat_without_history():
