@@ -1,9 +1,9 @@
 /* test_protocol.c — the broker's protocol version check and shape
  * check, on its chat layer over real UNIX sockets: a LOGIN of a version
  * it does not serve gets exactly one ERR (FATAL, with the broker's
- * version) and the connection is closed; versions 0 (the unversioned
- * first round), 1 and 2 are served; a frame of the wrong shape closes
- * the connection without an answer. */
+ * version) and the connection is closed; version 3 alone is served
+ * (the room log's); a frame of the wrong shape closes the connection
+ * without an answer. */
 #include "../../broker/chat.h"
 #include "io.h"
 #include "log.h"
@@ -97,25 +97,26 @@ static void unserved_version_gets_one_err(void)
 	int fd = connect_one();
 	CHECK(fd >= 0);
 	/* A WHO right behind it is never answered. */
-	CHECK(send_frame(fd, FRAME_LOGIN, NATTER_PROTOCOL_FLAGS(3), "ann",
+	CHECK(send_frame(fd, FRAME_LOGIN, NATTER_PROTOCOL_FLAGS(2), "ann",
 			 NULL, "192.0.2.1 7") == 0);
 	CHECK(send_frame(fd, FRAME_WHO, 0, NULL, NULL, NULL) == 0);
 	collect(fd, &g, 0);
 	CHECK(g.eof && g.n == 1 && g.first.type == FRAME_ERR);
 	CHECK(g.first.flags == (FRAME_LAST | FRAME_FATAL |
 				NATTER_PROTOCOL_FLAGS(NATTER_PROTOCOL_VERSION)));
-	CHECK(strcmp(g.first_text, "natter-session speaks protocol 3; this "
-		     "broker speaks 2: restart the session.") == 0);
+	CHECK(strcmp(g.first_text, "natter-session speaks protocol 2; this "
+		     "broker speaks 3: restart the session.") == 0);
 	CHECK(presence_find(&chat.pres, "ann", 3) == NULL);
 	close(fd);
 }
 
 static void served_versions(void)
 {
-	static const int flags[] = { 0, FRAME_REJOIN, NATTER_PROTOCOL_FLAGS(1),
-				     NATTER_PROTOCOL_FLAGS(2) | FRAME_REJOIN };
+	static const int flags[] = { NATTER_PROTOCOL_FLAGS(3),
+				     NATTER_PROTOCOL_FLAGS(3) | FRAME_REJOIN,
+				     NATTER_PROTOCOL_FLAGS(3) | FRAME_ACCOUNT };
 	char name[8];
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 3; i++) {
 		struct got g;
 		int fd = connect_one();
 		snprintf(name, sizeof name, "v%d", i);
@@ -141,8 +142,12 @@ static void bad_shapes_close(void)
 		int type, flags;
 		const char *a, *b, *text;
 	} bad[] = {
-		{ FRAME_LOGIN, FRAME_LAST, "z", NULL, NULL },
+		{ FRAME_LOGIN, FRAME_MARKS_LAST, "z", NULL, NULL },
 		{ FRAME_SAY, 0, "x", NULL, "hi" },
+		{ FRAME_SAY, 0, NULL, NULL, "no number" },
+		{ FRAME_PRIV, 0, "ann", "1x", "a number that is not" },
+		{ FRAME_JOIN, 0, NULL, "x", "twenty" },
+		{ FRAME_HISTORY, 0, NULL, NULL, "-1" },
 		{ FRAME_ME, 0, NULL, "x", "waves" },
 		{ FRAME_PRIV, 0, NULL, NULL, "to nobody" },
 		{ FRAME_JOIN, 0, NULL, NULL, NULL },
@@ -155,10 +160,11 @@ static void bad_shapes_close(void)
 		int login = bad[i].type != FRAME_LOGIN;
 		CHECK(fd >= 0);
 		if (login) {
-			CHECK(send_frame(fd, FRAME_LOGIN, FRAME_REJOIN, "s",
-					 NULL, "local") == 0);
-			collect(fd, &g, 1);
-			CHECK(g.n == 1 && g.first.type == FRAME_OK);
+			CHECK(send_frame(fd, FRAME_LOGIN, FRAME_REJOIN |
+					 NATTER_PROTOCOL_FLAGS(3), "s", NULL,
+					 "local") == 0);
+			collect(fd, &g, 2); /* OK, LIVE */
+			CHECK(g.n == 2 && g.first.type == FRAME_OK);
 		}
 		CHECK(send_frame(fd, bad[i].type, bad[i].flags, bad[i].a,
 				 bad[i].b, bad[i].text) == 0);
@@ -177,7 +183,7 @@ int main(void)
 	if (!loop)
 		return UNIT_DONE();
 	peers_init(&set, loop, 65536, &chat_peer_ops, &chat);
-	CHECK(chat_init(&chat, &set, NULL) == 0);
+	CHECK(chat_init(&chat, &set, NULL, NULL) == 0); /* no history */
 	unserved_version_gets_one_err();
 	served_versions();
 	bad_shapes_close();
