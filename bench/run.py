@@ -126,7 +126,7 @@ def listening_on(srv):
 def start_natterd(b, tmp, name, handler):
     sock = os.path.join(tmp, name, "broker.sock")
     argv = [b("natterd"), "-f", "-l", "127.0.0.1:0", "-s", sock,
-            "-D", os.path.join(tmp, name, "state"), "-c", "5000", "-p", "0", "-r", "0", "--"] + handler
+            "-D", os.path.join(tmp, name + "-state"), "-c", "5000", "-p", "0", "-r", "0", "--"] + handler
     srv = Server(name, argv, tmp, listening_on)
     wait_for(lambda: os.path.exists(sock), 10, "broker socket")
     return srv
