@@ -87,8 +87,9 @@ $(LIBHANDLER): $(call obj,$(handler_src));    $(archive)
 $(LIBCLIENT):  $(call obj,$(client_src));     $(archive)
 
 # natterd has one thread; of the broker it needs only the socket
-# directory's helpers (supervisor/brokerproc.c): the broker itself is
-# natter-broker, which natterd execs.
+# directory's helpers (supervisor/brokerproc.c) and the default state
+# directory (store.c): the broker itself is natter-broker, which natterd
+# execs.
 $(BUILD)/natterd: $(BUILD)/supervisor/main.o $(LIBSUPER) \
 		  $(BUILD)/broker/sockdir.o $(LIBBROKER) $(LIBNATTER)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -128,7 +128,7 @@ def listening_on(srv):
 def start_natterd(b, tmp, name, handler):
     sock = os.path.join(tmp, name, "broker.sock")
     argv = [b("natterd"), "-f", "-l", "127.0.0.1:0", "-s", sock,
-            "-c", "5000", "-p", "0", "-r", "0", "--"] + handler
+            "-D", os.path.join(tmp, name + "-state"), "-c", "5000", "-p", "0", "-r", "0", "--"] + handler
     srv = Server(name, argv, tmp, listening_on)
     wait_for(lambda: os.path.exists(sock), 10, "broker socket")
     return srv
@@ -292,7 +292,8 @@ def section_start(tmp, cfg, peers, res):
     try:
         if "tcpserver" in peers:
             sock = os.path.join(tmp, "broker-only", "broker.sock")
-            broker = Server("broker", [B("natterd"), "-f", "-B", "-s", sock],
+            broker = Server("broker", [B("natterd"), "-f", "-B", "-s", sock,
+                                       "-D", os.path.join(tmp, "state")],
                             tmp, lambda s: os.path.exists(sock))
             srv["tcpserver"] = start_tcpserver(tmp, "tcpserver-session",
                                                session + ["-b", sock])

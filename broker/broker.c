@@ -55,6 +55,7 @@ struct server {
 	int stop;                  /* SIGTERM or SIGINT came */
 	int broken;                /* the event loop failed */
 	int chat_up;               /* chat_init was called: chat_free */
+	long long store_due;       /* run the room log again then, or -1 */
 	struct chat chat;
 	struct peers peers;
 };
@@ -200,12 +201,14 @@ static void handle_signals(struct ev_source *src, unsigned events)
 		s->stop = 1;
 }
 
-/* Until the next deadline: a draining handler, the accept pause, or a
- * count of refused logins to log. */
+/* Until the next deadline: a draining handler, the accept pause, a
+ * count of refused logins to log, or the room log's timed work. */
 static int next_timeout(struct server *s, long long now)
 {
 	long long t = chat_due(&s->chat);
 	long long d = peers_next_deadline(&s->peers);
+	if (s->store_due >= 0 && (t < 0 || s->store_due < t))
+		t = s->store_due;
 	if (d >= 0 && (t < 0 || d < t))
 		t = d;
 	if (!s->listening && (t < 0 || s->accept_resume < t))
@@ -215,6 +218,9 @@ static int next_timeout(struct server *s, long long now)
 	return t <= now ? 0 : (int)(t - now > 60000 ? 60000 : t - now);
 }
 
+/* The room log's completions come here, once a pass, after the
+ * frames that asked for them (chat.h, history.h): lines fanned out,
+ * replays sent. */
 static void timers(struct server *s)
 {
 	long long now = io_now_ms();
@@ -222,6 +228,9 @@ static void timers(struct server *s)
 	chat_timers(&s->chat, now);
 	if (!s->listening && now >= s->accept_resume)
 		resume_accepting(s, now);
+	int t = history_run(&s->chat, now);
+	s->store_due = t < 0 ? -1 : now + t;
+	peers_settle(&s->peers); /* cuts made by the completions */
 }
 
 /* Writes up to `most` queues; once none is left to write, counts what
@@ -278,6 +287,7 @@ static int setup(struct server *s, const struct broker_config *cfg,
 {
 	s->cfg = cfg;
 	s->lfd = s->sigfd = -1;
+	s->store_due = -1;
 	s->listener.ready = accept_some;
 	s->signals.ready = handle_signals;
 	if (!cfg->socket_path) {
@@ -298,8 +308,8 @@ static int setup(struct server *s, const struct broker_config *cfg,
 		return EXIT_TEMP;
 	}
 	s->chat_up = 1;
-	s->chat.state_dir = cfg->state_dir;
-	int status = chat_init(&s->chat, &s->peers, cfg->transcript);
+	int status = chat_init(&s->chat, &s->peers, cfg->transcript,
+			       cfg->state_dir);
 	if (status != 0) /* logged */
 		return status;
 	if (!(s->loop = evloop_new())) {

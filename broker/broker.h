@@ -28,7 +28,8 @@ struct broker_config {
 	const char *state_dir;   /* NULL, or the state directory (absolute):
 				    accounts' ignore lists and offline
 				    messages (ignore.h, mailbox.h), bans
-				    and topics (moderation.h) */
+				    and topics (moderation.h), the room
+				    logs (history.h); NULL: none kept */
 	void (*on_ready)(void);  /* NULL, or called once it listens, after
 				    ready_fd: a daemon's broker moves its
 				    log off the starter's terminal */
@@ -37,6 +38,9 @@ struct broker_config {
 /* Creates the socket's directory (mode 0700) if missing, removes a stale
  * socket, listens, and serves until SIGTERM or SIGINT; SIGHUP reopens
  * the transcript and the log.  Removes the socket on the way out.
+ * The room logs are in cfg->state_dir, locked: a second broker on it
+ * does not start (BROKER_EXIT_TEMP); one that cannot be used otherwise
+ * is logged, and chat goes on without history.
  * Returns an exit status: 0 after a signal; BROKER_EXIT_USAGE or
  * BROKER_EXIT_TEMP when it could not start, the reason logged (without
  * writing to ready_fd, which it closes); BROKER_EXIT_TEMP when its event

@@ -15,7 +15,9 @@
 #include "namecmp.h"
 #include "names.h"
 #include "reply.h"
+#include "store/store.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,21 +49,62 @@ static void room_send(struct chat *ch, const struct room *r,
 		chat_fanout(ch, r, except, (size_t)n);
 }
 
-/* "ip port" (or just "ip", or "local") from the LOGIN text, for the
- * log; "?" for what is missing or too long. */
-static void parse_origin(struct chatter *c, const char *t, size_t len)
+uint64_t chat_number(const char *s, size_t len)
 {
-	const char *sp = memchr(t, ' ', len);
-	size_t iplen = sp ? (size_t)(sp - t) : len;
-	size_t portlen = sp ? len - iplen - 1 : 0;
-	if (iplen > 0 && iplen < sizeof c->ip)
-		frame_field(c->ip, sizeof c->ip, t, iplen);
-	if (portlen > 0 && portlen < sizeof c->port)
-		frame_field(c->port, sizeof c->port, sp + 1, portlen);
+	uint64_t v = 0;
+	if (len == 0 || len > LINE_NO_MAX - 1)
+		return 0; /* 19 digits always fit in 64 bits */
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	return v;
 }
 
-/* Ends the reply to LOGIN and JOIN: list_members marks its last line
- * FRAME_LAST too. */
+/* An origin id: [A-Za-z0-9._-], 1 to ORIGIN_MAX bytes. */
+static int origin_valid(const char *s, size_t len)
+{
+	if (len == 0 || len > ORIGIN_MAX)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]))
+			return 0;
+	return 1;
+}
+
+/* The LOGIN text "ip port ORIGIN SINCE REPLAY" (each word may be
+ * missing): ip and port for the log ("?" for what is missing or too
+ * long), the origin kept, SINCE or REPLAY in *n (by `rejoin`). */
+static void parse_origin(struct chatter *c, const char *t, size_t len,
+			 int rejoin, uint64_t *n)
+{
+	const char *w[5];
+	size_t wl[5], k = 0, i = 0;
+	while (k < 5 && i < len) {
+		size_t j = i;
+		while (j < len && t[j] != ' ')
+			j++;
+		w[k] = t + i;
+		wl[k++] = j - i;
+		i = j + 1;
+	}
+	if (k > 0 && wl[0] > 0 && wl[0] < sizeof c->ip)
+		frame_field(c->ip, sizeof c->ip, w[0], wl[0]);
+	if (k > 1 && wl[1] > 0 && wl[1] < sizeof c->port)
+		frame_field(c->port, sizeof c->port, w[1], wl[1]);
+	c->origin[0] = '\0';
+	if (k > 2 && origin_valid(w[2], wl[2]))
+		frame_field(c->origin, sizeof c->origin, w[2], wl[2]);
+	*n = HISTORY_DEFAULT;
+	if (rejoin)
+		*n = k > 3 ? chat_number(w[3], wl[3]) : 0;
+	else if (k > 4)
+		*n = chat_number(w[4], wl[4]);
+}
+
+/* The greeting in the reply to LOGIN and JOIN; the replay and LIVE
+ * (history.c) end the reply. */
 static void greet(struct chat *ch, struct chatter *c, const char *verb)
 {
 	const struct room *r = c->m.room;
@@ -69,12 +112,13 @@ static void greet(struct chat *ch, struct chatter *c, const char *verb)
 	if (r->count == 1) {
 		snprintf(prefix, sizeof prefix, "You are %salone in %s.",
 			 verb, r->name);
-		reply_only(ch, c, FRAME_INFO, prefix);
+		reply_send(ch, c, FRAME_INFO, 0, NULL, NULL, prefix,
+			   strlen(prefix));
 		return;
 	}
 	snprintf(prefix, sizeof prefix, "You are %sin %s with: ", verb,
 		 r->name);
-	list_members(ch, c, r, prefix, c);
+	list_members(ch, c, r, prefix, c, 0);
 }
 
 /* A refused LOGIN is logged (the operator's record of failed logins;
@@ -118,19 +162,6 @@ static int version_served(struct chat *ch, struct chatter *c,
 	return 0;
 }
 
-/* Takes the name and enters the room: 0, 1 when the name is taken, -1
- * when memory ran out (nothing is kept then). */
-static int take_name(struct chat *ch, struct chatter *c, const struct frame *f,
-		     const char *room, size_t roomlen)
-{
-	int r = presence_add(&ch->pres, &c->m, f->a, f->alen);
-	if (r == 0 && !presence_enter(&ch->pres, &c->m, room, roomlen)) {
-		presence_remove(&ch->pres, &c->m);
-		r = -1;
-	}
-	return r;
-}
-
 /* A name is first come, first served.  After a broker restart the
  * handlers re-announce their people (FRAME_REJOIN) in whatever order
  * they reconnect; a new login may take a name before its old holder's
@@ -141,8 +172,10 @@ static void login(struct chat *ch, struct chatter *c, const struct frame *f)
 {
 	const char *room = f->blen ? f->b : DEFAULT_ROOM;
 	size_t roomlen = f->blen ? f->blen : strlen(DEFAULT_ROOM);
-	char name[NAME_LEN_MAX + 1], msg[96];
-	parse_origin(c, f->text, f->textlen);
+	char name[NAME_LEN_MAX + 1], msg[96], rname[ROOM_LEN_MAX + 1];
+	uint64_t n;
+	int rejoin = f->flags & FRAME_REJOIN;
+	parse_origin(c, f->text, f->textlen, rejoin, &n);
 	peer_label(&c->peer, "(not logged in) from %s port %s", c->ip,
 		   c->port);
 	if (!version_served(ch, c, f))
@@ -158,7 +191,7 @@ static void login(struct chat *ch, struct chatter *c, const struct frame *f)
 		refuse_login(ch, c, f, name, "invalid room", ROOM_RULE, 0);
 		return;
 	}
-	int r = take_name(ch, c, f, room, roomlen);
+	int r = presence_add(&ch->pres, &c->m, f->a, f->alen);
 	if (r > 0) {
 		snprintf(msg, sizeof msg, "The name %s is already in use.",
 			 name);
@@ -175,40 +208,73 @@ static void login(struct chat *ch, struct chatter *c, const struct frame *f)
 	ignore_load(ch, c);
 	mod_logged_in(ch, c, f->flags);
 	peer_label(&c->peer, "%s from %s port %s", name, c->ip, c->port);
-	const struct room *rm = c->m.room;
 	log_msg(LOG_INFO, "login %s from %s port %s%s", name, c->ip, c->port,
-		f->flags & FRAME_REJOIN ? " (rejoin)" : "");
-	int rejoin = f->flags & FRAME_REJOIN;
-	reply_send(ch, c, FRAME_OK, (uint8_t)(OUR_VERSION | FRAME_MARKS_LAST |
-		   (rejoin ? FRAME_LAST : 0)), c->m.name, rm->name, NULL, 0);
-	if (rejoin) { /* a re-announce after a broker restart: quiet */
-		mailbox_deliver(ch, c);
-		return;
-	}
-	room_send(ch, rm, c, FRAME_JOINED, name, strlen(name), NULL, 0);
-	transcript_line(&ch->tr, rm->name, "[%s] has joined the chat", name);
-	mod_send_topic(ch, c);
-	greet(ch, c, "");
-	mailbox_deliver(ch, c);
+		rejoin ? " (rejoin)" : "");
+	/* in the room once the replay is read: chat_come_in */
+	frame_field(rname, sizeof rname, room, roomlen);
+	const struct room *rm = presence_room(&ch->pres, room, roomlen);
+	history_enter(ch, c, rm ? rm->name : rname,
+		      rejoin ? HIST_REJOIN : HIST_LOGIN, n);
 }
 
-static void say(struct chat *ch, struct chatter *c, const struct frame *f,
-		int type)
+/* A move: the old room hears LEFT (text: the new room), then c is in
+ * the new one. */
+static int move_in(struct chat *ch, struct chatter *c, const char *to)
 {
+	const struct room *old = c->m.room;
+	room_send(ch, old, c, FRAME_LEFT, c->m.name, strlen(c->m.name), to,
+		  strlen(to));
+	transcript_line(&ch->tr, old->name, "[%s] has moved to room %s",
+			c->m.name, to);
+	return presence_enter(&ch->pres, &c->m, to, strlen(to)) ? 0 : -1;
+}
+
+int chat_come_in(struct chat *ch, struct chatter *c, enum hist_how how,
+		 const char *room)
+{
+	char old[ROOM_LEN_MAX + 1] = "";
+	if (how == HIST_JOIN) {
+		memcpy(old, c->m.room->name, sizeof old); /* may be freed */
+		if (move_in(ch, c, room) != 0) {
+			peer_end(&c->peer, "out of memory moving rooms");
+			return -1;
+		}
+	} else if (!presence_enter(&ch->pres, &c->m, room, strlen(room))) {
+		peer_end(&c->peer, "out of memory entering a room");
+		return -1;
+	}
 	const struct room *r = c->m.room;
-	if (mod_silenced(ch, c))
-		return;
-	int n = frame_encode(ch->frame, (uint8_t)type, 0, c->m.name,
-			     strlen(c->m.name), r->name, strlen(r->name),
-			     f->text, f->textlen);
-	if (n > 0)
-		ignore_fanout(ch, r, c, (size_t)n);
-	if (type == FRAME_MSG)
-		transcript_line(&ch->tr, r->name, "[%s] : %.*s", c->m.name,
-				(int)f->textlen, f->text);
+	if (how != HIST_JOIN)
+		reply_send(ch, c, FRAME_OK, OUR_VERSION | FRAME_MARKS_LAST,
+			   c->m.name, r->name, NULL, 0);
+	if (how == HIST_REJOIN) { /* a re-announce after a restart: quiet */
+		mailbox_deliver(ch, c);
+		return 0;
+	}
+	room_send(ch, r, c, FRAME_JOINED, c->m.name, strlen(c->m.name), old,
+		  strlen(old));
+	if (old[0])
+		transcript_line(&ch->tr, r->name, "[%s] has come in from "
+				"room %s", c->m.name, old);
 	else
-		transcript_line(&ch->tr, r->name, "* %s %.*s", c->m.name,
-				(int)f->textlen, f->text);
+		transcript_line(&ch->tr, r->name, "[%s] has joined the chat",
+				c->m.name);
+	mod_send_topic(ch, c);
+	greet(ch, c, how == HIST_JOIN ? "now " : "");
+	if (how == HIST_LOGIN)
+		mailbox_deliver(ch, c);
+	return 0;
+}
+
+void chat_transcribe(struct chat *ch, const char *room,
+		     const struct store_entry *e)
+{
+	if (e->kind == STORE_SAY)
+		transcript_line(&ch->tr, room, "[%s] : %.*s", e->name,
+				(int)e->text_len, e->text);
+	else
+		transcript_line(&ch->tr, room, "* %s %.*s", e->name,
+				(int)e->text_len, e->text);
 }
 
 /* Private to oneself is allowed: it is harmless and shows what others
@@ -231,9 +297,15 @@ static void priv(struct chat *ch, struct chatter *c, const struct frame *f)
 		reply_only(ch, c, FRAME_ERR, msg);
 		return;
 	}
-	struct chatter *tc = chatter_of(to);
+	/* "ORIGIN LINE_NO": the recipient drops one it showed already */
+	char id[ORIGIN_MAX + LINE_NO_MAX + 2] = "";
+	if (c->origin[0])
+		snprintf(id, sizeof id, "%s %.*s", c->origin, (int)f->blen,
+			 f->b);
 	int n = frame_encode(ch->frame, FRAME_PRIVATE, 0, c->m.name,
-			     strlen(c->m.name), NULL, 0, f->text, f->textlen);
+			     strlen(c->m.name), id, strlen(id), f->text,
+			     f->textlen);
+	struct chatter *tc = chatter_of(to);
 	if (n > 0 && !ignore_blocks(tc, c->m.name)) /* not told */
 		peer_queue(&tc->peer, ch->frame, (size_t)n);
 	reply_send(ch, c, FRAME_OK, tc->away ? 0 : FRAME_LAST, to->name, NULL,
@@ -242,10 +314,11 @@ static void priv(struct chat *ch, struct chatter *c, const struct frame *f)
 		away_tell(ch, c, tc);
 }
 
+/* The move itself waits for the new room's replay (chat_come_in). */
 static void join(struct chat *ch, struct chatter *c, const struct frame *f)
 {
 	const struct room *old = c->m.room;
-	char msg[96], oldname[ROOM_LEN_MAX + 1], to[ROOM_LEN_MAX + 1];
+	char msg[96], to[ROOM_LEN_MAX + 1];
 	if (!room_valid(f->b, f->blen)) {
 		reply_only(ch, c, FRAME_ERR, ROOM_RULE);
 		return;
@@ -261,22 +334,8 @@ static void join(struct chat *ch, struct chatter *c, const struct frame *f)
 		memcpy(to, dest->name, sizeof to);
 	else
 		frame_field(to, sizeof to, f->b, f->blen);
-	memcpy(oldname, old->name, sizeof oldname); /* old may be freed */
-	room_send(ch, old, c, FRAME_LEFT, c->m.name, strlen(c->m.name), to,
-		  strlen(to));
-	transcript_line(&ch->tr, oldname, "[%s] has moved to room %s",
-			c->m.name, to);
-	const struct room *r = presence_enter(&ch->pres, &c->m, to, strlen(to));
-	if (!r) {
-		peer_end(&c->peer, "out of memory moving rooms");
-		return;
-	}
-	room_send(ch, r, c, FRAME_JOINED, c->m.name, strlen(c->m.name), NULL,
-		  0);
-	transcript_line(&ch->tr, r->name, "[%s] has joined the chat",
-			c->m.name);
-	mod_send_topic(ch, c);
-	greet(ch, c, "now ");
+	history_enter(ch, c, to, HIST_JOIN, f->textlen ?
+		      chat_number(f->text, f->textlen) : HISTORY_DEFAULT);
 }
 
 static void who(struct chat *ch, struct chatter *c)
@@ -284,7 +343,7 @@ static void who(struct chat *ch, struct chatter *c)
 	const struct room *r = c->m.room;
 	char prefix[64];
 	snprintf(prefix, sizeof prefix, "In %s (%zu): ", r->name, r->count);
-	list_members(ch, c, r, prefix, NULL);
+	list_members(ch, c, r, prefix, NULL, FRAME_LAST);
 }
 
 /* A frame that breaks the protocol: the handler is disconnected. */
@@ -314,6 +373,10 @@ static void chat_frame(struct peer *p, const struct frame *f, void *arg)
 		refuse(c, f, "a frame of the wrong shape");
 		return;
 	}
+	if (c->logged_in && !c->m.room) {
+		refuse(c, f, "a frame before the reply to LOGIN");
+		return;
+	}
 	if (c->ctl && f->type != FRAME_MOD) {
 		refuse(c, f, "a chat frame from a control program");
 		return;
@@ -329,8 +392,9 @@ static void chat_frame(struct peer *p, const struct frame *f, void *arg)
 		else
 			login(ch, c, f);
 		break;
-	case FRAME_SAY: say(ch, c, f, FRAME_MSG); break;
-	case FRAME_ME: say(ch, c, f, FRAME_ACTION); break;
+	case FRAME_SAY: history_say(ch, c, f, STORE_SAY); break;
+	case FRAME_ME: history_say(ch, c, f, STORE_ME); break;
+	case FRAME_HISTORY: history_show(ch, c, f); break;
 	case FRAME_PRIV: priv(ch, c, f); break;
 	case FRAME_JOIN: join(ch, c, f); break;
 	case FRAME_WHO: who(ch, c); break;
@@ -343,18 +407,24 @@ static void chat_frame(struct peer *p, const struct frame *f, void *arg)
 	}
 }
 
-/* Logout: LEFT text="" to c's room, out of the room and the names. */
-static void announce_leave(struct chat *ch, struct chatter *c)
+void chat_announce_left(struct chat *ch, const char *name, const char *room)
 {
-	const struct room *r = c->m.room;
-	if (r && !mod_leave_notice(ch, c, r)) {
-		int n = frame_encode_str(ch->frame, FRAME_LEFT, 0, c->m.name,
+	const struct room *r = presence_room(&ch->pres, room, strlen(room));
+	if (r) {
+		int n = frame_encode_str(ch->frame, FRAME_LEFT, 0, name,
 					 r->name, NULL);
 		if (n > 0)
-			chat_fanout(ch, r, c, (size_t)n);
-		transcript_line(&ch->tr, r->name, "[%s] has left the chat",
-				c->m.name);
+			chat_fanout(ch, r, NULL, (size_t)n);
 	}
+	transcript_line(&ch->tr, room, "[%s] has left the chat", name);
+}
+
+/* Logout: LEFT text="" to c's room (after c's lines: history.c). */
+static void announce_leave(struct chat *ch, struct chatter *c)
+{
+	/* kicked or banned: the room hears why, at once */
+	if (c->m.room && !mod_leave_notice(ch, c, c->m.room))
+		history_leave(ch, c);
 	log_msg(LOG_INFO, "logout %s from %s port %s", c->m.name, c->ip,
 		c->port);
 }
@@ -373,6 +443,7 @@ static void chat_gone(struct peer *p, enum peer_why why, void *arg)
 		announce_leave(ch, c);
 	mod_forget(c);
 	presence_remove(&ch->pres, &c->m);
+	history_forget(ch, c);
 	c->logged_in = 0;
 	peer_label(p, "(not logged in) from %s port %s", c->ip, c->port);
 }
@@ -391,7 +462,8 @@ struct peer *chat_accept(struct chat *ch, int fd)
 	return p;
 }
 
-int chat_init(struct chat *ch, struct peers *peers, const char *transcript)
+int chat_init(struct chat *ch, struct peers *peers, const char *transcript,
+	      const char *state)
 {
 	ch->peers = peers;
 	ch->refusals = (struct ratelog){ .what = "logins refused",
@@ -402,12 +474,14 @@ int chat_init(struct chat *ch, struct peers *peers, const char *transcript)
 		log_msg(LOG_ERR, "cannot start: %s", strerror(errno));
 		return EXIT_TEMP;
 	}
+	ch->state_dir = state;
 	mod_init(ch);
-	return 0;
+	return history_open(ch, state);
 }
 
 void chat_free(struct chat *ch)
 {
+	history_close(ch);
 	if (ch->pres.names)
 		presence_free(&ch->pres);
 	transcript_close(&ch->tr);

@@ -11,12 +11,14 @@
 
 #include "frame.h"
 #include "moderation.h"
+#include "history.h"
 #include "peer.h"
 #include "presence.h"
 #include "ratelog.h"
 #include "transcript.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define CHAT_IP_MAX 46   /* INET6_ADDRSTRLEN */
 #define CHAT_PORT_MAX 8
@@ -33,7 +35,9 @@ struct chatter {
 	long long last_active; /* io_now_ms() of its last frame (idle) */
 	char *away;           /* NULL, or its away message (away.h) */
 	struct ignores *ign;  /* NULL, or whom it ignores (ignore.h) */
+	size_t hist_pending;  /* history.c's requests that name it */
 	char ip[CHAT_IP_MAX], port[CHAT_PORT_MAX];
+	char origin[ORIGIN_MAX + 1]; /* its session's, "" when none given */
 	/* moderation (modcmd.h) */
 	int op;               /* an operator (LOGIN's FRAME_OPERATOR) */
 	int ctl;              /* a control program (CTL), not a person */
@@ -52,6 +56,7 @@ struct chat {
 				      topics are kept */
 	long long started;         /* Unix seconds */
 	struct moderation mod;
+	struct history hist;       /* the room log (history.h) */
 	char frame[FRAME_MAX];     /* the frame being encoded */
 };
 
@@ -64,11 +69,14 @@ static inline struct chatter *chatter_of(struct member *m)
 					  offsetof(struct chatter, m));
 }
 
-/* transcript: the -L file, or NULL.  Returns 0, or an exit status
+/* transcript: the -L file, or NULL; state: the state directory of the
+ * room log, or NULL for no history.  Returns 0, or an exit status
  * (lib/exitcode.h) with the reason logged: EXIT_USAGE when the
- * transcript cannot be opened, EXIT_TEMP when memory ran out.  The
- * caller then calls chat_free all the same. */
-int chat_init(struct chat *ch, struct peers *peers, const char *transcript);
+ * transcript cannot be opened, EXIT_TEMP when memory ran out or
+ * another broker holds the state directory.  The caller then calls
+ * chat_free all the same. */
+int chat_init(struct chat *ch, struct peers *peers, const char *transcript,
+	      const char *state);
 void chat_free(struct chat *ch);
 /* A new handler on fd (non-blocking); NULL with errno set. */
 struct peer *chat_accept(struct chat *ch, int fd);
@@ -78,7 +86,22 @@ void chat_reopen(struct chat *ch);
 long long chat_due(const struct chat *ch);
 void chat_timers(struct chat *ch, long long now);
 
-/* For chat.c, listing.c and reply.c. */
+/* For chat.c, listing.c, reply.c and history*.c. */
+/* c comes into room (history.c, when the replay's read completed):
+ * enters it, with OK, the room's JOINED and the greeting on a login or
+ * a join (a mover's old room hears LEFT).  0, or -1 when c was cut
+ * off (out of memory). */
+int chat_come_in(struct chat *ch, struct chatter *c, enum hist_how how,
+		 const char *room);
+/* The room hears that name left (the transcript too). */
+void chat_announce_left(struct chat *ch, const char *name, const char *room);
+/* A public line in the transcript. */
+struct store_entry;
+void chat_transcribe(struct chat *ch, const char *room,
+		     const struct store_entry *e);
+/* A decimal number of at most LINE_NO_MAX digits; 0 for anything
+ * else. */
+uint64_t chat_number(const char *s, size_t len);
 /* Sends the frame in ch->frame (len bytes) to every member of r but
  * `except`. */
 void chat_fanout(struct chat *ch, const struct room *r,

@@ -197,12 +197,12 @@ int ignore_blocks(const struct chatter *to, const char *from)
 }
 
 void ignore_fanout(struct chat *ch, const struct room *r,
-		   const struct chatter *from, size_t len)
+		   const struct chatter *except, const char *from, size_t len)
 {
 	/* Cuts are deferred (peer.h), so r->members is stable here. */
 	for (size_t i = 0; i < r->count; i++) {
 		struct chatter *c = chatter_of(r->members[i]);
-		if (c != from && !ignore_blocks(c, from->m.name))
+		if (c != except && !ignore_blocks(c, from))
 			peer_queue(&c->peer, ch->frame, len);
 	}
 }

@@ -40,10 +40,10 @@ void ignore_request(struct chat *ch, struct chatter *c,
 		    const struct frame *f);
 /* Whether to's person ignores the name from. */
 int ignore_blocks(const struct chatter *to, const char *from);
-/* chat_fanout for a public line from `from`: to all of r but `from`
- * and those who ignore it. */
+/* chat_fanout for a public line by the name from: to all of r but
+ * `except` (its sender, or NULL when gone) and those who ignore it. */
 void ignore_fanout(struct chat *ch, const struct room *r,
-		   const struct chatter *from, size_t len);
+		   const struct chatter *except, const char *from, size_t len);
 void ignore_free(struct chatter *c);
 
 #endif

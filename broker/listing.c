@@ -4,7 +4,8 @@
  * further lines.  One list sends at most LIST_BUDGET bytes of items (or
  * a quarter of the queue bound, if smaller) and ends "and N more": a
  * /who in a room of thousands must not cut off the one who asked.
- * A list ends a reply (reply.h): its last line carries FRAME_LAST. */
+ * A list ends a reply (reply.h): its last line carries FRAME_LAST
+ * (unless the greeting's list of members, which a replay follows). */
 #include "listing.h"
 #include "away.h"
 #include "io.h"
@@ -72,7 +73,7 @@ static void lister_add(struct lister *l, const char *item, size_t len)
 	l->items++;
 }
 
-static void lister_end(struct lister *l)
+static void lister_end(struct lister *l, uint8_t last)
 {
 	if (l->omitted) {
 		char more[48];
@@ -82,11 +83,12 @@ static void lister_end(struct lister *l)
 			lister_flush(l, 0);
 		put(l, more, (size_t)n);
 	}
-	lister_flush(l, FRAME_LAST);
+	lister_flush(l, last);
 }
 
 void list_members(struct chat *ch, struct chatter *c, const struct room *r,
-		  const char *prefix, const struct chatter *except)
+		  const char *prefix, const struct chatter *except,
+		  uint8_t last)
 {
 	struct lister l;
 	char item[AWAY_LABEL_MAX];
@@ -98,7 +100,7 @@ void list_members(struct chat *ch, struct chatter *c, const struct room *r,
 			lister_add(&l, item, away_label(m, item, sizeof item,
 							now));
 	}
-	lister_end(&l);
+	lister_end(&l, last);
 }
 
 struct room_array {
@@ -141,6 +143,6 @@ void list_rooms(struct chat *ch, struct chatter *c)
 				 topic ? "\"" : "");
 		lister_add(&l, item, (size_t)n);
 	}
-	lister_end(&l);
+	lister_end(&l, FRAME_LAST);
 	free(a.v);
 }

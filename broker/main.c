@@ -5,8 +5,9 @@
  *   natter-broker [-DS] [-d fd] [-L transcript] [-n name] [-P pidfile]
  *                 [-q bytes] [-s statedir] [--] socket
  *                                                 (see natter-broker(8))
- *   Accounts' ignore lists and offline messages, bans and topics are
- *   kept in statedir (default: store_default_dir, broker/store/store.h).
+ *   Accounts' ignore lists and offline messages, bans, topics and the
+ *   room logs (history, locked) are kept in statedir (default:
+ *   store_default_dir, broker/store/store.h).
  *   natterd runs it as its supervised child (and restarts it); run
  *   alone, it is what `natterd -B` execs.  Logs go to stderr as
  *   "NAME[pid]: ...", or to syslog with -S.  fds 0, 1 and 2 are opened

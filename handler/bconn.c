@@ -73,12 +73,13 @@ int bconn_send(struct bconn *bc, uint8_t type, uint8_t flags, const char *a,
 }
 
 int bconn_login(struct bconn *bc, const char *name, const char *room,
-		int flags, const char *peer)
+		int flags_in, const char *peer)
 {
-	uint8_t f = (uint8_t)(NATTER_PROTOCOL_FLAGS(NATTER_PROTOCOL_VERSION) |
-			      (flags & (FRAME_REJOIN | FRAME_ACCOUNT |
-				       FRAME_OPERATOR)));
-	return bconn_send(bc, FRAME_LOGIN, f, name, room, peer, strlen(peer));
+	uint8_t flags = (uint8_t)(NATTER_PROTOCOL_FLAGS(NATTER_PROTOCOL_VERSION)
+				  | (flags_in & (FRAME_REJOIN | FRAME_ACCOUNT |
+						 FRAME_OPERATOR)));
+	return bconn_send(bc, FRAME_LOGIN, flags, name, room, peer,
+			  strlen(peer));
 }
 
 size_t bconn_pending(const struct bconn *bc)

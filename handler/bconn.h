@@ -56,11 +56,12 @@ int bconn_connected(const struct bconn *bc);
  * queue would pass BCONN_OUTQ_MAX (the flag full is then set). */
 int bconn_send(struct bconn *bc, uint8_t type, uint8_t flags, const char *a,
 	       const char *b, const char *text, size_t textlen);
-/* Queues LOGIN; flags: FRAME_REJOIN (re-announcing a person already
- * in), FRAME_ACCOUNT (the name's password was checked); the version is
- * added.  As bconn_send. */
+/* Queues LOGIN with text (lib/natter-protocol.h: "ip port ORIGIN
+ * SINCE REPLAY"); flags: FRAME_REJOIN (re-announcing a person already
+ * in), FRAME_ACCOUNT (the name's password was checked), FRAME_OPERATOR;
+ * the version is added.  As bconn_send. */
 int bconn_login(struct bconn *bc, const char *name, const char *room,
-		int flags, const char *peer);
+		int flags, const char *text);
 /* Bytes queued for the broker. */
 size_t bconn_pending(const struct bconn *bc);
 /* The poll events to ask for on b->fd. */

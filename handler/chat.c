@@ -1,6 +1,7 @@
 /* chat.c — a logged-in person's lines and commands, and what the
  * broker sends them. */
 #include "chat.h"
+#include "chat_log.h"
 #include "io.h"
 #include "log.h"
 #include "machine.h"
@@ -25,6 +26,8 @@ static const char help_text[] =
 	"***   /ignore [NAME]  ignore NAME's lines (no NAME: the list)\r\n"
 	"***   /unignore NAME  stop ignoring NAME\r\n"
 	"***   /bell off|mention|private|all  when the bell rings\r\n"
+	"***   /history [N]    the last N lines of your room (20; at most "
+	"500)\r\n"
 	"***   /help           this list\r\n"
 	"***   /exit, /quit    leave the chat\r\n"
 	"*** Any other line is said to your room (start it with // to say "
@@ -40,10 +43,13 @@ static char *cleaned(const char *p, size_t len, size_t *outlen)
 	return buf;
 }
 
-void chat_init(struct chat *c, struct person *p, struct bconn *bc)
+void chat_init(struct chat *c, struct person *p, struct bconn *bc,
+	       const char *origin, int history_lines)
 {
 	c->p = p;
 	c->bc = bc;
+	c->origin = origin;
+	c->history_lines = history_lines;
 	snprintf(c->room, sizeof c->room, "%s", DEFAULT_ROOM);
 	c->bell = BELL_DEFAULT;
 }
@@ -68,11 +74,11 @@ void chat_login_answer(struct chat *c, const struct frame *f, long long now)
 		chat_await(c, FRAME_LOGIN, now);
 }
 
-/* Sends a request the broker answers (WHO, ROOMS, PRIV, JOIN) and, if
- * this broker marks the ends of replies, waits for its reply. */
-static void request(struct chat *c, uint8_t type, uint8_t flags,
-		    const char *a, const char *b, const char *text,
-		    size_t textlen)
+/* Sends a request the broker answers (WHO, ROOMS, PRIV, JOIN, HISTORY)
+ * and, if this broker marks the ends of replies, waits for its reply. */
+void chat_request(struct chat *c, uint8_t type, uint8_t flags,
+		  const char *a, const char *b, const char *text,
+		  size_t textlen)
 {
 	if (bconn_send(c->bc, type, flags, a, b, text, textlen) != 0 ||
 	    !bconn_connected(c->bc) || !c->marks_last)
@@ -90,17 +96,20 @@ void chat_reply_lost(struct chat *c)
 		c->resend = type;
 	else if (type == FRAME_JOIN)
 		c->resend = FRAME_WHO;
-	else if (type == FRAME_PRIV)
-		person_notice(c->p, "Your last private message may not have "
-			       "been delivered.");
+	/* a PRIV is in c->sent: sent again after the rejoin */
+	c->rejoining = 1;
+	c->priv_retry_at = 0;
 }
 
 void chat_rejoined(struct chat *c)
 {
+	if (c->marks_last && c->awaiting)
+		return; /* chat_log_live, at the end of the catch-up */
+	chat_log_resend(c);
 	uint8_t type = c->resend;
 	c->resend = 0;
 	if (type)
-		request(c, type, 0, NULL, NULL, NULL, 0);
+		chat_request(c, type, 0, NULL, NULL, NULL, 0);
 }
 
 static void say_text(struct chat *c, uint8_t type, uint8_t flags,
@@ -115,10 +124,7 @@ static void say_text(struct chat *c, uint8_t type, uint8_t flags,
 				       "Usage: /msg NAME text");
 		return; /* nothing but spaces: nothing to say */
 	}
-	if (type == FRAME_PRIV)
-		request(c, type, flags, to, NULL, text, n);
-	else
-		bconn_send(c->bc, type, 0, to, NULL, text, n);
+	chat_log_send(c, type, flags, to, text, n);
 }
 
 /* The first word of p (len bytes) in word, the rest after spaces in
@@ -183,7 +189,8 @@ static void cmd_join(struct chat *c, const char *arg, size_t len)
 		return;
 	}
 	snprintf(c->room, sizeof c->room, "%.*s", (int)len, arg);
-	request(c, FRAME_JOIN, 0, NULL, c->room, NULL, 0);
+	snprintf(msg, sizeof msg, "%d", chat_replay_lines(c));
+	chat_request(c, FRAME_JOIN, 0, NULL, c->room, msg, strlen(msg));
 }
 
 static void unknown(struct chat *c, const char *cmd, size_t len)
@@ -205,8 +212,8 @@ static void people(struct chat *c, const char *cmd, size_t clen,
 	case PEOPLE_NOT_MINE: unknown(c, cmd, clen); break;
 	case PEOPLE_DONE: break;
 	case PEOPLE_SEND:
-		request(c, req.type, 0, req.a[0] ? req.a : NULL, NULL,
-			req.text, req.textlen);
+		chat_request(c, req.type, 0, req.a[0] ? req.a : NULL, NULL,
+			     req.text, req.textlen);
 		break;
 	}
 }
@@ -220,15 +227,17 @@ static enum chat_result command(struct chat *c, const char *line,
 		person_notice(c->p, "Goodbye.");
 		return CHAT_EXIT;
 	} else if (is_cmd(line, clen, "/who")) {
-		request(c, FRAME_WHO, 0, NULL, NULL, NULL, 0);
+		chat_request(c, FRAME_WHO, 0, NULL, NULL, NULL, 0);
 	} else if (is_cmd(line, clen, "/rooms")) {
-		request(c, FRAME_ROOMS, 0, NULL, NULL, NULL, 0);
+		chat_request(c, FRAME_ROOMS, 0, NULL, NULL, NULL, 0);
 	} else if (is_cmd(line, clen, "/msg")) {
 		cmd_msg(c, arg, alen);
 	} else if (is_cmd(line, clen, "/me")) {
 		say_text(c, FRAME_ME, 0, NULL, arg, alen);
 	} else if (is_cmd(line, clen, "/join")) {
 		cmd_join(c, arg, alen);
+	} else if (is_cmd(line, clen, "/history")) {
+		chat_log_history(c, arg, alen);
 	} else if (is_cmd(line, clen, "/help")) {
 		person_sayz(c->p, help_text);
 		if (c->op)
@@ -254,21 +263,36 @@ enum chat_result chat_line(struct chat *c, const char *line, size_t len)
 	return CHAT_GO_ON;
 }
 
-enum chat_result chat_frame(struct chat *c, const struct frame *f,
-			    const char *self)
+int chat_replay_lines(const struct chat *c)
+{
+	return c->p->machine ? 0 : c->history_lines;
+}
+
+void chat_show(struct chat *c, const struct frame *f, const char *self)
 {
 	static char out[MACHINE_LINE_MAX];
+	struct frame msg;
+	const struct frame *plain = text_line_as_msg(f, &msg) ? &msg : f;
 	size_t n;
 	if (c->p->machine) {
-		n = machine_frame(&c->p->mach, f, self, out, sizeof out);
+		n = machine_frame(&c->p->mach, plain, self, out, sizeof out);
 	} else {
 		n = text_display(f, self, out, sizeof out);
-		if (n && mention_bell(c->bell, f, self))
+		if (n && mention_bell(c->bell, plain, self))
 			person_say(c->p, "\a", 1); /* the line rings */
 	}
 	if (n)
 		person_say(c->p, out, n);
+}
+
+enum chat_result chat_frame(struct chat *c, const struct frame *f,
+			    const char *self)
+{
+	uint8_t was = c->awaiting;
 	if (f->flags & FRAME_LAST)
 		c->awaiting = 0; /* the next line may go */
+	if (chat_log_frame(c, f, self, was))
+		return CHAT_GO_ON;
+	chat_show(c, f, self);
 	return f->type == FRAME_KICK ? CHAT_KICKED : CHAT_GO_ON;
 }

@@ -11,6 +11,7 @@
  *               refused (exit 100) where a network peer reaches fds 0/1
  *               directly (network_reason).
  *   environment NATTER_BROKER, NATTER_USERS, NATTER_MOTD, NATTER_LOG,
+ *               NATTER_HISTORY (lines replayed on entering a room; -H),
  *               TCPREMOTEIP/TCPREMOTEPORT, REMOTE_ADDR/REMOTE_PORT,
  *               REMOTE_HOST, SSH_CLIENT (the person's address, for
  *               logs; see peer.h).
@@ -24,6 +25,7 @@
 #include "log.h"
 #include "keepalive.h"
 #include "names.h"
+#include "natter-protocol.h"
 #include "paths.h"
 #include "../supervisor/proctitle.h"
 
@@ -41,7 +43,8 @@
 #define DEFAULT_BURST 10
 
 #define USAGE "usage: natter-session [-hmV] [-b broker_socket] " \
-	"[-i idle_seconds] [-M motd_file] [-n name] [-R reconnect_seconds] " \
+	"[-H history_lines] [-i idle_seconds] [-M motd_file] [-n name] " \
+	"[-R reconnect_seconds] " \
 	"[-r lines_per_second] [-t login_seconds] [-U users_file]"
 
 static void usage(void)
@@ -156,10 +159,16 @@ int main(int argc, char **argv)
 		help();
 	if (cli_long_option(argc, argv) == 'V')
 		cli_version("natter-session");
-	while ((c = getopt(argc, argv, "b:hi:mM:n:R:r:t:U:V")) != -1) {
+	cfg.history_lines = HISTORY_DEFAULT;
+	if (env_path("NATTER_HISTORY"))
+		cfg.history_lines = number(getenv("NATTER_HISTORY"), 0,
+					   HISTORY_MAX);
+	while ((c = getopt(argc, argv, "b:hH:i:mM:n:R:r:t:U:V")) != -1) {
 		switch (c) {
 		case 'b': broker = optarg; break;
 		case 'h': help(); break;
+		case 'H': cfg.history_lines = number(optarg, 0, HISTORY_MAX);
+			break;
 		case 'i': cfg.idle_timeout_s = number(optarg, 0, 7 * 86400); break;
 		case 'm': cfg.machine = 1; break;
 		case 'M': cfg.motd_path = optarg; break;

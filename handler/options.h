@@ -15,6 +15,7 @@ struct session_config {
 	int reconnect_limit_s;  /* give up on a lost broker after this */
 	int rate, burst;        /* lines per second (0: off), burst */
 	int machine;            /* -m: machine mode from the start */
+	int history_lines;      /* -H, NATTER_HISTORY: replayed on entering */
 	char peer[PEER_MAX];
 };
 

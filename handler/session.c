@@ -7,6 +7,7 @@
 #include "bconn.h"
 #include "bucket.h"
 #include "chat.h"
+#include "chat_log.h"
 #include "exitcode.h"
 #include "io.h"
 #include "log.h"
@@ -18,10 +19,13 @@
 #include "term.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #define FINAL_FLUSH_MS 2000 /* at the end, to the person */
 #define BROKER_FLUSH_MS 1000 /* at the end, to the broker */
@@ -45,6 +49,7 @@ struct session {
 	long long login_deadline, last_line_ms, token_wait_until;
 	struct bucket bucket;
 	int throttled; /* the flood notice was given in this episode */
+	char origin[ORIGIN_MAX + 1]; /* this session's id (origin_make) */
 	int done, exit_code;
 };
 
@@ -107,12 +112,13 @@ static void send_login(struct session *s)
 		enter(s, ST_RECONNECT);
 		return;
 	}
-	int flags = (s->login.joined ? FRAME_REJOIN : 0) |
-		    (s->cfg->users_path ? FRAME_ACCOUNT : 0) |
-		    (s->login.op ? FRAME_OPERATOR : 0);
+	char text[2 * FRAME_FIELD_MAX];
+	chat_login_text(&s->chat, s->cfg->peer, text, sizeof text);
 	s->chat.op = s->login.op;
-	if (bconn_login(&s->bc, s->login.name, s->chat.room, flags,
-			s->cfg->peer) != 0)
+	if (bconn_login(&s->bc, s->login.name, s->chat.room,
+			(s->login.joined ? FRAME_REJOIN : 0) |
+			(s->cfg->users_path ? FRAME_ACCOUNT : 0) |
+			(s->login.op ? FRAME_OPERATOR : 0), text) != 0)
 		return;
 	enter(s, ST_WAIT_LOGIN);
 	chat_await(&s->chat, FRAME_LOGIN, now);
@@ -199,7 +205,7 @@ static int line_allowed(struct session *s, long long now)
 	if (s->st == ST_ID || s->st == ST_PW)
 		return 1;
 	if (s->st != ST_CHAT || s->chat.awaiting ||
-	    bconn_pending(&s->bc) > BCONN_BACKLOG)
+	    bconn_pending(&s->bc) > BCONN_BACKLOG || chat_blocked(&s->chat))
 		return 0;
 	if (s->person.ln.len == 0)
 		return 1; /* empty lines cost nothing */
@@ -379,7 +385,9 @@ static void timers(struct session *s, long long now)
 	}
 	if (bconn_trim_at(&s->bc) && now >= bconn_trim_at(&s->bc))
 		bconn_trim(&s->bc);
-	if (s->chat.awaiting && now >= s->chat.reply_deadline)
+	if (s->chat.priv_retry_at && now >= s->chat.priv_retry_at)
+		chat_log_retry(&s->chat);
+	else if (s->chat.awaiting && now >= s->chat.reply_deadline)
 		reply_overdue(s);
 }
 
@@ -405,8 +413,10 @@ static int poll_timeout(const struct session *s, long long now)
 		earliest(&t, bconn_trim_at(&s->bc));
 	if (s->chat.awaiting)
 		earliest(&t, s->chat.reply_deadline);
+	if (s->chat.priv_retry_at)
+		earliest(&t, s->chat.priv_retry_at);
 	if (s->person.line_pending && s->st == ST_CHAT && !s->chat.awaiting &&
-	    bconn_pending(&s->bc) <= BCONN_BACKLOG)
+	    bconn_pending(&s->bc) <= BCONN_BACKLOG && !chat_blocked(&s->chat))
 		earliest(&t, s->token_wait_until);
 	if (t < 0)
 		return -1;
@@ -469,6 +479,25 @@ static void loop(struct session *s, int sigfd)
 	}
 }
 
+/* An id for this session process, unique across restarts of anything:
+ * 8 random bytes in hex, or (no /dev/urandom) pid, time and a counter
+ * of the clock. */
+static void origin_make(char *out, size_t size)
+{
+	unsigned char r[8];
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? io_read(fd, r, sizeof r) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n == (ssize_t)sizeof r) {
+		for (size_t i = 0; i < sizeof r && 2 * i + 2 < size; i++)
+			snprintf(out + 2 * i, 3, "%02x", r[i]);
+		return;
+	}
+	snprintf(out, size, "%ld-%lld-%lld", (long)getpid(),
+		 (long long)time(NULL), io_now_ms());
+}
+
 static void start(struct session *s, const struct session_config *cfg)
 {
 	long long now = io_now_ms();
@@ -478,7 +507,8 @@ static void start(struct session *s, const struct session_config *cfg)
 	person_init(&s->person);
 	bconn_init(&s->bc, cfg->broker_path, cfg->reconnect_limit_s);
 	login_init(&s->login, &s->person, cfg);
-	chat_init(&s->chat, &s->person, &s->bc);
+	origin_make(s->origin, sizeof s->origin);
+	chat_init(&s->chat, &s->person, &s->bc, s->origin, cfg->history_lines);
 	s->chat.users_path = cfg->users_path;
 	s->person.machine = cfg->machine;
 	s->login_deadline = now + cfg->login_timeout_s * 1000LL;

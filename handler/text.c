@@ -3,7 +3,9 @@
 #include "unicode.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* Length of the valid UTF-8 sequence at s (n bytes available), 0 when
  * the sequence is invalid; *bad is then set to how many bytes form the
@@ -200,11 +202,99 @@ static int is_self(const struct frame *f, const char *self)
 	       memcmp(self, f->a, f->alen) == 0;
 }
 
+/* The words of a LINE's text: SEQ, TIME_MS, KIND, then the text. */
+struct line_parts {
+	unsigned long long seq;
+	long long ms;
+	int me;
+	const char *text;
+	size_t len;
+};
+
+static int line_parts(const struct frame *f, struct line_parts *lp)
+{
+	const char *p = f->text, *end = f->text + f->textlen;
+	unsigned long long v[2] = { 0, 0 };
+	for (int k = 0; k < 2; k++) {
+		const char *start = p;
+		while (p < end && *p >= '0' && *p <= '9' && p - start < 19)
+			v[k] = v[k] * 10 + (unsigned)(*p++ - '0');
+		if (p == start || p == end || *p++ != ' ')
+			return 0;
+	}
+	lp->seq = v[0];
+	lp->ms = (long long)v[1];
+	if (end - p >= 3 && memcmp(p, "me ", 3) == 0)
+		lp->me = 1, p += 3;
+	else if (end - p >= 4 && memcmp(p, "say ", 4) == 0)
+		lp->me = 0, p += 4;
+	else
+		return 0;
+	lp->text = p;
+	lp->len = (size_t)(end - p);
+	return 1;
+}
+
+int text_line_as_msg(const struct frame *f, struct frame *out)
+{
+	struct line_parts lp;
+	if (f->type != FRAME_LINE || !line_parts(f, &lp))
+		return 0;
+	*out = *f;
+	out->type = lp.me ? FRAME_ACTION : FRAME_MSG;
+	out->flags = 0;
+	out->text = lp.text;
+	out->textlen = lp.len;
+	return 1;
+}
+
+unsigned long long text_line_seq(const struct frame *f)
+{
+	struct line_parts lp;
+	return line_parts(f, &lp) ? lp.seq : 0;
+}
+
+size_t text_when(long long ms, long long now_s, char *out, size_t outsize)
+{
+	time_t t = (time_t)(ms / 1000), now = (time_t)now_s;
+	struct tm tm, today;
+	if (!localtime_r(&t, &tm) || !localtime_r(&now, &today))
+		return 0;
+	int same = tm.tm_year == today.tm_year && tm.tm_yday == today.tm_yday;
+	size_t n = strftime(out, outsize, same ? "%H:%M " : "%Y-%m-%d %H:%M ",
+			    &tm);
+	return n;
+}
+
+/* LINE: "[ann] : hello" or "* ann waves", a replayed one after its
+ * time. */
+static int show_line(struct builder *b, const struct frame *f,
+		     const char *self)
+{
+	struct line_parts lp;
+	char when[40];
+	int replay = (f->flags & FRAME_REPLAY) != 0;
+	if (!line_parts(f, &lp) || (!replay && is_self(f, self)))
+		return 0;
+	if (replay && text_when(lp.ms, (long long)time(NULL), when,
+				sizeof when))
+		add(b, when);
+	add(b, lp.me ? "* " : "[");
+	add_clean(b, f->a, f->alen);
+	add(b, lp.me ? " " : "] : ");
+	add_clean(b, lp.text, lp.len);
+	return 1;
+}
+
 size_t text_display(const struct frame *f, const char *self, char *out,
 		    size_t outsize)
 {
 	struct builder b = builder_for(out, outsize);
 	switch (f->type) {
+	case FRAME_LINE:
+		if (!show_line(&b, f, self))
+			return 0;
+		break;
 	case FRAME_MSG:
 	case FRAME_PRIVATE:
 		if (f->type == FRAME_MSG && is_self(f, self))
@@ -236,7 +326,10 @@ size_t text_display(const struct frame *f, const char *self, char *out,
 			return 0;
 		add(&b, "[");
 		add_clean(&b, f->a, f->alen);
-		if (f->type == FRAME_JOINED) {
+		if (f->type == FRAME_JOINED && f->textlen) {
+			add(&b, "] has come in from room ");
+			add_clean(&b, f->text, f->textlen);
+		} else if (f->type == FRAME_JOINED) {
 			add(&b, "] has joined the chat");
 		} else if (f->textlen == 0) {
 			add(&b, "] has left the chat");

@@ -4,6 +4,7 @@
 #define NATTER_TEXT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "frame.h"
 
@@ -25,11 +26,22 @@ size_t text_clean(const char *in, size_t inlen, char *out, size_t outsize);
 
 /* Formats a frame from the broker as the line the person sees, CR LF
  * included, into out (TEXT_LINE_MAX bytes).  self is the person's name
- * (or NULL): their own public lines, actions, joins and leaves are not
- * shown.  Every field is cleaned again here, whatever the broker sent.
+ * (or NULL): their own live lines, actions, joins and leaves are not
+ * shown; a replayed LINE (FRAME_REPLAY) is, with its time first.  Every field is cleaned again here, whatever the broker sent.
  * Returns the length, or 0 when the frame shows nothing. */
 size_t text_display(const struct frame *f, const char *self, char *out,
 		    size_t outsize);
+
+/* A LINE frame's sequence number (its text "SEQ TIME_MS KIND TEXT"),
+ * 0 when it has none. */
+unsigned long long text_line_seq(const struct frame *f);
+/* A LINE as the MSG or ACTION it stands for (fields and text past its
+ * "SEQ TIME_MS KIND " point into f), for what knows those (machine
+ * mode, mentions): 1, or 0 when f is not a well-formed LINE. */
+int text_line_as_msg(const struct frame *f, struct frame *out);
+/* The time of a replayed line: "HH:MM " today, else "YYYY-MM-DD HH:MM "
+ * (local time); ms since the epoch, now in s.  Returns the length. */
+size_t text_when(long long ms, long long now_s, char *out, size_t outsize);
 
 /* Formats "*** " + msg + CR LF (msg cleaned); returns the length.  A
  * message too long for out is cut at a character boundary, never inside

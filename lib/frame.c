@@ -50,49 +50,60 @@ static int clean(const char *s, size_t len)
 }
 
 /* The shape of each type: the bounds of a, b and the text (a maximum
- * of 0 means the field must be empty), and the flags it may carry.
+ * of 0 means the field must be empty), the flags it may carry, and
+ * which fields are numbers (decimal digits only: LINE_NO, SEQ, N).
  * Content (is a name valid?) is for the receiver to judge; this is the
  * frame's structure, checked before anything uses it. */
 struct shape {
 	uint8_t known, amin, amax, bmin, bmax;
 	uint16_t textmax;
 	uint8_t flags;
+	uint8_t digits;         /* DA, DB, DT: that field is decimal digits */
 };
+#define DA 1
+#define DB 2
+#define DT 4
 
 #define F FRAME_FIELD_MAX
 #define T FRAME_TEXT_MAX
 #define V FRAME_VERSION_MASK
+#define N LINE_NO_MAX
 static const struct shape shapes[FRAME_TO_HANDLER_END] = {
-	[FRAME_LOGIN] = { 1, 0, F, 0, F, F, FRAME_REJOIN | FRAME_ACCOUNT |
-			  FRAME_OPERATOR | V },
-	[FRAME_SAY] = { 1, 0, 0, 0, 0, T, 0 },
-	[FRAME_ME] = { 1, 0, 0, 0, 0, T, 0 },
-	[FRAME_PRIV] = { 1, 1, F, 0, 0, T, FRAME_TO_ACCOUNT },
-	[FRAME_JOIN] = { 1, 0, 0, 1, F, 0, 0 },
-	[FRAME_WHO] = { 1, 0, 0, 0, 0, 0, 0 },
-	[FRAME_ROOMS] = { 1, 0, 0, 0, 0, 0, 0 },
-	[FRAME_AWAY] = { 1, 0, 0, 0, 0, AWAY_TEXT_MAX, 0 },
-	[FRAME_IGNORE] = { 1, 0, F, 0, 0, 0, 0 },
-	[FRAME_UNIGNORE] = { 1, 1, F, 0, 0, 0, 0 },
-	[FRAME_MOD] = { 1, 1, 16, 0, F, T, 0 },
-	[FRAME_CTL] = { 1, 1, F, 0, 0, 0, V },
-	[FRAME_OK] = { 1, 0, F, 0, F, T, FRAME_LAST | FRAME_MARKS_LAST | V },
-	[FRAME_ERR] = { 1, 0, 0, 0, 0, T, FRAME_LAST | FRAME_FATAL | V },
-	[FRAME_MSG] = { 1, 1, F, 1, F, T, 0 },
-	[FRAME_ACTION] = { 1, 1, F, 1, F, T, 0 },
-	[FRAME_PRIVATE] = { 1, 1, F, 0, 0, T, 0 },
-	[FRAME_JOINED] = { 1, 1, F, 1, F, 0, 0 },
-	[FRAME_LEFT] = { 1, 1, F, 1, F, F, 0 },
-	[FRAME_INFO] = { 1, 0, 0, 0, 0, T, FRAME_LAST },
-	[FRAME_KICK] = { 1, 0, 0, 0, 0, T, 0 },
-	[FRAME_STORED] = { 1, 1, F, 1, F, T, 0 },
-	[FRAME_KICKED] = { 1, 1, F, 1, F, T, 0 },
-	[FRAME_WALL] = { 1, 1, F, 0, 0, T, 0 },
-	[FRAME_TOPIC] = { 1, 1, F, 1, F, T, 0 },
+	[FRAME_LOGIN] = { 1, 0, F, 0, F, 2 * F, FRAME_REJOIN |
+			  FRAME_ACCOUNT | FRAME_OPERATOR | V, 0 },
+	[FRAME_SAY] = { 1, 1, N, 0, 0, SAY_TEXT_MAX, 0, DA },
+	[FRAME_ME] = { 1, 1, N, 0, 0, SAY_TEXT_MAX, 0, DA },
+	[FRAME_PRIV] = { 1, 1, F, 1, N, T, FRAME_TO_ACCOUNT, DB },
+	[FRAME_JOIN] = { 1, 0, 0, 1, F, N, 0, DT },
+	[FRAME_WHO] = { 1, 0, 0, 0, 0, 0, 0, 0 },
+	[FRAME_ROOMS] = { 1, 0, 0, 0, 0, 0, 0, 0 },
+	[FRAME_HISTORY] = { 1, 0, 0, 0, 0, N, 0, DT },
+	[FRAME_AWAY] = { 1, 0, 0, 0, 0, AWAY_TEXT_MAX, 0, 0 },
+	[FRAME_IGNORE] = { 1, 0, F, 0, 0, 0, 0, 0 },
+	[FRAME_UNIGNORE] = { 1, 1, F, 0, 0, 0, 0, 0 },
+	[FRAME_MOD] = { 1, 1, 16, 0, F, T, 0, 0 },
+	[FRAME_CTL] = { 1, 1, F, 0, 0, 0, V, 0 },
+	[FRAME_OK] = { 1, 0, F, 0, F, T, FRAME_LAST | FRAME_MARKS_LAST | V, 0 },
+	[FRAME_ERR] = { 1, 0, 0, 0, 0, T, FRAME_LAST | FRAME_FATAL | V, 0 },
+	[FRAME_MSG] = { 1, 1, F, 1, F, T, 0, 0 },
+	[FRAME_ACTION] = { 1, 1, F, 1, F, T, 0, 0 },
+	[FRAME_PRIVATE] = { 1, 1, F, 0, F, T, 0, 0 },
+	[FRAME_JOINED] = { 1, 1, F, 1, F, F, 0, 0 },
+	[FRAME_LEFT] = { 1, 1, F, 1, F, F, 0, 0 },
+	[FRAME_INFO] = { 1, 0, 0, 0, 0, T, FRAME_LAST, 0 },
+	[FRAME_KICK] = { 1, 0, 0, 0, 0, T, 0, 0 },
+	[FRAME_LINE] = { 1, 1, F, 1, F, T, FRAME_REPLAY | FRAME_LAST, 0 },
+	[FRAME_ACK] = { 1, 1, N, 0, 0, N, 0, DA | DT },
+	[FRAME_LIVE] = { 1, 0, 0, 1, F, N, FRAME_LAST, DT },
+	[FRAME_STORED] = { 1, 1, F, 1, F, T, 0, 0 },
+	[FRAME_KICKED] = { 1, 1, F, 1, F, T, 0, 0 },
+	[FRAME_WALL] = { 1, 1, F, 0, 0, T, 0, 0 },
+	[FRAME_TOPIC] = { 1, 1, F, 1, F, T, 0, 0 },
 };
 #undef F
 #undef T
 #undef V
+#undef N
 
 /* NULL for a type the protocol does not know. */
 static const struct shape *shape_of(uint8_t t)
@@ -101,12 +112,23 @@ static const struct shape *shape_of(uint8_t t)
 							   : NULL;
 }
 
+static int digits(const char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+	return 1;
+}
+
 int frame_shape_ok(const struct frame *f)
 {
 	const struct shape *s = shape_of(f->type);
 	return s && f->alen >= s->amin && f->alen <= s->amax &&
 	       f->blen >= s->bmin && f->blen <= s->bmax &&
-	       f->textlen <= s->textmax && (f->flags & ~s->flags) == 0;
+	       f->textlen <= s->textmax && (f->flags & ~s->flags) == 0 &&
+	       (!(s->digits & DA) || digits(f->a, f->alen)) &&
+	       (!(s->digits & DB) || digits(f->b, f->blen)) &&
+	       (!(s->digits & DT) || digits(f->text, f->textlen));
 }
 
 int frame_decode(const char *buf, size_t len, struct frame *f)

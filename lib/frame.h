@@ -33,8 +33,9 @@ enum frame_status { FRAME_NEED_MORE = 0, FRAME_BAD = -1 };
 int frame_decode(const char *buf, size_t len, struct frame *f);
 
 /* 1 when f has its type's exact shape (natter-protocol.h): the fields
- * it must leave empty are, the others are within their type's bounds,
- * and it carries no flag its type does not know; 0 otherwise. */
+ * it must leave empty are, the others are within their type's bounds
+ * (and decimal digits where they are numbers), and it carries no flag
+ * its type does not know; 0 otherwise. */
 int frame_shape_ok(const struct frame *f);
 
 /* Copies a field into a NUL-terminated string of size dstsize. */

@@ -20,23 +20,33 @@
  * it.
  *
  * Handler -> broker                    Broker -> handler
- *   LOGIN  a=name b=room text="ip port"   OK a=name b=room (the broker's
- *          flags FRAME_REJOIN: re-          spellings), then INFO lines
- *          announcing after a broker        greeting (none on a rejoin);
- *          restart; the high nibble         or ERR text=reason
- *          the version (below)
- *   SAY    text                            MSG     a=from b=room text
- *   ME     text                            ACTION  a=from b=room text
- *   PRIV   a=to text                       PRIVATE a=from text to the
+ *   LOGIN  a=name b=room                  OK a=name b=room (the broker's
+ *          text="ip port ORIGIN SINCE     spellings), then INFO lines
+ *          REPLAY" (below); flags         greeting (none on a rejoin),
+ *          FRAME_REJOIN: re-announcing    the replay (LINE frames with
+ *          after a broker restart;        FRAME_REPLAY), then LIVE; or
+ *          FRAME_ACCOUNT: a password      ERR text=reason
+ *          login; the high nibble the
+ *          version (below)
+ *   SAY    a=LINE_NO text                 LINE a=from b=room
+ *   ME     a=LINE_NO text                      text="SEQ TIME_MS KIND TEXT"
+ *                                          to the room but the sender;
+ *                                          ACK a=LINE_NO text=SEQ to it
+ *   PRIV   a=to b=LINE_NO text             PRIVATE a=from b="ORIGIN
+ *                                          LINE_NO" text to the
  *                                          recipient; to the sender OK
  *                                          a=to text (its confirmation),
  *                                          or ERR if no such user
- *   JOIN   b=room                          JOINED a=name b=room to the room
+ *   JOIN   b=room text=REPLAY              JOINED a=name b=room
+ *                                          text=old room to the room
  *                                          LEFT a=name b=old text=new room
- *                                          to the old room; INFO lines to
- *                                          the mover, or ERR
+ *                                          to the old room; INFO lines,
+ *                                          the replay and LIVE to the
+ *                                          mover, or ERR
  *   WHO                                    INFO lines: who is in your room
  *   ROOMS                                  INFO lines: rooms and counts
+ *   HISTORY text=N                         LINE frames (FRAME_REPLAY), or
+ *                                          one INFO when there are none
  *   (connection closed = logout)           LEFT a=name b=room text=""
  *                                          KICK text=why, then close
  *
@@ -77,12 +87,39 @@
  *   CTL    a=program, flags the version:   OK, or ERR FATAL: a control
  *          natterctl instead of LOGIN      program (operator, no person)
  *
- * Replies.  LOGIN, PRIV, JOIN, WHO, ROOMS, AWAY, IGNORE, UNIGNORE and MOD
- * each get exactly one reply from the broker, sent to the asking handler only, and the last frame
+ * The room log (version 3; doc/DESIGN.md, "Rooms that remember").
+ * ORIGIN names the session process, unique across restarts
+ * ([A-Za-z0-9._-], 1 to 40 bytes); LINE_NO is its own count of the
+ * lines it sent, from 1, in decimal.  The broker logs each SAY and ME
+ * in its room's log, which gives it the room's sequence number SEQ,
+ * then fans it out as LINE (KIND "say" or "me", TIME_MS the wall clock
+ * in ms since the epoch) and sends the sender ACK: the line is logged
+ * (SEQ 0: history is off or failing, it went out all the same; also
+ * for a line the log already held, sent again after a restart, which
+ * is not fanned out twice).  A session keeps the lines not yet acked
+ * and sends them again, with their numbers, after a rejoin.  It shows
+ * a live LINE only when its SEQ is past the last one it showed in the
+ * room (or SEQ is 0).
+ *
+ * SINCE, on a rejoin, is that last SEQ (0: none); the broker replays
+ * the lines logged after it (at most HISTORY_CATCHUP_MAX, an INFO says
+ * how many were left out).  REPLAY, on a login or join, is how many of
+ * the room's last lines to replay (at most HISTORY_MAX).  The member
+ * enters the room in the same step as the replay is sent, so each line
+ * is either in the replay or comes live after it.  LIVE b=room
+ * text=SEQ, with FRAME_LAST, ends the reply to LOGIN and JOIN: SEQ is
+ * the room's last sequence number when the person came in (0: none).
+ * PRIVATE's b lets the recipient drop a private line it already showed
+ * (sent again after a restart).
+ *
+ * Replies.  LOGIN, PRIV, JOIN, WHO, ROOMS, HISTORY, AWAY, IGNORE,
+ * UNIGNORE and MOD each get exactly one reply from the broker, sent to
+ * the asking handler only, and the last frame
  * of that reply carries the flag FRAME_LAST.  Replies to one handler
  * come in the order of its requests; frames caused by other handlers
- * (MSG, JOINED, ...) may come between the frames of a reply.  SAY and
- * ME get no reply.  This lets natter-session handle its person's lines
+ * (LINE, JOINED, ...) may come between the frames of a reply, except
+ * in the reply to LOGIN and JOIN.  SAY and ME get no reply but an ACK,
+ * which a session does not wait for.  This lets natter-session handle its person's lines
  * strictly in order: after a request it takes no further line until the
  * reply's last frame has arrived, so answers appear in the order the
  * person asked, and nothing typed after a request is sent to a broker
@@ -104,7 +141,11 @@
  * serves version 1 handlers as its own (NATTER_PROTOCOL_OLDEST).  A
  * version that adds frames must raise NATTER_PROTOCOL_VERSION, send its
  * new frames only to handlers that announced it (the broker keeps each
- * handler's version) or raise NATTER_PROTOCOL_OLDEST.
+ * handler's version) or raise NATTER_PROTOCOL_OLDEST.  Version 3 adds
+ * the room log (LINE, ACK, LIVE, HISTORY, the numbered SAY, ME and
+ * PRIV, LOGIN's longer text, FRAME_ACCOUNT, FRAME_REPLAY) and raises
+ * both bounds to 3: a broker of version 3 serves only version 3
+ * handlers, and they need a broker of version 3.
  *
  * A handler whose version the broker does not serve gets one ERR with
  * FRAME_LAST and FRAME_FATAL ("natter-session speaks protocol N; this
@@ -124,13 +165,23 @@
  * WALL, TOPIC and FRAME_OPERATOR). */
 #define NATTER_PROTOCOL_MODERATION 3
 /* The oldest broker version this handler can use. */
-#define NATTER_PROTOCOL_BROKER_MIN 1
+#define NATTER_PROTOCOL_BROKER_MIN 3
 
 #define FRAME_HDR 4
 #define FRAME_FIELD_MAX 64
 #define FRAME_TEXT_MAX 4096
 #define FRAME_PAYLOAD_MAX (2 + 2 * FRAME_FIELD_MAX + FRAME_TEXT_MAX)
 #define FRAME_MAX (FRAME_HDR + FRAME_PAYLOAD_MAX)
+
+/* HISTORY and REPLAY: at most this many lines; a rejoin's catch-up at
+ * most HISTORY_CATCHUP_MAX. */
+#define HISTORY_MAX 500
+#define HISTORY_CATCHUP_MAX 500
+#define HISTORY_DEFAULT 20     /* -H */
+#define LINE_NO_MAX 20         /* digits of a LINE_NO or SEQ */
+#define ORIGIN_MAX 40          /* bytes of an ORIGIN */
+/* SAY's and ME's text: room for LINE's "SEQ TIME_MS KIND " before it. */
+#define SAY_TEXT_MAX (FRAME_TEXT_MAX - 64)
 
 /* Type numbers: never reuse one, and bump the version when adding.
  * 1-63 go from a handler to the broker, 64-127 from the broker to a
@@ -144,7 +195,9 @@ enum frame_type {
 	FRAME_JOIN = 5,
 	FRAME_WHO = 6,
 	FRAME_ROOMS = 7,
-	/* 8-11: history (issue 12).  12-19: people (issue 14): */
+	/* 8-11: history (issue 12): */
+	FRAME_HISTORY = 8,
+	/* 12-19: people (issue 14): */
 	FRAME_AWAY = 12,     /* text=away message; empty: back */
 	FRAME_IGNORE = 13,   /* a=name to ignore; empty a: list them */
 	FRAME_UNIGNORE = 14, /* a=name */
@@ -161,7 +214,11 @@ enum frame_type {
 	FRAME_LEFT = 70,
 	FRAME_INFO = 71,
 	FRAME_KICK = 72,
-	/* 73-79: history (issue 12).  80-87: people (issue 14): */
+	/* 73-79: history (issue 12): */
+	FRAME_LINE = 73,
+	FRAME_ACK = 74,
+	FRAME_LIVE = 75,
+	/* 80-87: people (issue 14): */
 	FRAME_STORED = 80,   /* a=from b=when (UTC: 2026-05-01T10:00:00Z)
 				text: a private message kept while the
 				recipient was not logged in */
@@ -189,6 +246,7 @@ enum frame_type {
 #define FRAME_MARKS_LAST 0x04  /* LOGIN's OK: replies end in FRAME_LAST */
 #define FRAME_FATAL 0x08       /* ERR: the broker closes after it; show
 				  its text and end */
+#define FRAME_REPLAY 0x10      /* LINE (v3): from the log, not live */
 /* LOGIN and the reply to it: the sender's protocol version. */
 #define FRAME_VERSION_MASK 0xf0
 #define FRAME_VERSION_SHIFT 4

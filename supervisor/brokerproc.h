@@ -24,7 +24,7 @@ struct brokerproc_params {
 	const char *prog;         /* natter-broker, absolute */
 	const char *socket_path;  /* absolute */
 	const char *transcript;   /* absolute, or NULL */
-	const char *state_dir;    /* absolute, or NULL (natterd -D) */
+	const char *state_dir;    /* -s: absolute (natterd -D or the default) */
 };
 
 /* p's strings must outlive natterd's serving. */

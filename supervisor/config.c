@@ -2,6 +2,7 @@
 #include "config.h"
 #include "cli.h"
 #include "fatal.h"
+#include "natter-protocol.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -13,18 +14,18 @@
 /* glibc's getopt would otherwise permute, taking a handler's own
  * options (after a missing "--") for natterd's. */
 #ifdef __GLIBC__
-#define OPTSTRING "+ABc:D:fhl:L:M:p:P:r:s:t:u:U:V"
+#define OPTSTRING "+ABc:D:fhH:l:L:M:p:P:r:s:t:u:U:V"
 #else
-#define OPTSTRING "ABc:D:fhl:L:M:p:P:r:s:t:u:U:V"
+#define OPTSTRING "ABc:D:fhH:l:L:M:p:P:r:s:t:u:U:V"
 #endif
 
 void config_usage(void *stream)
 {
 	fprintf(stream,
 "usage: natterd [-fA] [-l addr:port]... [-s socket] [-L transcript]\n"
-"               [-D statedir] [-P pidfile] [-u user] [-U users] [-M motd]\n"
-"               [-c max] [-p per-source] [-r burst/seconds] [-t grace]\n"
-"               [-- program [arg ...]]\n"
+"               [-D statedir] [-H lines] [-P pidfile] [-u user] [-U users]\n"
+"               [-M motd] [-c max] [-p per-source] [-r burst/seconds]\n"
+"               [-t grace] [-- program [arg ...]]\n"
 "       natterd -B [-f] [-s socket] [-L transcript] [-D statedir]\n"
 "               [-P pidfile]\n"
 "       natterd -h | -V\n");
@@ -73,6 +74,7 @@ static void set_defaults(struct config *cfg)
 	cfg->rate_burst = DEFAULT_RATE_BURST;
 	cfg->rate_seconds = DEFAULT_RATE_SECONDS;
 	cfg->grace_seconds = DEFAULT_GRACE_SECONDS;
+	cfg->history_lines = -1;
 }
 
 static void parse_option(struct config *cfg, int c, const char *arg)
@@ -81,6 +83,8 @@ static void parse_option(struct config *cfg, int c, const char *arg)
 	case 'A': cfg->limit_loopback = 1; break;
 	case 'B': cfg->broker_only = 1; break;
 	case 'D': cfg->state_dir = arg; break;
+	case 'H': cfg->history_lines = (int)parse_uint('H', arg, 0,
+						       HISTORY_MAX); break;
 	case 'c': cfg->max_sessions = parse_uint('c', arg, 1, MAX_SESSIONS_LIMIT); break;
 	case 'f': cfg->foreground = 1; break;
 	case 'l':

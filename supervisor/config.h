@@ -21,11 +21,12 @@ struct config {
 	int nlisten;
 	const char *broker_socket;  /* -s; NULL: broker_default_path */
 	const char *transcript;     /* -L */
-	const char *state_dir;      /* -D; NULL: the broker's default */
 	const char *pidfile;        /* -P; NULL: none (-f) or the default */
 	const char *user;           /* -u */
 	const char *users_file;     /* -U */
 	const char *motd_file;      /* -M */
+	const char *state_dir;      /* -D; NULL: the default (store.h) */
+	int history_lines;          /* -H; -1: the session's default */
 	int foreground;             /* -f */
 	int broker_only;            /* -B */
 	int limit_loopback;         /* -A: per-source limits on loopback too */

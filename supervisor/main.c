@@ -147,6 +147,42 @@ static void handler_env(const struct config *cfg)
 		handler_file(cfg->users_file, "users file", "NATTER_USERS");
 	if (cfg->motd_file)
 		handler_file(cfg->motd_file, "MOTD file", "NATTER_MOTD");
+	char lines[16];
+	snprintf(lines, sizeof lines, "%d", cfg->history_lines);
+	if (cfg->history_lines >= 0 && setenv("NATTER_HISTORY", lines, 1) != 0)
+		fatal_errno(EXIT_TEMP, "setenv");
+}
+
+/* -D, or the default (store.h), absolute: the broker's state
+ * directory. */
+static const char *state_dir(const struct config *cfg, char *buf,
+			     size_t size)
+{
+	const char *dir = cfg->state_dir;
+	char def[PATH_MAX];
+	if (!dir) {
+		if (store_default_dir(def, sizeof def) != 0)
+			fatal(EXIT_USAGE, "no default state directory (no "
+			      "HOME): give -D");
+		dir = def;
+	}
+	absolute_option(&dir, buf, size, "state directory");
+	return dir;
+}
+
+/* Under -u, the state directory is the user's: made 0700 for it when
+ * missing (an existing one is left as it is: the broker says in its
+ * log if it cannot write there). */
+static void state_dir_for(const char *dir, const struct user_ids *u)
+{
+	if (mkdir(dir, 0700) == 0) {
+		if (chown(dir, u->uid, u->gid) != 0)
+			fatal_errno(EXIT_TEMP, "cannot give %s to %s", dir,
+				    u->name);
+	} else if (errno != EEXIST && errno != ENOENT) {
+		log_msg(LOG_WARNING, "state directory %s: %s", dir,
+			strerror(errno));
+	}
 }
 
 /* The self-pipe for the signals natterd handles, which are unblocked in
@@ -194,7 +230,7 @@ static void start_broker(const struct brokerproc_params *bp, int foreground,
 
 /* natterd -B: natter-broker in natterd's place, logging as natterd. */
 _Noreturn static void broker_alone(const struct config *cfg,
-				   const char *prog)
+				   const char *prog, const char *state)
 {
 	const char *argv[12];
 	int n = 0;
@@ -209,10 +245,8 @@ _Noreturn static void broker_alone(const struct config *cfg,
 		argv[n++] = "-L";
 		argv[n++] = cfg->transcript;
 	}
-	if (cfg->state_dir) {
-		argv[n++] = "-s";
-		argv[n++] = cfg->state_dir;
-	}
+	argv[n++] = "-s";
+	argv[n++] = state;
 	argv[n++] = "--";
 	argv[n++] = broker_socket;
 	argv[n] = NULL;
@@ -223,11 +257,13 @@ _Noreturn static void broker_alone(const struct config *cfg,
 /* Root's work before serving: the pid file, the broker's directory,
  * then no more root. */
 static void become_service(const struct config *cfg, const char *pidfile,
-			   const struct user_ids *u, const char *handler)
+			   const struct user_ids *u, const char *handler,
+			   const char *state)
 {
 	if (pidfile)
 		pidfile_take(pidfile);
 	if (cfg->user && !upgrade_resuming()) { /* an upgrade: done before */
+		state_dir_for(state, u);
 		privs_prepare_dir(broker_socket, u);
 		privs_check_dir(broker_socket, u);
 		privs_drop(u);
@@ -241,8 +277,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	struct user_ids user;
 	char handler[PATH_MAX], broker[PATH_MAX], pidbuf[PATH_MAX];
-	char transcript[PATH_MAX];
-	static char statebuf[PATH_MAX];
+	char transcript[PATH_MAX], statebuf[PATH_MAX];
 	const char *pidfile;
 	static char *default_argv[] = { "natter-session", NULL };
 
@@ -257,11 +292,10 @@ int main(int argc, char **argv)
 	absolute_option(&cfg.transcript, transcript, sizeof transcript,
 			"transcript");
 	absolute_option(&cfg.pidfile, pidbuf, sizeof pidbuf, "pid file");
-	absolute_option(&cfg.state_dir, statebuf, sizeof statebuf,
-			"state directory");
+	const char *state = state_dir(&cfg, statebuf, sizeof statebuf);
 	handler_helper(broker, sizeof broker, "natter-broker", argv[0]);
 	if (cfg.broker_only)
-		broker_alone(&cfg, broker);
+		broker_alone(&cfg, broker, state);
 
 	handler_resolve(handler, sizeof handler, cfg.handler_argv, argv[0]);
 	if (cfg.user)
@@ -291,17 +325,13 @@ int main(int argc, char **argv)
 	 * 192.0.2.7"). */
 	default_argv[0] = handler;
 	char *const *hargv = cfg.handler_argv ? cfg.handler_argv : default_argv;
-	become_service(&cfg, pidfile, &user, handler);
+	become_service(&cfg, pidfile, &user, handler, state);
 	handler_check(broker);
 
 	int sigfd = signals_init();
-	/* The broker's user's default, decided here so natterd reads the
-	 * bans where the broker writes them. */
-	if (!cfg.state_dir && store_default_dir(statebuf, sizeof statebuf) == 0)
-		cfg.state_dir = statebuf;
-	banwatch_init(cfg.state_dir);
+	banwatch_init(state); /* natterd reads the bans the broker writes */
 	struct brokerproc_params bp = { broker, broker_socket, cfg.transcript,
-					cfg.state_dir };
+					state };
 	if (upgrade_resuming()) {
 		brokerproc_init(&bp);
 		upgrade_resume_broker(io_now_ms());

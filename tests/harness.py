@@ -147,7 +147,12 @@ class Natterd:
                  wait=True):
         self.dir = tmpdir()
         self.sock = os.path.join(self.dir, "run", "broker.sock")
+        # the room logs: a directory of this natterd's own (the default,
+        # /var/lib/natter for root, would be one for every test)
+        self.state = os.path.join(self.dir, "state")
         argv = [bin_path("natterd"), "-f", "-s", self.sock]
+        if "-D" not in args:
+            argv += ["-D", self.state]
         if listen:
             argv += ["-l", listen]
         argv += list(args)

@@ -22,10 +22,20 @@ import time
 import harness as H
 from test_chat import broker_pid, session_pid
 
-LOGIN, SAY, ME, PRIV, JOIN, WHO, ROOMS = range(1, 8)
+LOGIN, SAY, ME, PRIV, JOIN, WHO, ROOMS, HISTORY = range(1, 9)
 OK, ERR, MSG, ACTION, PRIVATE, JOINED, LEFT, INFO, KICK = range(64, 73)
+LINE, ACK, LIVE = 73, 74, 75
 REJOIN, LAST, MARKS_LAST, FATAL = 1, 2, 4, 8   # flags (natter-protocol.h)
+REPLAY = 0x10
 VERSION = 3                           # NATTER_PROTOCOL_VERSION
+# Version 3's public lines are LINE frames ("SEQ TIME_MS KIND TEXT"):
+# decode() shows them as the MSG and ACTION they replace (text: the
+# line's own; .seq, .ms kept), so the tests below say what they mean.
+# SAY and ME are numbered (a=LINE_NO) by encode() when a test gives no
+# number (PRIV likewise, b=LINE_NO), and LOGIN gets version 3.  The
+# ACK of each line and the LIVE that ends a login's or a join's reply
+# are dropped as they are read, but by reply(), which keeps them
+# (test_history.py looks at them through natter-session).
 
 
 def version(v):
@@ -33,17 +43,28 @@ def version(v):
     return v << 4
 NAMES = {v: k for k, v in dict(
     LOGIN=LOGIN, SAY=SAY, ME=ME, PRIV=PRIV, JOIN=JOIN, WHO=WHO, ROOMS=ROOMS,
-    OK=OK, ERR=ERR, MSG=MSG, ACTION=ACTION, PRIVATE=PRIVATE, JOINED=JOINED,
-    LEFT=LEFT, INFO=INFO, KICK=KICK).items()}
+    HISTORY=HISTORY, OK=OK, ERR=ERR, MSG=MSG, ACTION=ACTION,
+    PRIVATE=PRIVATE, JOINED=JOINED, LEFT=LEFT, INFO=INFO, KICK=KICK,
+    LINE=LINE, ACK=ACK, LIVE=LIVE).items()}
+QUIET = (ACK, LIVE)   # skipped unless asked for (above)
 
 
 def b(s):
     return s.encode() if isinstance(s, str) else s
 
 
+LINE_NOS = iter(range(1, 1 << 62))   # the line numbers encode() gives
+
+
 def encode(ftype, a=b"", bf=b"", text=b"", flags=0):
+    """A frame; SAY and ME without a number get one (a=LINE_NO), PRIV
+    too (b=LINE_NO), and LOGIN without a version ours."""
+    if ftype in (SAY, ME) and not a:
+        a = str(next(LINE_NOS))
+    if ftype == PRIV and not bf:
+        bf = str(next(LINE_NOS))
     if ftype == LOGIN and not flags & 0xf0:
-        flags |= VERSION << 4  # a LOGIN says today's version
+        flags |= version(VERSION)   # the broker serves only its own
     a, bf, text = b(a), b(bf), b(text)
     payload = bytes([len(a)]) + a + bytes([len(bf)]) + bf + text
     return struct.pack(">HBB", len(payload), ftype, flags) + payload
@@ -53,6 +74,12 @@ class Frame:
     def __init__(self, ftype, flags, a, bf, text):
         self.type, self.flags = ftype, flags
         self.a, self.b, self.text = a.decode(), bf.decode(), text.decode()
+        self.seq = self.ms = None
+        m = re.match(r"(\d+) (\d+) (say|me) (.*)\Z", self.text, re.S)
+        if ftype == LINE and m:
+            self.type = MSG if m.group(3) == "say" else ACTION
+            self.seq, self.ms = int(m.group(1)), int(m.group(2))
+            self.text = m.group(4)
 
     def __repr__(self):
         return "%s(a=%r b=%r text=%r)" % (NAMES.get(self.type, self.type),
@@ -88,6 +115,7 @@ class Handler:
         self.buf = b""
         self.frames = []
         self.eof = False
+        self.keep_quiet = False   # ACK and LIVE frames kept (QUIET)
 
     def send(self, ftype, a=b"", bf=b"", text=b"", flags=0):
         self.send_raw(encode(ftype, a, bf, text, flags))
@@ -121,7 +149,8 @@ class Handler:
             f, off = decode(self.buf, off)
             if f is None:
                 break
-            self.frames.append(f)
+            if self.keep_quiet or f.type not in QUIET:
+                self.frames.append(f)
         self.buf = self.buf[off:]
         return True
 
@@ -150,6 +179,8 @@ class Handler:
         """The next frame, which must be of this type and have these
         fields (text may be a compiled regex)."""
         f = self.next(timeout)
+        while f.type in QUIET and ftype != f.type:
+            f = self.next(timeout)
         assert f.type == ftype, "expected %s, got %r" % (NAMES[ftype], f)
         if a is not None:
             assert f.a == a, f
@@ -165,6 +196,7 @@ class Handler:
         deadline = time.monotonic() + within
         while time.monotonic() < deadline and not self.eof:
             self.fill(deadline - time.monotonic())
+        self.frames = [f for f in self.frames if f.type not in QUIET]
         assert not self.frames, "unexpected %r" % self.frames
 
     def expect_closed(self, timeout=H.DEFAULT_TIMEOUT):
@@ -195,6 +227,14 @@ def broker_argv():
     return [H.bin_path("natterd"), "-f", "-B"]
 
 
+def state_args(d):
+    """The room logs in the test's own directory (not /var/lib/natter,
+    which every test would share), unless NATTER_BROKER_CMD says."""
+    if os.environ.get("NATTER_BROKER_CMD"):
+        return []
+    return ["-D", os.path.join(d, "state")]
+
+
 class Broker:
     """natterd -f -B on a socket in a fresh temporary directory."""
 
@@ -202,7 +242,7 @@ class Broker:
         self.dir = H.tmpdir()
         self.sockdir = sockdir or os.path.join(self.dir, "run")
         self.path = os.path.join(self.sockdir, "broker.sock")
-        argv = broker_argv() + ["-s", self.path]
+        argv = broker_argv() + ["-s", self.path] + state_args(self.dir)
         if transcript:
             argv += ["-L", transcript]
         if user is not None:   # its own directory, reached through ours
@@ -515,7 +555,8 @@ def test_transcript_and_reopen_on_hup():
     ann.expect(LEFT)
     want = [r"lobby \[ann\] has joined the chat", r"lobby \[bob\] has joined the chat",
             r"lobby \[ann\] : hi there", r"lobby \* ann waves",
-            r"lobby \[bob\] has moved to room x", r"x \[bob\] has joined the chat"]
+            r"lobby \[bob\] has moved to room x",
+            r"x \[bob\] has come in from room lobby"]   # a move (issue 12)
     H.wait_until(lambda: len(read_lines(log)) >= len(want), what="transcript")
     lines = read_lines(log)
     assert len(lines) == len(want), lines
@@ -545,7 +586,7 @@ def test_socket_directory_stale_socket_and_clean_exit():
     stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     stale.bind(path)            # bound, never listening: stale
     stale.close()
-    p = H.spawn(broker_argv() + ["-s", path], stdin=subprocess.DEVNULL,
+    p = H.spawn(broker_argv() + ["-s", path] + state_args(H.tmpdir()), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert p.wait(timeout=H.DEFAULT_TIMEOUT) != 0
     assert b"has mode 0755: others could reach" in p.stderr.read()
@@ -557,7 +598,7 @@ def test_socket_directory_stale_socket_and_clean_exit():
     # A second broker on the same path is refused: the first holds the
     # lock beside the socket.
     ino = os.lstat(path).st_ino
-    p = H.spawn(broker_argv() + ["-s", path], stdin=subprocess.DEVNULL,
+    p = H.spawn(broker_argv() + ["-s", path] + state_args(H.tmpdir()), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert p.wait(timeout=H.DEFAULT_TIMEOUT) == 111
     err = p.stderr.read().decode()
@@ -621,7 +662,8 @@ def test_socket_directory_that_is_a_link_or_not_ours_is_refused():
         os.chown(theirs, 65534, 65534)
         cases.append((theirs, b"not by us"))
     for sockdir, why in cases:
-        p = H.spawn(broker_argv() + ["-s", os.path.join(sockdir, "b.sock")],
+        p = H.spawn(broker_argv() + ["-s", os.path.join(sockdir, "b.sock")]
+                    + state_args(H.tmpdir()),
                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                     stderr=subprocess.PIPE)
         assert p.wait(timeout=H.DEFAULT_TIMEOUT) != 0
@@ -692,7 +734,7 @@ def spawn_slow_listener(path, **env):
     """natterd -f -B on path with listen() held by the shim: (process,
     its LogReader), once the shim holds listen()."""
     env = shim_env(slow_listen_shim(), **env)
-    p = H.spawn(broker_argv() + ["-s", path], env=env,
+    p = H.spawn(broker_argv() + ["-s", path] + state_args(H.tmpdir()), env=env,
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE)
     log = H.LogReader(p.stderr)
@@ -814,12 +856,12 @@ def test_two_brokers_on_one_stale_socket_leave_the_serving_one_reachable():
     gate = os.path.join(d, "gate")
     env = shim_env(c_shim("holdunlink", HOLD_UNLINK_C),
                    HOLDUNLINK_PATH=path, HOLDUNLINK_GATE=gate)
-    first = H.spawn(broker_argv() + ["-s", path], env=env,
+    first = H.spawn(broker_argv() + ["-s", path] + state_args(H.tmpdir()), env=env,
                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                     stderr=subprocess.PIPE)
     flog = H.LogReader(first.stderr)
     flog.wait(r"holdunlink: holding unlink\(\)")
-    second = H.spawn(broker_argv() + ["-s", path], stdin=subprocess.DEVNULL,
+    second = H.spawn(broker_argv() + ["-s", path] + state_args(H.tmpdir()), stdin=subprocess.DEVNULL,
                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     slog = H.LogReader(second.stderr)
     H.wait_until(lambda: started_or_gone(slog), what="the second broker")
@@ -853,7 +895,7 @@ def test_the_lock_beside_the_socket_decides_and_goes_with_its_holder():
     fd = os.open(lock, os.O_RDWR)
     try:
         fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        p = H.spawn(broker_argv() + ["-s", br.path],
+        p = H.spawn(broker_argv() + ["-s", br.path] + state_args(H.tmpdir()),
                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                     stderr=subprocess.PIPE)
         assert p.wait(timeout=H.DEFAULT_TIMEOUT) == 111
@@ -912,7 +954,7 @@ int fcntl64(int fd, int cmd, ...)
 def test_a_file_system_without_locks_gets_a_warning_and_a_broker():
     d = H.tmpdir()
     path = os.path.join(d, "run", "broker.sock")
-    p = H.spawn(broker_argv() + ["-s", path],
+    p = H.spawn(broker_argv() + ["-s", path] + state_args(H.tmpdir()),
                 env=shim_env(c_shim("nolock", NO_LOCK_C)),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE)
@@ -924,7 +966,10 @@ def test_a_file_system_without_locks_gets_a_warning_and_a_broker():
     p.send_signal(signal.SIGTERM)
     assert p.wait(timeout=H.DEFAULT_TIMEOUT) == 0
     assert not os.path.lexists(path)
-    assert log.text().count("cannot lock") == 1
+    # one line for the socket's lock, one for the state directory's
+    assert log.text().count("broker.sock.lock: fcntl") == 1
+    assert len(re.findall(r"cannot lock \S+/lock: No locks available; "
+                          r"going on without it", log.text())) == 1
 
 
 def test_a_path_without_room_for_the_temporary_name_is_refused():
@@ -936,7 +981,7 @@ def test_a_path_without_room_for_the_temporary_name_is_refused():
     sockdir = os.path.join(d, "x" * room)
     path = os.path.join(sockdir, "s")
     assert len(path) == 107
-    p = H.spawn(broker_argv() + ["-s", path], stdin=subprocess.DEVNULL,
+    p = H.spawn(broker_argv() + ["-s", path] + state_args(H.tmpdir()), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert p.wait(timeout=H.DEFAULT_TIMEOUT) == 100
     err = p.stderr.read().decode()
@@ -1192,10 +1237,15 @@ def test_cuts_and_hangups_amid_fanouts():
 
 
 def reply(h, timeout=H.DEFAULT_TIMEOUT):
-    """The frames of one reply: up to the first one flagged LAST."""
-    frames = [h.next(timeout)]
-    while not frames[-1].flags & LAST:
-        frames.append(h.next(timeout))
+    """The frames of one reply: up to the first one flagged LAST (LIVE
+    included, which ends the reply to LOGIN and JOIN)."""
+    h.keep_quiet = True
+    try:
+        frames = [h.next(timeout)]
+        while not frames[-1].flags & LAST:
+            frames.append(h.next(timeout))
+    finally:
+        h.keep_quiet = False
     return frames
 
 
@@ -1207,8 +1257,11 @@ def test_every_reply_ends_with_one_last_frame():
     ann = br.handler()
     ann.send(LOGIN, "ann", "", "127.0.0.1 1")
     r = reply(ann)
-    assert [f.type for f in r] == [OK, INFO], r
+    # version 3: the greeting, then the room's replay (none here) and
+    # LIVE, which ends the reply
+    assert [f.type for f in r] == [OK, INFO, LIVE], r
     assert r[0].flags == version(VERSION) | MARKS_LAST, r[0].flags
+    assert not r[1].flags, r[1].flags
     other = br.handler()
     other.send(LOGIN, "ann", "", "127.0.0.1 1")
     r = reply(other)
@@ -1216,12 +1269,15 @@ def test_every_reply_ends_with_one_last_frame():
     assert r[0].flags == version(VERSION) | LAST, r[0].flags
     other.send(LOGIN, "bob", "", "127.0.0.1 1", REJOIN)
     r = reply(other)
-    assert [f.type for f in r] == [OK], r
-    assert r[0].flags == version(VERSION) | MARKS_LAST | LAST, r[0].flags
+    assert [f.type for f in r] == [OK, LIVE], r
+    assert r[0].flags == version(VERSION) | MARKS_LAST, r[0].flags
     asks = [(WHO, "", "", "", [INFO]), (ROOMS, "", "", "", [INFO]),
             (PRIV, "bob", "", "hi", [OK]), (PRIV, "nobody", "", "x", [ERR]),
-            (JOIN, "", "x", "", [INFO]), (JOIN, "", "X", "", [INFO]),
-            (JOIN, "", "no way", "", [ERR]), (JOIN, "", "lobby", "", [INFO])]
+            (JOIN, "", "x", "", [INFO, LIVE]), (JOIN, "", "X", "", [INFO]),
+            (JOIN, "", "no way", "", [ERR]),
+            (JOIN, "", "lobby", "", [INFO, LIVE]),
+            (HISTORY, "", "", "5", [INFO, LIVE]),
+            (HISTORY, "", "", "501", [ERR])]
     for ftype, a, bf, text, want in asks:
         ann.send(ftype, a, bf, text)
         r = reply(ann)
@@ -1254,7 +1310,7 @@ def test_a_burst_from_many_senders_cuts_no_prompt_reader():
     hs = [br.person("u%d" % i) for i in range(n)]
     for h in hs[:-1]:                     # joins of those after them
         h.skip_to(JOINED, "u%d" % (n - 1))
-    burst = encode(SAY, text="x" * size) * lines
+    burst = b"".join(encode(SAY, text="x" * size) for _ in range(lines))
     for h in hs:
         h.sock.send(burst)                # all at once, without waiting
     want = (n - 1) * lines
@@ -1400,17 +1456,16 @@ def test_a_failed_transcript_reopen_keeps_the_old_file():
 
 
 def test_protocol_versions():
-    """The version rides in the high nibble of LOGIN's flags: 0 (the
-    unversioned first round) and 1 and 2 were; version 3 added frames
-    both ways, and only it is served.  A version this broker does not
-    speak gets exactly one ERR, flagged FATAL, and the connection is
-    closed."""
+    """The version rides in the high nibble of LOGIN's flags: version 3
+    (the room log) is served, and only it; a version this broker does
+    not speak (0, the unversioned first round, 1, 2, 4...) gets exactly
+    one ERR, flagged FATAL, and the connection is closed."""
     br = Broker()
     for i, v in enumerate((3,)):
         h = br.handler()
         h.send(LOGIN, "v%d" % i, "", "127.0.0.1 1", version(v) | REJOIN)
         r = reply(h)
-        assert [f.type for f in r] == [OK], (v, r)
+        assert [f.type for f in r] == [OK, LIVE], (v, r)
         assert r[0].flags >> 4 == VERSION, r[0].flags
     for v in (1, 2, 4, 15):
         h = br.handler()
@@ -1435,7 +1490,8 @@ def test_frames_of_the_wrong_shape_disconnect():
     frame is refused and only its sender disconnected."""
     br = Broker()
     bob = br.handler().login("bob")
-    bad = [(LOGIN, "ann", "", "x" * 65, 0), (LOGIN, "ann", "", "", FATAL),
+    bad = [(LOGIN, "ann", "", "x" * 129, 0),
+           (LOGIN, "ann", "", "", FATAL),
            (SAY, "ann", "", "hi", 0), (SAY, "", "lobby", "hi", 0),
            (SAY, "", "", "hi", REJOIN), (ME, "x", "", "waves", 0),
            (PRIV, "", "", "to nobody", 0), (PRIV, "bob", "x", "hi", 0),

@@ -163,7 +163,7 @@ def test_commands():
     b.expect("[cy] has moved to room kitchen")
     c.expect("kitchen")
     b.send_line("/join kitchen")
-    c.expect("[bob] has joined the chat")
+    c.expect("[bob] has come in from room lobby")   # a move (issue 12)
     b.send_line("in the kitchen")
     c.expect("[bob] : in the kitchen")
     a.expect_none(r"in the kitchen", within=0.3)
@@ -476,7 +476,9 @@ class Broker:
     def __init__(self, sock=None):
         self.sock = sock or os.path.join(tmpdir(), "run", "broker.sock")
         self.proc = spawn([bin_path("natterd"), "-f", "-B", "-s",
-                           self.sock], stdin=subprocess.DEVNULL,
+                           self.sock, "-D", os.path.join(os.path.dirname(
+                               os.path.dirname(self.sock)), "state")],
+                          stdin=subprocess.DEVNULL,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.log = LogReader(self.proc.stderr)
         self.log.wait(r"broker listening on")
@@ -947,7 +949,7 @@ def test_burst_memory_is_given_back():
     b.settimeout(DEFAULT_TIMEOUT)
     s.send("ann")
     assert b.recv(4096)[2] == 1                 # LOGIN
-    b.sendall(bytes([0, 2, 64, 0, 0, 0]))     # OK
+    b.sendall(bytes([0, 2, 64, 0x30, 0, 0]))  # OK, protocol 3
     s.out.wait(re.escape("-----Chatting Room-----"))
     before = bss_rss_kib(s.p.pid)
 
@@ -1165,7 +1167,7 @@ def test_unanswered_rejoin_counts_as_a_lost_broker():
     first.settimeout(DEFAULT_TIMEOUT)
     assert first.recv(4096)[2] == 1                 # LOGIN
     payload = bytes([3]) + b"ann" + bytes([5]) + b"lobby"
-    first.sendall(bytes([0, len(payload), 64, 0x06]) + payload)  # OK
+    first.sendall(bytes([0, len(payload), 64, 0x36]) + payload)  # OK, v3
     a.out.wait(r"Log-in success!! \[ann\]")
     first.close()                                   # the broker "dies"
     second, _ = ls.accept()

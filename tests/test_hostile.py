@@ -34,6 +34,9 @@ LINE_FORMS = [re.compile(p) for p in (
     r"\[%s\] has joined the chat" % NAME,
     r"\[%s\] has left the chat" % NAME,
     r"\[%s\] has moved to room %s" % (NAME, ROOM),
+    r"\[%s\] has come in from room %s" % (NAME, ROOM),
+    # a line from the room's history (issue 12), after its time
+    r"(\d{4}-\d\d-\d\d )?\d\d:\d\d (\[%s\] : |\* %s ).*" % (NAME, NAME),
     r"\*\*\* .*",
 )]
 CHAT_START = b"-----Chatting Room-----\r\n"
@@ -496,7 +499,7 @@ def test_hostile_msg_and_join_arguments():
     h.send_line(b"/join " + b"r" * 32)
     w.expect("[mallory] has moved to room %s\r\n" % ("r" * 32))
     h.send_line(b"/join Lobby")
-    w.expect("[mallory] has joined the chat\r\n")
+    w.expect("[mallory] has come in from room %s\r\n" % ("r" * 32))
     h.send_line(b"/\x1b[2J")
     h.expect("*** Unknown command: /[2J (try /help)\r\n")
     for c in (w, ann, h):

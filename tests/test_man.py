@@ -193,7 +193,9 @@ def installed_natterd_runs_installed_session(root):
         os.path.join(root, "libexec", "natter", "natter-session"))
     sock = os.path.join(H.tmpdir(), "run", "broker.sock")
     d = H.spawn([os.path.join(root, "sbin", "natterd"), "-f",
-                 "-l", "127.0.0.1:0", "-s", sock],
+                 "-l", "127.0.0.1:0", "-s", sock, "-D",
+                 os.path.join(os.path.dirname(os.path.dirname(sock)),
+                              "state")],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE)
     log = H.LogReader(d.stderr)

@@ -686,7 +686,7 @@ def test_failed_first_broker_leaves_no_directory_behind():
     run = os.path.join(dir_, "run")
     sock = os.path.join(run, "broker.sock")
     r = subprocess.run([bin_path("natterd"), "-f", "-u", "nobody", "-s",
-                        sock, "-l", "127.0.0.1:0", "--", "/bin/cat"],
+                        sock, "-D", os.path.join(dir_, "state"), "-l", "127.0.0.1:0", "--", "/bin/cat"],
                        capture_output=True, text=True, timeout=30,
                        stdin=subprocess.DEVNULL, env=env)
     assert r.returncode == 111, (r.returncode, r.stderr)
@@ -699,7 +699,8 @@ def test_failed_first_broker_leaves_no_directory_behind():
 def test_broker_alone_with_B():
     dir_ = tmpdir()
     sock = os.path.join(dir_, "run", "broker.sock")
-    p = spawn([bin_path("natterd"), "-B", "-s", sock],
+    p = spawn([bin_path("natterd"), "-B", "-s", sock, "-D",
+               os.path.join(dir_, "state")],
               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
               stderr=subprocess.PIPE)
     log = LogReader(p.stderr)
@@ -888,7 +889,8 @@ def test_relative_paths_survive_the_daemons_chdir():
     dir_ = tmpdir()
     port = free_port()
     r = subprocess.run([bin_path("natterd"), "-P", "n.pid", "-L", "t.log",
-                        "-s", "run/b.sock", "-l", "127.0.0.1:%d" % port],
+                        "-s", "run/b.sock", "-D", "state",
+                        "-l", "127.0.0.1:%d" % port],
                        cwd=dir_, capture_output=True, text=True, timeout=10,
                        stdin=subprocess.DEVNULL)
     assert r.returncode == 0, r.stderr
@@ -934,6 +936,7 @@ def test_handler_gets_default_signals_even_if_natterd_ignored_some():
     sock = os.path.join(dir_, "run", "broker.sock")
     p = spawn(["/bin/sh", "-c", 'trap "" QUIT USR1; exec "$@"', "sh",
                bin_path("natterd"), "-f", "-s", sock, "-l", "127.0.0.1:0",
+               "-D", os.path.join(dir_, "state"),
                "--", "/bin/cat", "/proc/self/status"],
               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
               stderr=subprocess.PIPE, preexec_fn=ignore_realtime)

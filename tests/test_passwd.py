@@ -68,6 +68,7 @@ def start_natterd_as_nobody(users):
     os.chmod(dir_, 0o711)
     sock = os.path.join(dir_, "run", "broker.sock")
     proc = H.spawn([H.bin_path("natterd"), "-f", "-u", "nobody", "-s", sock,
+                    "-D", os.path.join(dir_, "state"),
                     "-l", "127.0.0.1:0", "-U", users],
                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                    stderr=subprocess.PIPE)

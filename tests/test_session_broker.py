@@ -107,7 +107,7 @@ def logged_in(broker, session, name, flags):
     session.send(name)
     f = h.expect(LOGIN)
     assert f.a == name.encode(), f
-    h.send(OK, flags, a=f.a, b=f.b)
+    h.send(OK, flags | VERSION << 4, a=f.a, b=f.b)   # a broker of ours
     session.out.wait(re.escape("-----Chatting Room-----"))
     return h
 
@@ -208,7 +208,7 @@ def test_refused_login_after_a_reconnect_leaves_no_stale_limit():
     h = broker.accept()
     f = h.expect(LOGIN)
     assert f.a == b"bob" and not f.flags & REJOIN, f
-    h.send(OK, MARKS_LAST | LAST, a=b"bob", b=b"lobby")
+    h.send(OK, MARKS_LAST | LAST | VERSION << 4, a=b"bob", b=b"lobby")
     s.out.wait(re.escape("Log-in success!! [bob]"))
     assert "unavailable" not in s.out.text()
     s.send("hello")

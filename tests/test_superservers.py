@@ -93,7 +93,8 @@ class Broker:
         """argv_of(sock), if given, makes natterd's command line."""
         self.dir = H.tmpdir()
         self.sock = os.path.join(self.dir, "run", "broker.sock")
-        argv = [H.bin_path("natterd"), "-f", "-B", "-s", self.sock]
+        argv = [H.bin_path("natterd"), "-f", "-B", "-s", self.sock,
+                "-D", os.path.join(self.dir, "state")]
         if argv_of:
             argv = argv_of(self.sock)
         self.proc = H.spawn(argv, stdin=subprocess.DEVNULL,

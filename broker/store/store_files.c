@@ -128,7 +128,14 @@ static int dir_lock(struct files *f, char *err, size_t errlen)
 	}
 	struct flock fl = { .l_type = rw ? F_WRLCK : F_RDLCK,
 			    .l_whence = SEEK_SET };
-	if (fcntl(f->lockfd, F_SETLK, &fl) != 0) {
+	int locked = fcntl(f->lockfd, F_SETLK, &fl) == 0;
+	if (!locked && errno == ENOLCK) {
+		/* no locks on this file system: as the broker's socket
+		 * lock does (sockdir.c) */
+		store_backend_log(f->st, LOG_WARNING, "cannot lock %s/lock: "
+				  "%s; going on without it", f->dir,
+				  strerror(errno));
+	} else if (!locked) {
 		struct flock who = fl;
 		long pid = fcntl(f->lockfd, F_GETLK, &who) == 0 ?
 			   (long)who.l_pid : 0;

@@ -84,6 +84,16 @@ static int shaped(int type, int flags, const char *a, const char *b,
 	       frame_shape_ok(&f);
 }
 
+/* Shaped, with a text of one's own (numbers: LINE_NO, SEQ, N). */
+static int digits_ok(int type, const char *a, const char *b, const char *t)
+{
+	static char buf[FRAME_MAX];
+	struct frame f;
+	int n = frame_encode_str(buf, (uint8_t)type, 0, a, b, t);
+	return n > 0 && frame_decode(buf, (size_t)n, &f) == n &&
+	       frame_shape_ok(&f);
+}
+
 /* The shape table (natter-protocol.h): for each handler-to-broker type
  * a frame as natter-session sends it passes, and one with a field that
  * must be empty, a missing field, a text too long or a flag the type
@@ -93,18 +103,30 @@ static void shapes(void)
 	const char *x = "x";
 	CHECK(shaped(FRAME_LOGIN, 0, "ann", "lobby", 14));
 	CHECK(shaped(FRAME_LOGIN, FRAME_REJOIN | 0xf0, "ann", NULL, 0));
+	CHECK(shaped(FRAME_LOGIN, FRAME_ACCOUNT, "ann", NULL, 0));
+	CHECK(shaped(FRAME_LOGIN, FRAME_OPERATOR, "ann", NULL, 0));
 	CHECK(!shaped(FRAME_LOGIN, FRAME_FATAL, "ann", NULL, 0));
-	CHECK(!shaped(FRAME_LOGIN, 0, "ann", NULL, FRAME_FIELD_MAX + 1));
+	CHECK(shaped(FRAME_LOGIN, 0, "ann", NULL, 2 * FRAME_FIELD_MAX));
+	CHECK(!shaped(FRAME_LOGIN, 0, "ann", NULL, 2 * FRAME_FIELD_MAX + 1));
+	/* version 3: SAY and ME carry their line number in a */
 	for (int t = FRAME_SAY; t <= FRAME_ME; t++) {
-		CHECK(shaped(t, 0, NULL, NULL, FRAME_TEXT_MAX));
-		CHECK(shaped(t, 0, NULL, NULL, 0));
+		CHECK(shaped(t, 0, "12", NULL, SAY_TEXT_MAX));
+		CHECK(!shaped(t, 0, "12", NULL, SAY_TEXT_MAX + 1));
+		CHECK(shaped(t, 0, "1", NULL, 0));
+		CHECK(!shaped(t, 0, NULL, NULL, 1));
 		CHECK(!shaped(t, 0, x, NULL, 1));
-		CHECK(!shaped(t, 0, NULL, x, 1));
-		CHECK(!shaped(t, FRAME_REJOIN, NULL, NULL, 1));
+		CHECK(!shaped(t, 0, "123456789012345678901", NULL, 1));
+		CHECK(!shaped(t, 0, "1", x, 1));
+		CHECK(!shaped(t, FRAME_REJOIN, "1", NULL, 1));
 	}
-	CHECK(shaped(FRAME_PRIV, 0, "bob", NULL, 5));
-	CHECK(!shaped(FRAME_PRIV, 0, NULL, NULL, 5));
+	CHECK(shaped(FRAME_PRIV, 0, "bob", "7", 5));
+	CHECK(!shaped(FRAME_PRIV, 0, "bob", NULL, 5));
+	CHECK(!shaped(FRAME_PRIV, 0, NULL, "7", 5));
 	CHECK(!shaped(FRAME_PRIV, 0, "bob", x, 5));
+	CHECK(digits_ok(FRAME_JOIN, NULL, "room", "20"));
+	CHECK(digits_ok(FRAME_HISTORY, NULL, NULL, "500"));
+	CHECK(!digits_ok(FRAME_HISTORY, NULL, NULL, "-1"));
+	CHECK(!digits_ok(FRAME_HISTORY, "1", NULL, "5"));
 	CHECK(shaped(FRAME_JOIN, 0, NULL, "room", 0));
 	CHECK(!shaped(FRAME_JOIN, 0, NULL, NULL, 0));
 	CHECK(!shaped(FRAME_JOIN, 0, x, "room", 0));
@@ -125,7 +147,15 @@ static void shapes(void)
 	CHECK(!shaped(FRAME_MSG, 0, NULL, "lobby", 2));
 	CHECK(shaped(FRAME_PRIVATE, 0, "ann", NULL, 2));
 	CHECK(shaped(FRAME_JOINED, 0, "ann", "lobby", 0));
-	CHECK(!shaped(FRAME_JOINED, 0, "ann", "lobby", 1));
+	CHECK(shaped(FRAME_JOINED, 0, "ann", "lobby", 3)); /* the old room */
+	CHECK(!shaped(FRAME_JOINED, 0, "ann", "lobby", FRAME_FIELD_MAX + 1));
+	CHECK(shaped(FRAME_LINE, FRAME_REPLAY | FRAME_LAST, "ann", "lobby",
+		     FRAME_TEXT_MAX));
+	CHECK(!shaped(FRAME_LINE, FRAME_FATAL, "ann", "lobby", 5));
+	CHECK(digits_ok(FRAME_ACK, "3", NULL, "77"));
+	CHECK(!digits_ok(FRAME_ACK, "3", NULL, "x"));
+	CHECK(digits_ok(FRAME_LIVE, NULL, "lobby", "0"));
+	CHECK(!digits_ok(FRAME_LIVE, NULL, NULL, "0"));
 	CHECK(shaped(FRAME_LEFT, 0, "ann", "lobby", 5));
 	CHECK(shaped(FRAME_INFO, FRAME_LAST, NULL, NULL, 9));
 	CHECK(!shaped(FRAME_INFO, FRAME_FATAL, NULL, NULL, 9));

@@ -1,9 +1,9 @@
 /* test_protocol.c — the broker's protocol version check and shape
  * check, on its chat layer over real UNIX sockets: a LOGIN of a version
  * it does not serve gets exactly one ERR (FATAL, with the broker's
- * version) and the connection is closed; versions 0 (the unversioned
- * first round), 1, 2 and 3 are served; a frame of the wrong shape closes
- * the connection without an answer. */
+ * version) and the connection is closed; version 3 alone is served
+ * (the room log's); a frame of the wrong shape closes the connection
+ * without an answer. */
 #include "../../broker/chat.h"
 #include "io.h"
 #include "log.h"
@@ -112,7 +112,6 @@ static void unserved_version_gets_one_err(void)
 
 static void served_versions(void)
 {
-	/* Version 3 added frames both ways: only it is served. */
 	static const int flags[] = { NATTER_PROTOCOL_FLAGS(3),
 				     NATTER_PROTOCOL_FLAGS(3) | FRAME_REJOIN,
 				     NATTER_PROTOCOL_FLAGS(3) | FRAME_ACCOUNT,
@@ -151,6 +150,10 @@ static void bad_shapes_close(void)
 		{ FRAME_IGNORE, 0, NULL, NULL, "x" },
 		{ FRAME_UNIGNORE, 0, NULL, NULL, NULL },
 		{ FRAME_SAY, 0, "x", NULL, "hi" },
+		{ FRAME_SAY, 0, NULL, NULL, "no number" },
+		{ FRAME_PRIV, 0, "ann", "1x", "a number that is not" },
+		{ FRAME_JOIN, 0, NULL, "x", "twenty" },
+		{ FRAME_HISTORY, 0, NULL, NULL, "-1" },
 		{ FRAME_ME, 0, NULL, "x", "waves" },
 		{ FRAME_PRIV, 0, NULL, NULL, "to nobody" },
 		{ FRAME_JOIN, 0, NULL, NULL, NULL },
@@ -166,8 +169,8 @@ static void bad_shapes_close(void)
 			CHECK(send_frame(fd, FRAME_LOGIN, FRAME_REJOIN |
 					 NATTER_PROTOCOL_FLAGS(3), "s", NULL,
 					 "local") == 0);
-			collect(fd, &g, 1);
-			CHECK(g.n == 1 && g.first.type == FRAME_OK);
+			collect(fd, &g, 2); /* OK, LIVE */
+			CHECK(g.n == 2 && g.first.type == FRAME_OK);
 		}
 		CHECK(send_frame(fd, bad[i].type, bad[i].flags, bad[i].a,
 				 bad[i].b, bad[i].text) == 0);
@@ -186,7 +189,7 @@ int main(void)
 	if (!loop)
 		return UNIT_DONE();
 	peers_init(&set, loop, 65536, &chat_peer_ops, &chat);
-	CHECK(chat_init(&chat, &set, NULL) == 0);
+	CHECK(chat_init(&chat, &set, NULL, NULL) == 0); /* no history */
 	unserved_version_gets_one_err();
 	served_versions();
 	bad_shapes_close();

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static int cleans_to(const char *in, size_t n, const char *want)
 {
@@ -156,6 +157,50 @@ static void formats(void)
 	      !strcmp(out, "*** Reconnected.\r\n"));
 }
 
+/* A LINE frame (version 3), live or replayed (flags). */
+static int shows_line(int flags, const char *text, const char *self,
+		      const char *want)
+{
+	char buf[FRAME_MAX], out[TEXT_LINE_MAX];
+	struct frame f;
+	int n = frame_encode_str(buf, FRAME_LINE, (uint8_t)flags, "bob",
+				 "lobby", text);
+	if (n < 0 || frame_decode(buf, (size_t)n, &f) != n)
+		return 0;
+	size_t len = text_display(&f, self, out, sizeof out);
+	if (!want)
+		return len == 0;
+	return len == strlen(want) && !memcmp(out, want, len);
+}
+
+/* Live lines as MSG and ACTION were; replayed ones after their time
+ * (local: "HH:MM " today, with the date otherwise), sanitised alike. */
+static void lines(void)
+{
+	char want[96], when[40];
+	long long now = (long long)time(NULL), ms = now * 1000;
+	CHECK(shows_line(0, "7 0 say hello", "ann", "[bob] : hello\r\n"));
+	CHECK(shows_line(0, "7 0 me waves", "ann", "* bob waves\r\n"));
+	CHECK(shows_line(0, "7 0 say hello", "bob", NULL));
+	CHECK(shows_line(0, "7 0 shout hello", "ann", NULL));
+	CHECK(shows_line(0, "x 0 say hello", "ann", NULL));
+	CHECK(shows_line(0, "7 0 say a\xc2\x9b" "b", "ann",
+			 "[bob] : ab\r\n"));   /* C1 removed, as live */
+	CHECK(text_when(ms, now, when, sizeof when) == 6 && when[2] == ':');
+	snprintf(want, sizeof want, "%s[bob] : hi\r\n", when);
+	char text[64];
+	snprintf(text, sizeof text, "9 %lld say hi", ms);
+	CHECK(shows_line(FRAME_REPLAY, text, "bob", want)); /* own: shown */
+	snprintf(text, sizeof text, "9 %lld me nods", ms);
+	snprintf(want, sizeof want, "%s* bob nods\r\n", when);
+	CHECK(shows_line(FRAME_REPLAY, text, "ann", want));
+	/* a day before: with the date */
+	CHECK(text_when(ms - 86400000LL * 2, now, when, sizeof when) == 17 &&
+	      when[4] == '-' && when[13] == ':');
+	CHECK(shows(FRAME_JOINED, "bob", "dev", "ann",
+		    "[bob] has come in from room dev\r\n"));
+}
+
 /* A notice cut for room is cut between characters, with its CR LF. */
 static void cut_notices(void)
 {
@@ -173,5 +218,6 @@ int main(void)
 	cut_notices();
 	cleaning();
 	formats();
+	lines();
 	return UNIT_DONE();
 }

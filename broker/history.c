@@ -1,0 +1,226 @@
+/* history.c — public lines through the room log; replays (history.h).
+ *
+ * Each request to the store has a record here, in request order, with
+ * the token the store hands back; a record names its chatter until
+ * that one is gone (history_forget).  Rooms are logged under their
+ * name in lower case: "Lobby" is the lobby (presence.h), and one room
+ * must be one log on any file system. */
+#include "history_int.h"
+#include "ignore.h"
+#include "modcmd.h"
+#include "chat.h"
+#include "exitcode.h"
+#include "log.h"
+#include "reply.h"
+#include "store/store.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void hist_room_key(char *key, const char *room)
+{
+	size_t i = 0;
+	for (; room[i] && i < ROOM_LEN_MAX; i++)
+		key[i] = (char)tolower((unsigned char)room[i]);
+	key[i] = '\0';
+}
+
+/* The store's callback: the record at the head is this result's (a
+ * record the store never answered, only when memory ran out there, is
+ * dropped on the way).  Another broker's line (a shared log) goes to
+ * the room as a line of this one's would. */
+static void history_done(void *arg, const struct store_result *r)
+{
+	struct chat *ch = arg;
+	struct hist_req *q;
+	if (r->op == STORE_REMOTE) {
+		struct hist_req remote = { .what = H_LINE };
+		hist_line_done(ch, &remote, r);
+		return;
+	}
+	while ((q = ch->hist.head) != NULL) {
+		ch->hist.head = q->next;
+		if (!ch->hist.head)
+			ch->hist.tail = NULL;
+		if (q->c)
+			q->c->hist_pending--;
+		if (q->token == r->token) {
+			hist_complete(ch, q, r);
+			free(q);
+			return;
+		}
+		log_msg(LOG_ERR, "history: request %" PRIu64 " unanswered",
+			q->token);
+		free(q);
+	}
+}
+
+int history_open(struct chat *ch, const char *dir)
+{
+	char err[512];
+	if (!dir)
+		return 0;
+	struct store_config cfg = { .dir = dir, .done = history_done,
+				    .ctx = ch };
+	ch->hist.st = store_open_files(&cfg, err, sizeof err);
+	if (ch->hist.st)
+		return 0;
+	if (strstr(err, "in use by another broker")) {
+		log_msg(LOG_ERR, "%s", err);
+		return EXIT_TEMP;
+	}
+	log_msg(LOG_ERR, "%s; chat goes on without history", err);
+	return 0;
+}
+
+void history_close(struct chat *ch)
+{
+	if (ch->hist.st) {
+		store_close(ch->hist.st); /* what it holds is written */
+		ch->hist.st = NULL;
+	}
+	struct hist_req *q = ch->hist.head, *next;
+	for (; q; q = next) {
+		next = q->next;
+		free(q);
+	}
+	ch->hist.head = ch->hist.tail = NULL;
+}
+
+int history_run(struct chat *ch, long long now)
+{
+	return ch->hist.st ? store_run(ch->hist.st, now) : -1;
+}
+
+struct store *history_store(struct chat *ch)
+{
+	return ch->hist.st;
+}
+
+struct hist_req *hist_req_new(struct chat *ch, enum hist_what what,
+				struct chatter *c)
+{
+	struct hist_req *q = calloc(1, sizeof *q);
+	if (!q)
+		return NULL;
+	q->what = what;
+	q->c = c;
+	q->token = ++ch->hist.next_token;
+	return q;
+}
+
+void hist_req_link(struct chat *ch, struct hist_req *q)
+{
+	if (q->c)
+		q->c->hist_pending++;
+	if (ch->hist.tail)
+		ch->hist.tail->next = q;
+	else
+		ch->hist.head = q;
+	ch->hist.tail = q;
+}
+
+static void ack(struct chat *ch, struct chatter *c, uint64_t no,
+		uint64_t seq)
+{
+	char a[LINE_NO_MAX + 1], t[LINE_NO_MAX + 1];
+	snprintf(a, sizeof a, "%" PRIu64, no);
+	snprintf(t, sizeof t, "%" PRIu64, seq);
+	reply_send(ch, c, FRAME_ACK, 0, a, NULL, t, strlen(t));
+}
+
+int hist_line_frame(struct chat *ch, const struct store_entry *e,
+		      const char *room, uint8_t flags)
+{
+	char text[FRAME_TEXT_MAX + 1];
+	const char *kind = e->kind == STORE_SAY ? "say" :
+			   e->kind == STORE_ME ? "me" : NULL;
+	if (!kind)
+		return 0;
+	int n = snprintf(text, sizeof text, "%" PRIu64 " %" PRId64 " %s %.*s",
+			 e->seq, e->time_ms, kind, (int)e->text_len, e->text);
+	if (n < 0 || (size_t)n >= sizeof text)
+		return 0; /* cannot be: SAY_TEXT_MAX leaves room */
+	n = frame_encode(ch->frame, FRAME_LINE, flags, e->name, e->name_len,
+			 room, strlen(room), text, (size_t)n);
+	return n > 0 ? n : 0;
+}
+
+void hist_line_done(struct chat *ch, struct hist_req *q,
+		      const struct store_result *r)
+{
+	const struct store_entry *e = r->entry;
+	const struct room *rm = presence_room(&ch->pres, r->room,
+					      strlen(r->room));
+	if (rm) {
+		int n = hist_line_frame(ch, e, rm->name, 0);
+		if (n > 0) /* not to its sender, nor to who ignores them */
+			ignore_fanout(ch, rm, q->c, e->name, (size_t)n);
+	}
+	chat_transcribe(ch, rm ? rm->name : r->room, e);
+	if (q->c && q->line_no)
+		ack(ch, q->c, q->line_no, r->status == 0 ? e->seq : 0);
+}
+
+void history_say(struct chat *ch, struct chatter *c, const struct frame *f,
+		 unsigned kind)
+{
+	char key[ROOM_LEN_MAX + 1];
+	uint64_t no = chat_number(f->a, f->alen);
+	if (mod_silenced(ch, c)) { /* muted: reaches nobody, not logged */
+		if (no)
+			ack(ch, c, no, 0);
+		return;
+	}
+	hist_room_key(key, c->m.room->name);
+	if (ch->hist.st && no && store_seen(ch->hist.st, key, c->origin,
+					    strlen(c->origin), no)) {
+		ack(ch, c, no, 0); /* sent again after a restart: logged */
+		return;
+	}
+	struct hist_req *q = hist_req_new(ch, H_LINE, c);
+	if (!q) {
+		peer_end(&c->peer, "out of memory");
+		return;
+	}
+	q->line_no = no;
+	struct store_entry e = { .kind = kind, .origin_no = no,
+				 .name = c->m.name,
+				 .name_len = strlen(c->m.name),
+				 .origin = c->origin,
+				 .origin_len = strlen(c->origin),
+				 .text = f->text, .text_len = f->textlen };
+	if (!ch->hist.st) {
+		/* history off: the same completion, at once */
+		struct store_result r = { .op = STORE_APPEND,
+					  .token = q->token, .room = key,
+					  .entry = &e };
+		hist_line_done(ch, q, &r);
+		free(q);
+		return;
+	}
+	int rc = store_append(ch->hist.st, key, &e, q->token);
+	if (rc != 0) { /* a full queue: out at once, not logged */
+		struct store_result r = { .op = STORE_APPEND,
+					  .token = q->token, .room = key,
+					  .status = errno, .entry = &e };
+		hist_line_done(ch, q, &r);
+		free(q);
+		return;
+	}
+	hist_req_link(ch, q);
+}
+
+void history_forget(struct chat *ch, struct chatter *c)
+{
+	for (struct hist_req *q = ch->hist.head; q && c->hist_pending;
+	     q = q->next)
+		if (q->c == c) {
+			q->c = NULL;
+			c->hist_pending--;
+		}
+}

@@ -1,0 +1,206 @@
+"""Rooms that remember (issue 12): history on entering a room, /history,
+moves announced as moves, history across broker crashes and natterd
+restarts, and no line lost or doubled while the broker is SIGKILLed."""
+import os
+import re
+import signal
+import socket
+import time
+
+import harness as H
+from harness import Natterd, wait_until
+from test_chat import broker_pid
+
+TIME = r"(?:\d{4}-\d\d-\d\d )?\d\d:\d\d "
+
+
+def fast_natterd(*args, **kw):
+    """natterd whose sessions take lines as fast as a test sends them."""
+    return Natterd(*args, handler=[H.bin_path("natter-session"), "-r", "0"],
+                   **kw)
+
+
+def test_history_at_login_with_times_before_live_chat():
+    d = Natterd()
+    ann = d.login("ann")
+    for i in range(3):
+        ann.send_line("old line %d" % i)
+    ann.send_line("/me waves")
+    ann.send_line("/history 1")          # a reply: all four are logged
+    ann.expect_re(TIME + r"\* ann waves")
+    bob = d.login("bob")
+    bob.expect("You are in lobby with: ann")
+    for i in range(3):
+        bob.expect_re(TIME + re.escape("[ann] : old line %d" % i))
+    bob.expect_re(TIME + r"\* ann waves")
+    bob.expect("*** Live chat.")
+    ann.send_line("now live")
+    bob.expect("\r\n[ann] : now live")   # live: no time before it
+    # nobody spoke before ann came: no replay, no live marker at login
+    assert "Live chat" not in ann.text.split("-----Chatting Room-----")[1] \
+        .split("*** You are alone in lobby.")[0]
+
+
+def test_history_n_shows_exactly_the_last_n():
+    d = Natterd()
+    ann = d.login("ann")
+    for i in range(1, 8):
+        ann.send_line("line %d" % i)
+    ann.send_line("/history 3")
+    m = ann.expect_re(r"(?s)(\d\d:\d\d .*?)\*\*\* Live chat\.")
+    got = re.findall(r"\[ann\] : line (\d+)", m.group(1))
+    assert got == ["5", "6", "7"], got
+    ann.send_line("/history 0")
+    ann.expect("Usage: /history [N]")
+    ann.send_line("/history 501")
+    ann.expect("at most 500 lines")
+
+
+def test_a_private_line_is_never_in_history():
+    d = Natterd()
+    ann, bob = d.login("ann"), d.login("bob")
+    ann.send_line("/msg bob a secret")
+    bob.expect("[ann] (private) : a secret")
+    ann.expect("[you -> bob] (private) : a secret")
+    ann.send_line("public")
+    bob.expect("[ann] : public")
+    cy = d.login("cy")
+    cy.expect_re(TIME + re.escape("[ann] : public"))
+    cy.expect("Live chat.")
+    cy.send_line("/history 50")
+    cy.expect_re(TIME + re.escape("[ann] : public"))
+    cy.expect("Live chat.")
+    assert "secret" not in cy.text
+
+
+def test_a_move_is_announced_as_a_move():
+    d = Natterd()
+    ann = d.login("ann")
+    carol = d.login("carol")
+    ann.expect("[carol] has joined the chat")
+    carol.send_line("/join dev")
+    carol.expect("You are now alone in dev.")
+    ann.expect("[carol] has moved to room dev")
+    carol.send_line("/join lobby")
+    ann.expect("[carol] has come in from room dev")
+    assert ann.text.count("has joined the chat") == 1
+
+
+def lines_of(conn, name, prefix):
+    return [int(n) for n in re.findall(
+        r"\[%s\] : %s(\d+)\r\n" % (name, prefix), conn.text)]
+
+
+def test_history_survives_kill_9_and_a_natterd_restart():
+    d = Natterd()
+    state = d.state
+    ann = d.login("ann")
+    ann.send_line("before the crash")
+    ann.send_line("/history 1")
+    ann.expect("Live chat.")
+    old = broker_pid(d)
+    os.kill(old, signal.SIGKILL)
+    ann.expect("Reconnected.")
+    ann.send_line("after the crash")
+    ann.send_line("/history 5")
+    ann.expect_re(TIME + re.escape("[ann] : before the crash"))
+    ann.expect_re(TIME + re.escape("[ann] : after the crash"))
+    d.stop()
+    d2 = Natterd("-D", state)
+    bob = d2.login("bob")
+    bob.expect_re(TIME + re.escape("[ann] : before the crash"))
+    bob.expect_re(TIME + re.escape("[ann] : after the crash"))
+    bob.expect("Live chat.")
+
+
+def new_broker(d, old):
+    return wait_until(lambda: (lambda p: p if p != old else None)(
+        broker_pid(d)), what="a new broker")
+
+
+def storm(d, sender, send, kills=(100, 250, 400), total=500, rate=200):
+    """Sends total numbered lines at about rate a second with send(i),
+    SIGKILLing the broker after each count in kills."""
+    pid = broker_pid(d)
+    start = time.monotonic()
+    for i in range(1, total + 1):
+        send(i)
+        if i in kills:
+            os.kill(pid, signal.SIGKILL)
+            pid = new_broker(d, pid)
+        lag = start + i / rate - time.monotonic()
+        if lag > 0:
+            time.sleep(lag)
+
+
+def test_zero_loss_public_lines_across_three_broker_kills():
+    d = fast_natterd()
+    people = [d.login("p%02d" % i) for i in range(20)]
+    sender, others = people[0], people[1:]
+    sender.send_line("/who")
+    sender.expect("In lobby (20)")
+    storm(d, sender, lambda i: sender.send_line("L%04d" % i))
+    want = list(range(1, 501))
+
+    def done():
+        for o in others:
+            o._fill(0)
+        return all(lines_of(o, "p00", "L")[-1:] == [500] for o in others)
+    wait_until(done, timeout=30, what="all 500 lines everywhere")
+    time.sleep(0.3)   # anything doubled late would come now
+    for o in others:
+        o._fill(0.1)
+        got = lines_of(o, "p00", "L")
+        assert got == want, (len(got), [x for x in got if got.count(x) > 1]
+                             [:5], sorted(set(want) - set(got))[:5])
+
+
+def test_zero_loss_private_lines_across_three_broker_kills():
+    d = fast_natterd()
+    ann, bob = d.login("ann"), d.login("bob")
+    storm(d, ann, lambda i: ann.send_line("/msg bob P%04d" % i))
+
+    def done():
+        bob._fill(0)
+        return re.findall(r"\[ann\] \(private\) : P(\d+)",
+                          bob.text)[-1:] == ["0500"]
+    wait_until(done, timeout=30, what="all 500 private lines")
+    time.sleep(0.3)   # anything doubled late would come now
+    bob._fill(0.1)
+    got = [int(n) for n in re.findall(r"\[ann\] \(private\) : P(\d+)",
+                                      bob.text)]
+    assert got == list(range(1, 501)), (len(got), sorted(
+        set(range(1, 501)) - set(got))[:5])
+    assert "may not have been delivered" not in ann.text
+    assert "No such user" not in ann.text
+
+
+def test_a_garbage_log_is_set_aside_and_chat_works():
+    d0 = Natterd()
+    state = d0.state
+    d0.stop()
+    with open(os.path.join(state, "lobby.log"), "wb") as f:
+        f.write(os.urandom(4000))
+    d = Natterd("-D", state)
+    ann, bob = d.login("ann"), d.login("bob")
+    ann.send_line("works")
+    bob.expect("[ann] : works")
+    d.log.wait(r"room lobby: log damaged at")
+    assert len([l for l in d.log.lines if "log damaged" in l]) == 1, \
+        d.log.text()
+    assert any(n.startswith("lobby.log.bad") for n in os.listdir(state))
+
+
+def test_an_unusable_state_directory_leaves_chat_without_history():
+    base = H.tmpdir()
+    state = os.path.join(base, "state")
+    with open(state, "w") as f:
+        f.write("a file where the directory should be\n")
+    d = Natterd("-D", state)
+    d.log.wait(r"chat goes on without history")
+    ann, bob = d.login("ann"), d.login("bob")
+    ann.send_line("still here")
+    bob.expect("[ann] : still here")
+    bob.send_line("/history")
+    bob.expect("History is off on this server.")
+    assert d.log.text().count("without history") == 1
