@@ -109,16 +109,17 @@ static void send_frame(struct tpeer *t, int type, const char *text)
 	CHECK(n > 0 && write(t->other, buf, (size_t)n) == n);
 }
 
-/* Reads the other end to EOF (waiting at most ~5 s); the type of the
- * last whole frame, or -1. */
-static int read_to_eof(struct tpeer *t, char *last_text, size_t size)
+/* Reads other (a peer's other end) to EOF (waiting at most ~5 s): the
+ * type of the last whole frame, or -1.  Takes the descriptor, not the
+ * peer: the pumps free the peer once it is closed. */
+static int read_to_eof(int other, char *last_text, size_t size)
 {
 	static char buf[1 << 20];
 	size_t have = 0;
 	long long end = io_now_ms() + 5000;
 	for (;;) {
 		pump(10);
-		ssize_t n = read(t->other, buf + have, sizeof buf - have);
+		ssize_t n = read(other, buf + have, sizeof buf - have);
 		if (n == 0)
 			break;
 		if (n > 0)
@@ -176,11 +177,12 @@ static void cut_mid_fanout_then_kick(void)
 	CHECK(set.count == 4);
 	/* B's reader wakes: all it was sent, then the KICK, then EOF. */
 	char text[128] = "";
-	CHECK(read_to_eof(b, text, sizeof text) == FRAME_KICK);
+	int b_other = b->other; /* b is freed once closed */
+	CHECK(read_to_eof(b_other, text, sizeof text) == FRAME_KICK);
 	CHECK(strcmp(text, "You are too far behind; disconnected.") == 0);
 	CHECK(set.count == 3);
 	CHECK(strcmp(seen, "f1ceg2K") == 0); /* gone once, not again */
-	close(b->other);
+	close(b_other);
 	/* Shutting down: `gone` once more for each open peer. */
 	int others[3] = { sender->other, c->other, d->other };
 	peers_close_all(&set);
