@@ -209,9 +209,10 @@ static void drain_expires(void)
 	peers_expire(&set, due);
 	CHECK(b->p.state == PEER_DEAD && strcmp(seen, "g5K") == 0);
 	CHECK(peers_next_deadline(&set) == -1);
+	int b_other = b->other; /* b is freed with the dead */
 	peers_free_dead(&set);
 	CHECK(set.count == 0);
-	close(b->other);
+	close(b_other);
 }
 
 int main(void)
