@@ -6,6 +6,7 @@ kept across restarts in the state directory (-D), and natterctl.
 """
 import os
 import re
+import signal
 import socket
 import subprocess
 
@@ -299,3 +300,60 @@ def test_session_shows_its_person_and_address_in_ps():
                  what="the session's title")
     ann.send_line("/who")
     ann.expect("*** In lobby (1): ann")
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def test_rules_file_denies_before_a_session_and_reloads_on_sighup():
+    rules = os.path.join(H.tmpdir(), "rules")
+    write(rules, "# the lab\n\nallow 127.0.0.3  # a guest\n"
+          "deny\t127.0.0.0/29\r\ndeny ::/0\n")
+    d, _ = server(None, None, "-x", rules)
+    d.log.wait(r"3 address rules from .*rules")
+    c = connect(d, "127.0.0.2")
+    c.expect("natterd: connections from your address are not accepted "
+             "here\r\n")
+    c.expect_closed()
+    assert "ID: " not in c.text
+    d.log.wait(r"refused 127\.0\.0\.2:\d+: denied by the rules")
+    login(d, "guest", None, source="127.0.0.3").close()  # allowed first
+    login(d, "far", None, source="127.0.0.9").close()    # no rule: allowed
+    # a bad line on SIGHUP: logged with its number, the old rules stay
+    write(rules, "allow 127.0.0.2\nallow 127.0.0.300\n")
+    d.proc.send_signal(signal.SIGHUP)
+    d.log.wait(r"rules line 2: expected an address .*; the rules in force "
+               r"stay")
+    c = connect(d, "127.0.0.2")
+    c.expect("not accepted here")
+    # a good file: in force at once
+    write(rules, "allow 127.0.0.2\n")
+    d.proc.send_signal(signal.SIGHUP)
+    d.log.wait(r"1 address rules from")
+    login(d, "two", None, source="127.0.0.2").close()
+
+
+def test_bad_rules_file_at_start_is_a_usage_error():
+    rules = os.path.join(H.tmpdir(), "rules")
+    for text, why in (("allow 10.0.0.0/8\nban 1.2.3.4\n",
+                       "line 2: expected allow or deny"),
+                      ("deny 10.0.0.0/33\n", "line 1: expected an address"),
+                      ("deny 10.0.0.1 and more\n",
+                       "line 1: something after the address"),
+                      ("x" * 300 + "\n", "line 1: longer than 256 bytes")):
+        write(rules, text)
+        p = subprocess.run([H.bin_path("natterd"), "-f", "-l", "127.0.0.1:0",
+                            "-s", os.path.join(H.tmpdir(), "x", "b.sock"),
+                            "-x", rules], capture_output=True, text=True,
+                           timeout=DEFAULT_TIMEOUT,
+                           stdin=subprocess.DEVNULL)
+        assert p.returncode == 100, p
+        assert ("natterd: %s %s" % (rules, why)) in p.stderr, p.stderr
+        assert len(p.stderr.strip().splitlines()) == 1, p.stderr
+    p = subprocess.run([H.bin_path("natterd"), "-f", "-x",
+                        os.path.join(H.tmpdir(), "missing")],
+                       capture_output=True, text=True, timeout=DEFAULT_TIMEOUT,
+                       stdin=subprocess.DEVNULL)
+    assert p.returncode == 100 and "No such file" in p.stderr, p
