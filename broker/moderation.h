@@ -35,6 +35,7 @@ struct mod_topic {
 
 struct mod_stats {
 	unsigned long long logins, refused, messages, muted, kicks, bans;
+	unsigned long long takeovers;
 };
 
 struct moderation {

@@ -12,7 +12,7 @@ import subprocess
 
 import harness as H
 from harness import Natterd, Conn, DEFAULT_TIMEOUT
-from test_chat import make_users
+from test_chat import broker_pid, make_users, session_pid
 
 
 def op_users():
@@ -357,3 +357,78 @@ def test_bad_rules_file_at_start_is_a_usage_error():
                        capture_output=True, text=True, timeout=DEFAULT_TIMEOUT,
                        stdin=subprocess.DEVNULL)
     assert p.returncode == 100 and "No such file" in p.stderr, p
+
+
+def test_password_login_takes_the_name_back_from_an_older_session():
+    d, _ = server(op_users())
+    old = login(d, "bob", "pw-bob")
+    cy = login(d, "cy", "pw-cy")
+    old.expect("[cy] has joined the chat")
+    # a wrong password changes nothing
+    c = d.connect()
+    c.expect("ID: ")
+    c.send_line("bob")
+    c.expect("PW: ")
+    c.send_line("wrong")
+    c.expect("Login incorrect.")
+    c.close()
+    new = login(d, "bob", "pw-bob", source="127.0.0.2")
+    assert "*** Your session from 127.0.0.1 has ended; this one takes its " \
+        "place." in new.text
+    old.expect("*** You logged in elsewhere; this session ends.\r\n")
+    old.expect_closed()
+    d.log.wait(r"bob logged in again from 127\.0\.0\.2 port \d+: the "
+               r"session from 127\.0\.0\.1 port \d+ ends")
+    new.send_line("/who")
+    new.expect_re(r"In lobby \(2\): (bob, cy|cy, bob)")
+    cy.send_line("still there?")
+    new.expect("[cy] : still there?")
+    # the room saw neither a leave nor a join
+    cy.expect_none(r"\[bob\] has (left|joined)|was kicked", within=0.3)
+    # into another room: the room hears a move
+    new.send_line("/join dev")
+    new.expect("*** You are now alone in dev.")
+    cy.expect("[bob] has moved to room dev")
+    again = login(d, "bob", "pw-bob")  # lands in the lobby
+    new.expect("*** You logged in elsewhere; this session ends.")
+    cy.expect("[bob] has come in from room dev")
+    cy.expect_none(r"\[bob\] has (left|joined)", within=0.3)
+    p = ctl(d, "status")
+    assert p.returncode == 0, p
+    assert "takeovers\t2" in p.stdout.splitlines(), p.stdout
+    again.close()
+
+
+def test_open_mode_has_no_takeover():
+    d, _ = server()
+    bob = login(d, "bob")
+    c = d.connect()
+    c.expect("ID: ")
+    c.send_line("bob")
+    c.expect("*** The name bob is already in use; choose another.")
+    bob.send_line("/who")
+    bob.expect("*** In lobby (1): bob")
+
+
+def test_a_rejoin_never_takes_the_name_back():
+    """After a broker restart the old session re-announces (REJOIN) after
+    a newer one logged in with the password: it is refused and ends; the
+    newer one keeps the name."""
+    d, _ = server(op_users())
+    old, cy = login(d, "bob", "pw-bob"), login(d, "cy", "pw-cy")
+    pid = session_pid(old)
+    os.kill(pid, signal.SIGSTOP)   # its REJOIN waits until we say
+    try:
+        mark = len(d.log.lines)
+        os.kill(broker_pid(d), signal.SIGKILL)
+        d.log.wait(r"broker listening on", start=mark)
+        cy.expect("*** Reconnected.", timeout=30)
+        new = login(d, "bob", "pw-bob")
+        cy.expect("[bob] has joined the chat")
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    old.expect("*** Could not rejoin as bob; goodbye.")
+    old.expect_closed()
+    new.send_line("/who")
+    new.expect_re(r"In lobby \(2\): (bob, cy|cy, bob)")
+    assert "logged in elsewhere" not in new.text
