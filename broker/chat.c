@@ -132,7 +132,7 @@ static void refuse_login(struct chat *ch, struct chatter *c,
 			 const struct frame *f, const char *name,
 			 const char *why, const char *tell, int fatal)
 {
-	ch->mod.stats.refused++;
+	mod_count_refused(ch, why);
 	if (ratelog_take(&ch->refusals, io_now_ms()))
 		log_msg(LOG_NOTICE, "login refused%s%s from %s port %s%s: %s",
 			name ? " for " : "", name ? name : "", c->ip, c->port,
@@ -450,6 +450,7 @@ static void chat_gone(struct peer *p, enum peer_why why, void *arg)
 	ignore_free(c);
 	if (!c->logged_in)
 		return;
+	mod_count_gone(ch, c, (int)why);
 	if (why != PEER_SHUTDOWN)
 		announce_leave(ch, c);
 	mod_forget(c);

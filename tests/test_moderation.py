@@ -9,6 +9,8 @@ import re
 import signal
 import socket
 import subprocess
+import threading
+import time
 
 import harness as H
 from harness import Natterd, Conn, DEFAULT_TIMEOUT
@@ -432,3 +434,156 @@ def test_a_rejoin_never_takes_the_name_back():
     new.send_line("/who")
     new.expect_re(r"In lobby \(2\): (bob, cy|cy, bob)")
     assert "logged in elsewhere" not in new.text
+
+
+def parse_prometheus(text):
+    """A tiny parser of the text exposition format: {(name, labels):
+    value}, and {name: type}; fails on anything it does not know."""
+    samples, types, helps = {}, {}, set()
+    line_rx = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)'
+                         r'(?:\{([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\})?'
+                         r' (-?[0-9]+(?:\.[0-9]+)?)$')
+    for line in text.splitlines():
+        if line.startswith("# HELP "):
+            name = line.split(" ")[2]
+            assert name not in helps, "two HELP lines for " + name
+            helps.add(name)
+            continue
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ")
+            assert kind in ("counter", "gauge") and name not in types, line
+            types[name] = kind
+            continue
+        m = line_rx.match(line)
+        assert m, "not a sample: %r" % line
+        name, label, lvalue, value = m.groups()
+        assert name in types and name in helps, "no TYPE/HELP before " + line
+        assert types[name] != "counter" or name.endswith("_total"), name
+        key = (name, (label, lvalue) if label else None)
+        assert key not in samples, "twice: " + line
+        samples[key] = float(value)
+    return samples, types
+
+
+def test_natterctl_status_who_and_metrics_against_natterd():
+    d, _ = server(op_users())
+    ann = login(d, "ann", "pw-ann")
+    bob = login(d, "bob", "pw-bob")
+    bob.send_line("/join dev")
+    bob.expect("*** You are now alone in dev.")
+    for i in range(6):
+        ann.send_line("line %d" % i)
+    ann.send_line("/ban cy")   # a log-in the broker refuses: banned
+    ann.expect("*** cy is banned")
+    assert not try_login(d, "cy", "pw-cy")
+    ann.send_line("/kick bob")
+    ann.expect("*** bob was kicked.")
+    ann.send_line("/who")      # a round trip: the lines are counted
+    ann.expect("*** In lobby (1): ann")
+    p = ctl(d, "status")
+    assert p.returncode == 0 and p.stderr == "", p
+    rows = [l.split("\t") for l in p.stdout.splitlines()]
+    assert all(len(r) in (2, 3) for r in rows), rows
+    st = {tuple(r[:-1]): r[-1] for r in rows}
+    assert st[("people",)] == "1" and st[("room", "lobby")] == "1", st
+    assert ("room", "dev") not in st, st
+    assert st[("sessions_started",)] == "2", st
+    assert st[("kicks",)] == "1" and st[("lines",)] == "6", st
+    assert st[("refused", "banned")] == "1", st
+    assert st[("refused", "name_in_use")] == "0", st
+    assert st[("bans",)] == "1" and st[("bans_in_force",)] == "1", st
+    assert st[("cut_off",)] == "0", st
+    assert st[("lines_per_second",)] == "0.10", st
+    assert int(st[("uptime_seconds",)]) >= 0
+    p = ctl(d, "who")
+    assert p.returncode == 0, p
+    (row,) = [l.split("\t") for l in p.stdout.splitlines()]
+    name, room, addr, since, idle, op = row
+    assert (name, room, addr, op) == ("ann", "lobby", "127.0.0.1", "op")
+    assert abs(int(since) - time.time()) < 60 and 0 <= int(idle) < 60, row
+    p = ctl(d, "metrics")
+    assert p.returncode == 0 and p.stderr == "", p
+    m, types = parse_prometheus(p.stdout)
+    assert m[("natter_people", None)] == 1
+    assert m[("natter_room_people", ("room", "lobby"))] == 1
+    assert m[("natter_sessions_started_total", None)] == 2
+    assert m[("natter_kicks_total", None)] == 1
+    assert m[("natter_lines_total", None)] == 6
+    assert m[("natter_lines_per_second", None)] == 0.1
+    assert m[("natter_logins_refused_total", ("reason", "banned"))] == 1
+    assert m[("natter_logins_refused_total", ("reason", "protocol"))] == 0
+    assert types["natter_people"] == "gauge"
+    assert types["natter_logins_refused_total"] == "counter"
+
+
+def test_natterctl_without_a_broker_of_its_own_says_so_in_one_line():
+    here = H.tmpdir()
+    # nothing there, a file that is no socket, a directory
+    plain = os.path.join(here, "plain")
+    write(plain, "")
+    for path in (os.path.join(here, "none.sock"), plain, here):
+        p = ctl_at(path, "status")
+        assert p.returncode == 111 and p.stdout == "", p
+        assert re.fullmatch(r"natterctl: no broker at .*\n", p.stderr), p
+    # a socket whose listener closes at once (as a broker of another
+    # user does): one line, not a SIGPIPE
+    sock = os.path.join(here, "closer.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(sock)
+    srv.listen(4)
+    stop = threading.Event()
+
+    def closer():
+        while not stop.is_set():
+            try:
+                s, _ = srv.accept()
+            except OSError:
+                return
+            s.close()
+    t = threading.Thread(target=closer, daemon=True)
+    t.start()
+    try:
+        p = ctl_at(sock, "who")
+    finally:
+        stop.set()
+        srv.close()
+    assert p.returncode == 111 and p.stdout == "", p
+    assert len(p.stderr.splitlines()) == 1, p
+    assert p.stderr.startswith("natterctl: "), p
+    if os.geteuid() == 0:      # a broker run as another user
+        other_user_broker_refused()
+    p = ctl_at(sock, "frobnicate")
+    assert p.returncode == 100, p
+
+
+def other_user_broker_refused():
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    here = H.tmpdir()
+    os.chown(here, nobody.pw_uid, nobody.pw_gid)
+    sock = os.path.join(here, "b.sock")
+
+    def drop():
+        os.setgroups([])
+        os.setgid(nobody.pw_gid)
+        os.setuid(nobody.pw_uid)
+    b = H.spawn([H.bin_path("natter-broker"), "-S", "-s",
+                 os.path.join(here, "state"), sock], preexec_fn=drop,
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
+    try:
+        H.wait_until(lambda: os.path.exists(sock), what="nobody's broker")
+        p = ctl_at(sock, "who")
+        assert p.returncode == 111 and p.stdout == "", p
+        assert p.stderr == ("natterctl: the broker at %s is another user's "
+                            "(uid %d); run natterctl as that user\n"
+                            % (sock, nobody.pw_uid)), p
+    finally:
+        b.kill()
+        b.wait()
+
+
+def ctl_at(path, *args):
+    return subprocess.run([H.bin_path("natterctl"), "-s", path] + list(args),
+                          capture_output=True, text=True,
+                          timeout=DEFAULT_TIMEOUT)
