@@ -16,6 +16,7 @@
 #include "names.h"
 #include "reply.h"
 #include "store/store.h"
+#include "takeover.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -131,7 +132,7 @@ static void refuse_login(struct chat *ch, struct chatter *c,
 			 const struct frame *f, const char *name,
 			 const char *why, const char *tell, int fatal)
 {
-	ch->mod.stats.refused++;
+	mod_count_refused(ch, why);
 	if (ratelog_take(&ch->refusals, io_now_ms()))
 		log_msg(LOG_NOTICE, "login refused%s%s from %s port %s%s: %s",
 			name ? " for " : "", name ? name : "", c->ip, c->port,
@@ -192,6 +193,8 @@ static void login(struct chat *ch, struct chatter *c, const struct frame *f)
 		return;
 	}
 	int r = presence_add(&ch->pres, &c->m, f->a, f->alen);
+	if (r > 0 && takeover_claim(ch, c, f, name)) /* its password again */
+		r = presence_add(&ch->pres, &c->m, f->a, f->alen);
 	if (r > 0) {
 		snprintf(msg, sizeof msg, "The name %s is already in use.",
 			 name);
@@ -229,6 +232,20 @@ static int move_in(struct chat *ch, struct chatter *c, const char *to)
 	return presence_enter(&ch->pres, &c->m, to, strlen(to)) ? 0 : -1;
 }
 
+/* c's room hears JOINED (from room old, when not ""). */
+static void announce_join(struct chat *ch, struct chatter *c, const char *old)
+{
+	const struct room *r = c->m.room;
+	room_send(ch, r, c, FRAME_JOINED, c->m.name, strlen(c->m.name), old,
+		  strlen(old));
+	if (old[0])
+		transcript_line(&ch->tr, r->name, "[%s] has come in from "
+				"room %s", c->m.name, old);
+	else
+		transcript_line(&ch->tr, r->name, "[%s] has joined the chat",
+				c->m.name);
+}
+
 int chat_come_in(struct chat *ch, struct chatter *c, enum hist_how how,
 		 const char *room)
 {
@@ -251,14 +268,8 @@ int chat_come_in(struct chat *ch, struct chatter *c, enum hist_how how,
 		mailbox_deliver(ch, c);
 		return 0;
 	}
-	room_send(ch, r, c, FRAME_JOINED, c->m.name, strlen(c->m.name), old,
-		  strlen(old));
-	if (old[0])
-		transcript_line(&ch->tr, r->name, "[%s] has come in from "
-				"room %s", c->m.name, old);
-	else
-		transcript_line(&ch->tr, r->name, "[%s] has joined the chat",
-				c->m.name);
+	if (how != HIST_LOGIN || !takeover_arrive(ch, c, old, sizeof old))
+		announce_join(ch, c, old);
 	mod_send_topic(ch, c);
 	greet(ch, c, how == HIST_JOIN ? "now " : "");
 	if (how == HIST_LOGIN)
@@ -439,6 +450,7 @@ static void chat_gone(struct peer *p, enum peer_why why, void *arg)
 	ignore_free(c);
 	if (!c->logged_in)
 		return;
+	mod_count_gone(ch, c, (int)why);
 	if (why != PEER_SHUTDOWN)
 		announce_leave(ch, c);
 	mod_forget(c);

@@ -44,6 +44,9 @@ struct chatter {
 	long long login_at;   /* Unix seconds */
 	long long last_said;  /* io_now_ms of its last SAY or ME */
 	char *note;           /* kicked or banned: the room's notice */
+	/* took over an older session of its account (takeover.h) */
+	int took_over;
+	char took_over_room[ROOM_LEN_MAX + 1], took_over_ip[CHAT_IP_MAX];
 };
 
 struct chat {

@@ -117,7 +117,7 @@ int mod_login_refused(struct chat *ch, struct chatter *c, const char *name)
 		 "%s.", b->by, b->reason[0] ? ": " : "", b->reason, until);
 	log_msg(LOG_NOTICE, "login refused for %s from %s port %s: banned",
 		name, c->ip, c->port);
-	ch->mod.stats.refused++;
+	mod_count_refused(ch, "banned");
 	reply_send(ch, c, FRAME_ERR, (uint8_t)(FRAME_LAST | FRAME_FATAL |
 		   NATTER_PROTOCOL_FLAGS(NATTER_PROTOCOL_VERSION)), NULL, NULL,
 		   msg, strlen(msg));
@@ -130,6 +130,10 @@ void mod_logged_in(struct chat *ch, struct chatter *c, uint8_t flags)
 	c->op = (flags & FRAME_OPERATOR) != 0;
 	c->login_at = mod_now();
 	ch->mod.stats.logins++;
+	if (flags & FRAME_REJOIN)
+		ch->mod.stats.rejoins++;
+	else
+		ch->mod.stats.sessions++;
 }
 
 int mod_silenced(struct chat *ch, struct chatter *c)
@@ -137,6 +141,7 @@ int mod_silenced(struct chat *ch, struct chatter *c)
 	c->last_said = io_now_ms();
 	if (!mod_muted(&ch->mod, c->m.name, mod_now())) {
 		ch->mod.stats.messages++;
+		mod_rate_add(&ch->mod.stats.rate, io_now_ms() / 1000);
 		return 0;
 	}
 	ch->mod.stats.muted++;
@@ -473,6 +478,7 @@ void mod_frame(struct chat *ch, struct chatter *c, const struct frame *f)
 	else if (verb_is(f, "wall")) mod_wall(ch, c, f);
 	else if (verb_is(f, "who")) mod_who(ch, c);
 	else if (verb_is(f, "stats")) mod_stats(ch, c);
+	else if (verb_is(f, "status")) mod_status(ch, c);
 	else reply_only(ch, c, FRAME_ERR, "Unknown operator command.");
 }
 

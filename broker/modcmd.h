@@ -16,6 +16,10 @@ void mod_init(struct chat *ch);
 /* LOGIN: 1 when the name or the address is banned (refused: one ERR
  * flagged FATAL, which natter-session shows before it ends). */
 int mod_login_refused(struct chat *ch, struct chatter *c, const char *name);
+/* A refused LOGIN counted, by its reason as logged (mod_refusal_of). */
+void mod_count_refused(struct chat *ch, const char *why);
+/* A logged-in c is gone (peer.h's why): counted when it was cut off. */
+void mod_count_gone(struct chat *ch, const struct chatter *c, int why);
 /* LOGIN accepted: the operator flag and the login time noted. */
 void mod_logged_in(struct chat *ch, struct chatter *c, uint8_t flags);
 /* A room's topic to c (before its greeting), if it has one. */
@@ -49,6 +53,7 @@ const char *mod_by(const struct chatter *c);
 /* who, stats, topic, wall (modinfo.c). */
 void mod_who(struct chat *ch, struct chatter *c);
 void mod_stats(struct chat *ch, struct chatter *c);
+void mod_status(struct chat *ch, struct chatter *c);
 void mod_topic_cmd(struct chat *ch, struct chatter *c, const struct frame *f);
 void mod_wall(struct chat *ch, struct chatter *c, const struct frame *f);
 

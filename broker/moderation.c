@@ -5,6 +5,48 @@
 #include <stdio.h>
 #include <string.h>
 
+void mod_rate_add(struct mod_rate *r, long long now)
+{
+	size_t i = (size_t)((unsigned long long)now % MOD_RATE_SECONDS);
+	if (r->second[i] != now) {
+		r->second[i] = now;
+		r->count[i] = 0;
+	}
+	r->count[i]++;
+}
+
+unsigned long long mod_rate_sum(const struct mod_rate *r, long long now)
+{
+	unsigned long long n = 0;
+	for (size_t i = 0; i < MOD_RATE_SECONDS; i++)
+		if (r->count[i] && r->second[i] <= now &&
+		    now - r->second[i] < MOD_RATE_SECONDS)
+			n += r->count[i];
+	return n;
+}
+
+static const char *const refusal_names[MOD_REFUSALS] = {
+	"name_in_use", "banned", "invalid_name", "invalid_room", "protocol",
+	"out_of_memory", "other"
+};
+
+enum mod_refusal mod_refusal_of(const char *why)
+{
+	static const char *const logged[] = {
+		"name in use", "banned", "invalid name", "invalid room",
+		"protocol", "out of memory"
+	};
+	for (size_t i = 0; i < sizeof logged / sizeof logged[0]; i++)
+		if (strncmp(why, logged[i], strlen(logged[i])) == 0)
+			return (enum mod_refusal)i;
+	return MOD_REFUSED_OTHER;
+}
+
+const char *mod_refusal_name(enum mod_refusal r)
+{
+	return r < MOD_REFUSALS ? refusal_names[r] : "other";
+}
+
 static int same(const char *a, const char *b)
 {
 	return name_same(a, strlen(a), b, strlen(b));

@@ -33,8 +33,29 @@ struct mod_topic {
 	char text[MOD_TOPIC_MAX + 1];
 };
 
+/* Lines said, per second, over the last MOD_RATE_SECONDS seconds: a
+ * ring of one-second buckets, each stamped with its second. */
+#define MOD_RATE_SECONDS 60
+struct mod_rate {
+	long long second[MOD_RATE_SECONDS];
+	unsigned long long count[MOD_RATE_SECONDS];
+};
+
+/* Why a LOGIN was refused, for natterctl status (mod_refusal_of). */
+enum mod_refusal {
+	MOD_REFUSED_NAME_IN_USE, MOD_REFUSED_BANNED, MOD_REFUSED_BAD_NAME,
+	MOD_REFUSED_BAD_ROOM, MOD_REFUSED_PROTOCOL, MOD_REFUSED_NO_MEMORY,
+	MOD_REFUSED_OTHER, MOD_REFUSALS
+};
+
 struct mod_stats {
 	unsigned long long logins, refused, messages, muted, kicks, bans;
+	unsigned long long takeovers;
+	unsigned long long sessions;  /* logins but rejoins */
+	unsigned long long rejoins;
+	unsigned long long cut_off;   /* too far behind (not kicks, bans) */
+	unsigned long long refused_by[MOD_REFUSALS];
+	struct mod_rate rate;
 };
 
 struct moderation {
@@ -45,6 +66,16 @@ struct moderation {
 	size_t ntopics;
 	struct mod_stats stats;
 };
+
+/* A line said at second now (any clock that counts seconds). */
+void mod_rate_add(struct mod_rate *r, long long now);
+/* The lines said in the MOD_RATE_SECONDS seconds up to now. */
+unsigned long long mod_rate_sum(const struct mod_rate *r, long long now);
+/* The reason of a refusal as the log says it ("name in use", "invalid
+ * name", "protocol 2 (...)", ...); its name for natterctl
+ * ("name_in_use", ...). */
+enum mod_refusal mod_refusal_of(const char *why);
+const char *mod_refusal_name(enum mod_refusal r);
 
 /* Mutes: 0, or -1 when the table is full.  Unmute: 1 if muted. */
 int mod_mute(struct moderation *m, const char *name, long long until);

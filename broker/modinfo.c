@@ -143,3 +143,65 @@ void mod_wall(struct chat *ch, struct chatter *c, const struct frame *f)
 	snprintf(msg, sizeof msg, "Announced to %zu people.", n);
 	reply_only(ch, c, FRAME_INFO, msg);
 }
+
+void mod_count_refused(struct chat *ch, const char *why)
+{
+	ch->mod.stats.refused++;
+	ch->mod.stats.refused_by[mod_refusal_of(why)]++;
+}
+
+void mod_count_gone(struct chat *ch, const struct chatter *c, int why)
+{
+	if (why == PEER_CUT_OFF && !c->note) /* a kick or ban has its note */
+		ch->mod.stats.cut_off++;
+}
+
+/* A "room NAME N" line of status (presence_each_room's callback). */
+struct status_walk {
+	struct chat *ch;
+	struct chatter *c;
+};
+
+static void room_line(const struct room *r, void *arg)
+{
+	struct status_walk *w = arg;
+	char line[ROOM_LEN_MAX + 32];
+	int n = snprintf(line, sizeof line, "room %s %zu", r->name, r->count);
+	reply_send(w->ch, w->c, FRAME_INFO, 0, NULL, NULL, line, (size_t)n);
+}
+
+/* natterctl status: "key value" lines (room and refused lines carry a
+ * label first); natterctl metrics turns them into Prometheus' text.
+ * The last line, lines_per_second, ends the reply. */
+void mod_status(struct chat *ch, struct chatter *c)
+{
+	const struct mod_stats *s = &ch->mod.stats;
+	unsigned long long people = 0;
+	char line[64];
+	for (struct peer *p = ch->peers->all; p; p = p->next_all)
+		people += ((const struct chatter *)(void *)p)->logged_in != 0;
+	stat_line(ch, c, "uptime_seconds",
+		  (unsigned long long)(mod_now() - ch->started));
+	stat_line(ch, c, "people", people);
+	struct status_walk w = { ch, c };
+	presence_each_room(&ch->pres, room_line, &w);
+	stat_line(ch, c, "sessions_started", s->sessions);
+	stat_line(ch, c, "rejoins", s->rejoins);
+	stat_line(ch, c, "takeovers", s->takeovers);
+	for (int i = 0; i < MOD_REFUSALS; i++) {
+		snprintf(line, sizeof line, "refused %s",
+			 mod_refusal_name((enum mod_refusal)i));
+		stat_line(ch, c, line, s->refused_by[i]);
+	}
+	stat_line(ch, c, "cut_off", s->cut_off);
+	stat_line(ch, c, "kicks", s->kicks);
+	stat_line(ch, c, "bans", s->bans);
+	stat_line(ch, c, "bans_in_force", ch->mod.bans.n);
+	stat_line(ch, c, "lines", s->messages);
+	stat_line(ch, c, "lines_muted", s->muted);
+	unsigned long long minute = mod_rate_sum(&s->rate, io_now_ms() / 1000);
+	snprintf(line, sizeof line, "lines_per_second %llu.%02llu",
+		 minute / MOD_RATE_SECONDS,
+		 (minute % MOD_RATE_SECONDS) * 100 / MOD_RATE_SECONDS);
+	reply_only(ch, c, FRAME_INFO, line);
+}

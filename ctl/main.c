@@ -8,8 +8,9 @@
  *   else the default of lib/paths.h), which accepts only its own uid,
  *   announces itself with a CTL frame, sends one MOD frame
  *   (lib/natter-protocol.h) and prints the reply's lines on stdout,
- *   one per line (who and stats: tab-separated fields), or the
- *   broker's refusal on stderr as "natterctl: TEXT".
+ *   one per line (who, stats and status: tab-separated fields; metrics:
+ *   status in the Prometheus text format), or the broker's refusal on
+ *   stderr as "natterctl: TEXT".
  * Exit status: 0 done; 1 the broker refused the command (no such
  * user, a bad duration...); 100 bad usage; 111 no broker there, not
  * ours (another user's), too old, or it went away or did not answer
@@ -24,22 +25,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #define CTL_WAIT_MS 10000
 
 static const char *const commands[] = {
-	"who", "stats", "kick", "ban", "unban", "bans", "mute", "unmute",
-	"wall", NULL
+	"who", "stats", "status", "metrics", "kick", "ban", "unban", "bans",
+	"mute", "unmute", "wall", NULL
 };
 
 static void usage(FILE *to)
 {
 	fprintf(to, "usage: natterctl [-s socket] command [argument ...]\n"
 		"       natterctl -h\n"
-		"commands: who, stats, bans, kick NAME [reason],\n"
+		"commands: who, status, metrics, stats, bans, kick NAME [reason],\n"
 		"  ban NAME|ADDRESS[/PREFIX] [DURATION] [reason], unban "
 		"TARGET,\n"
 		"  mute NAME [DURATION], unmute NAME, wall TEXT\n");
@@ -60,8 +63,20 @@ static int broker_connect(const char *path)
 		fail(EXIT_USAGE, "socket path too long: %s", path);
 	memcpy(sun.sun_path, path, strlen(path) + 1);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0)
-		fail(EXIT_TEMP, "no broker at %s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
+		fprintf(stderr, "natterctl: no broker at %s: %s\n", path,
+			strerror(errno));
+		exit(EXIT_TEMP);
+	}
+	/* The broker serves its own uid only and closes on anyone else:
+	 * say so rather than "closed" (the socket is its owner's). */
+	struct stat st;
+	if (stat(path, &st) == 0 && st.st_uid != geteuid()) {
+		fprintf(stderr, "natterctl: the broker at %s is another user's "
+			"(uid %ld); run natterctl as that user\n", path,
+			(long)st.st_uid);
+		exit(EXIT_TEMP);
+	}
 	return fd;
 }
 
@@ -129,11 +144,98 @@ static int ends_with(const struct frame *f, const char *s)
 	return f->textlen >= n && memcmp(f->text + f->textlen - n, s, n) == 0;
 }
 
-/* Prints the reply's lines, with tabs for the spaces between fields
- * when `table` (who, stats: no field holds a space); returns the exit
- * status. */
-static int reply(int fd, int table)
+/* Prometheus' text exposition format for status's lines: the
+ * metric, its type and help, and the label its line carries first. */
+struct metric {
+	const char *key, *name, *type, *label, *help;
+};
+
+static const struct metric metrics[] = {
+	{ "uptime_seconds", "natter_uptime_seconds", "gauge", NULL,
+	  "Seconds since the broker started." },
+	{ "people", "natter_people", "gauge", NULL, "People logged in." },
+	{ "room", "natter_room_people", "gauge", "room",
+	  "People logged in, per room." },
+	{ "sessions_started", "natter_sessions_started_total", "counter",
+	  NULL, "Log-ins accepted (not counting rejoins)." },
+	{ "rejoins", "natter_rejoins_total", "counter", NULL,
+	  "Sessions that logged in again after a broker restart." },
+	{ "takeovers", "natter_takeovers_total", "counter", NULL,
+	  "Log-ins with a password that ended an older session." },
+	{ "refused", "natter_logins_refused_total", "counter", "reason",
+	  "Log-ins refused by the broker, by reason." },
+	{ "cut_off", "natter_cut_off_total", "counter", NULL,
+	  "Sessions cut off for falling too far behind." },
+	{ "kicks", "natter_kicks_total", "counter", NULL, "Kicks." },
+	{ "bans", "natter_bans_total", "counter", NULL, "Bans made." },
+	{ "bans_in_force", "natter_bans_in_force", "gauge", NULL,
+	  "Bans kept (some may have run out)." },
+	{ "lines", "natter_lines_total", "counter", NULL,
+	  "Public lines and actions said." },
+	{ "lines_muted", "natter_lines_muted_total", "counter", NULL,
+	  "Lines of muted people, which reached nobody." },
+	{ "lines_per_second", "natter_lines_per_second", "gauge", NULL,
+	  "Public lines a second over the last minute." },
+};
+
+/* A label's value with \, " and newline escaped. */
+static void put_label(const char *s, size_t len)
 {
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\\' || s[i] == '"')
+			putchar('\\');
+		if (s[i] == '\n')
+			fputs("\\n", stdout);
+		else
+			putchar(s[i]);
+	}
+}
+
+/* One status line "key [label] value" as a sample; HELP and TYPE before
+ * a metric's first sample.  Unknown keys (a newer broker's) are left
+ * out. */
+static void metric_line(const char *t, size_t len)
+{
+	static const struct metric *last;
+	const char *sp = memchr(t, ' ', len), *lab = NULL;
+	size_t klen = sp ? (size_t)(sp - t) : len, lablen = 0;
+	const struct metric *m = NULL;
+	for (size_t i = 0; i < sizeof metrics / sizeof metrics[0]; i++)
+		if (strlen(metrics[i].key) == klen &&
+		    memcmp(metrics[i].key, t, klen) == 0)
+			m = &metrics[i];
+	if (!m || !sp)
+		return;
+	const char *v = sp + 1, *end = t + len;
+	if (m->label) {
+		lab = v;
+		const char *sp2 = memchr(v, ' ', (size_t)(end - v));
+		if (!sp2)
+			return;
+		lablen = (size_t)(sp2 - v);
+		v = sp2 + 1;
+	}
+	if (m != last)
+		printf("# HELP %s %s\n# TYPE %s %s\n", m->name, m->help,
+		       m->name, m->type);
+	last = m;
+	fputs(m->name, stdout);
+	if (lab) {
+		printf("{%s=\"", m->label);
+		put_label(lab, lablen);
+		fputs("\"}", stdout);
+	}
+	printf(" %.*s\n", (int)(end - v), v);
+}
+
+enum shape { PLAIN, TABLE, METRICS };
+
+/* Prints the reply's lines: as they are, with tabs for the spaces
+ * between fields (TABLE: who, stats, status; no field holds a space),
+ * or as metrics; returns the exit status. */
+static int reply(int fd, enum shape shape)
+{
+	int table = shape != PLAIN;
 	struct frame f;
 	int status = EXIT_OK;
 	do {
@@ -147,6 +249,10 @@ static int reply(int fd, int table)
 			continue; /* nothing else is for a control program */
 		if (table && (f.flags & FRAME_LAST) && ends_with(&f, " people."))
 			continue; /* who's count: not a row */
+		if (shape == METRICS && f.type == FRAME_INFO) {
+			metric_line(f.text, f.textlen);
+			continue;
+		}
 		fputs(to == stderr ? "natterctl: " : "", to);
 		for (size_t i = 0; i < f.textlen; i++)
 			fputc(table && f.text[i] == ' ' ? '\t' : f.text[i], to);
@@ -170,6 +276,7 @@ int main(int argc, char **argv)
 	const char *opt = NULL;
 	int c;
 	opterr = 0;
+	signal(SIGPIPE, SIG_IGN); /* a closed broker: an error, not death */
 	while ((c = getopt(argc, argv, "+hs:")) != -1) {
 		if (c == 'h') {
 			usage(stdout);
@@ -191,7 +298,11 @@ int main(int argc, char **argv)
 	const char *cmd = argv[optind++];
 	const char *target = NULL;
 	int needs_target = strcmp(cmd, "who") && strcmp(cmd, "stats") &&
-			   strcmp(cmd, "bans") && strcmp(cmd, "wall");
+			   strcmp(cmd, "bans") && strcmp(cmd, "wall") &&
+			   strcmp(cmd, "status") && strcmp(cmd, "metrics");
+	enum shape shape = !strcmp(cmd, "metrics") ? METRICS :
+			   !strcmp(cmd, "who") || !strcmp(cmd, "stats") ||
+			   !strcmp(cmd, "status") ? TABLE : PLAIN;
 	if (needs_target && optind < argc)
 		target = argv[optind++];
 	if ((needs_target && !target) || (!strcmp(cmd, "wall") && optind >= argc))
@@ -205,6 +316,7 @@ int main(int argc, char **argv)
 	if (f.type != FRAME_OK ||
 	    NATTER_PROTOCOL_OF(f.flags) < NATTER_PROTOCOL_MODERATION)
 		fail(EXIT_TEMP, "%s", "the broker is too old for natterctl");
-	send_frame(fd, FRAME_MOD, 0, cmd, target, text);
-	return reply(fd, !strcmp(cmd, "who") || !strcmp(cmd, "stats"));
+	send_frame(fd, FRAME_MOD, 0, shape == METRICS ? "status" : cmd, target,
+		   text);
+	return reply(fd, shape);
 }

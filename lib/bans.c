@@ -88,7 +88,7 @@ static int parse_prefix(const char *s, unsigned max, unsigned dflt,
 	return 0;
 }
 
-static int address_target(const char *s, size_t len, struct ban *b)
+int ban_address(const char *s, size_t len, struct ban *b)
 {
 	char buf[BAN_TARGET_TEXT_MAX];
 	if (len >= sizeof buf)
@@ -116,7 +116,7 @@ int ban_target(const char *s, size_t len, struct ban *b)
 		b->kind = BAN_NAME;
 		return 0;
 	}
-	return address_target(s, len, b);
+	return ban_address(s, len, b);
 }
 
 void ban_target_text(const struct ban *b, char *buf, size_t size)
@@ -185,26 +185,44 @@ const struct ban *banlist_find_ip(const struct banlist *l, const char *ip,
 	return find_addr(l, family, a, now);
 }
 
+/* A socket address's family and 16 bytes as parse_ip gives them; -1
+ * for a family that is not IP. */
+static int sa_bytes(const struct sockaddr *sa, int *family, unsigned char *a)
+{
+	memset(a, 0, 16);
+	*family = sa->sa_family;
+	if (*family == AF_INET) {
+		memcpy(a, &((const struct sockaddr_in *)(const void *)sa)
+				   ->sin_addr, 4);
+		return 0;
+	}
+	if (*family != AF_INET6)
+		return -1;
+	memcpy(a, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+	       16);
+	if (is_mapped(a)) {
+		memmove(a, a + 12, 4);
+		memset(a + 4, 0, 12);
+		*family = AF_INET;
+	}
+	return 0;
+}
+
 const struct ban *banlist_find_sa(const struct banlist *l,
 				  const struct sockaddr *sa, long long now)
 {
-	unsigned char a[16] = { 0 };
-	int family = sa->sa_family;
-	if (family == AF_INET) {
-		memcpy(a, &((const struct sockaddr_in *)(const void *)sa)
-				   ->sin_addr, 4);
-	} else if (family == AF_INET6) {
-		memcpy(a, &((const struct sockaddr_in6 *)(const void *)sa)
-				   ->sin6_addr, 16);
-		if (is_mapped(a)) {
-			memmove(a, a + 12, 4);
-			memset(a + 4, 0, 12);
-			family = AF_INET;
-		}
-	} else {
+	unsigned char a[16];
+	int family;
+	if (sa_bytes(sa, &family, a) != 0)
 		return NULL;
-	}
 	return find_addr(l, family, a, now);
+}
+
+int ban_covers_sa(const struct ban *b, const struct sockaddr *sa)
+{
+	unsigned char a[16];
+	int family;
+	return sa_bytes(sa, &family, a) == 0 && addr_in(b, family, a);
 }
 
 const struct ban *banlist_find_name(const struct banlist *l,

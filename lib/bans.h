@@ -55,6 +55,12 @@ int ban_duration(const char *s, size_t len, long long *secs);
  * alone is its /32, an IPv6 one its /64), into b's target fields.
  * 0, or -1 when it is neither. */
 int ban_target(const char *s, size_t len, struct ban *b);
+/* An address with an optional /PREFIX, as ban_target takes it but
+ * never a name (natterd's -x rules, supervisor/rules.h).  0, or -1. */
+int ban_address(const char *s, size_t len, struct ban *b);
+/* Whether b (BAN_ADDR) covers the socket address sa (an IPv4-mapped
+ * IPv6 address counts as IPv4), its time aside. */
+int ban_covers_sa(const struct ban *b, const struct sockaddr *sa);
 /* The target as text ("ann", "192.0.2.0/24") in buf (at least
  * BAN_TARGET_TEXT_MAX bytes). */
 void ban_target_text(const struct ban *b, char *buf, size_t size);

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "proxywait.h"
 #include "ratelog.h"
+#include "rulefile.h"
 #include "sessions.h"
 #include "server.h"
 
@@ -108,7 +109,8 @@ void admit_serve(int fd, int li, const struct sockaddr *peer,
 		close(fd);
 		return;
 	}
-	if (banwatch_refused(fd, st.peer, peer))
+	if (banwatch_refused(fd, st.peer, peer) ||
+	    rulefile_refused(fd, st.peer, peer))
 		return;
 	enum admission adm = limits_admit(peer, sessions_in_use(), now,
 					  &st.source, &retry);

@@ -14,9 +14,9 @@
 /* glibc's getopt would otherwise permute, taking a handler's own
  * options (after a missing "--") for natterd's. */
 #ifdef __GLIBC__
-#define OPTSTRING "+ABc:D:fhH:l:L:M:p:P:r:s:t:u:U:V"
+#define OPTSTRING "+ABc:D:fhH:l:L:M:p:P:r:s:t:u:U:Vx:"
 #else
-#define OPTSTRING "ABc:D:fhH:l:L:M:p:P:r:s:t:u:U:V"
+#define OPTSTRING "ABc:D:fhH:l:L:M:p:P:r:s:t:u:U:Vx:"
 #endif
 
 void config_usage(void *stream)
@@ -25,7 +25,7 @@ void config_usage(void *stream)
 "usage: natterd [-fA] [-l addr:port]... [-s socket] [-L transcript]\n"
 "               [-D statedir] [-H lines] [-P pidfile] [-u user] [-U users]\n"
 "               [-M motd] [-c max] [-p per-source] [-r burst/seconds]\n"
-"               [-t grace] [-- program [arg ...]]\n"
+"               [-t grace] [-x rules] [-- program [arg ...]]\n"
 "       natterd -B [-f] [-s socket] [-L transcript] [-D statedir]\n"
 "               [-P pidfile]\n"
 "       natterd -h | -V\n");
@@ -102,6 +102,7 @@ static void parse_option(struct config *cfg, int c, const char *arg)
 	case 't': cfg->grace_seconds = parse_uint('t', arg, 0, 3600); break;
 	case 'u': cfg->user = arg; break;
 	case 'U': cfg->users_file = arg; break;
+	case 'x': cfg->rules_file = arg; break;
 	}
 }
 

@@ -25,6 +25,7 @@ struct config {
 	const char *user;           /* -u */
 	const char *users_file;     /* -U */
 	const char *motd_file;      /* -M */
+	const char *rules_file;     /* -x: address rules (rulefile.h) */
 	const char *state_dir;      /* -D; NULL: the default (store.h) */
 	int history_lines;          /* -H; -1: the session's default */
 	int foreground;             /* -f */

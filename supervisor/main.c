@@ -29,6 +29,7 @@
 #include "paths.h"
 #include "pidfile.h"
 #include "privs.h"
+#include "rulefile.h"
 #include "proctitle.h"
 #include "selfpipe.h"
 #include "server.h"
@@ -277,7 +278,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	struct user_ids user;
 	char handler[PATH_MAX], broker[PATH_MAX], pidbuf[PATH_MAX];
-	char transcript[PATH_MAX], statebuf[PATH_MAX];
+	char transcript[PATH_MAX], statebuf[PATH_MAX], rulesbuf[PATH_MAX];
 	const char *pidfile;
 	static char *default_argv[] = { "natter-session", NULL };
 
@@ -292,12 +293,15 @@ int main(int argc, char **argv)
 	absolute_option(&cfg.transcript, transcript, sizeof transcript,
 			"transcript");
 	absolute_option(&cfg.pidfile, pidbuf, sizeof pidbuf, "pid file");
+	absolute_option(&cfg.rules_file, rulesbuf, sizeof rulesbuf,
+			"rules file");
 	const char *state = state_dir(&cfg, statebuf, sizeof statebuf);
 	handler_helper(broker, sizeof broker, "natter-broker", argv[0]);
 	if (cfg.broker_only)
 		broker_alone(&cfg, broker, state);
 
 	handler_resolve(handler, sizeof handler, cfg.handler_argv, argv[0]);
+	rulefile_init(cfg.rules_file); /* a bad file: exit 100 */
 	if (cfg.user)
 		privs_lookup(cfg.user, &user);
 	pidfile = cfg.pidfile;

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "notify.h"
 #include "proxywait.h"
+#include "rulefile.h"
 #include "upgrade.h"
 #include "selfpipe.h"
 #include "sessions.h"
@@ -114,6 +115,7 @@ static void on_signals(long long now)
 		log_msg(LOG_NOTICE, "SIGHUP: reopening logs");
 		log_reopen();
 		brokerproc_signal(SIGHUP);
+		rulefile_reload();
 	}
 	if ((m & (1u << SIGUSR2)) && !S.stopping)
 		upgrade_request(now);

@@ -228,16 +228,19 @@ def test_users_file():
     c.expect_closed()
     d.log.wait(r'failed log-in for "zed" from 127\.0\.0\.1')
     assert "nope" not in d.log.text()
-    # the same user again: refused, the first session unharmed
+    # the same user again, with the password: takes the name over
+    # (test_moderation has more), the first session is told and ends
     c = d.connect()
     c.expect("ID: ")
     c.send_line("ann")
     c.expect("PW: ")
     c.send_line("s3cret")
-    c.expect("*** ann is already logged in elsewhere")
+    c.expect("-----Chatting Room-----")
+    a.expect("*** You logged in elsewhere; this session ends.")
+    a.expect_closed()
     b = d.login("bob", "pw-bob")
     b.send_line("still there?")
-    a.expect("[bob] : still there?")
+    c.expect("[bob] : still there?")
 
 
 def test_leave_notices():
@@ -745,9 +748,11 @@ def test_names_in_any_case_with_a_users_file():
     c.send_line("Ann")
     c.expect("PW: ")
     c.send_line("s3cret")
-    c.expect("*** ann is already logged in elsewhere")
-    a.send_line("/exit")
+    c.expect("Log-in success!! [ann]")   # the same account: taken over
+    a.expect("*** You logged in elsewhere; this session ends.")
     a.expect_closed()
+    c.send_line("/exit")
+    c.expect_closed()
     # natter-passwd replaces the entry whatever the case, keeping one
     p = subprocess.run([bin_path("natter-passwd"), "-f", users, "Ann"],
                        input=b"new-pw\n", capture_output=True,

@@ -6,12 +6,15 @@ kept across restarts in the state directory (-D), and natterctl.
 """
 import os
 import re
+import signal
 import socket
 import subprocess
+import threading
+import time
 
 import harness as H
 from harness import Natterd, Conn, DEFAULT_TIMEOUT
-from test_chat import make_users
+from test_chat import broker_pid, make_users, session_pid
 
 
 def op_users():
@@ -299,3 +302,288 @@ def test_session_shows_its_person_and_address_in_ps():
                  what="the session's title")
     ann.send_line("/who")
     ann.expect("*** In lobby (1): ann")
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def test_rules_file_denies_before_a_session_and_reloads_on_sighup():
+    rules = os.path.join(H.tmpdir(), "rules")
+    write(rules, "# the lab\n\nallow 127.0.0.3  # a guest\n"
+          "deny\t127.0.0.0/29\r\ndeny ::/0\n")
+    d, _ = server(None, None, "-x", rules)
+    d.log.wait(r"3 address rules from .*rules")
+    c = connect(d, "127.0.0.2")
+    c.expect("natterd: connections from your address are not accepted "
+             "here\r\n")
+    c.expect_closed()
+    assert "ID: " not in c.text
+    d.log.wait(r"refused 127\.0\.0\.2:\d+: denied by the rules")
+    login(d, "guest", None, source="127.0.0.3").close()  # allowed first
+    login(d, "far", None, source="127.0.0.9").close()    # no rule: allowed
+    # a bad line on SIGHUP: logged with its number, the old rules stay
+    write(rules, "allow 127.0.0.2\nallow 127.0.0.300\n")
+    d.proc.send_signal(signal.SIGHUP)
+    d.log.wait(r"rules line 2: expected an address .*; the rules in force "
+               r"stay")
+    c = connect(d, "127.0.0.2")
+    c.expect("not accepted here")
+    # a good file: in force at once
+    write(rules, "allow 127.0.0.2\n")
+    d.proc.send_signal(signal.SIGHUP)
+    d.log.wait(r"1 address rules from")
+    login(d, "two", None, source="127.0.0.2").close()
+
+
+def test_bad_rules_file_at_start_is_a_usage_error():
+    rules = os.path.join(H.tmpdir(), "rules")
+    for text, why in (("allow 10.0.0.0/8\nban 1.2.3.4\n",
+                       "line 2: expected allow or deny"),
+                      ("deny 10.0.0.0/33\n", "line 1: expected an address"),
+                      ("deny 10.0.0.1 and more\n",
+                       "line 1: something after the address"),
+                      ("x" * 300 + "\n", "line 1: longer than 256 bytes")):
+        write(rules, text)
+        p = subprocess.run([H.bin_path("natterd"), "-f", "-l", "127.0.0.1:0",
+                            "-s", os.path.join(H.tmpdir(), "x", "b.sock"),
+                            "-x", rules], capture_output=True, text=True,
+                           timeout=DEFAULT_TIMEOUT,
+                           stdin=subprocess.DEVNULL)
+        assert p.returncode == 100, p
+        assert ("natterd: %s %s" % (rules, why)) in p.stderr, p.stderr
+        assert len(p.stderr.strip().splitlines()) == 1, p.stderr
+    p = subprocess.run([H.bin_path("natterd"), "-f", "-x",
+                        os.path.join(H.tmpdir(), "missing")],
+                       capture_output=True, text=True, timeout=DEFAULT_TIMEOUT,
+                       stdin=subprocess.DEVNULL)
+    assert p.returncode == 100 and "No such file" in p.stderr, p
+
+
+def test_password_login_takes_the_name_back_from_an_older_session():
+    d, _ = server(op_users())
+    old = login(d, "bob", "pw-bob")
+    cy = login(d, "cy", "pw-cy")
+    old.expect("[cy] has joined the chat")
+    # a wrong password changes nothing
+    c = d.connect()
+    c.expect("ID: ")
+    c.send_line("bob")
+    c.expect("PW: ")
+    c.send_line("wrong")
+    c.expect("Login incorrect.")
+    c.close()
+    new = login(d, "bob", "pw-bob", source="127.0.0.2")
+    assert "*** Your session from 127.0.0.1 has ended; this one takes its " \
+        "place." in new.text
+    old.expect("*** You logged in elsewhere; this session ends.\r\n")
+    old.expect_closed()
+    d.log.wait(r"bob logged in again from 127\.0\.0\.2 port \d+: the "
+               r"session from 127\.0\.0\.1 port \d+ ends")
+    new.send_line("/who")
+    new.expect_re(r"In lobby \(2\): (bob, cy|cy, bob)")
+    cy.send_line("still there?")
+    new.expect("[cy] : still there?")
+    # the room saw neither a leave nor a join
+    cy.expect_none(r"\[bob\] has (left|joined)|was kicked", within=0.3)
+    # into another room: the room hears a move
+    new.send_line("/join dev")
+    new.expect("*** You are now alone in dev.")
+    cy.expect("[bob] has moved to room dev")
+    again = login(d, "bob", "pw-bob")  # lands in the lobby
+    new.expect("*** You logged in elsewhere; this session ends.")
+    cy.expect("[bob] has come in from room dev")
+    cy.expect_none(r"\[bob\] has (left|joined)", within=0.3)
+    p = ctl(d, "status")
+    assert p.returncode == 0, p
+    assert "takeovers\t2" in p.stdout.splitlines(), p.stdout
+    again.close()
+
+
+def test_open_mode_has_no_takeover():
+    d, _ = server()
+    bob = login(d, "bob")
+    c = d.connect()
+    c.expect("ID: ")
+    c.send_line("bob")
+    c.expect("*** The name bob is already in use; choose another.")
+    bob.send_line("/who")
+    bob.expect("*** In lobby (1): bob")
+
+
+def test_a_rejoin_never_takes_the_name_back():
+    """After a broker restart the old session re-announces (REJOIN) after
+    a newer one logged in with the password: it is refused and ends; the
+    newer one keeps the name."""
+    d, _ = server(op_users())
+    old, cy = login(d, "bob", "pw-bob"), login(d, "cy", "pw-cy")
+    pid = session_pid(old)
+    os.kill(pid, signal.SIGSTOP)   # its REJOIN waits until we say
+    try:
+        mark = len(d.log.lines)
+        os.kill(broker_pid(d), signal.SIGKILL)
+        d.log.wait(r"broker listening on", start=mark)
+        cy.expect("*** Reconnected.", timeout=30)
+        new = login(d, "bob", "pw-bob")
+        cy.expect("[bob] has joined the chat")
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    old.expect("*** Could not rejoin as bob; goodbye.")
+    old.expect_closed()
+    new.send_line("/who")
+    new.expect_re(r"In lobby \(2\): (bob, cy|cy, bob)")
+    assert "logged in elsewhere" not in new.text
+
+
+def parse_prometheus(text):
+    """A tiny parser of the text exposition format: {(name, labels):
+    value}, and {name: type}; fails on anything it does not know."""
+    samples, types, helps = {}, {}, set()
+    line_rx = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)'
+                         r'(?:\{([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\})?'
+                         r' (-?[0-9]+(?:\.[0-9]+)?)$')
+    for line in text.splitlines():
+        if line.startswith("# HELP "):
+            name = line.split(" ")[2]
+            assert name not in helps, "two HELP lines for " + name
+            helps.add(name)
+            continue
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ")
+            assert kind in ("counter", "gauge") and name not in types, line
+            types[name] = kind
+            continue
+        m = line_rx.match(line)
+        assert m, "not a sample: %r" % line
+        name, label, lvalue, value = m.groups()
+        assert name in types and name in helps, "no TYPE/HELP before " + line
+        assert types[name] != "counter" or name.endswith("_total"), name
+        key = (name, (label, lvalue) if label else None)
+        assert key not in samples, "twice: " + line
+        samples[key] = float(value)
+    return samples, types
+
+
+def test_natterctl_status_who_and_metrics_against_natterd():
+    d, _ = server(op_users())
+    ann = login(d, "ann", "pw-ann")
+    bob = login(d, "bob", "pw-bob")
+    bob.send_line("/join dev")
+    bob.expect("*** You are now alone in dev.")
+    for i in range(6):
+        ann.send_line("line %d" % i)
+    ann.send_line("/ban cy")   # a log-in the broker refuses: banned
+    ann.expect("*** cy is banned")
+    assert not try_login(d, "cy", "pw-cy")
+    ann.send_line("/kick bob")
+    ann.expect("*** bob was kicked.")
+    ann.send_line("/who")      # a round trip: the lines are counted
+    ann.expect("*** In lobby (1): ann")
+    p = ctl(d, "status")
+    assert p.returncode == 0 and p.stderr == "", p
+    rows = [l.split("\t") for l in p.stdout.splitlines()]
+    assert all(len(r) in (2, 3) for r in rows), rows
+    st = {tuple(r[:-1]): r[-1] for r in rows}
+    assert st[("people",)] == "1" and st[("room", "lobby")] == "1", st
+    assert ("room", "dev") not in st, st
+    assert st[("sessions_started",)] == "2", st
+    assert st[("kicks",)] == "1" and st[("lines",)] == "6", st
+    assert st[("refused", "banned")] == "1", st
+    assert st[("refused", "name_in_use")] == "0", st
+    assert st[("bans",)] == "1" and st[("bans_in_force",)] == "1", st
+    assert st[("cut_off",)] == "0", st
+    assert st[("lines_per_second",)] == "0.10", st
+    assert int(st[("uptime_seconds",)]) >= 0
+    p = ctl(d, "who")
+    assert p.returncode == 0, p
+    (row,) = [l.split("\t") for l in p.stdout.splitlines()]
+    name, room, addr, since, idle, op = row
+    assert (name, room, addr, op) == ("ann", "lobby", "127.0.0.1", "op")
+    assert abs(int(since) - time.time()) < 60 and 0 <= int(idle) < 60, row
+    p = ctl(d, "metrics")
+    assert p.returncode == 0 and p.stderr == "", p
+    m, types = parse_prometheus(p.stdout)
+    assert m[("natter_people", None)] == 1
+    assert m[("natter_room_people", ("room", "lobby"))] == 1
+    assert m[("natter_sessions_started_total", None)] == 2
+    assert m[("natter_kicks_total", None)] == 1
+    assert m[("natter_lines_total", None)] == 6
+    assert m[("natter_lines_per_second", None)] == 0.1
+    assert m[("natter_logins_refused_total", ("reason", "banned"))] == 1
+    assert m[("natter_logins_refused_total", ("reason", "protocol"))] == 0
+    assert types["natter_people"] == "gauge"
+    assert types["natter_logins_refused_total"] == "counter"
+
+
+def test_natterctl_without_a_broker_of_its_own_says_so_in_one_line():
+    here = H.tmpdir()
+    # nothing there, a file that is no socket, a directory
+    plain = os.path.join(here, "plain")
+    write(plain, "")
+    for path in (os.path.join(here, "none.sock"), plain, here):
+        p = ctl_at(path, "status")
+        assert p.returncode == 111 and p.stdout == "", p
+        assert re.fullmatch(r"natterctl: no broker at .*\n", p.stderr), p
+    # a socket whose listener closes at once (as a broker of another
+    # user does): one line, not a SIGPIPE
+    sock = os.path.join(here, "closer.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(sock)
+    srv.listen(4)
+    stop = threading.Event()
+
+    def closer():
+        while not stop.is_set():
+            try:
+                s, _ = srv.accept()
+            except OSError:
+                return
+            s.close()
+    t = threading.Thread(target=closer, daemon=True)
+    t.start()
+    try:
+        p = ctl_at(sock, "who")
+    finally:
+        stop.set()
+        srv.close()
+    assert p.returncode == 111 and p.stdout == "", p
+    assert len(p.stderr.splitlines()) == 1, p
+    assert p.stderr.startswith("natterctl: "), p
+    if os.geteuid() == 0:      # a broker run as another user
+        other_user_broker_refused()
+    p = ctl_at(sock, "frobnicate")
+    assert p.returncode == 100, p
+
+
+def other_user_broker_refused():
+    import pwd
+    nobody = pwd.getpwnam("nobody")
+    here = H.tmpdir()
+    os.chown(here, nobody.pw_uid, nobody.pw_gid)
+    sock = os.path.join(here, "b.sock")
+
+    def drop():
+        os.setgroups([])
+        os.setgid(nobody.pw_gid)
+        os.setuid(nobody.pw_uid)
+    b = H.spawn([H.bin_path("natter-broker"), "-S", "-s",
+                 os.path.join(here, "state"), sock], preexec_fn=drop,
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
+    try:
+        H.wait_until(lambda: os.path.exists(sock), what="nobody's broker")
+        p = ctl_at(sock, "who")
+        assert p.returncode == 111 and p.stdout == "", p
+        assert p.stderr == ("natterctl: the broker at %s is another user's "
+                            "(uid %d); run natterctl as that user\n"
+                            % (sock, nobody.pw_uid)), p
+    finally:
+        b.kill()
+        b.wait()
+
+
+def ctl_at(path, *args):
+    return subprocess.run([H.bin_path("natterctl"), "-s", path] + list(args),
+                          capture_output=True, text=True,
+                          timeout=DEFAULT_TIMEOUT)
