@@ -159,7 +159,8 @@ def activate(*listen, extra=(), env=None):
     for a in listen:
         argv += ["-l", a]
     argv += [H.bin_path("natterd"), "-f", "-s",
-             os.path.join(d, "run", "b.sock")] + list(extra)
+             os.path.join(d, "run", "b.sock"),
+             "-D", os.path.join(d, "state")] + list(extra)
     p = H.spawn(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE, env=env)
     return p, H.LogReader(p.stderr)
@@ -228,7 +229,8 @@ def test_socket_activation_refuses_a_non_listener():
         os.dup2(bad.fileno(), 3, inheritable=True)
         p = run(["/bin/sh", "-c", 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$@"', "sh",
                  H.bin_path("natterd"), "-f", "-s",
-                 os.path.join(d, "b.sock")], pass_fds=(3,))
+                 os.path.join(d, "b.sock"), "-D", os.path.join(d, "state")],
+                pass_fds=(3,))
         os.close(3)
         assert p.returncode == 100, p
         assert p.stderr == (b"natterd: socket activation: descriptor 3 is "
@@ -236,7 +238,7 @@ def test_socket_activation_refuses_a_non_listener():
                             b"Accept=no ListenStream= sockets only)\n"), p
     # LISTEN_PID names another process: natterd listens on its own -l
     p = H.spawn([H.bin_path("natterd"), "-f", "-s", os.path.join(d, "c.sock"),
-                 "-l", "127.0.0.1:0"], stdin=subprocess.DEVNULL,
+                 "-D", os.path.join(d, "state"), "-l", "127.0.0.1:0"], stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                 env=dict(os.environ, LISTEN_PID="1", LISTEN_FDS="1"))
     log = H.LogReader(p.stderr)
