@@ -95,7 +95,10 @@ def installed_natterd_serves(root):
     package's natter-session (../libexec/natter) and serves a chat."""
     sock = os.path.join(H.tmpdir(), "run", "broker.sock")
     d = H.spawn([os.path.join(root, "usr", "sbin", "natterd"), "-f",
-                 "-l", "127.0.0.1:0", "-s", sock], stdin=subprocess.DEVNULL,
+                 "-l", "127.0.0.1:0", "-s", sock,
+                 "-D", os.path.join(os.path.dirname(os.path.dirname(sock)),
+                                    "state")],
+                stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     log = H.LogReader(d.stderr)
     port = int(log.wait(r"listening on \S+:(\d+)").group(1))

@@ -25,7 +25,8 @@ def natterd_from_copy():
         shutil.copy2(H.bin_path(prog), os.path.join(d, prog))
     path = os.path.join(d, "natterd")
     sock = os.path.join(H.tmpdir(), "run", "broker.sock")
-    p = H.spawn([path, "-f", "-l", "127.0.0.1:0", "-s", sock],
+    state = os.path.join(os.path.dirname(os.path.dirname(sock)), "state")
+    p = H.spawn([path, "-f", "-l", "127.0.0.1:0", "-s", sock, "-D", state],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE)
     log = H.LogReader(p.stderr)
