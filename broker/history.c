@@ -13,6 +13,7 @@
 #include "log.h"
 #include "reply.h"
 #include "store/store.h"
+#include "store/store_redis.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -59,9 +60,33 @@ static void history_done(void *arg, const struct store_result *r)
 	}
 }
 
+/* The shared logs: every broker pointing at this Redis serves the
+ * same rooms (store_redis.c). */
+static int history_open_redis(struct chat *ch)
+{
+	char err[512];
+	struct redis_addr addr;
+	if (redis_addr_parse(&addr, ch->hist.redis, err, sizeof err) != 0) {
+		log_msg(LOG_ERR, "bad Redis address '%s': %s", ch->hist.redis,
+			err);
+		return EXIT_USAGE;
+	}
+	struct store_config cfg = { .done = history_done, .ctx = ch };
+	ch->hist.st = store_open_redis(&cfg, &addr, ch->hist.redis_password,
+				       err, sizeof err);
+	if (!ch->hist.st) {
+		log_msg(LOG_ERR, "%s", err);
+		return EXIT_TEMP;
+	}
+	log_msg(LOG_INFO, "room logs shared in Redis at %s", addr.text);
+	return 0;
+}
+
 int history_open(struct chat *ch, const char *dir)
 {
 	char err[512];
+	if (ch->hist.redis)
+		return history_open_redis(ch);
 	if (!dir)
 		return 0;
 	struct store_config cfg = { .dir = dir, .done = history_done,
