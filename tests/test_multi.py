@@ -138,3 +138,40 @@ def _crosses(src, dst):
         return True
     except AssertionError:
         return False
+
+
+def test_password_from_a_file_and_a_broker_alone():
+    """A Redis that wants a password: natterd -R with
+    NATTER_REDIS_PASSWORD_FILE logs lines there (else /history would not
+    show them); natterd -B -R with NATTER_REDIS_PASSWORD serves; an
+    unreadable password file stops the broker (100)."""
+    import os
+    import subprocess
+    r = RedisServer(password="s3cret pw")
+    d = H.tmpdir()
+    pwfile = os.path.join(d, "pw")
+    with open(pwfile, "w") as f:
+        f.write("s3cret pw\n")
+    os.chmod(pwfile, 0o600)
+    sock = os.path.join(d, "run", "broker.sock")
+    env = dict(os.environ, NATTER_REDIS_PASSWORD="s3cret pw")
+    p = H.spawn([H.bin_path("natterd"), "-B", "-f", "-s", sock, "-D",
+                 os.path.join(d, "state"), "-R", r.addr], env=env,
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE)
+    log = H.LogReader(p.stderr)
+    log.wait(r"broker listening on")
+    a = fast("-R", r.addr, env={"NATTER_REDIS_PASSWORD_FILE": pwfile})
+    ann = a.login("ann")
+    ann.send_line("logged with a password")
+    ann.send_line("/history 1")
+    ann.expect("[ann] : logged with a password")
+    assert "history not written" not in a.log.text()
+    p.terminate()
+    assert p.wait(timeout=10) == 0
+    env["NATTER_REDIS_PASSWORD_FILE"] = os.path.join(d, "missing")
+    q = subprocess.run([H.bin_path("natter-broker"), "-R", r.addr, "-s",
+                        os.path.join(d, "state2"), sock], env=env,
+                       capture_output=True, text=True, timeout=10)
+    assert q.returncode == 100, q
+    assert "Redis password file" in q.stderr
