@@ -19,6 +19,7 @@
 #include "peercred.h"
 #include "selfpipe.h"
 #include "sockdir.h"
+#include "storeloop.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -58,6 +59,7 @@ struct server {
 	long long store_due;       /* run the room log again then, or -1 */
 	struct chat chat;
 	struct peers peers;
+	struct storeloop store;    /* the room log's links (Redis) */
 };
 
 #define SERVER_OF(src, field) \
@@ -230,6 +232,7 @@ static void timers(struct server *s)
 		resume_accepting(s, now);
 	int t = history_run(&s->chat, now);
 	s->store_due = t < 0 ? -1 : now + t;
+	storeloop_sync(&s->store); /* links made or lost by store_run */
 	peers_settle(&s->peers); /* cuts made by the completions */
 }
 
@@ -273,6 +276,7 @@ static int serve(struct server *s)
 				return 1;
 			write_queues_midway(s);
 		}
+		storeloop_pass_end(&s->store);
 		timers(s);
 		/* stopping: what the queues hold goes now or never */
 		write_queues(s, s->stop ? SIZE_MAX : FLUSH_BATCH);
@@ -308,6 +312,8 @@ static int setup(struct server *s, const struct broker_config *cfg,
 		return EXIT_TEMP;
 	}
 	s->chat_up = 1;
+	s->chat.hist.redis = cfg->redis;
+	s->chat.hist.redis_password = cfg->redis_password;
 	int status = chat_init(&s->chat, &s->peers, cfg->transcript,
 			       cfg->state_dir);
 	if (status != 0) /* logged */
@@ -319,6 +325,7 @@ static int setup(struct server *s, const struct broker_config *cfg,
 	peers_init(&s->peers, s->loop, cfg->queue_max ? cfg->queue_max
 						      : BROKER_QUEUE_DEFAULT,
 		   &chat_peer_ops, &s->chat);
+	storeloop_init(&s->store, s->loop, history_store(&s->chat));
 	int fd = sockdir_listen(cfg->socket_path, bound);
 	if (fd < 0) /* logged */
 		return fd == SOCKDIR_BUSY ? EXIT_TEMP : EXIT_USAGE;

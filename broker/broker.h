@@ -30,6 +30,11 @@ struct broker_config {
 				    messages (ignore.h, mailbox.h), bans
 				    and topics (moderation.h), the room
 				    logs (history.h); NULL: none kept */
+	const char *redis;       /* NULL, or the Redis server (-R: HOST:PORT
+				    or a socket path): the room logs are
+				    shared there (store_redis.h) instead
+				    of kept in state_dir */
+	const char *redis_password; /* NULL, or Redis' password */
 	void (*on_ready)(void);  /* NULL, or called once it listens, after
 				    ready_fd: a daemon's broker moves its
 				    log off the starter's terminal */

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "reply.h"
 #include "store/store.h"
+#include "store/store_redis.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -29,39 +30,68 @@ void hist_room_key(char *key, const char *room)
 	key[i] = '\0';
 }
 
-/* The store's callback: the record at the head is this result's (a
- * record the store never answered, only when memory ran out there, is
- * dropped on the way).  Another broker's line (a shared log) goes to
- * the room as a line of this one's would. */
+/* The store's callback: the record with this result's token.  With
+ * the files backend that is always the head; a shared log (Redis)
+ * answers each room in order, but a room whose append waits for its
+ * reader may be answered after a later request of another room, so
+ * the record is looked for along the queue.  (A record the store
+ * never answers, only when memory ran out there, stays until close.)
+ * Another broker's line goes to the room as a line of this one's
+ * would. */
 static void history_done(void *arg, const struct store_result *r)
 {
 	struct chat *ch = arg;
-	struct hist_req *q;
 	if (r->op == STORE_REMOTE) {
 		struct hist_req remote = { .what = H_LINE };
 		hist_line_done(ch, &remote, r);
 		return;
 	}
-	while ((q = ch->hist.head) != NULL) {
-		ch->hist.head = q->next;
-		if (!ch->hist.head)
-			ch->hist.tail = NULL;
-		if (q->c)
-			q->c->hist_pending--;
-		if (q->token == r->token) {
-			hist_complete(ch, q, r);
-			free(q);
-			return;
-		}
-		log_msg(LOG_ERR, "history: request %" PRIu64 " unanswered",
-			q->token);
-		free(q);
+	struct hist_req **pp = &ch->hist.head, *q, *prev = NULL;
+	while ((q = *pp) != NULL && q->token != r->token) {
+		prev = q;
+		pp = &q->next;
 	}
+	if (!q) {
+		log_msg(LOG_ERR, "history: an answer to no request (%" PRIu64
+			")", r->token);
+		return;
+	}
+	*pp = q->next;
+	if (ch->hist.tail == q)
+		ch->hist.tail = prev;
+	if (q->c)
+		q->c->hist_pending--;
+	hist_complete(ch, q, r);
+	free(q);
+}
+
+/* The shared logs: every broker pointing at this Redis serves the
+ * same rooms (store_redis.c). */
+static int history_open_redis(struct chat *ch)
+{
+	char err[512];
+	struct redis_addr addr;
+	if (redis_addr_parse(&addr, ch->hist.redis, err, sizeof err) != 0) {
+		log_msg(LOG_ERR, "bad Redis address '%s': %s", ch->hist.redis,
+			err);
+		return EXIT_USAGE;
+	}
+	struct store_config cfg = { .done = history_done, .ctx = ch };
+	ch->hist.st = store_open_redis(&cfg, &addr, ch->hist.redis_password,
+				       err, sizeof err);
+	if (!ch->hist.st) {
+		log_msg(LOG_ERR, "%s", err);
+		return EXIT_TEMP;
+	}
+	log_msg(LOG_INFO, "room logs shared in Redis at %s", addr.text);
+	return 0;
 }
 
 int history_open(struct chat *ch, const char *dir)
 {
 	char err[512];
+	if (ch->hist.redis)
+		return history_open_redis(ch);
 	if (!dir)
 		return 0;
 	struct store_config cfg = { .dir = dir, .done = history_done,

@@ -27,14 +27,22 @@ struct history {
 	struct store *st;          /* NULL: history off */
 	struct hist_req *head, *tail; /* waiting for the store, in order */
 	uint64_t next_token;
+	/* Set before chat_init: the room logs in this Redis (redis.h's
+	 * address forms) instead of the state directory; NULL: files. */
+	const char *redis;
+	const char *redis_password; /* NULL: none */
 };
 
 /* How a person comes into a room. */
 enum hist_how { HIST_LOGIN, HIST_REJOIN, HIST_JOIN };
 
-/* Opens the room log in dir (NULL: history off).  0, also when the
- * directory cannot be used (one log line; chat goes on without
- * history), or EXIT_TEMP when another broker holds it (logged). */
+/* Opens the room log in dir (NULL: history off), or in the Redis named
+ * by ch->hist.redis (shared with every broker pointing there; dir is
+ * then not used for the logs).  0, also when the directory cannot be
+ * used (one log line; chat goes on without history); EXIT_TEMP when
+ * another broker holds it (logged); EXIT_USAGE for a Redis address
+ * that does not parse (logged).  A Redis that is down is no failure:
+ * the store connects from the loop. */
 int history_open(struct chat *ch, const char *dir);
 void history_close(struct chat *ch);
 /* The loop's pass: the store's completions.  Returns store_run's

@@ -3,8 +3,13 @@
  *
  * Contract:
  *   natter-broker [-DS] [-d fd] [-L transcript] [-n name] [-P pidfile]
- *                 [-q bytes] [-s statedir] [--] socket
+ *                 [-q bytes] [-R redis] [-s statedir] [--] socket
  *                                                 (see natter-broker(8))
+ *   -R HOST:PORT or a socket path: the room logs are shared in that
+ *   Redis (with every broker pointing there), not kept in statedir.
+ *   Its password, if any, from the file named by
+ *   $NATTER_REDIS_PASSWORD_FILE, else from $NATTER_REDIS_PASSWORD
+ *   (never argv: ps shows argv to everyone).
  *   Accounts' ignore lists and offline messages, bans, topics and the
  *   room logs (history, locked) are kept in statedir (default:
  *   store_default_dir, broker/store/store.h).
@@ -36,12 +41,13 @@
 #include <unistd.h>
 
 #ifdef __GLIBC__
-#define OPTSTRING "+d:DhL:n:P:q:s:SV"
+#define OPTSTRING "+d:DhL:n:P:q:R:s:SV"
 #else
-#define OPTSTRING "d:DhL:n:P:q:s:SV"
+#define OPTSTRING "d:DhL:n:P:q:R:s:SV"
 #endif
 #define QUEUE_MIN 4096
 #define QUEUE_MAX (64 * 1024 * 1024)
+#define PASSWORD_MAX 512 /* bytes of a Redis password, from a file */
 
 static const char *log_name = "natter-broker";
 
@@ -49,7 +55,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: natter-broker [-DS] [-d fd] [-L transcript] [-n name] [-P pidfile]\n"
-"                     [-q bytes] [-s statedir] [--] socket\n"
+"                     [-q bytes] [-R redis] [-s statedir] [--] socket\n"
 "       natter-broker -h | -V\n");
 }
 
@@ -109,6 +115,39 @@ static const char *absolute(const char *path, char *buf, size_t size)
 	return buf;
 }
 
+/* The Redis password: the first line of $NATTER_REDIS_PASSWORD_FILE
+ * (at most PASSWORD_MAX bytes), else $NATTER_REDIS_PASSWORD, else
+ * NULL.  A file that cannot be read is a usage error. */
+static const char *redis_password(void)
+{
+	static char pw[PASSWORD_MAX + 2];
+	const char *file = getenv("NATTER_REDIS_PASSWORD_FILE");
+	if (!file || !*file) {
+		const char *env = getenv("NATTER_REDIS_PASSWORD");
+		return env && *env ? env : NULL;
+	}
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fatal_errno(EXIT_USAGE, "Redis password file %s", file);
+	size_t n = 0;
+	ssize_t got = 1;
+	while (n < sizeof pw - 1 &&
+	       (got = io_read(fd, pw + n, sizeof pw - 1 - n)) > 0)
+		n += (size_t)got; /* a file's reads may come short */
+	int err = errno;
+	close(fd);
+	if (got < 0) {
+		errno = err;
+		fatal_errno(EXIT_USAGE, "Redis password file %s", file);
+	}
+	pw[n] = '\0';
+	pw[strcspn(pw, "\r\n")] = '\0';
+	if (strlen(pw) > PASSWORD_MAX || !pw[0])
+		fatal(EXIT_USAGE, "Redis password file %s: empty, or a first "
+		      "line over %d bytes", file, PASSWORD_MAX);
+	return pw;
+}
+
 int main(int argc, char **argv)
 {
 	static char sock[PATH_MAX], transcript[PATH_MAX], state[PATH_MAX];
@@ -137,6 +176,7 @@ int main(int argc, char **argv)
 		case 'P': pidfile = optarg; break;
 		case 'q': bc.queue_max = (size_t)number('q', optarg, QUEUE_MIN,
 							QUEUE_MAX); break;
+		case 'R': bc.redis = optarg; break;
 		case 's': bc.state_dir = absolute(optarg, state,
 						  sizeof state); break;
 		case 'S': to_syslog = 1; break;
@@ -154,6 +194,8 @@ int main(int argc, char **argv)
 	/* No state directory (no HOME): nothing is kept between logins. */
 	if (!bc.state_dir && store_default_dir(state, sizeof state) == 0)
 		bc.state_dir = state;
+	if (bc.redis)
+		bc.redis_password = redis_password();
 	if (daemon)
 		bc.on_ready = leave_terminal;
 	log_init(log_name, to_syslog ? LOG_TO_SYSLOG : LOG_TO_STDERR);

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define BROKER_ARGS_MAX 16
+#define BROKER_ARGS_MAX 20
 
 static struct {
 	struct brokerproc_params p;
@@ -69,6 +69,10 @@ static void broker_argv(const char **argv, char *fdbuf, size_t len)
 	if (B.p.state_dir) {
 		argv[n++] = "-s";
 		argv[n++] = B.p.state_dir;
+	}
+	if (B.p.redis) {
+		argv[n++] = "-R";
+		argv[n++] = B.p.redis;
 	}
 	argv[n++] = "--";
 	argv[n++] = B.p.socket_path;

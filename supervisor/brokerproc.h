@@ -6,7 +6,7 @@
  * keeps dying young; a broker that ran 10 s or more is restarted after
  * the shortest delay again.  Its command line:
  *   natter-broker -n natterd-broker [-S | -D] [-d FD] [-L transcript]
- *                 [-s statedir] socket
+ *                 [-s statedir] [-R redis] socket
  * -S (syslog) once natterd logs to syslog; -D and -d FD for a daemon's
  * first broker, which tells natterd when it listens on FD and then
  * leaves the terminal. */
@@ -25,6 +25,7 @@ struct brokerproc_params {
 	const char *socket_path;  /* absolute */
 	const char *transcript;   /* absolute, or NULL */
 	const char *state_dir;    /* -s: absolute (natterd -D or the default) */
+	const char *redis;        /* -R: the shared Redis, or NULL */
 };
 
 /* p's strings must outlive natterd's serving. */

@@ -14,9 +14,9 @@
 /* glibc's getopt would otherwise permute, taking a handler's own
  * options (after a missing "--") for natterd's. */
 #ifdef __GLIBC__
-#define OPTSTRING "+ABc:D:fhH:l:L:M:p:P:r:s:t:u:U:Vx:"
+#define OPTSTRING "+ABc:D:fhH:l:L:M:p:P:r:R:s:t:u:U:Vx:"
 #else
-#define OPTSTRING "ABc:D:fhH:l:L:M:p:P:r:s:t:u:U:Vx:"
+#define OPTSTRING "ABc:D:fhH:l:L:M:p:P:r:R:s:t:u:U:Vx:"
 #endif
 
 void config_usage(void *stream)
@@ -25,9 +25,9 @@ void config_usage(void *stream)
 "usage: natterd [-fA] [-l addr:port]... [-s socket] [-L transcript]\n"
 "               [-D statedir] [-H lines] [-P pidfile] [-u user] [-U users]\n"
 "               [-M motd] [-c max] [-p per-source] [-r burst/seconds]\n"
-"               [-t grace] [-x rules] [-- program [arg ...]]\n"
+"               [-t grace] [-x rules] [-R redis] [-- program [arg ...]]\n"
 "       natterd -B [-f] [-s socket] [-L transcript] [-D statedir]\n"
-"               [-P pidfile]\n"
+"               [-P pidfile] [-R redis]\n"
 "       natterd -h | -V\n");
 }
 
@@ -98,6 +98,7 @@ static void parse_option(struct config *cfg, int c, const char *arg)
 	case 'p': cfg->max_per_source = parse_uint('p', arg, 0, MAX_SESSIONS_LIMIT); break;
 	case 'P': cfg->pidfile = arg; break;
 	case 'r': parse_rate(cfg, arg); break;
+	case 'R': cfg->redis = arg; break;
 	case 's': cfg->broker_socket = arg; break;
 	case 't': cfg->grace_seconds = parse_uint('t', arg, 0, 3600); break;
 	case 'u': cfg->user = arg; break;

@@ -233,7 +233,7 @@ static void start_broker(const struct brokerproc_params *bp, int foreground,
 _Noreturn static void broker_alone(const struct config *cfg,
 				   const char *prog, const char *state)
 {
-	const char *argv[12];
+	const char *argv[16];
 	int n = 0;
 	argv[n++] = "natter-broker";
 	argv[n++] = "-n";
@@ -248,6 +248,10 @@ _Noreturn static void broker_alone(const struct config *cfg,
 	}
 	argv[n++] = "-s";
 	argv[n++] = state;
+	if (cfg->redis) {
+		argv[n++] = "-R";
+		argv[n++] = cfg->redis;
+	}
 	argv[n++] = "--";
 	argv[n++] = broker_socket;
 	argv[n] = NULL;
@@ -335,7 +339,7 @@ int main(int argc, char **argv)
 	int sigfd = signals_init();
 	banwatch_init(state); /* natterd reads the bans the broker writes */
 	struct brokerproc_params bp = { broker, broker_socket, cfg.transcript,
-					state };
+					state, cfg.redis };
 	if (upgrade_resuming()) {
 		brokerproc_init(&bp);
 		upgrade_resume_broker(io_now_ms());

@@ -32,6 +32,7 @@ struct store_req {
 	uint64_t after;
 	size_t max;
 	int last;                       /* read: the last max, not after */
+	uint64_t mark;                  /* read: its room's appends_asked */
 };
 
 struct store {
@@ -42,6 +43,12 @@ struct store {
 	size_t hash_size, nrooms;
 	struct store_req *head, *tail;
 	size_t queued;
+	/* reads held back until the appends of their room asked before
+	 * them have outcomes (a shared backend holds an append until its
+	 * reader reaches it): then queued after those outcomes, so a read
+	 * shows every line asked for before it */
+	struct store_req *held;
+	size_t nheld;
 	int failing;                    /* appends fail: logged once */
 	const struct store_entry **scratch; /* a read's answer */
 };
@@ -134,6 +141,12 @@ static void queue_free(struct store *st)
 	}
 	st->tail = NULL;
 	st->queued = 0;
+	while (st->held) {
+		struct store_req *q = st->held;
+		st->held = q->next;
+		free(q);
+	}
+	st->nheld = 0;
 }
 
 void store_core_free(struct store *st)
@@ -327,8 +340,19 @@ int store_backend_loaded(struct store *st, struct store_room *r,
 	return 0;
 }
 
-static struct store_req *req_new(struct store *st, enum store_op op,
-				 const char *room, uint64_t token)
+static void req_link(struct store *st, struct store_req *q)
+{
+	q->next = NULL;
+	if (st->tail)
+		st->tail->next = q;
+	else
+		st->head = q;
+	st->tail = q;
+	st->queued++;
+}
+
+static struct store_req *req_alloc(enum store_op op, const char *room,
+				   uint64_t token)
 {
 	struct store_req *q = calloc(1, sizeof *q);
 	if (!q)
@@ -336,29 +360,53 @@ static struct store_req *req_new(struct store *st, enum store_op op,
 	q->op = op;
 	q->token = token;
 	snprintf(q->room, sizeof q->room, "%s", room);
-	if (st->tail)
-		st->tail->next = q;
-	else
-		st->head = q;
-	st->tail = q;
-	st->queued++;
 	return q;
 }
+
+/* Held reads of r whose appends all have outcomes now: queued. */
+static void held_release(struct store *st, struct store_room *r)
+{
+	struct store_req **pp = &st->held, *q;
+	while ((q = *pp) != NULL) {
+		if (strcmp(q->room, r->name) == 0 &&
+		    q->mark <= r->appends_done) {
+			*pp = q->next;
+			st->nheld--;
+			req_link(st, q);
+		} else {
+			pp = &q->next;
+		}
+	}
+}
+
+static struct store_req *req_new(struct store *st, enum store_op op,
+				 const char *room, uint64_t token)
+{
+	struct store_req *q = req_alloc(op, room, token);
+	if (!q)
+		return NULL;
+	req_link(st, q);
+	return q;
+}
+
 
 void store_backend_done(struct store *st, struct store_room *r,
 			uint64_t token, int status,
 			const struct store_entry *e)
 {
 	struct store_req *q = req_new(st, STORE_APPEND, r->name, token);
-	if (!q)
-		return; /* out of memory: the caller hears nothing */
-	q->r = r;
-	q->status = status;
-	q->e = entry_dup(e, r->name);
-	if (!q->e && !status)
-		q->status = ENOMEM;
-	if (q->e && q->status)
-		q->e->seq = 0;
+	r->appends_done++;
+	if (q) { /* else out of memory: the caller hears nothing */
+		q->r = r;
+		q->status = status;
+		q->e = entry_dup(e, r->name);
+		if (!q->e && !status)
+			q->status = ENOMEM;
+		if (q->e && q->status)
+			q->e->seq = 0;
+	}
+	if (st->held)
+		held_release(st, r);
 }
 
 void store_backend_remote(struct store *st, struct store_room *r,
@@ -429,6 +477,7 @@ int store_append(struct store *st, const char *room,
 		return refuse(st, room, &c, token, errno);
 	c.room = r->name;
 	origin_note(r, c.origin, c.origin_len, c.origin_no);
+	r->appends_asked++;
 	if (st->ops->append(st->b, r, &c, token) != 0)
 		store_backend_done(st, r, token, errno ? errno : EIO, &c);
 	return 0;
@@ -441,14 +490,25 @@ static int read_queue(struct store *st, const char *room, uint64_t after,
 		errno = EINVAL;
 		return -1;
 	}
-	if (st->queued >= STORE_QUEUE_MAX) {
+	if (st->queued + st->nheld >= STORE_QUEUE_MAX) {
 		errno = EAGAIN;
 		return -1;
 	}
-	(void)room_touch(st, room, 0); /* none: the read finds it empty */
-	struct store_req *q = req_new(st, STORE_READ, room, token);
+	/* none: the read finds it empty */
+	struct store_room *r = room_touch(st, room, 0);
+	struct store_req *q = req_alloc(STORE_READ, room, token);
 	if (!q)
 		return -1;
+	if (r && r->appends_done < r->appends_asked) {
+		struct store_req **pp = &st->held; /* in request order */
+		while (*pp)
+			pp = &(*pp)->next;
+		q->mark = r->appends_asked;
+		*pp = q;
+		st->nheld++;
+	} else {
+		req_link(st, q);
+	}
 	q->after = after;
 	q->max = max > st->cfg.cache ? st->cfg.cache : max;
 	q->last = last;

@@ -53,6 +53,10 @@ struct store_room {
 	uint64_t origin_clock;          /* for least-recently-used */
 	int load_asked;                 /* room_load was called */
 	int loading;                    /* its requests wait */
+	/* appends handed to the backend, and outcomes back: a read
+	 * waits for the appends of its room asked before it (a shared
+	 * backend holds an append until its reader reaches it) */
+	uint64_t appends_asked, appends_done;
 	struct store_room *next_hash;
 };
 

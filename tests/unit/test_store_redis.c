@@ -202,6 +202,15 @@ static void append_and_read(void)
 	CHECK(store_read_last(st, "empty", 5, 3) == 0 &&
 	      wait_for(&st, 1, &a, 10, 3, 0) && a.n == 0);
 	CHECK(a.remotes == 0 && a.lines == 0);
+	/* a read asked right after appends (which wait for the reader)
+	 * shows them: it is held until they have their outcomes */
+	say(st, "lobby", "ann", "line 11", "s1", 11, 4);
+	say(st, "lobby", "ann", "line 12", "s1", 12, 5);
+	CHECK(store_read_last(st, "lobby", 2, 6) == 0 &&
+	      wait_for(&st, 1, &a, 12, 4, 0));
+	CHECK(a.n == 2 && strcmp(a.rtext[0], "line 11") == 0 &&
+	      strcmp(a.rtext[1], "line 12") == 0);
+	CHECK(a.norder == 12 && a.order[11] == 12);
 	store_close(st);
 }
 
