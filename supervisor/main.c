@@ -20,6 +20,7 @@
 #include "child.h"
 #include "config.h"
 #include "daemon.h"
+#include "dgram.h"
 #include "fatal.h"
 #include "handler.h"
 #include "io.h"
@@ -210,6 +211,7 @@ static int signals_init(void)
 static void close_for_launcher(void)
 {
 	listeners_close(&listeners);
+	dgram_forget();
 	proxywait_forget();
 	pidfile_forget();
 	daemon_forget();
@@ -318,6 +320,7 @@ int main(int argc, char **argv)
 			"-l not used", adopted);
 	else
 		listeners_open(&listeners, cfg.listen, cfg.nlisten);
+	dgram_open(cfg.dgram, cfg.ndgram, cfg.handler_argv, argv[0]);
 	if (!cfg.foreground && !upgrade_resuming())
 		daemon_detach();
 	/* The default handler's argv[0] is its path: room for the title
