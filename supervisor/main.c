@@ -39,6 +39,7 @@
 #include "../broker/store/store.h"
 #include "notify.h"
 #include "proxywait.h"
+#include "resolve.h"
 #include "upgrade.h"
 
 #include <dirent.h>
@@ -287,6 +288,8 @@ int main(int argc, char **argv)
 	upgrade_check_answer(argc, argv);
 	std_fds_open();
 	config_parse(&cfg, argc, argv);
+	if (cfg.resolve_names)
+		resolve_enable(); /* in the launchers, forked later */
 	log_init("natterd", cfg.foreground || !upgrade_env() ?
 		 LOG_TO_STDERR : LOG_TO_SYSLOG);
 	upgrade_init(argc, argv);
