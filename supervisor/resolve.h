@@ -60,5 +60,9 @@ int resolve_reaped(pid_t pid);
 /* In the resolver (and unit tests): the confirmed name of ip ("::1",
  * "127.0.0.1") in name, 0; or -1 when it has none. */
 int resolve_lookup(const char *ip, char *name, size_t size);
+typedef int resolve_lookup_fn(const char *ip, char *name, size_t size);
+/* The resolvers' look-up instead of resolve_lookup: for a unit test of
+ * the bound with a resolver as slow as it likes. */
+void resolve_use_lookup(resolve_lookup_fn *fn);
 
 #endif
