@@ -22,8 +22,9 @@
 void config_usage(void *stream)
 {
 	fprintf(stream,
-"usage: natterd [-fAN] [-l addr:port]... [-s socket] [-L transcript]\n"
-"               [-D statedir] [-H lines] [-P pidfile] [-u user] [-U users]\n"
+"usage: natterd [-fAN] [-l [udp:]addr:port[=program]]... [-s socket]\n"
+"               [-L transcript] [-D statedir] [-H lines] [-P pidfile]\n"
+"               [-u user] [-U users]\n"
 "               [-M motd] [-c max] [-p per-source] [-r burst/seconds]\n"
 "               [-t grace] [-- program [arg ...]]\n"
 "       natterd -B [-f] [-s socket] [-L transcript] [-D statedir]\n"
