@@ -14,17 +14,18 @@
 /* glibc's getopt would otherwise permute, taking a handler's own
  * options (after a missing "--") for natterd's. */
 #ifdef __GLIBC__
-#define OPTSTRING "+ABc:D:fhH:l:L:M:p:P:r:R:s:t:u:U:Vx:"
+#define OPTSTRING "+ABc:D:fhH:l:L:M:Np:P:r:R:s:t:u:U:Vx:"
 #else
-#define OPTSTRING "ABc:D:fhH:l:L:M:p:P:r:R:s:t:u:U:Vx:"
+#define OPTSTRING "ABc:D:fhH:l:L:M:Np:P:r:R:s:t:u:U:Vx:"
 #endif
 
 void config_usage(void *stream)
 {
 	fprintf(stream,
-"usage: natterd [-fA] [-l addr:port]... [-s socket] [-L transcript]\n"
-"               [-D statedir] [-H lines] [-P pidfile] [-u user] [-U users]\n"
-"               [-M motd] [-c max] [-p per-source] [-r burst/seconds]\n"
+"usage: natterd [-fAN] [-l [udp:]addr:port[=program]]... [-s socket]\n"
+"               [-L transcript] [-D statedir] [-H lines] [-P pidfile]\n"
+"               [-u user] [-U users] [-M motd] [-c max] [-p per-source]\n"
+"               [-r burst/seconds]\n"
 "               [-t grace] [-x rules] [-R redis] [-- program [arg ...]]\n"
 "       natterd -B [-f] [-s socket] [-L transcript] [-D statedir]\n"
 "               [-P pidfile] [-R redis]\n"
@@ -88,11 +89,15 @@ static void parse_option(struct config *cfg, int c, const char *arg)
 	case 'c': cfg->max_sessions = parse_uint('c', arg, 1, MAX_SESSIONS_LIMIT); break;
 	case 'f': cfg->foreground = 1; break;
 	case 'l':
-		if (cfg->nlisten == LISTEN_SPECS_MAX)
+		if (cfg->nlisten + cfg->ndgram == LISTEN_SPECS_MAX)
 			fatal(EXIT_USAGE, "too many -l options (at most %d)",
 			      LISTEN_SPECS_MAX);
-		cfg->listen[cfg->nlisten++] = arg;
+		if (strncmp(arg, "udp:", 4) == 0) /* dgram.h */
+			cfg->dgram[cfg->ndgram++] = arg;
+		else
+			cfg->listen[cfg->nlisten++] = arg;
 		break;
+	case 'N': cfg->resolve_names = 1; break;
 	case 'L': cfg->transcript = arg; break;
 	case 'M': cfg->motd_file = arg; break;
 	case 'p': cfg->max_per_source = parse_uint('p', arg, 0, MAX_SESSIONS_LIMIT); break;
@@ -140,7 +145,7 @@ void config_parse(struct config *cfg, int argc, char **argv)
 			      "handler program after --)", argv[optind]);
 		cfg->handler_argv = argv + optind;
 	}
-	if (cfg->nlisten == 0)
+	if (cfg->nlisten == 0 && cfg->ndgram == 0)
 		cfg->listen[cfg->nlisten++] = DEFAULT_LISTEN;
 	if (cfg->broker_only && (cfg->handler_argv || cfg->user))
 		fatal(EXIT_USAGE, "-B runs the broker alone: no handler, no -u");

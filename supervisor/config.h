@@ -19,6 +19,8 @@
 struct config {
 	const char *listen[LISTEN_SPECS_MAX];
 	int nlisten;
+	const char *dgram[LISTEN_SPECS_MAX]; /* -l udp:...: dgram.h */
+	int ndgram;
 	const char *broker_socket;  /* -s; NULL: broker_default_path */
 	const char *transcript;     /* -L */
 	const char *pidfile;        /* -P; NULL: none (-f) or the default */
@@ -31,6 +33,7 @@ struct config {
 	int history_lines;          /* -H; -1: the session's default */
 	int foreground;             /* -f */
 	int broker_only;            /* -B */
+	int resolve_names;          /* -N: resolve.h */
 	int limit_loopback;         /* -A: per-source limits on loopback too */
 	unsigned max_sessions;      /* -c */
 	unsigned max_per_source;    /* -p; 0: no limit */

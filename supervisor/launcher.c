@@ -5,6 +5,7 @@
 #include "io.h"
 #include "launchproto.h"
 #include "log.h"
+#include "resolve.h"
 #include "selfpipe.h"
 #include "spawn.h"
 
@@ -37,6 +38,8 @@ static void reap(int sock)
 	int status;
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (resolve_reaped(pid))
+			continue; /* -N's resolver, not a handler */
 		rec[n++] = (struct launch_report){ LAUNCH_ENDED, 0, pid, status };
 		if (n == REPORTS_BATCH) {
 			report(sock, rec, n);
@@ -117,10 +120,34 @@ static int req_valid(const struct launch_req *req, int nfds)
 	       memchr(req->local_ip, '\0', sizeof req->local_ip);
 }
 
-/* Reads one request and starts its handler.  Returns 0, or -1 when
- * natterd closed its end. */
-static int serve_one(int sock, struct spawn_env *env)
+struct starter {
+	int sock;
+	struct spawn_env *env;
+};
+
+/* Starts req's handler on fd and reports it (resolve_done_fn). */
+static void start_req(const struct launch_req *req, int fd, const char *host,
+		      void *ctx)
 {
+	const struct starter *s = ctx;
+	struct endpoint remote = { .port = req->remote_port };
+	struct endpoint local = { .port = req->local_port };
+	memcpy(remote.ip, req->remote_ip, sizeof remote.ip);
+	memcpy(local.ip, req->local_ip, sizeof local.ip);
+	pid_t pid = spawn_handler(s->env, fd, &remote, &local, host);
+	int err = errno;
+	close(fd);
+	struct launch_report rec = pid > 0 ?
+		(struct launch_report){ LAUNCH_STARTED, req->id, pid, 0 } :
+		(struct launch_report){ LAUNCH_FAILED, req->id, 0, err };
+	report(s->sock, &rec, 1);
+}
+
+/* Reads one request and starts its handler, or (-N) its look-up.
+ * Returns 0, or -1 when natterd closed its end. */
+static int serve_one(struct starter *s, long long now)
+{
+	int sock = s->sock;
 	struct launch_req req;
 	int fd, nfds;
 	int r = read_req(sock, &req, &fd, &nfds);
@@ -133,17 +160,13 @@ static int serve_one(int sock, struct spawn_env *env)
 			"bad request from natterd");
 		_exit(EXIT_TEMP);
 	}
-	struct endpoint remote = { .port = req.remote_port };
-	struct endpoint local = { .port = req.local_port };
-	memcpy(remote.ip, req.remote_ip, sizeof remote.ip);
-	memcpy(local.ip, req.local_ip, sizeof local.ip);
-	pid_t pid = spawn_handler(env, fd, &remote, &local);
-	int err = errno;
-	close(fd);
-	struct launch_report rec = pid > 0 ?
-		(struct launch_report){ LAUNCH_STARTED, req.id, pid, 0 } :
-		(struct launch_report){ LAUNCH_FAILED, req.id, 0, err };
-	report(sock, &rec, 1);
+	/* Handlers start in the order requests came (launchproto.h): one
+	 * that cannot wait for its name lets those queued before it go
+	 * first, without theirs (rare: the queue full, or no fork). */
+	if (!resolve_enabled() || resolve_begin(&req, fd, sock, now) != 0) {
+		resolve_ready(NULL, 0, now + RESOLVE_TIMEOUT_MS, start_req, s);
+		start_req(&req, fd, NULL, s);
+	}
 	return 0;
 }
 
@@ -173,20 +196,25 @@ _Noreturn void launcher_run(int sock, const char *path, char *const *argv)
 		log_msg(LOG_ERR, "launcher: cannot start: %s", strerror(errno));
 		_exit(EXIT_TEMP);
 	}
+	struct starter s = { sock, env };
 	for (;;) {
-		struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
-				       { .fd = sigfd, .events = POLLIN } };
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		struct pollfd p[2 + RESOLVE_PENDING_MAX] = {
+			{ .fd = sock, .events = POLLIN },
+			{ .fd = sigfd, .events = POLLIN } };
+		int nr = resolve_pollfds(p + 2);
+		int r = poll(p, (nfds_t)(2 + nr), resolve_timeout(io_now_ms()));
+		if (r < 0 && errno != EINTR) {
 			log_msg(LOG_ERR, "launcher: poll: %s", strerror(errno));
 			_exit(EXIT_TEMP);
 		}
+		if (r < 0)
+			continue;
+		resolve_ready(p + 2, nr, io_now_ms(), start_req, &s);
 		if (p[1].revents) {
 			selfpipe_drain();
 			reap(sock);
 		}
-		if (p[0].revents && serve_one(sock, env) != 0)
+		if (p[0].revents && serve_one(&s, io_now_ms()) != 0)
 			_exit(0);
 	}
 }

@@ -89,7 +89,7 @@ static int is_name(const char *host)
 }
 
 /* The errors of an address family or address this host lacks. */
-static int unusable_here(int err)
+int listen_unusable(int err)
 {
 	return err == EADDRNOTAVAIL || err == EAFNOSUPPORT;
 }
@@ -122,27 +122,38 @@ static int listener_add(struct listeners *ls, int fd)
 	return 0;
 }
 
-static void listen_spec(struct listeners *ls, const char *s)
+struct addrinfo *listen_lookup(const char *s, int socktype, int *named)
 {
 	struct spec sp;
-	struct addrinfo hints, *res, *ai;
-	int bound = 0, err, proxy = strncmp(s, "proxy:", 6) == 0;
-
-	spec_parse(proxy ? s + 6 : s, &sp);
+	struct addrinfo hints, *res;
+	spec_parse(s, &sp);
 	memset(&hints, 0, sizeof hints);
 	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_socktype = socktype;
 	hints.ai_flags = AI_PASSIVE;
-	err = getaddrinfo(sp.host[0] ? sp.host : NULL, sp.port, &hints, &res);
-	if (err != 0) {
-		listeners_close(ls);
+	int err = getaddrinfo(sp.host[0] ? sp.host : NULL, sp.port, &hints, &res);
+	if (err != 0)
 		fatal(EXIT_USAGE, "cannot listen on %s: %s", s,
 		      err == EAI_SYSTEM ? strerror(errno) : gai_strerror(err));
-	}
+	*named = is_name(sp.host);
+	return res;
+}
+
+int listen_skip(const struct addrinfo *res, const struct addrinfo *ai)
+{
+	return (ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+	       seen_before(res, ai);
+}
+
+static void listen_spec(struct listeners *ls, const char *s)
+{
+	struct addrinfo *res, *ai;
+	int bound = 0, named, proxy = strncmp(s, "proxy:", 6) == 0;
+
+	res = listen_lookup(proxy ? s + 6 : s, SOCK_STREAM, &named);
 	for (ai = res; ai; ai = ai->ai_next) {
 		char text[ADDR_TEXT_MAX];
-		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
-		    seen_before(res, ai))
+		if (listen_skip(res, ai))
 			continue;
 		if (ls->n == LISTENERS_MAX) {
 			listeners_close(ls);
@@ -151,7 +162,7 @@ static void listen_spec(struct listeners *ls, const char *s)
 		}
 		int fd = listen_one(ai);
 		addr_format(ai->ai_addr, text, sizeof text);
-		if (fd < 0 && is_name(sp.host) && unusable_here(errno)) {
+		if (fd < 0 && named && listen_unusable(errno)) {
 			/* "localhost" on a host without IPv6, say */
 			log_msg(LOG_WARNING, "not listening on %s (from %s): %s",
 				text, s, strerror(errno));

@@ -36,6 +36,17 @@ struct listeners {
  * Any failure is fatal (nothing is left open): "cannot listen on ADDR:
  * reason".  Adds to what ls holds (zeroed, or adopted listeners). */
 void listeners_open(struct listeners *ls, const char *const *specs, int n);
+/* The addresses of spec s (the forms above, without "proxy:") for
+ * socktype (SOCK_STREAM, SOCK_DGRAM), for freeaddrinfo; *named is 1
+ * when its host is a name.  A bad spec or a failed lookup is fatal. */
+struct addrinfo;
+struct addrinfo *listen_lookup(const char *s, int socktype, int *named);
+/* 1 for an address of res to leave out: not IPv4 or IPv6, or one
+ * already seen (a name's addresses may repeat). */
+int listen_skip(const struct addrinfo *res, const struct addrinfo *ai);
+/* 1 for a bind error that means this host lacks that address or
+ * family ("localhost" without IPv6): a warning for a name, not fatal. */
+int listen_unusable(int err);
 /* Adds fd, a listening socket opened by someone else (socket
  * activation, the upgrade): 0, or -1 with errno set (EMFILE: full). */
 int listeners_adopt(struct listeners *ls, int fd);

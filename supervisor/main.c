@@ -20,6 +20,7 @@
 #include "child.h"
 #include "config.h"
 #include "daemon.h"
+#include "dgram.h"
 #include "fatal.h"
 #include "handler.h"
 #include "io.h"
@@ -39,6 +40,7 @@
 #include "../broker/store/store.h"
 #include "notify.h"
 #include "proxywait.h"
+#include "resolve.h"
 #include "upgrade.h"
 
 #include <dirent.h>
@@ -211,6 +213,7 @@ static int signals_init(void)
 static void close_for_launcher(void)
 {
 	listeners_close(&listeners);
+	dgram_forget();
 	proxywait_forget();
 	pidfile_forget();
 	daemon_forget();
@@ -290,6 +293,8 @@ int main(int argc, char **argv)
 	upgrade_check_answer(argc, argv);
 	std_fds_open();
 	config_parse(&cfg, argc, argv);
+	if (cfg.resolve_names)
+		resolve_enable(); /* in the launchers, forked later */
 	log_init("natterd", cfg.foreground || !upgrade_env() ?
 		 LOG_TO_STDERR : LOG_TO_SYSLOG);
 	upgrade_init(argc, argv);
@@ -326,6 +331,7 @@ int main(int argc, char **argv)
 			"-l not used", adopted);
 	else
 		listeners_open(&listeners, cfg.listen, cfg.nlisten);
+	dgram_open(cfg.dgram, cfg.ndgram, cfg.handler_argv, argv[0]);
 	if (!cfg.foreground && !upgrade_resuming())
 		daemon_detach();
 	/* The default handler's argv[0] is its path: room for the title

@@ -4,6 +4,7 @@
 #include "server.h"
 #include "admit.h"
 #include "brokerproc.h"
+#include "dgram.h"
 #include "exitcode.h"
 #include "io.h"
 #include "log.h"
@@ -34,7 +35,8 @@ static void reap(long long now)
 	pid_t pid;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (launchers_ended(pid, status, now) ||
-		    brokerproc_ended(pid, status, now))
+		    brokerproc_ended(pid, status, now) ||
+		    dgram_ended(pid, status, now))
 			continue;
 		log_msg(LOG_INFO, "reaped unknown child %ld", (long)pid);
 	}
@@ -56,6 +58,7 @@ static void begin_stop(int sig, long long now)
 	admit_stop();
 	brokerproc_stopping();
 	sessions_signal(SIGTERM);
+	dgram_stop(SIGTERM);
 	S.phase = 0;
 	S.deadline = now + (long long)S.p->grace_seconds * 1000;
 }
@@ -77,7 +80,8 @@ static int stop_tick(long long now)
 {
 	if (S.phase <= 1 && sessions_in_use() == 0)
 		stop_helpers(now);
-	if (S.phase >= 2 && brokerproc_pid() == 0 && launchers_running() == 0)
+	if (S.phase >= 2 && brokerproc_pid() == 0 && launchers_running() == 0 &&
+	    dgram_running() == 0)
 		return 1;
 	if (now < S.deadline)
 		return 0;
@@ -97,6 +101,7 @@ static int stop_tick(long long now)
 			log_msg(LOG_ERR, "killing the broker");
 		brokerproc_signal(SIGKILL);
 		launchers_signal(SIGKILL);
+		dgram_stop(SIGKILL);
 		S.phase = 3;
 		S.deadline = now + STOP_WAIT_MS;
 		return 0;
@@ -137,6 +142,7 @@ static int poll_timeout(long long now)
 	t = earliest(t, admit_due(now));
 	t = earliest(t, proxywait_due(now));
 	t = earliest(t, upgrade_due(now));
+	t = earliest(t, dgram_due(now));
 	if (S.stopping)
 		t = earliest(t, S.deadline > now ? S.deadline - now : 0);
 	return t < 0 ? -1 : t > 60000 ? 60000 : (int)t;
@@ -145,12 +151,14 @@ static int poll_timeout(long long now)
 /* One wait and what it found. */
 static void serve_once(int sigfd, long long now)
 {
-	struct pollfd pfd[1 + LAUNCHERS_MAX + LISTENERS_MAX + PROXY_WAIT_MAX];
+	struct pollfd pfd[1 + LAUNCHERS_MAX + LISTENERS_MAX + PROXY_WAIT_MAX +
+			  DGRAM_MAX];
 	pfd[0] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
 	int nl = launchers_pollfds(pfd + 1);
 	int na = admit_pollfds(pfd + 1 + nl, now);
 	int np = proxywait_pollfds(pfd + 1 + nl + na);
-	int r = poll(pfd, (nfds_t)(1 + nl + na + np), poll_timeout(now));
+	int nd = dgram_pollfds(pfd + 1 + nl + na + np, now);
+	int r = poll(pfd, (nfds_t)(1 + nl + na + np + nd), poll_timeout(now));
 	if (r < 0 && errno != EINTR) { /* ENOMEM: wait a little, then again */
 		log_msg(LOG_ERR, "poll: %s", strerror(errno));
 		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
@@ -163,6 +171,7 @@ static void serve_once(int sigfd, long long now)
 		on_signals(now);
 	admit_ready(pfd + 1 + nl, na, now); /* nothing once stopping */
 	proxywait_ready(pfd + 1 + nl + na, np, now);
+	dgram_ready(pfd + 1 + nl + na + np, nd, now);
 }
 
 int server_run(const struct server_params *p, int sigfd)
@@ -185,6 +194,7 @@ int server_run(const struct server_params *p, int sigfd)
 		begin_stop(0, io_now_ms());
 	} else {
 		listeners_log(p->ls); /* "listening on": serving from now */
+		dgram_log();
 		notify_send("READY=1");
 	}
 	for (;;) {

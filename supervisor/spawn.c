@@ -1,6 +1,7 @@
 /* spawn.c — a handler per connection and its environment; see spawn.h. */
 #include "spawn.h"
 #include "launch.h"
+#include "resolve.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,8 +17,11 @@ static const char *const ucspi_names[UCSPI_VARS] = {
 
 /* A launcher's environment for its handlers. */
 struct spawn_env {
-	char **envp;  /* UCSPI_VARS slots, then natterd's environment */
+	/* TCPREMOTEHOST's slot, UCSPI_VARS slots, then natterd's
+	 * environment; without a host name envp + 1 is given */
+	char **envp;
 	char var[UCSPI_VARS][sizeof "TCPREMOTEPORT=" + ADDR_TEXT_MAX];
+	char host[sizeof "TCPREMOTEHOST=" + RESOLVE_NAME_MAX];
 };
 
 static struct {
@@ -54,14 +58,15 @@ struct spawn_env *spawn_env_new(void)
 	struct spawn_env *e = malloc(sizeof *e);
 	if (!e)
 		return NULL;
-	e->envp = calloc(UCSPI_VARS + P.nbase + 1, sizeof *e->envp);
+	e->envp = calloc(1 + UCSPI_VARS + P.nbase + 1, sizeof *e->envp);
 	if (!e->envp) {
 		free(e);
 		return NULL;
 	}
+	e->envp[0] = e->host;
 	for (int i = 0; i < UCSPI_VARS; i++)
-		e->envp[i] = e->var[i];
-	memcpy(e->envp + UCSPI_VARS, P.base, P.nbase * sizeof *P.base);
+		e->envp[1 + i] = e->var[i];
+	memcpy(e->envp + 1 + UCSPI_VARS, P.base, P.nbase * sizeof *P.base);
 	return e;
 }
 
@@ -91,8 +96,13 @@ static void set_vars(struct spawn_env *e, const struct endpoint *remote,
 }
 
 pid_t spawn_handler(struct spawn_env *e, int fd,
-		    const struct endpoint *remote, const struct endpoint *local)
+		    const struct endpoint *remote, const struct endpoint *local,
+		    const char *host)
 {
 	set_vars(e, remote, local);
-	return launch(fd, e->envp);
+	/* fits: resolve.h bounds the name */
+	if (host && (size_t)snprintf(e->host, sizeof e->host, "TCPREMOTEHOST=%s",
+				     host) < sizeof e->host)
+		return launch(fd, e->envp);
+	return launch(fd, e->envp + 1);
 }

@@ -4,7 +4,8 @@
  *     mask (launch.h);
  *   - the environment: natterd's own, captured once by spawn_init,
  *     plus TCPREMOTEIP, TCPREMOTEPORT, TCPLOCALIP and TCPLOCALPORT for
- *     the connection, put first.
+ *     the connection, put first, and TCPREMOTEHOST when the peer's
+ *     name is known (natterd -N, resolve.h).
  * A launcher has one struct spawn_env, where those four variables are
  * written for each connection. */
 #ifndef NATTERD_SPAWN_H
@@ -23,9 +24,11 @@ struct spawn_env;
  * ran out. */
 struct spawn_env *spawn_env_new(void);
 void spawn_env_free(struct spawn_env *e);
-/* Starts the handler on connection fd (fd > 2) from remote to local.
+/* Starts the handler on connection fd (fd > 2) from remote to local
+ * (host: the remote's name, or NULL).
  * Returns its pid, or -1 with errno set, as launch() does.  */
 pid_t spawn_handler(struct spawn_env *e, int fd,
-		    const struct endpoint *remote, const struct endpoint *local);
+		    const struct endpoint *remote, const struct endpoint *local,
+		    const char *host);
 
 #endif
