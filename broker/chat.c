@@ -4,6 +4,7 @@
  * Each request that asks for an answer gets exactly one reply, ending
  * with a FRAME_LAST frame (reply.h); every path below ends in one. */
 #include "chat.h"
+#include "cutoffs.h"
 #include "exitcode.h"
 #include "io.h"
 #include "listing.h"
@@ -19,6 +20,7 @@
 #define NAME_RULE "Names are 1 to 16 letters, digits, _ or -."
 #define ROOM_RULE "Room names are 1 to 32 letters, digits, _ or -."
 #define REFUSALS_LOGGED_PER_S 10
+#define CUT_TOLD "You were cut off: too far behind; disconnected."
 #define OUR_VERSION NATTER_PROTOCOL_FLAGS(NATTER_PROTOCOL_VERSION)
 
 void chat_fanout(struct chat *ch, const struct room *r,
@@ -147,6 +149,11 @@ static void login(struct chat *ch, struct chatter *c, const struct frame *f)
 		return;
 	}
 	frame_field(name, sizeof name, f->a, f->alen);
+	if ((f->flags & FRAME_REJOIN) && cutoffs_take(f->a, f->alen, c->ip,
+						      c->port, io_now_ms())) {
+		refuse_login(ch, c, f, name, "cut off before", CUT_TOLD, 1);
+		return;
+	}
 	if (!room_valid(room, roomlen)) {
 		refuse_login(ch, c, f, name, "invalid room", ROOM_RULE, 0);
 		return;
@@ -328,6 +335,8 @@ static void chat_gone(struct peer *p, enum peer_why why, void *arg)
 		return;
 	if (why != PEER_SHUTDOWN)
 		announce_leave(ch, c);
+	if (why == PEER_CUT_OFF) /* a REJOIN of this session is refused */
+		cutoffs_note(c->m.name, c->ip, c->port, io_now_ms());
 	presence_remove(&ch->pres, &c->m);
 	c->logged_in = 0;
 	peer_label(p, "(not logged in) from %s port %s", c->ip, c->port);

@@ -21,6 +21,7 @@ void peers_init(struct peers *set, struct evloop *loop, size_t queue_max,
 	set->queue_max = queue_max;
 	set->ops = ops;
 	set->arg = arg;
+	set->stall_ms = PEER_STALL_MS;
 }
 
 static void link_all(struct peers *set, struct peer *p)
@@ -109,6 +110,9 @@ static void chain_remove(struct peer_chain *ch, struct peer *p, size_t at)
 
 #define DIRTY offsetof(struct peer, dirty_link)
 #define DRAIN offsetof(struct peer, drain_link)
+#define WAIT offsetof(struct peer, wait_link)
+#define HIGH offsetof(struct peer, high_link)
+#define RESUME offsetof(struct peer, resume_link)
 
 void peer_mark_dirty(struct peer *p)
 {
@@ -142,19 +146,85 @@ static void write_early(struct peer *p)
 	p->writable = outq_flush(&p->out, p->fd, 1) == 1;
 }
 
+int peer_above_high(const struct peer *p)
+{
+	return outq_pending(&p->out) > p->out.max / PEER_HIGH_DIV;
+}
+
+/* s, whose frame is being handled, is read no more until `on` drains:
+ * its registration changes when its turn on the dirty list comes
+ * (flush_one), and read_frames stops at once. */
+static void hold(struct peer *s, struct peer *on)
+{
+	if (!s || s->state != PEER_OPEN || s->held_by)
+		return;
+	s->held_by = on;
+	chain_append(&on->waiters, s, WAIT);
+	peer_mark_dirty(s);
+}
+
+static void unresume(struct peer *p)
+{
+	if (p->resumed) {
+		chain_remove(&p->set->resumed, p, RESUME);
+		p->resumed = 0;
+	}
+}
+
+/* p is below low water, cut or closed: its waiters are read again,
+ * and those with frames left over first (peers_run_resumed). */
+void peer_release(struct peer *p)
+{
+	struct peers *set = p->set;
+	if (p->high) {
+		chain_remove(&set->high, p, HIGH);
+		p->high = 0;
+	}
+	while (p->waiters.head) {
+		struct peer *w = p->waiters.head;
+		chain_remove(&p->waiters, w, WAIT);
+		w->held_by = NULL;
+		peer_mark_dirty(w);
+		if (w->partial_len && !w->resumed) {
+			w->resumed = 1;
+			chain_append(&set->resumed, w, RESUME);
+		}
+	}
+}
+
+/* Past high water: the stall clock starts (once) and the sender is
+ * held. */
+static void above_high(struct peer *p)
+{
+	struct peers *set = p->set;
+	if (!p->high) {
+		p->high = 1;
+		p->high_since = io_now_ms();
+		chain_append(&set->high, p, HIGH);
+	}
+	if (set->reading != p)
+		hold(set->reading, p);
+	else
+		hold(p, p); /* it asks more than it reads: read it no more */
+}
+
 void peer_queue(struct peer *p, const char *buf, size_t len)
 {
 	if (p->state != PEER_OPEN)
 		return;
 	if (outq_append(&p->out, buf, len) != 0) {
 		write_early(p);
-		if (outq_append(&p->out, buf, len) != 0) {
+		/* Senders are held past high water, but each may add a
+		 * frame before it is: room for that, up to one more bound. */
+		if (outq_append_slack(&p->out, buf, len, p->out.max) != 0) {
 			peer_cut(p, KICK_TEXT); /* truly that far behind */
 			return;
 		}
 	} else if (outq_pending(&p->out) > p->out.max / 2) {
 		write_early(p);
 	}
+	if (peer_above_high(p))
+		above_high(p);
 	peer_mark_dirty(p);
 }
 
@@ -162,6 +232,7 @@ static void mark_cut(struct peer *p)
 {
 	struct peers *set = p->set;
 	p->state = PEER_CUT;
+	peer_release(p); /* it takes nothing more: its senders go on */
 	p->next_cut = set->cuts;
 	set->cuts = p;
 	peer_mark_dirty(p);
@@ -191,6 +262,12 @@ static void bury(struct peer *p)
 	struct peers *set = p->set;
 	if (p->state == PEER_DRAIN)
 		chain_remove(&set->drain, p, DRAIN);
+	peer_release(p);
+	if (p->held_by) {
+		chain_remove(&p->held_by->waiters, p, WAIT);
+		p->held_by = NULL;
+	}
+	unresume(p);
 	if (evloop_del(set->loop, p->fd) != 0)
 		log_msg(LOG_WARNING, "evloop_del: %s", strerror(errno));
 	close(p->fd);
@@ -236,13 +313,30 @@ void peers_settle(struct peers *set)
 
 long long peers_next_deadline(const struct peers *set)
 {
-	return set->drain.head ? set->drain.head->deadline : -1;
+	long long t = set->drain.head ? set->drain.head->deadline : -1;
+	if (set->high.head) {
+		long long s = set->high.head->high_since + set->stall_ms;
+		if (t < 0 || s < t)
+			t = s;
+	}
+	return t;
 }
 
 void peers_expire(struct peers *set, long long now)
 {
 	while (set->drain.head && set->drain.head->deadline <= now)
 		peer_end(set->drain.head, "did not take its KICK in time");
+	/* Above low water for stall_ms after passing high water: frozen,
+	 * not slow.  peer_cut releases it, so the chain shrinks. */
+	while (set->high.head &&
+	       set->high.head->high_since + set->stall_ms <= now) {
+		struct peer *p = set->high.head;
+		if (p->state == PEER_OPEN)
+			peer_cut(p, KICK_TEXT);
+		else
+			peer_release(p);
+	}
+	peers_settle(set);
 }
 
 void peers_free_dead(struct peers *set)
