@@ -46,6 +46,7 @@ struct server {
 	struct evloop *loop;
 	struct ev_source listener; /* ready: accept_some */
 	struct ev_source signals;  /* ready: handle_signals */
+	struct ev_source parent;   /* ready: parent_gone */
 	int lfd, sigfd;
 	int listening;             /* lfd is polled for input; when 0 it is
 				      out of the evloop or in it asking
@@ -200,6 +201,19 @@ static void handle_signals(struct ev_source *src, unsigned events)
 		s->stop = 1;
 }
 
+/* natterd's life line (broker_config.parent_fd) readable: only its end
+ * of file can come, as natterd never writes.  natterd is gone, however
+ * it ended: stop as at SIGTERM, so no orphan keeps the socket. */
+static void parent_gone(struct ev_source *src, unsigned events)
+{
+	struct server *s = SERVER_OF(src, parent);
+	(void)events;
+	log_msg(LOG_NOTICE, "natterd is gone; stopping");
+	s->stop = 1;
+	if (evloop_del(s->loop, s->cfg->parent_fd) != 0)
+		log_msg(LOG_WARNING, "evloop_del: %s", strerror(errno));
+}
+
 /* Until the next deadline: a draining handler, the accept pause, or a
  * count of refused logins to log. */
 static int next_timeout(struct server *s, long long now)
@@ -280,6 +294,7 @@ static int setup(struct server *s, const struct broker_config *cfg,
 	s->lfd = s->sigfd = -1;
 	s->listener.ready = accept_some;
 	s->signals.ready = handle_signals;
+	s->parent.ready = parent_gone;
 	if (!cfg->socket_path) {
 		log_msg(LOG_ERR, "no broker socket path");
 		return EXIT_USAGE;
@@ -313,7 +328,9 @@ static int setup(struct server *s, const struct broker_config *cfg,
 		return fd == SOCKDIR_BUSY ? EXIT_TEMP : EXIT_USAGE;
 	s->lfd = fd;
 	if (evloop_add(s->loop, s->lfd, EV_IN, &s->listener) != 0 ||
-	    evloop_add(s->loop, s->sigfd, EV_IN, &s->signals) != 0) {
+	    evloop_add(s->loop, s->sigfd, EV_IN, &s->signals) != 0 ||
+	    (cfg->parent_fd > 0 &&
+	     evloop_add(s->loop, cfg->parent_fd, EV_IN, &s->parent) != 0)) {
 		log_msg(LOG_ERR, "evloop_add: %s", strerror(errno));
 		return EXIT_TEMP;
 	}

@@ -2,8 +2,10 @@
  * each other (broker.h): one UNIX socket, one thread, one event loop.
  *
  * Contract:
- *   natter-broker [-DS] [-d fd] [-L transcript] [-n name] [-P pidfile]
- *                 [-q bytes] [--] socket          (see natter-broker(8))
+ *   natter-broker [-DS] [-d fd] [-L transcript] [-n name] [-p fd]
+ *                 [-P pidfile] [-q bytes] [--] socket   (natter-broker(8))
+ *   -p fd: natterd's life line, a pipe only natterd writes to; at its
+ *   end of file the broker stops (natterd died, even by SIGKILL).
  *   natterd runs it as its supervised child (and restarts it); run
  *   alone, it is what `natterd -B` execs.  Logs go to stderr as
  *   "NAME[pid]: ...", or to syslog with -S.  fds 0, 1 and 2 are opened
@@ -30,9 +32,9 @@
 #include <unistd.h>
 
 #ifdef __GLIBC__
-#define OPTSTRING "+d:DhL:n:P:q:S"
+#define OPTSTRING "+d:DhL:n:p:P:q:S"
 #else
-#define OPTSTRING "d:DhL:n:P:q:S"
+#define OPTSTRING "d:DhL:n:p:P:q:S"
 #endif
 #define QUEUE_MIN 4096
 #define QUEUE_MAX (64 * 1024 * 1024)
@@ -42,8 +44,8 @@ static const char *log_name = "natter-broker";
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: natter-broker [-DS] [-d fd] [-L transcript] [-n name] [-P pidfile]\n"
-"                     [-q bytes] [--] socket\n");
+"usage: natter-broker [-DS] [-d fd] [-L transcript] [-n name] [-p fd]\n"
+"                     [-P pidfile] [-q bytes] [--] socket\n");
 }
 
 /* fds 0, 1 and 2 open, so no socket is given one of their numbers. */
@@ -105,7 +107,7 @@ static const char *absolute(const char *path, char *buf, size_t size)
 int main(int argc, char **argv)
 {
 	static char sock[PATH_MAX], transcript[PATH_MAX];
-	struct broker_config bc = { NULL, NULL, BROKER_QUEUE_DEFAULT, -1, NULL };
+	struct broker_config bc = { NULL, NULL, BROKER_QUEUE_DEFAULT, -1, NULL, -1 };
 	const char *pidfile = NULL;
 	int c, to_syslog = 0, daemon = 0;
 	std_fds_open();
@@ -119,6 +121,7 @@ int main(int argc, char **argv)
 		case 'L': bc.transcript = absolute(optarg, transcript,
 						   sizeof transcript); break;
 		case 'n': log_name = optarg; fatal_set_name(optarg); break;
+		case 'p': bc.parent_fd = ready_fd(optarg); break;
 		case 'P': pidfile = optarg; break;
 		case 'q': bc.queue_max = (size_t)number('q', optarg, QUEUE_MIN,
 							QUEUE_MAX); break;

@@ -21,7 +21,7 @@ void peers_init(struct peers *set, struct evloop *loop, size_t queue_max,
 	set->queue_max = queue_max;
 	set->ops = ops;
 	set->arg = arg;
-	set->stall_ms = PEER_STALL_MS;
+	set->hold_ms = PEER_HOLD_MS;
 }
 
 static void link_all(struct peers *set, struct peer *p)
@@ -180,6 +180,7 @@ void peer_release(struct peer *p)
 		chain_remove(&set->high, p, HIGH);
 		p->high = 0;
 	}
+	p->stalled = 0;
 	while (p->waiters.head) {
 		struct peer *w = p->waiters.head;
 		chain_remove(&p->waiters, w, WAIT);
@@ -197,6 +198,8 @@ void peer_release(struct peer *p)
 static void above_high(struct peer *p)
 {
 	struct peers *set = p->set;
+	if (p->stalled)
+		return; /* frozen: it holds nobody */
 	if (!p->high) {
 		p->high = 1;
 		p->high_since = io_now_ms();
@@ -216,7 +219,8 @@ void peer_queue(struct peer *p, const char *buf, size_t len)
 		write_early(p);
 		/* Senders are held past high water, but each may add a
 		 * frame before it is: room for that, up to one more bound. */
-		if (outq_append_slack(&p->out, buf, len, p->out.max) != 0) {
+		if (p->stalled ||
+		    outq_append_slack(&p->out, buf, len, p->out.max) != 0) {
 			peer_cut(p, KICK_TEXT); /* truly that far behind */
 			return;
 		}
@@ -315,7 +319,7 @@ long long peers_next_deadline(const struct peers *set)
 {
 	long long t = set->drain.head ? set->drain.head->deadline : -1;
 	if (set->high.head) {
-		long long s = set->high.head->high_since + set->stall_ms;
+		long long s = set->high.head->high_since + set->hold_ms;
 		if (t < 0 || s < t)
 			t = s;
 	}
@@ -326,17 +330,16 @@ void peers_expire(struct peers *set, long long now)
 {
 	while (set->drain.head && set->drain.head->deadline <= now)
 		peer_end(set->drain.head, "did not take its KICK in time");
-	/* Above low water for stall_ms after passing high water: frozen,
-	 * not slow.  peer_cut releases it, so the chain shrinks. */
+	/* Above low water hold_ms after passing high water: frozen, not
+	 * slow.  Its senders go on; its bound decides. */
 	while (set->high.head &&
-	       set->high.head->high_since + set->stall_ms <= now) {
+	       set->high.head->high_since + set->hold_ms <= now) {
 		struct peer *p = set->high.head;
-		if (p->state == PEER_OPEN)
-			peer_cut(p, KICK_TEXT);
-		else
-			peer_release(p);
+		peer_release(p);
+		p->stalled = 1;
+		log_msg(LOG_INFO, "%s is not reading; holding nobody for it",
+			p->label);
 	}
-	peers_settle(set);
 }
 
 void peers_free_dead(struct peers *set)

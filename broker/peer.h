@@ -23,14 +23,16 @@
  * mark (PEER_HIGH_DIV: half the bound) holds the peer that sent it: it
  * is not read again (its undecoded frames wait in `partial`) until that
  * queue falls below the low-water mark (a quarter).  So senders go at
- * the pace of the readers and a reader who keeps up is never cut off.
- * A queue that stays above the low-water mark PEER_STALL_MS after it
- * passed the high one is cut off (its reader is frozen, not slow), and
- * its held senders go on.  The rule needs no knowledge of chat: "the
- * peer whose frame is being handled" is the sender.  A queue past its
- * bound while not yet stalled takes up to one more bound of frames
- * (one frame per held sender, after a release), so only a peer above
- * twice the bound is cut off at once.
+ * the pace of the readers, and a reader who keeps up is never cut off.
+ * A queue that has not fallen below low water PEER_HOLD_MS after it
+ * passed high water is stalled (its reader is frozen, not slow): its
+ * senders go on, it holds nobody until it drains below low water, and
+ * it is cut off when it passes its bound, as without backpressure.  So
+ * the others wait at most PEER_HOLD_MS for a reader who does not read.
+ * The rule needs no knowledge of chat: "the peer whose frame is being
+ * handled" is the sender.  A queue past its bound while not stalled
+ * takes up to one more bound of frames (held senders each add at most
+ * one frame after a release) before it is cut off.
  *
  * Writing: a queue written to goes on the dirty list, oldest first;
  * the loop writes peers_flush(FLUSH_BATCH) of them per iteration, so a
@@ -50,8 +52,8 @@
 #define PEER_LABEL_MAX 96     /* "ann from 192.0.2.7 port 4242" */
 #define PEER_HIGH_DIV 2       /* high water: bound / 2; senders held */
 #define PEER_LOW_DIV 4        /* low water: bound / 4; senders go on */
-#define PEER_STALL_MS 10000   /* above low water this long after passing
-				 high water: cut off */
+#define PEER_HOLD_MS 500      /* above low water this long after passing
+				 high water: stalled, holds nobody */
 
 enum peer_state { PEER_OPEN, PEER_CUT, PEER_DRAIN, PEER_DEAD };
 
@@ -102,6 +104,7 @@ struct peer {
 	struct peer *held_by;   /* not read until its queue drains */
 	struct peer_chain waiters; /* the peers it holds */
 	int high;               /* above high water, on the high chain */
+	int stalled;            /* did not drain in time: holds nobody */
 	int resumed;            /* on the resumed chain */
 	long long high_since;   /* when it passed high water */
 	struct peer_link dirty_link, drain_link, wait_link, high_link;
@@ -125,7 +128,7 @@ struct peers {
 	struct peer_chain high;    /* above high water, by high_since */
 	struct peer_chain resumed; /* released, with frames in partial */
 	struct peer *reading;      /* whose frame is being handled */
-	long long stall_ms;        /* PEER_STALL_MS unless a test sets it */
+	long long hold_ms;         /* PEER_HOLD_MS unless a test sets it */
 	struct peer *cuts, *dead;
 	size_t pass_in;            /* bytes read since every queue was
 				      written */
@@ -144,8 +147,8 @@ struct peer *peer_new(struct peers *set, int fd, size_t size);
 void peer_label(struct peer *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Queues len bytes for p (nothing unless OPEN); past high water the
- * peer being read is held (see above); a peer past twice its bound is
- * cut off (peer_cut). */
+ * peer being read is held (see above); a stalled peer past its bound,
+ * or any past twice its bound, is cut off (peer_cut). */
 void peer_queue(struct peer *p, const char *buf, size_t len);
 /* Marks p to be cut off once nothing iterates: a KICK with `why` ends
  * its queue (it may pass the bound by one frame, so the reason always
@@ -165,7 +168,7 @@ void peers_settle(struct peers *set);
 int peers_flush(struct peers *set, size_t most);
 /* Whether p's queue is above high water (a sender to it is held). */
 int peer_above_high(const struct peer *p);
-/* -1, or when the first DRAIN peer's time or a stall runs out
+/* -1, or when the first DRAIN peer's time or a hold runs out
  * (io_now_ms). */
 long long peers_next_deadline(const struct peers *set);
 void peers_expire(struct peers *set, long long now);

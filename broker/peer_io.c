@@ -162,7 +162,7 @@ static void flush_one(struct peer *p)
 			return;
 		}
 		empty = r == 1;
-		if (p->high && outq_pending(&p->out) <
+		if ((p->high || p->stalled) && outq_pending(&p->out) <
 		    p->out.max / PEER_LOW_DIV)
 			peer_release(p); /* its senders are read again */
 	}

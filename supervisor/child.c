@@ -6,13 +6,20 @@
 #include <stddef.h>
 
 const int natterd_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, 0 };
+/* Stray signals whose default would end natterd and, with it, the
+ * service (natterd(8) SIGNALS): ignored on purpose.  SIGPIPE too (a
+ * refusal written to a closed socket); SIGXFSZ: a log past a file size
+ * limit fails a write instead. */
+const int natterd_ignored[] = { SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM,
+				SIGPROF, SIGIO, SIGXFSZ, SIGPIPE, 0 };
 
 void child_reset_signals(void)
 {
 	sigset_t none;
 	selfpipe_reset(natterd_signals);
 	/* Cannot fail with a valid signal number and disposition. */
-	(void)signal(SIGPIPE, SIG_DFL);
+	for (const int *s = natterd_ignored; *s; s++)
+		(void)signal(*s, SIG_DFL);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }

@@ -152,8 +152,10 @@ static int signals_init(void)
 	sigemptyset(&set);
 	for (const int *s = natterd_signals; *s; s++)
 		sigaddset(&set, *s);
-	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
-	    sigprocmask(SIG_UNBLOCK, &set, NULL) != 0)
+	for (const int *s = natterd_ignored; *s; s++)
+		if (signal(*s, SIG_IGN) == SIG_ERR)
+			fatal_errno(EXIT_TEMP, "signals");
+	if (sigprocmask(SIG_UNBLOCK, &set, NULL) != 0)
 		fatal_errno(EXIT_TEMP, "signals");
 	int fd = selfpipe_init(natterd_signals);
 	if (fd < 0)
@@ -168,6 +170,7 @@ static void close_for_launcher(void)
 	listeners_close(&listeners);
 	pidfile_forget();
 	daemon_forget();
+	brokerproc_forget();
 }
 
 /* The broker listening, or natterd gone with its status: a broker that
