@@ -14,6 +14,7 @@
 #include "telnet.h"
 
 #define PERSON_OUTQ_MAX (256 * 1024) /* to the person; past it: cut off */
+#define PERSON_SLACK 1024 /* past the bound, for the last word */
 #define PERSON_READ 4096             /* read fd 0 in chunks this big */
 
 enum person_event {
@@ -47,6 +48,11 @@ void person_init(struct person *p);
 int person_say(struct person *p, const void *data, size_t len);
 void person_sayz(struct person *p, const char *str);
 /* "*** " + msg + CR LF (msg: at most 500 bytes are shown). */
+/* The person is cut off (too far behind): the queue keeps only the
+ * rest of a line already begun, then msg as a notice on its own line
+ * (past the bound if need be), and output goes on, for person_finish
+ * to flush. */
+void person_last_word(struct person *p, const char *msg);
 void person_notice(struct person *p, const char *msg);
 /* Writes what fd 1 takes now.  0, or -1 when fd 1 failed (out_failed
  * is then set: the person is gone). */

@@ -70,9 +70,12 @@ static void end_as(struct session *s, int code, const char *why)
  * person stopped reading, the broker fell too far behind). */
 static int over(struct session *s)
 {
-	if (s->person.overflow)
+	if (s->person.overflow && !s->done) {
+		person_last_word(&s->person, "You are too far behind; "
+				 "disconnected.");
 		end_as(s, EXIT_OK, "too far behind (the person stopped "
 		       "reading)");
+	}
 	if (s->bc.full)
 		end_as(s, EXIT_TEMP, "broker too far behind");
 	return s->done;

@@ -4,9 +4,8 @@ of cutting off a reader who keeps up; only a reader whose queue stays
 full (frozen) is cut off, and that cut-off is final and explained."""
 import os
 import signal
-import time
 
-from harness import Natterd
+from harness import Natterd, strip_telnet
 from test_hostile import SESSION, Pump, session_pid
 
 LINE = 1000
@@ -71,3 +70,34 @@ def test_a_frozen_reader_is_cut_off_and_told_and_never_rejoins():
     assert "login victim" not in d.log.text().split("cutting off victim")[1]
     assert b"[victim] has joined" not in bytes(pump.got[w]).split(
         b"[victim] has left")[1]
+
+
+def test_a_person_who_stops_reading_is_told_on_a_line_of_its_own():
+    """A person who reads nothing while another floods is cut off; what
+    they then read is whole lines, and last, on a line of its own, why
+    (before, their output stopped wherever the kernel had it, mid-line,
+    with no reason given)."""
+    d = Natterd(handler=[SESSION, "-r", "0"])
+    w = d.login("watcher")
+    v = d.login("victim")
+    f = d.login("flooder")
+    pump = Pump(w, f)            # the victim is not read
+    pump.queue(f, flood(f, b"f", 8000))   # past the kernel's buffers
+    pump.until(lambda: "session of victim" in d.log.text(), 30,
+               "the victim's session to end")
+    pump.until(lambda: b"f 7999 " in pump.got[w], 30, "the flood's end")
+    try:
+        v.expect_closed(20)
+    except AssertionError as e:
+        raise AssertionError(str(e)[-300:])
+    text = strip_telnet(v.raw).decode()
+    lines = text.split("\r\n")
+    assert lines[-1] == "", lines[-1][-80:]
+    assert lines[-2] in ("*** You are too far behind; disconnected.",
+                         "*** You were cut off: too far behind; "
+                         "disconnected."), lines[-3:]
+    start = lines.index("-----Chatting Room-----")
+    for l in lines[start + 1:-2]:
+        assert l.startswith("[") or l.startswith("*** "), l[:80]
+        if l.startswith("[flooder] : f "):
+            assert l.endswith("x" * LINE), l[-80:]
