@@ -31,7 +31,11 @@
 #include <unistd.h>
 
 #define ACCEPT_BATCH 64      /* accepts per readiness of the listener */
-#define EMFILE_PAUSE_MS 1000 /* out of descriptors: stop accepting a while */
+/* Out of descriptors: stop polling the listener this long, or until a
+ * handler's connection closes, whichever comes first; short, so that
+ * descriptors freed elsewhere are used within a fraction of a second. */
+#define EMFILE_PAUSE_MS 100
+#define PAUSE_LOG_MS 10000   /* a pause is logged once in this, with a count */
 /* Queues written between two looks for input.  Writing all of a big
  * room's queues takes a while (each write wakes a handler, which may
  * run first), and what arrives meanwhile would wait for the end; in
@@ -53,6 +57,8 @@ struct server {
 				      for nothing (pause_accepting) */
 	long long accept_resume;   /* EMFILE pause: poll lfd again then */
 	unsigned resume_failures;  /* tries to poll lfd again that failed */
+	unsigned pauses;           /* accept pauses not logged yet */
+	long long pause_logged;    /* when one was last logged (ms) */
 	int stop;                  /* SIGTERM or SIGINT came */
 	int broken;                /* the event loop failed */
 	int chat_up;               /* chat_init was called: chat_free */
@@ -106,9 +112,17 @@ static int peer_allowed(int fd)
  * after pass: -1, and the broker stops as when evloop_wait fails. */
 static int pause_accepting(struct server *s)
 {
-	log_msg(LOG_WARNING, "accept: %s; pausing %d ms", strerror(errno),
-		EMFILE_PAUSE_MS);
-	s->accept_resume = io_now_ms() + EMFILE_PAUSE_MS;
+	long long now = io_now_ms();
+	if (s->pause_logged == 0 || now - s->pause_logged >= PAUSE_LOG_MS) {
+		log_msg(LOG_WARNING, "accept: %s; pausing %d ms at a time, or "
+			"until a handler leaves (%u more pauses since the last "
+			"report)", strerror(errno), EMFILE_PAUSE_MS, s->pauses);
+		s->pause_logged = now;
+		s->pauses = 0;
+	} else {
+		s->pauses++;
+	}
+	s->accept_resume = now + EMFILE_PAUSE_MS;
 	s->listening = 0;
 	if (evloop_del(s->loop, s->lfd) == 0 || errno == ENOENT)
 		return 0;
@@ -281,7 +295,10 @@ static int serve(struct server *s)
 		timers(s);
 		/* stopping: what the queues hold goes now or never */
 		write_queues(s, s->stop ? SIZE_MAX : FLUSH_BATCH);
+		size_t had = s->peers.count;
 		peers_free_dead(&s->peers);
+		if (!s->listening && s->peers.count < had)
+			s->accept_resume = 0; /* descriptors freed: try now */
 	}
 	return 0;
 }

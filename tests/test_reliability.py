@@ -4,6 +4,7 @@ descriptors at once (fix 3), natterd at its descriptor limit logs its
 pauses once with a count (fix 4)."""
 import os
 import resource
+import select
 import signal
 import socket
 import time
@@ -41,3 +42,40 @@ def test_stray_signals_do_not_end_natterd():
     c.expect("still here")
     assert d.proc.poll() is None and pid_alive(b)
     assert d.stop() == 0
+
+
+def test_broker_out_of_descriptors_takes_the_next_at_once():
+    """Out of descriptors, the broker stops polling its listener; when a
+    handler leaves (a descriptor is free) it accepts again at once, not
+    after a fixed pause (it was 1 s per failed accept, and those piled
+    up: 75 s of refused logins after a load went away)."""
+    from test_broker import Broker, LOGIN, OK, REJOIN
+    br = Broker()
+    _, hard = resource.prlimit(br.proc.pid, resource.RLIMIT_NOFILE)
+    resource.prlimit(br.proc.pid, resource.RLIMIT_NOFILE, (24, hard))
+    first = [br.person("a%d" % i) for i in range(8)]
+    waiting = []
+    for i in range(20):   # more than the broker can hold
+        h = br.handler()
+        h.send(LOGIN, "w%d" % i, "", "127.0.0.1 1", REJOIN)
+        waiting.append(h)
+    br.log.wait(r"accept: Too many open files; pausing")
+    # those taken before the limit was reached are answered: set aside
+    time.sleep(0.5)   # a settling window: the broker pauses meanwhile
+    r, _, _ = select.select([w.sock for w in waiting], [], [], 0)
+    waiting = [w for w in waiting if w.sock not in r]
+    assert len(waiting) >= 4, len(waiting)
+    took = []
+    for h in first[:4]:
+        h.close()
+        t0 = time.monotonic()
+        w = waiting.pop(0)
+        w.expect(OK, timeout=5)
+        took.append(time.monotonic() - t0)
+    assert max(took) < 0.3, took
+    # one line for the whole episode, not one per pause
+    assert br.log.text().count("Too many open files") == 1, \
+        br.log.text()[-800:]
+    resource.prlimit(br.proc.pid, resource.RLIMIT_NOFILE, (hard, hard))
+    for w in waiting:
+        w.expect(OK, timeout=5)
