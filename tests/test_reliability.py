@@ -79,3 +79,31 @@ def test_broker_out_of_descriptors_takes_the_next_at_once():
     resource.prlimit(br.proc.pid, resource.RLIMIT_NOFILE, (hard, hard))
     for w in waiting:
         w.expect(OK, timeout=5)
+
+
+def test_natterd_at_its_limit_logs_its_pauses_once_with_a_count():
+    """natterd at its descriptor limit: each connection that ends lets
+    one more in, and the next accept fails again.  Those episodes are
+    said once (and counted), not as a pair of lines each (540 pairs in
+    80 s were seen)."""
+    if os.environ.get("NATTER_TSAN"):
+        raise Skip("ThreadSanitizer needs descriptors of its own")
+    d = start(handler=CAT)
+    fds = sorted(int(x) for x in os.listdir("/proc/%d/fd" % d.proc.pid))
+    if fds != list(range(len(fds))):
+        raise Skip("natterd's descriptors are not contiguous: %r" % fds)
+    soft, hard = resource.prlimit(d.proc.pid, resource.RLIMIT_NOFILE)
+    resource.prlimit(d.proc.pid, resource.RLIMIT_NOFILE,
+                     (len(fds) + 2, hard))
+    cs = [d.connect() for _ in range(8)]
+    d.log.wait(r"pausing new connections")
+    for c in cs:            # each end lets the next in, then a pause
+        c.close()
+        time.sleep(0.15)    # the pause (100 ms) runs out between them
+    resource.prlimit(d.proc.pid, resource.RLIMIT_NOFILE, (soft, hard))
+    c = d.connect()
+    c.send("through\n")
+    c.expect("through")
+    text = d.log.text()
+    assert text.count("pausing new connections") == 1, text[-1500:]
+    assert text.count("accepting connections again") <= 1, text[-1500:]
