@@ -227,6 +227,15 @@ def test_per_source_limit():
 
 
 def test_loopback_exempt_from_per_source_limits_without_A():
+    """The same limits refuse loopback with -A (the control: they are in
+    force, so a natterd that enforced none would fail here), and let
+    five connections in without it."""
+    a = start("-A", "-p", "1", "-r", "2/60", handler=CAT)
+    first = a.connect()
+    first.send("in\n")
+    first.expect("in")
+    assert read_all(a.connect()).startswith(b"natterd: too many "), \
+        "the limits are not in force"
     d = start("-p", "1", "-r", "2/60", handler=CAT)
     conns = [d.connect() for _ in range(5)]
     for i, c in enumerate(conns):
