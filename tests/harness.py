@@ -332,6 +332,21 @@ def is_launcher(pid):
         return False
 
 
+def cpu_share(pid, seconds=1.0):
+    """The share of one CPU that pid used over the next `seconds` (a
+    measuring window, not a wait): a process blocked in poll uses none,
+    one spinning uses near 1.  Tests of "does not spin" require < 0.05,
+    which a process at 30-40 % fails (the clock ticks are 10 ms)."""
+    def ticks():
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read().rsplit(")", 1)[1].split()
+        return int(st[11]) + int(st[12])
+    t0, w0 = ticks(), time.monotonic()
+    time.sleep(seconds)
+    used = (ticks() - t0) / os.sysconf("SC_CLK_TCK")
+    return used / (time.monotonic() - w0)
+
+
 def children_of(pid, raw=False):
     """Pids whose parent is pid, with their state letter (Z = zombie).
     natterd's launchers, which start its sessions, are seen through:
