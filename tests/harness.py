@@ -43,6 +43,21 @@ def tmpdir():
     return d
 
 
+def reachable_copy(*names):
+    """A fresh directory anyone may enter (mode 0755) holding copies of
+    the build's programs `names`: for tests that run them as another
+    user, who cannot reach a build inside a home of mode 0700 (root
+    cloning into /root).  natterd finds natter-broker and
+    natter-session beside itself, so copy those with it."""
+    d = tmpdir()
+    os.chmod(d, 0o755)
+    for name in names:
+        to = os.path.join(d, name)
+        shutil.copy(bin_path(name), to)
+        os.chmod(to, 0o755)
+    return d
+
+
 def spawn(argv, **kw):
     """Popen in its own process group, killed at cleanup."""
     kw.setdefault("start_new_session", True)

@@ -201,6 +201,10 @@ class Broker:
         self.sockdir = sockdir or os.path.join(self.dir, "run")
         self.path = os.path.join(self.sockdir, "broker.sock")
         argv = broker_argv() + ["-s", self.path]
+        if user is not None and not os.environ.get("NATTER_BROKER_CMD"):
+            # what another user runs must be where that user can reach
+            argv[0] = os.path.join(
+                H.reachable_copy("natterd", "natter-broker"), "natterd")
         if transcript:
             argv += ["-L", transcript]
         if user is not None:   # its own directory, reached through ours
