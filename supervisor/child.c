@@ -11,7 +11,11 @@ const int natterd_signals[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, 0 };
  * refusal written to a closed socket); SIGXFSZ: a log past a file size
  * limit fails a write instead. */
 const int natterd_ignored[] = { SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM,
-				SIGPROF, SIGIO, SIGXFSZ, SIGPIPE, 0 };
+				SIGPROF,
+#ifdef SIGIO
+				SIGIO,
+#endif
+				SIGXFSZ, SIGPIPE, 0 };
 
 void child_reset_signals(void)
 {
