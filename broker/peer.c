@@ -111,7 +111,6 @@ static void chain_remove(struct peer_chain *ch, struct peer *p, size_t at)
 #define DIRTY offsetof(struct peer, dirty_link)
 #define DRAIN offsetof(struct peer, drain_link)
 #define WAIT offsetof(struct peer, wait_link)
-#define HIGH offsetof(struct peer, high_link)
 #define RESUME offsetof(struct peer, resume_link)
 
 void peer_mark_dirty(struct peer *p)
@@ -143,7 +142,24 @@ static void write_early(struct peer *p)
 {
 	if ((p->registered & EV_OUT) && !p->writable)
 		return;
+	size_t before = outq_pending(&p->out);
 	p->writable = outq_flush(&p->out, p->fd, 1) == 1;
+	peer_progress(p, before);
+}
+
+#define HIGH offsetof(struct peer, high_link)
+
+/* After a write: bytes taken are progress, and a queue above high water
+ * goes to the end of the high chain (which stays in progress order). */
+void peer_progress(struct peer *p, size_t before)
+{
+	if (outq_pending(&p->out) == before)
+		return;
+	p->progress = p->set->now;
+	if (p->high) {
+		chain_remove(&p->set->high, p, HIGH);
+		chain_append(&p->set->high, p, HIGH);
+	}
 }
 
 int peer_above_high(const struct peer *p)
@@ -171,6 +187,8 @@ static void unresume(struct peer *p)
 	}
 }
 
+static void stall(struct peer *p);
+
 /* p is below low water, cut or closed: its waiters are read again,
  * and those with frames left over first (peers_run_resumed). */
 void peer_release(struct peer *p)
@@ -193,16 +211,19 @@ void peer_release(struct peer *p)
 	}
 }
 
-/* Past high water: the stall clock starts (once) and the sender is
- * held. */
+/* Past high water: the sender is held, unless p has made no progress
+ * for hold_ms (frozen: it holds nobody). */
 static void above_high(struct peer *p)
 {
 	struct peers *set = p->set;
 	if (p->stalled)
-		return; /* frozen: it holds nobody */
+		return;
+	if (set->now - p->progress >= set->hold_ms) {
+		stall(p);
+		return;
+	}
 	if (!p->high) {
 		p->high = 1;
-		p->high_since = io_now_ms();
 		chain_append(&set->high, p, HIGH);
 	}
 	if (set->reading != p)
@@ -215,6 +236,8 @@ void peer_queue(struct peer *p, const char *buf, size_t len)
 {
 	if (p->state != PEER_OPEN)
 		return;
+	if (outq_pending(&p->out) == 0)
+		p->progress = p->set->now; /* nothing waited: not behind */
 	if (outq_append(&p->out, buf, len) != 0) {
 		write_early(p);
 		/* Senders are held past high water, but each may add a
@@ -249,7 +272,8 @@ void peer_cut(struct peer *p, const char *why)
 	char kick[FRAME_HDR + 2 + 128];
 	int n = frame_encode_str(kick, FRAME_KICK, 0, NULL, NULL, why);
 	if (n > 0 && (size_t)n <= sizeof kick)
-		(void)outq_append_slack(&p->out, kick, (size_t)n, FRAME_MAX);
+		(void)outq_append_slack(&p->out, kick, (size_t)n,
+					p->out.max + FRAME_MAX);
 	log_msg(LOG_NOTICE, "cutting off %s: %s", p->label, why);
 	mark_cut(p);
 }
@@ -315,11 +339,21 @@ void peers_settle(struct peers *set)
 	}
 }
 
+/* No progress for hold_ms: its senders go on; it holds nobody until it
+ * drains below low water. */
+static void stall(struct peer *p)
+{
+	peer_release(p);
+	p->stalled = 1;
+	log_msg(LOG_INFO, "%s is not reading; holding nobody for it",
+		p->label);
+}
+
 long long peers_next_deadline(const struct peers *set)
 {
 	long long t = set->drain.head ? set->drain.head->deadline : -1;
 	if (set->high.head) {
-		long long s = set->high.head->high_since + set->hold_ms;
+		long long s = set->high.head->progress + set->hold_ms;
 		if (t < 0 || s < t)
 			t = s;
 	}
@@ -330,16 +364,12 @@ void peers_expire(struct peers *set, long long now)
 {
 	while (set->drain.head && set->drain.head->deadline <= now)
 		peer_end(set->drain.head, "did not take its KICK in time");
-	/* Above low water hold_ms after passing high water: frozen, not
+	/* Above high water with no progress for hold_ms: frozen, not
 	 * slow.  Its senders go on; its bound decides. */
+	set->now = now;
 	while (set->high.head &&
-	       set->high.head->high_since + set->hold_ms <= now) {
-		struct peer *p = set->high.head;
-		peer_release(p);
-		p->stalled = 1;
-		log_msg(LOG_INFO, "%s is not reading; holding nobody for it",
-			p->label);
-	}
+	       set->high.head->progress + set->hold_ms <= now)
+		stall(set->high.head);
 }
 
 void peers_free_dead(struct peers *set)

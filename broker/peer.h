@@ -24,15 +24,17 @@
  * is not read again (its undecoded frames wait in `partial`) until that
  * queue falls below the low-water mark (a quarter).  So senders go at
  * the pace of the readers, and a reader who keeps up is never cut off.
- * A queue that has not fallen below low water PEER_HOLD_MS after it
- * passed high water is stalled (its reader is frozen, not slow): its
- * senders go on, it holds nobody until it drains below low water, and
- * it is cut off when it passes its bound, as without backpressure.  So
- * the others wait at most PEER_HOLD_MS for a reader who does not read.
- * The rule needs no knowledge of chat: "the peer whose frame is being
- * handled" is the sender.  A queue past its bound while not stalled
- * takes up to one more bound of frames (held senders each add at most
- * one frame after a release) before it is cut off.
+ * Only a reader who drains holds anyone: a queue that had no progress
+ * (no byte written, and not empty) for PEER_HOLD_MS is stalled (its
+ * reader is frozen, not slow): it holds nobody, its held senders go on,
+ * until it drains below low water; it is cut off when it passes its
+ * bound, as without backpressure.  So a frozen reader whose queue
+ * passes high water holds the others not at all, and one that freezes
+ * while it holds them holds them at most PEER_HOLD_MS.  The rule needs
+ * no knowledge of chat: "the peer whose frame is being handled" is the
+ * sender.  A queue past its bound while not stalled takes up to one
+ * more bound of frames (held senders each add at most one frame after
+ * a release) before it is cut off.
  *
  * Writing: a queue written to goes on the dirty list, oldest first;
  * the loop writes peers_flush(FLUSH_BATCH) of them per iteration, so a
@@ -52,8 +54,8 @@
 #define PEER_LABEL_MAX 96     /* "ann from 192.0.2.7 port 4242" */
 #define PEER_HIGH_DIV 2       /* high water: bound / 2; senders held */
 #define PEER_LOW_DIV 4        /* low water: bound / 4; senders go on */
-#define PEER_HOLD_MS 500      /* above low water this long after passing
-				 high water: stalled, holds nobody */
+#define PEER_HOLD_MS 200      /* no progress this long: stalled, holds
+				 nobody */
 
 enum peer_state { PEER_OPEN, PEER_CUT, PEER_DRAIN, PEER_DEAD };
 
@@ -104,9 +106,10 @@ struct peer {
 	struct peer *held_by;   /* not read until its queue drains */
 	struct peer_chain waiters; /* the peers it holds */
 	int high;               /* above high water, on the high chain */
-	int stalled;            /* did not drain in time: holds nobody */
+	int stalled;            /* no progress in time: holds nobody */
 	int resumed;            /* on the resumed chain */
-	long long high_since;   /* when it passed high water */
+	long long progress;     /* when its queue was last empty or a
+				   write took bytes (set->now) */
 	struct peer_link dirty_link, drain_link, wait_link, high_link;
 	struct peer_link resume_link;
 	struct peer *next_cut, *next_dead;
@@ -125,10 +128,12 @@ struct peers {
 	size_t count;
 	struct peer_chain dirty;   /* queues to write, oldest first */
 	struct peer_chain drain;   /* DRAIN peers, by deadline */
-	struct peer_chain high;    /* above high water, by high_since */
+	struct peer_chain high;    /* above high water, by progress */
 	struct peer_chain resumed; /* released, with frames in partial */
 	struct peer *reading;      /* whose frame is being handled */
 	long long hold_ms;         /* PEER_HOLD_MS unless a test sets it */
+	long long now;             /* io_now_ms(), read once per event and
+				      per flush: no clock per append */
 	struct peer *cuts, *dead;
 	size_t pass_in;            /* bytes read since every queue was
 				      written */
@@ -181,6 +186,7 @@ void peers_close_all(struct peers *set);
 void peer_mark_dirty(struct peer *p);
 void peer_unmark_dirty(struct peer *p);
 void peer_release(struct peer *p);
+void peer_progress(struct peer *p, size_t before);
 void peers_run_resumed(struct peers *set);
 int peer_take_frames(struct peer *p, char *buf, size_t have);
 void peer_ready(struct ev_source *src, unsigned events);

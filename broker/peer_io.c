@@ -120,6 +120,7 @@ void peer_ready(struct ev_source *src, unsigned events)
 	struct peer *p = (struct peer *)(void *)src; /* src is first */
 	if (p->state == PEER_DEAD)
 		return;
+	p->set->now = io_now_ms();
 	if (p->state == PEER_OPEN && (events & (EV_IN | EV_ERR)))
 		read_frames(p);
 	else if (p->state == PEER_DRAIN && (events & EV_ERR))
@@ -151,6 +152,7 @@ static void flush_one(struct peer *p)
 	/* Waiting for EV_OUT: a write now would only meet EAGAIN. */
 	if (!(p->registered & EV_OUT) || p->writable) {
 		p->writable = 0;
+		size_t before = outq_pending(&p->out);
 		int r = outq_flush(&p->out, p->fd, 1);
 		if (r < 0) {
 			peer_end(p, ordinary_close(errno) ? NULL
@@ -162,6 +164,7 @@ static void flush_one(struct peer *p)
 			return;
 		}
 		empty = r == 1;
+		peer_progress(p, before);
 		if ((p->high || p->stalled) && outq_pending(&p->out) <
 		    p->out.max / PEER_LOW_DIV)
 			peer_release(p); /* its senders are read again */
@@ -178,6 +181,7 @@ static void flush_one(struct peer *p)
 
 int peers_flush(struct peers *set, size_t most)
 {
+	set->now = io_now_ms();
 	for (size_t i = 0; i < most && set->dirty.head; i++) {
 		struct peer *p = set->dirty.head;
 		peer_unmark_dirty(p);
