@@ -129,10 +129,11 @@ static int read_to_eof(struct tpeer *t, char *last_text, size_t size)
 {
 	static char buf[1 << 20];
 	size_t have = 0;
+	int fd = t->other; /* t is freed once its KICK is out */
 	long long end = io_now_ms() + 5000;
 	for (;;) {
 		pump(10);
-		ssize_t n = read(t->other, buf + have, sizeof buf - have);
+		ssize_t n = read(fd, buf + have, sizeof buf - have);
 		if (n == 0)
 			break;
 		if (n > 0)
@@ -190,11 +191,12 @@ static void cut_mid_fanout_then_kick(void)
 	CHECK(set.count == 4);
 	/* B's reader wakes: all it was sent, then the KICK, then EOF. */
 	char text[128] = "";
+	int b_other = b->other; /* b is freed once its KICK is out */
 	CHECK(read_to_eof(b, text, sizeof text) == FRAME_KICK);
 	CHECK(strcmp(text, "You are too far behind; disconnected.") == 0);
 	CHECK(set.count == 3);
 	CHECK(strcmp(seen, "f1ceg2K") == 0); /* gone once, not again */
-	close(b->other);
+	close(b_other);
 	/* Shutting down: `gone` once more for each open peer. */
 	int others[3] = { sender->other, c->other, d->other };
 	peers_close_all(&set);
@@ -210,6 +212,7 @@ static void drain_expires(void)
 	seen[0] = '\0';
 	struct tpeer *b = add(5, 1);
 	CHECK(b != NULL);
+	int b_other = b ? b->other : -1; /* b is freed below */
 	peer_cut(&b->p, "testing");
 	CHECK(b->p.state == PEER_CUT && strcmp(seen, "") == 0);
 	peers_settle(&set);
@@ -223,7 +226,7 @@ static void drain_expires(void)
 	CHECK(peers_next_deadline(&set) == -1);
 	peers_free_dead(&set);
 	CHECK(set.count == 0);
-	close(b->other);
+	close(b_other);
 }
 
 /* Reads what waits at t's end; the number of bytes. */

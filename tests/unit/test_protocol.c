@@ -114,7 +114,7 @@ static void served_versions(void)
 {
 	static const int flags[] = { 0, FRAME_REJOIN, NATTER_PROTOCOL_FLAGS(1),
 				     NATTER_PROTOCOL_FLAGS(2) | FRAME_REJOIN };
-	char name[8];
+	char name[16]; /* "v" and any int: no truncation warning at -O1 */
 	for (int i = 0; i < 4; i++) {
 		struct got g;
 		int fd = connect_one();
