@@ -172,11 +172,19 @@ int peer_above_high(const struct peer *p)
  * (flush_one), and read_frames stops at once. */
 static void hold(struct peer *s, struct peer *on)
 {
-	if (!s || s->state != PEER_OPEN || s->held_by)
+	if (!s || s->state != PEER_OPEN || s->held_by || s->ending)
 		return;
 	s->held_by = on;
 	chain_append(&on->waiters, s, WAIT);
 	peer_mark_dirty(s);
+}
+
+void peer_unhold(struct peer *p)
+{
+	if (p->held_by) {
+		chain_remove(&p->held_by->waiters, p, WAIT);
+		p->held_by = NULL;
+	}
 }
 
 static void unresume(struct peer *p)
@@ -291,10 +299,7 @@ static void bury(struct peer *p)
 	if (p->state == PEER_DRAIN)
 		chain_remove(&set->drain, p, DRAIN);
 	peer_release(p);
-	if (p->held_by) {
-		chain_remove(&p->held_by->waiters, p, WAIT);
-		p->held_by = NULL;
-	}
+	peer_unhold(p);
 	unresume(p);
 	if (evloop_del(set->loop, p->fd) != 0)
 		log_msg(LOG_WARNING, "evloop_del: %s", strerror(errno));

@@ -107,6 +107,7 @@ struct peer {
 	struct peer_chain waiters; /* the peers it holds */
 	int high;               /* above high water, on the high chain */
 	int stalled;            /* no progress in time: holds nobody */
+	int ending;             /* hung up or failed: held no more */
 	int resumed;            /* on the resumed chain */
 	long long progress;     /* when its queue was last empty or a
 				   write took bytes (set->now) */
@@ -186,6 +187,7 @@ void peers_close_all(struct peers *set);
 void peer_mark_dirty(struct peer *p);
 void peer_unmark_dirty(struct peer *p);
 void peer_release(struct peer *p);
+void peer_unhold(struct peer *p);
 void peer_progress(struct peer *p, size_t before);
 void peers_run_resumed(struct peers *set);
 int peer_take_frames(struct peer *p, char *buf, size_t have);

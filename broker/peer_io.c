@@ -66,32 +66,41 @@ int peer_take_frames(struct peer *p, char *buf, size_t have)
 
 /* One read per event (PEER_READ_CHUNK at most), so a busy peer cannot
  * starve the others; the rest waits for the next iteration.  A held
- * peer is not read (its registration catches up in flush_one). */
-static void read_frames(struct peer *p)
+ * peer is not read (its registration catches up in flush_one), unless
+ * it hung up: a hang-up is reported whatever is asked, and ignoring it
+ * would spin the loop.  A peer that hung up or failed is held no more:
+ * every whole frame it sent is handled before it ends, also those
+ * that waited while it was held. */
+static void read_frames(struct peer *p, unsigned events)
 {
 	struct peers *set = p->set;
 	char *buf = set->inbuf;
 	size_t have = p->partial_len;
-	if (p->held_by)
+	if (p->held_by && !(events & EV_ERR))
 		return;
+	if (events & EV_ERR) {
+		p->ending = 1;
+		peer_unhold(p);
+	}
 	if (have)
 		memcpy(buf, p->partial, have);
 	size_t room = sizeof set->inbuf - have;
 	ssize_t n = 0;
-	if (room > 0) {
+	if (room > 0)
 		n = io_read_some(p->fd, buf + have,
 				 room < PEER_READ_CHUNK ? room : PEER_READ_CHUNK);
-		if (n == 0)
-			return; /* nothing now */
-		if (n < 0) {
-			peer_end(p, ordinary_close(errno) ? NULL
-							  : strerror(errno));
-			return;
-		}
+	int err = n < 0 ? errno : 0;
+	if (n > 0) {
+		have += (size_t)n;
+		set->pass_in += (size_t)n;
+	} else if (n < 0) {
+		p->ending = 1;
+		peer_unhold(p);
+	} else if (!p->ending) {
+		return; /* nothing now */
 	}
-	have += (size_t)n;
-	set->pass_in += (size_t)n;
-	(void)peer_take_frames(p, buf, have);
+	if (peer_take_frames(p, buf, have) == 0 && n < 0)
+		peer_end(p, ordinary_close(err) ? NULL : strerror(err));
 }
 
 /* Released peers with whole frames left from a read: handled now, as
@@ -122,7 +131,7 @@ void peer_ready(struct ev_source *src, unsigned events)
 		return;
 	p->set->now = io_now_ms();
 	if (p->state == PEER_OPEN && (events & (EV_IN | EV_ERR)))
-		read_frames(p);
+		read_frames(p, events);
 	else if (p->state == PEER_DRAIN && (events & EV_ERR))
 		peer_end(p, NULL); /* the handler is gone */
 	if (p->state != PEER_DEAD && (events & EV_OUT)) {

@@ -277,6 +277,29 @@ static void senders_held_until_the_reader_drains(void)
 	while (read_some(r) > 0 || peer_above_high(&r->p))
 		pump(1);
 
+	/* A held sender that hangs up is read to its end (a hang-up is
+	 * reported whatever is asked: ignored, it would spin the loop). */
+	struct tpeer *h = add(8, 0);
+	CHECK(h != NULL);
+	handled = 0;
+	seen[0] = '\0';
+	CHECK(write(h->other, burst, blen) == (ssize_t)blen);
+	for (int i = 0; i < 20 && !h->p.held_by; i++)
+		pump(10);
+	CHECK(h->p.held_by == &r->p && handled < 10);
+	close(h->other);
+	long long t0 = io_now_ms();
+	for (int i = 0; i < 10; i++)
+		pump(10);
+	CHECK(handled == 10 && strcmp(seen, "g8C") == 0);
+	CHECK(io_now_ms() - t0 >= 50); /* it waited: no spinning */
+	for (int i = 0; i < 500 && peer_above_high(&r->p); i++) {
+		read_some(r);
+		pump(1);
+	}
+	while (read_some(r) > 0)
+		pump(1);
+
 	/* Now r reads nothing: after hold_ms it holds nobody. */
 	set.hold_ms = 50;
 	handled = 0;
