@@ -32,7 +32,11 @@
 #include <unistd.h>
 
 #define ACCEPT_BATCH 64      /* accepts per readiness of the listener */
-#define EMFILE_PAUSE_MS 1000 /* out of descriptors: stop accepting a while */
+/* Out of descriptors: stop polling the listener this long, or until a
+ * handler's connection closes, whichever comes first; short, so that
+ * descriptors freed elsewhere are used within a fraction of a second. */
+#define EMFILE_PAUSE_MS 100
+#define PAUSE_LOG_MS 10000   /* a pause is logged once in this, with a count */
 /* Queues written between two looks for input.  Writing all of a big
  * room's queues takes a while (each write wakes a handler, which may
  * run first), and what arrives meanwhile would wait for the end; in
@@ -47,12 +51,15 @@ struct server {
 	struct evloop *loop;
 	struct ev_source listener; /* ready: accept_some */
 	struct ev_source signals;  /* ready: handle_signals */
+	struct ev_source parent;   /* ready: parent_gone */
 	int lfd, sigfd;
 	int listening;             /* lfd is polled for input; when 0 it is
 				      out of the evloop or in it asking
 				      for nothing (pause_accepting) */
 	long long accept_resume;   /* EMFILE pause: poll lfd again then */
 	unsigned resume_failures;  /* tries to poll lfd again that failed */
+	unsigned pauses;           /* accept pauses not logged yet */
+	long long pause_logged;    /* when one was last logged (ms) */
 	int stop;                  /* SIGTERM or SIGINT came */
 	int broken;                /* the event loop failed */
 	int chat_up;               /* chat_init was called: chat_free */
@@ -108,9 +115,17 @@ static int peer_allowed(int fd)
  * after pass: -1, and the broker stops as when evloop_wait fails. */
 static int pause_accepting(struct server *s)
 {
-	log_msg(LOG_WARNING, "accept: %s; pausing %d ms", strerror(errno),
-		EMFILE_PAUSE_MS);
-	s->accept_resume = io_now_ms() + EMFILE_PAUSE_MS;
+	long long now = io_now_ms();
+	if (s->pause_logged == 0 || now - s->pause_logged >= PAUSE_LOG_MS) {
+		log_msg(LOG_WARNING, "accept: %s; pausing %d ms at a time, or "
+			"until a handler leaves (%u more pauses since the last "
+			"report)", strerror(errno), EMFILE_PAUSE_MS, s->pauses);
+		s->pause_logged = now;
+		s->pauses = 0;
+	} else {
+		s->pauses++;
+	}
+	s->accept_resume = now + EMFILE_PAUSE_MS;
 	s->listening = 0;
 	if (evloop_del(s->loop, s->lfd) == 0 || errno == ENOENT)
 		return 0;
@@ -203,6 +218,19 @@ static void handle_signals(struct ev_source *src, unsigned events)
 		s->stop = 1;
 }
 
+/* natterd's life line (broker_config.parent_fd) readable: only its end
+ * of file can come, as natterd never writes.  natterd is gone, however
+ * it ended: stop as at SIGTERM, so no orphan keeps the socket. */
+static void parent_gone(struct ev_source *src, unsigned events)
+{
+	struct server *s = SERVER_OF(src, parent);
+	(void)events;
+	log_msg(LOG_NOTICE, "natterd is gone; stopping");
+	s->stop = 1;
+	if (evloop_del(s->loop, s->cfg->parent_fd) != 0)
+		log_msg(LOG_WARNING, "evloop_del: %s", strerror(errno));
+}
+
 /* Until the next deadline: a draining handler, the accept pause, a
  * count of refused logins to log, or the room log's timed work. */
 static int next_timeout(struct server *s, long long now)
@@ -280,7 +308,10 @@ static int serve(struct server *s)
 		timers(s);
 		/* stopping: what the queues hold goes now or never */
 		write_queues(s, s->stop ? SIZE_MAX : FLUSH_BATCH);
+		size_t had = s->peers.count;
 		peers_free_dead(&s->peers);
+		if (!s->listening && s->peers.count < had)
+			s->accept_resume = 0; /* descriptors freed: try now */
 	}
 	return 0;
 }
@@ -294,6 +325,7 @@ static int setup(struct server *s, const struct broker_config *cfg,
 	s->store_due = -1;
 	s->listener.ready = accept_some;
 	s->signals.ready = handle_signals;
+	s->parent.ready = parent_gone;
 	if (!cfg->socket_path) {
 		log_msg(LOG_ERR, "no broker socket path");
 		return EXIT_USAGE;
@@ -331,7 +363,9 @@ static int setup(struct server *s, const struct broker_config *cfg,
 		return fd == SOCKDIR_BUSY ? EXIT_TEMP : EXIT_USAGE;
 	s->lfd = fd;
 	if (evloop_add(s->loop, s->lfd, EV_IN, &s->listener) != 0 ||
-	    evloop_add(s->loop, s->sigfd, EV_IN, &s->signals) != 0) {
+	    evloop_add(s->loop, s->sigfd, EV_IN, &s->signals) != 0 ||
+	    (cfg->parent_fd > 0 &&
+	     evloop_add(s->loop, cfg->parent_fd, EV_IN, &s->parent) != 0)) {
 		log_msg(LOG_ERR, "evloop_add: %s", strerror(errno));
 		return EXIT_TEMP;
 	}

@@ -38,6 +38,10 @@ struct broker_config {
 	void (*on_ready)(void);  /* NULL, or called once it listens, after
 				    ready_fd: a daemon's broker moves its
 				    log off the starter's terminal */
+	int parent_fd;           /* -1 or 0: none; or a pipe's read end whose writer
+				    is natterd alone: its end of file (natterd
+				    gone, however it ended) stops the broker
+				    as SIGTERM would */
 };
 
 /* Creates the socket's directory (mode 0700) if missing, removes a stale

@@ -5,6 +5,7 @@
  * with a FRAME_LAST frame (reply.h); every path below ends in one. */
 #include "chat.h"
 #include "away.h"
+#include "cutoffs.h"
 #include "exitcode.h"
 #include "ignore.h"
 #include "io.h"
@@ -26,6 +27,7 @@
 #define NAME_RULE "Names are 1 to 16 letters, digits, _ or -."
 #define ROOM_RULE "Room names are 1 to 32 letters, digits, _ or -."
 #define REFUSALS_LOGGED_PER_S 10
+#define CUT_TOLD "You were cut off: too far behind; disconnected."
 #define OUR_VERSION NATTER_PROTOCOL_FLAGS(NATTER_PROTOCOL_VERSION)
 
 void chat_fanout(struct chat *ch, const struct room *r,
@@ -188,6 +190,11 @@ static void login(struct chat *ch, struct chatter *c, const struct frame *f)
 	frame_field(name, sizeof name, f->a, f->alen);
 	if (mod_login_refused(ch, c, name))
 		return;
+	if ((f->flags & FRAME_REJOIN) && cutoffs_take(f->a, f->alen, c->ip,
+						      c->port, io_now_ms())) {
+		refuse_login(ch, c, f, name, "cut off before", CUT_TOLD, 1);
+		return;
+	}
 	if (!room_valid(room, roomlen)) {
 		refuse_login(ch, c, f, name, "invalid room", ROOM_RULE, 0);
 		return;
@@ -454,6 +461,8 @@ static void chat_gone(struct peer *p, enum peer_why why, void *arg)
 	if (why != PEER_SHUTDOWN)
 		announce_leave(ch, c);
 	mod_forget(c);
+	if (why == PEER_CUT_OFF) /* a REJOIN of this session is refused */
+		cutoffs_note(c->m.name, c->ip, c->port, io_now_ms());
 	presence_remove(&ch->pres, &c->m);
 	history_forget(ch, c);
 	c->logged_in = 0;

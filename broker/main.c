@@ -2,9 +2,11 @@
  * each other (broker.h): one UNIX socket, one thread, one event loop.
  *
  * Contract:
- *   natter-broker [-DS] [-d fd] [-L transcript] [-n name] [-P pidfile]
- *                 [-q bytes] [-R redis] [-s statedir] [--] socket
- *                                                 (see natter-broker(8))
+ *   natter-broker [-DS] [-d fd] [-L transcript] [-n name] [-p fd]
+ *                 [-P pidfile] [-q bytes] [-R redis] [-s statedir]
+ *                 [--] socket                    (see natter-broker(8))
+ *   -p fd: natterd's life line, a pipe only natterd writes to; at its
+ *   end of file the broker stops (natterd died, even by SIGKILL).
  *   -R HOST:PORT or a socket path: the room logs are shared in that
  *   Redis (with every broker pointing there), not kept in statedir.
  *   Its password, if any, from the file named by
@@ -41,9 +43,9 @@
 #include <unistd.h>
 
 #ifdef __GLIBC__
-#define OPTSTRING "+d:DhL:n:P:q:R:s:SV"
+#define OPTSTRING "+d:DhL:n:p:P:q:R:s:SV"
 #else
-#define OPTSTRING "d:DhL:n:P:q:R:s:SV"
+#define OPTSTRING "d:DhL:n:p:P:q:R:s:SV"
 #endif
 #define QUEUE_MIN 4096
 #define QUEUE_MAX (64 * 1024 * 1024)
@@ -54,8 +56,9 @@ static const char *log_name = "natter-broker";
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: natter-broker [-DS] [-d fd] [-L transcript] [-n name] [-P pidfile]\n"
-"                     [-q bytes] [-R redis] [-s statedir] [--] socket\n"
+"usage: natter-broker [-DS] [-d fd] [-L transcript] [-n name] [-p fd]\n"
+"                     [-P pidfile] [-q bytes] [-R redis] [-s statedir]\n"
+"                     [--] socket\n"
 "       natter-broker -h | -V\n");
 }
 
@@ -152,7 +155,7 @@ int main(int argc, char **argv)
 {
 	static char sock[PATH_MAX], transcript[PATH_MAX], state[PATH_MAX];
 	struct broker_config bc = { .queue_max = BROKER_QUEUE_DEFAULT,
-				    .ready_fd = -1 };
+				    .ready_fd = -1, .parent_fd = -1 };
 	const char *pidfile = NULL;
 	int c, to_syslog = 0, daemon = 0;
 	std_fds_open();
@@ -173,6 +176,7 @@ int main(int argc, char **argv)
 		case 'L': bc.transcript = absolute(optarg, transcript,
 						   sizeof transcript); break;
 		case 'n': log_name = optarg; fatal_set_name(optarg); break;
+		case 'p': bc.parent_fd = ready_fd(optarg); break;
 		case 'P': pidfile = optarg; break;
 		case 'q': bc.queue_max = (size_t)number('q', optarg, QUEUE_MIN,
 							QUEUE_MAX); break;

@@ -21,6 +21,7 @@ void peers_init(struct peers *set, struct evloop *loop, size_t queue_max,
 	set->queue_max = queue_max;
 	set->ops = ops;
 	set->arg = arg;
+	set->hold_ms = PEER_HOLD_MS;
 }
 
 static void link_all(struct peers *set, struct peer *p)
@@ -109,6 +110,8 @@ static void chain_remove(struct peer_chain *ch, struct peer *p, size_t at)
 
 #define DIRTY offsetof(struct peer, dirty_link)
 #define DRAIN offsetof(struct peer, drain_link)
+#define WAIT offsetof(struct peer, wait_link)
+#define RESUME offsetof(struct peer, resume_link)
 
 void peer_mark_dirty(struct peer *p)
 {
@@ -139,22 +142,124 @@ static void write_early(struct peer *p)
 {
 	if ((p->registered & EV_OUT) && !p->writable)
 		return;
+	size_t before = outq_pending(&p->out);
 	p->writable = outq_flush(&p->out, p->fd, 1) == 1;
+	peer_progress(p, before);
+}
+
+#define HIGH offsetof(struct peer, high_link)
+
+/* After a write: bytes taken are progress, and a queue above high water
+ * goes to the end of the high chain (which stays in progress order). */
+void peer_progress(struct peer *p, size_t before)
+{
+	if (outq_pending(&p->out) == before)
+		return;
+	p->progress = p->set->now;
+	if (p->high) {
+		chain_remove(&p->set->high, p, HIGH);
+		chain_append(&p->set->high, p, HIGH);
+	}
+}
+
+int peer_above_high(const struct peer *p)
+{
+	return outq_pending(&p->out) > p->out.max / PEER_HIGH_DIV;
+}
+
+/* s, whose frame is being handled, is read no more until `on` drains:
+ * its registration changes when its turn on the dirty list comes
+ * (flush_one), and read_frames stops at once. */
+static void hold(struct peer *s, struct peer *on)
+{
+	if (!s || s->state != PEER_OPEN || s->held_by || s->ending)
+		return;
+	s->held_by = on;
+	chain_append(&on->waiters, s, WAIT);
+	peer_mark_dirty(s);
+}
+
+void peer_unhold(struct peer *p)
+{
+	if (p->held_by) {
+		chain_remove(&p->held_by->waiters, p, WAIT);
+		p->held_by = NULL;
+	}
+}
+
+static void unresume(struct peer *p)
+{
+	if (p->resumed) {
+		chain_remove(&p->set->resumed, p, RESUME);
+		p->resumed = 0;
+	}
+}
+
+static void stall(struct peer *p);
+
+/* p is below low water, cut or closed: its waiters are read again,
+ * and those with frames left over first (peers_run_resumed). */
+void peer_release(struct peer *p)
+{
+	struct peers *set = p->set;
+	if (p->high) {
+		chain_remove(&set->high, p, HIGH);
+		p->high = 0;
+	}
+	p->stalled = 0;
+	while (p->waiters.head) {
+		struct peer *w = p->waiters.head;
+		chain_remove(&p->waiters, w, WAIT);
+		w->held_by = NULL;
+		peer_mark_dirty(w);
+		if (w->partial_len && !w->resumed) {
+			w->resumed = 1;
+			chain_append(&set->resumed, w, RESUME);
+		}
+	}
+}
+
+/* Past high water: the sender is held, unless p has made no progress
+ * for hold_ms (frozen: it holds nobody). */
+static void above_high(struct peer *p)
+{
+	struct peers *set = p->set;
+	if (p->stalled)
+		return;
+	if (set->now - p->progress >= set->hold_ms) {
+		stall(p);
+		return;
+	}
+	if (!p->high) {
+		p->high = 1;
+		chain_append(&set->high, p, HIGH);
+	}
+	if (set->reading != p)
+		hold(set->reading, p);
+	else
+		hold(p, p); /* it asks more than it reads: read it no more */
 }
 
 void peer_queue(struct peer *p, const char *buf, size_t len)
 {
 	if (p->state != PEER_OPEN)
 		return;
+	if (outq_pending(&p->out) == 0)
+		p->progress = p->set->now; /* nothing waited: not behind */
 	if (outq_append(&p->out, buf, len) != 0) {
 		write_early(p);
-		if (outq_append(&p->out, buf, len) != 0) {
+		/* Senders are held past high water, but each may add a
+		 * frame before it is: room for that, up to one more bound. */
+		if (p->stalled ||
+		    outq_append_slack(&p->out, buf, len, p->out.max) != 0) {
 			peer_cut(p, KICK_TEXT); /* truly that far behind */
 			return;
 		}
 	} else if (outq_pending(&p->out) > p->out.max / 2) {
 		write_early(p);
 	}
+	if (peer_above_high(p))
+		above_high(p);
 	peer_mark_dirty(p);
 }
 
@@ -162,6 +267,7 @@ static void mark_cut(struct peer *p)
 {
 	struct peers *set = p->set;
 	p->state = PEER_CUT;
+	peer_release(p); /* it takes nothing more: its senders go on */
 	p->next_cut = set->cuts;
 	set->cuts = p;
 	peer_mark_dirty(p);
@@ -174,7 +280,8 @@ void peer_cut(struct peer *p, const char *why)
 	char kick[FRAME_HDR + 2 + 128];
 	int n = frame_encode_str(kick, FRAME_KICK, 0, NULL, NULL, why);
 	if (n > 0 && (size_t)n <= sizeof kick)
-		(void)outq_append_slack(&p->out, kick, (size_t)n, FRAME_MAX);
+		(void)outq_append_slack(&p->out, kick, (size_t)n,
+					p->out.max + FRAME_MAX);
 	log_msg(LOG_NOTICE, "cutting off %s: %s", p->label, why);
 	mark_cut(p);
 }
@@ -191,6 +298,9 @@ static void bury(struct peer *p)
 	struct peers *set = p->set;
 	if (p->state == PEER_DRAIN)
 		chain_remove(&set->drain, p, DRAIN);
+	peer_release(p);
+	peer_unhold(p);
+	unresume(p);
 	if (evloop_del(set->loop, p->fd) != 0)
 		log_msg(LOG_WARNING, "evloop_del: %s", strerror(errno));
 	close(p->fd);
@@ -234,15 +344,37 @@ void peers_settle(struct peers *set)
 	}
 }
 
+/* No progress for hold_ms: its senders go on; it holds nobody until it
+ * drains below low water. */
+static void stall(struct peer *p)
+{
+	peer_release(p);
+	p->stalled = 1;
+	log_msg(LOG_INFO, "%s is not reading; holding nobody for it",
+		p->label);
+}
+
 long long peers_next_deadline(const struct peers *set)
 {
-	return set->drain.head ? set->drain.head->deadline : -1;
+	long long t = set->drain.head ? set->drain.head->deadline : -1;
+	if (set->high.head) {
+		long long s = set->high.head->progress + set->hold_ms;
+		if (t < 0 || s < t)
+			t = s;
+	}
+	return t;
 }
 
 void peers_expire(struct peers *set, long long now)
 {
 	while (set->drain.head && set->drain.head->deadline <= now)
 		peer_end(set->drain.head, "did not take its KICK in time");
+	/* Above high water with no progress for hold_ms: frozen, not
+	 * slow.  Its senders go on; its bound decides. */
+	set->now = now;
+	while (set->high.head &&
+	       set->high.head->progress + set->hold_ms <= now)
+		stall(set->high.head);
 }
 
 void peers_free_dead(struct peers *set)

@@ -19,6 +19,23 @@
  * iteration, so no pointer held by this iteration dangles.  `gone` is
  * called exactly once per peer, after its last `frame`.
  *
+ * Backpressure: a frame whose handling takes any queue past the high-water
+ * mark (PEER_HIGH_DIV: half the bound) holds the peer that sent it: it
+ * is not read again (its undecoded frames wait in `partial`) until that
+ * queue falls below the low-water mark (a quarter).  So senders go at
+ * the pace of the readers, and a reader who keeps up is never cut off.
+ * Only a reader who drains holds anyone: a queue that had no progress
+ * (no byte written, and not empty) for PEER_HOLD_MS is stalled (its
+ * reader is frozen, not slow): it holds nobody, its held senders go on,
+ * until it drains below low water; it is cut off when it passes its
+ * bound, as without backpressure.  So a frozen reader whose queue
+ * passes high water holds the others not at all, and one that freezes
+ * while it holds them holds them at most PEER_HOLD_MS.  The rule needs
+ * no knowledge of chat: "the peer whose frame is being handled" is the
+ * sender.  A queue past its bound while not stalled takes up to one
+ * more bound of frames (held senders each add at most one frame after
+ * a release) before it is cut off.
+ *
  * Writing: a queue written to goes on the dirty list, oldest first;
  * the loop writes peers_flush(FLUSH_BATCH) of them per iteration, so a
  * queue gets one write a round with all that is in it.  A peer is asked
@@ -35,6 +52,10 @@
 #define PEER_LINGER_MS 5000   /* how long a cut-off peer gets its KICK */
 #define PEER_READ_CHUNK 16384 /* read at most this per event: fairness */
 #define PEER_LABEL_MAX 96     /* "ann from 192.0.2.7 port 4242" */
+#define PEER_HIGH_DIV 2       /* high water: bound / 2; senders held */
+#define PEER_LOW_DIV 4        /* low water: bound / 4; senders go on */
+#define PEER_HOLD_MS 200      /* no progress this long: stalled, holds
+				 nobody */
 
 enum peer_state { PEER_OPEN, PEER_CUT, PEER_DRAIN, PEER_DEAD };
 
@@ -75,10 +96,23 @@ struct peer {
 	int writable;           /* EV_OUT fired since the last flush */
 	int dirty;              /* on the dirty chain */
 	struct outq out;
-	char *partial;          /* an incomplete frame (< FRAME_MAX bytes) */
+	char *partial;          /* bytes read, not yet handled: an
+				   incomplete frame, or the rest of a
+				   read while held (< FRAME_MAX +
+				   PEER_READ_CHUNK bytes) */
 	size_t partial_len;
+	size_t partial_cap;
 	long long deadline;     /* DRAIN: close at this io_now_ms() */
-	struct peer_link dirty_link, drain_link;
+	struct peer *held_by;   /* not read until its queue drains */
+	struct peer_chain waiters; /* the peers it holds */
+	int high;               /* above high water, on the high chain */
+	int stalled;            /* no progress in time: holds nobody */
+	int ending;             /* hung up or failed: held no more */
+	int resumed;            /* on the resumed chain */
+	long long progress;     /* when its queue was last empty or a
+				   write took bytes (set->now) */
+	struct peer_link dirty_link, drain_link, wait_link, high_link;
+	struct peer_link resume_link;
 	struct peer *next_cut, *next_dead;
 	struct peer *prev_all, *next_all;
 	char label[PEER_LABEL_MAX]; /* who it is, for the log: set by the
@@ -95,6 +129,12 @@ struct peers {
 	size_t count;
 	struct peer_chain dirty;   /* queues to write, oldest first */
 	struct peer_chain drain;   /* DRAIN peers, by deadline */
+	struct peer_chain high;    /* above high water, by progress */
+	struct peer_chain resumed; /* released, with frames in partial */
+	struct peer *reading;      /* whose frame is being handled */
+	long long hold_ms;         /* PEER_HOLD_MS unless a test sets it */
+	long long now;             /* io_now_ms(), read once per event and
+				      per flush: no clock per append */
 	struct peer *cuts, *dead;
 	size_t pass_in;            /* bytes read since every queue was
 				      written */
@@ -112,8 +152,9 @@ struct peer *peer_new(struct peers *set, int fd, size_t size);
 /* Sets the peer's name in the log (cut). */
 void peer_label(struct peer *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Queues len bytes for p (nothing unless OPEN); a peer too far behind
- * is cut off (peer_cut). */
+/* Queues len bytes for p (nothing unless OPEN); past high water the
+ * peer being read is held (see above); a stalled peer past its bound,
+ * or any past twice its bound, is cut off (peer_cut). */
 void peer_queue(struct peer *p, const char *buf, size_t len);
 /* Marks p to be cut off once nothing iterates: a KICK with `why` ends
  * its queue (it may pass the bound by one frame, so the reason always
@@ -131,7 +172,10 @@ void peers_settle(struct peers *set);
 /* Writes at most `most` queues, oldest on the list first; returns 1
  * when the list is then empty. */
 int peers_flush(struct peers *set, size_t most);
-/* -1, or when the first DRAIN peer's time runs out (io_now_ms). */
+/* Whether p's queue is above high water (a sender to it is held). */
+int peer_above_high(const struct peer *p);
+/* -1, or when the first DRAIN peer's time or a hold runs out
+ * (io_now_ms). */
 long long peers_next_deadline(const struct peers *set);
 void peers_expire(struct peers *set, long long now);
 /* Frees the DEAD peers: at the end of an iteration only. */
@@ -142,6 +186,11 @@ void peers_close_all(struct peers *set);
 /* peer.c and peer_io.c between themselves. */
 void peer_mark_dirty(struct peer *p);
 void peer_unmark_dirty(struct peer *p);
+void peer_release(struct peer *p);
+void peer_unhold(struct peer *p);
+void peer_progress(struct peer *p, size_t before);
+void peers_run_resumed(struct peers *set);
+int peer_take_frames(struct peer *p, char *buf, size_t have);
 void peer_ready(struct ev_source *src, unsigned events);
 
 #endif

@@ -7,18 +7,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Keeps the tail of an incomplete frame for the next read.  A frame is
- * at most FRAME_MAX bytes, so the tail is always shorter than that. */
+/* Keeps what is left of a read: the tail of an incomplete frame, or,
+ * when p is held, the frames not yet handled (at most the whole buffer:
+ * FRAME_MAX + PEER_READ_CHUNK bytes). */
 static void keep_partial(struct peer *p, const char *from, size_t len)
 {
 	p->partial_len = 0;
 	if (len == 0)
 		return;
-	if (!p->partial && !(p->partial = malloc(FRAME_MAX))) {
-		peer_end(p, "out of memory");
-		return;
+	if (len > p->partial_cap) {
+		size_t cap = len < FRAME_MAX ? FRAME_MAX
+					     : FRAME_MAX + PEER_READ_CHUNK;
+		char *np = realloc(p->partial, cap);
+		if (!np) {
+			peer_end(p, "out of memory");
+			return;
+		}
+		p->partial = np;
+		p->partial_cap = cap;
 	}
-	memcpy(p->partial, from, len);
+	memmove(p->partial, from, len);
 	p->partial_len = len;
 }
 
@@ -27,41 +35,93 @@ static int ordinary_close(int err)
 	return err == ECONNRESET || err == EPIPE;
 }
 
-/* One read per event (PEER_READ_CHUNK at most), so a busy peer cannot
- * starve the others; the rest waits for the next iteration.  Each frame
- * goes up, and the cuts it caused are settled before the next. */
-static void read_frames(struct peer *p)
+/* Hands the whole frames of buf (have bytes, in set->inbuf) up, one by
+ * one, settling the cuts each caused before the next; stops when p is
+ * held (backpressure, peer.h) and keeps the rest.  0, or -1 when p
+ * ended. */
+int peer_take_frames(struct peer *p, char *buf, size_t have)
 {
 	struct peers *set = p->set;
-	char *buf = set->inbuf;
-	size_t have = p->partial_len;
-	if (have)
-		memcpy(buf, p->partial, have);
-	ssize_t n = io_read_some(p->fd, buf + have, PEER_READ_CHUNK);
-	if (n == 0)
-		return; /* nothing now */
-	if (n < 0) {
-		peer_end(p, ordinary_close(errno) ? NULL : strerror(errno));
-		return;
-	}
-	have += (size_t)n;
-	set->pass_in += (size_t)n;
 	size_t off = 0;
-	while (p->state == PEER_OPEN) {
+	while (p->state == PEER_OPEN && !p->held_by) {
 		struct frame f;
 		int k = frame_decode(buf + off, have - off, &f);
 		if (k == FRAME_NEED_MORE)
 			break;
 		if (k == FRAME_BAD) {
 			peer_end(p, "malformed frame; disconnected");
-			return;
+			return -1;
 		}
+		set->reading = p;
 		set->ops->frame(p, &f, set->arg);
+		set->reading = NULL;
 		peers_settle(set);
 		off += (size_t)k;
 	}
-	if (p->state == PEER_OPEN)
-		keep_partial(p, buf + off, have - off);
+	if (p->state != PEER_OPEN)
+		return -1;
+	keep_partial(p, buf + off, have - off);
+	return 0;
+}
+
+/* One read per event (PEER_READ_CHUNK at most), so a busy peer cannot
+ * starve the others; the rest waits for the next iteration.  A held
+ * peer is not read (its registration catches up in flush_one), unless
+ * it hung up: a hang-up is reported whatever is asked, and ignoring it
+ * would spin the loop.  A peer that hung up or failed is held no more:
+ * every whole frame it sent is handled before it ends, also those
+ * that waited while it was held. */
+static void read_frames(struct peer *p, unsigned events)
+{
+	struct peers *set = p->set;
+	char *buf = set->inbuf;
+	size_t have = p->partial_len;
+	if (p->held_by && !(events & EV_ERR))
+		return;
+	if (events & EV_ERR) {
+		p->ending = 1;
+		peer_unhold(p);
+	}
+	if (have)
+		memcpy(buf, p->partial, have);
+	size_t room = sizeof set->inbuf - have;
+	ssize_t n = 0;
+	if (room > 0)
+		n = io_read_some(p->fd, buf + have,
+				 room < PEER_READ_CHUNK ? room : PEER_READ_CHUNK);
+	int err = n < 0 ? errno : 0;
+	if (n > 0) {
+		have += (size_t)n;
+		set->pass_in += (size_t)n;
+	} else if (n < 0) {
+		p->ending = 1;
+		peer_unhold(p);
+	} else if (!p->ending) {
+		return; /* nothing now */
+	}
+	if (peer_take_frames(p, buf, have) == 0 && n < 0)
+		peer_end(p, ordinary_close(err) ? NULL : strerror(err));
+}
+
+/* Released peers with whole frames left from a read: handled now, as
+ * no new data may come to wake them. */
+void peers_run_resumed(struct peers *set)
+{
+	while (set->resumed.head) {
+		struct peer *p = set->resumed.head;
+		p->resumed = 0;
+		set->resumed.head = p->resume_link.next;
+		if (set->resumed.head)
+			set->resumed.head->resume_link.prev = NULL;
+		else
+			set->resumed.tail = NULL;
+		p->resume_link.next = NULL;
+		if (p->state != PEER_OPEN || p->held_by || !p->partial_len)
+			continue;
+		size_t have = p->partial_len;
+		memcpy(set->inbuf, p->partial, have);
+		(void)peer_take_frames(p, set->inbuf, have);
+	}
 }
 
 void peer_ready(struct ev_source *src, unsigned events)
@@ -69,8 +129,9 @@ void peer_ready(struct ev_source *src, unsigned events)
 	struct peer *p = (struct peer *)(void *)src; /* src is first */
 	if (p->state == PEER_DEAD)
 		return;
+	p->set->now = io_now_ms();
 	if (p->state == PEER_OPEN && (events & (EV_IN | EV_ERR)))
-		read_frames(p);
+		read_frames(p, events);
 	else if (p->state == PEER_DRAIN && (events & EV_ERR))
 		peer_end(p, NULL); /* the handler is gone */
 	if (p->state != PEER_DEAD && (events & EV_OUT)) {
@@ -85,7 +146,7 @@ void peer_ready(struct ev_source *src, unsigned events)
 /* The events p should be polled for now. */
 static unsigned wanted(const struct peer *p, int queue_empty)
 {
-	unsigned w = p->state == PEER_OPEN ? EV_IN : 0u;
+	unsigned w = p->state == PEER_OPEN && !p->held_by ? EV_IN : 0u;
 	return queue_empty ? w : w | EV_OUT;
 }
 
@@ -100,6 +161,7 @@ static void flush_one(struct peer *p)
 	/* Waiting for EV_OUT: a write now would only meet EAGAIN. */
 	if (!(p->registered & EV_OUT) || p->writable) {
 		p->writable = 0;
+		size_t before = outq_pending(&p->out);
 		int r = outq_flush(&p->out, p->fd, 1);
 		if (r < 0) {
 			peer_end(p, ordinary_close(errno) ? NULL
@@ -111,6 +173,10 @@ static void flush_one(struct peer *p)
 			return;
 		}
 		empty = r == 1;
+		peer_progress(p, before);
+		if ((p->high || p->stalled) && outq_pending(&p->out) <
+		    p->out.max / PEER_LOW_DIV)
+			peer_release(p); /* its senders are read again */
 	}
 	unsigned w = wanted(p, empty);
 	if (w != p->registered) {
@@ -124,11 +190,13 @@ static void flush_one(struct peer *p)
 
 int peers_flush(struct peers *set, size_t most)
 {
+	set->now = io_now_ms();
 	for (size_t i = 0; i < most && set->dirty.head; i++) {
 		struct peer *p = set->dirty.head;
 		peer_unmark_dirty(p);
 		flush_one(p);
 		peers_settle(set); /* a `gone` may have cut someone */
 	}
+	peers_run_resumed(set);
 	return set->dirty.head == NULL;
 }

@@ -195,9 +195,21 @@ long long bconn_retry_at(const struct bconn *bc)
 	return bc->rc_next;
 }
 
+/* The limit counts from the first loss until the broker answers, not
+ * until a connect works: a broker that takes connections but never
+ * answers (its descriptors used up, they wait in its backlog) must not
+ * get LOGIN again and again for ever.  A broker that is back when the
+ * limit is reached is still taken, unless it took one already in this
+ * episode without answering. */
 enum bconn_event bconn_retry(struct bconn *bc, long long now)
 {
 	if (bconn_open(bc) == 0) {
+		if (bc->rc_connected && now >= bc->rc_give_up) {
+			bconn_close(bc);
+			errno = ETIMEDOUT; /* it connects, it never answers */
+			return BCONN_GAVE_UP;
+		}
+		bc->rc_connected = 1;
 		log_msg(LOG_INFO, "connected to the broker again");
 		return BCONN_CONNECTED;
 	}
@@ -210,6 +222,7 @@ enum bconn_event bconn_retry(struct bconn *bc, long long now)
 void bconn_answered(struct bconn *bc)
 {
 	bc->rc_give_up = 0;
+	bc->rc_connected = 0;
 }
 
 long long bconn_trim_at(const struct bconn *bc)

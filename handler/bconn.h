@@ -43,6 +43,7 @@ struct bconn {
 	/* A reconnect episode: from the first failed try until the broker
 	 * answers (bconn_answered); rc_give_up is 0 outside one. */
 	long long rc_next, rc_backoff, rc_give_up;
+	int rc_connected;    /* a try in this episode connected, unanswered */
 };
 
 /* Sets up b, not connected (b may be static: it does not touch the

@@ -95,6 +95,24 @@ void person_notice(struct person *p, const char *msg)
 	person_say(p, out, text_notice(msg, out, sizeof out));
 }
 
+void person_last_word(struct person *p, const char *msg)
+{
+	char out[512];
+	size_t n = text_notice(msg, out, sizeof out);
+	struct outq *q = &p->out;
+	if (p->out_failed)
+		return;
+	/* What is queued is dropped, but for the rest of the line whose
+	 * start may be out already: the notice starts a line of its own. */
+	const char *nl = q->len ? memchr(q->buf + q->head, '\n', q->len) : NULL;
+	if (nl)
+		q->len = (size_t)(nl - (q->buf + q->head)) + 1;
+	else if (q->len)
+		(void)outq_append_slack(q, "\r\n", 2, PERSON_SLACK);
+	p->overflow = 0;
+	(void)outq_append_slack(q, out, n, PERSON_SLACK);
+}
+
 int person_flush(struct person *p)
 {
 	if (silent(p) || outq_flush(&p->out, 1, p->out_sock) >= 0)

@@ -15,6 +15,7 @@
 #include "telnet.h"
 
 #define PERSON_OUTQ_MAX (256 * 1024) /* to the person; past it: cut off */
+#define PERSON_SLACK 1024 /* past the bound, for the last word */
 #define PERSON_READ 4096             /* read fd 0 in chunks this big */
 
 enum person_event {
@@ -52,6 +53,11 @@ int person_say(struct person *p, const void *data, size_t len);
  * not empty becomes a "notice" event (a leading "*** " dropped), and
  * what has no line end (a prompt) is dropped. */
 void person_sayz(struct person *p, const char *str);
+/* The person is cut off (too far behind): the queue keeps only the
+ * rest of a line already begun, then msg as a notice on its own line
+ * (past the bound if need be), and output goes on, for person_finish
+ * to flush. */
+void person_last_word(struct person *p, const char *msg);
 /* "*** " + msg + CR LF (msg: at most 500 bytes are shown); in machine
  * mode a "notice" event. */
 void person_notice(struct person *p, const char *msg);

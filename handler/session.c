@@ -76,9 +76,12 @@ static void end_as(struct session *s, int code, const char *why)
  * person stopped reading, the broker fell too far behind). */
 static int over(struct session *s)
 {
-	if (s->person.overflow)
+	if (s->person.overflow && !s->done) {
+		person_last_word(&s->person, "You are too far behind; "
+				 "disconnected.");
 		end_as(s, EXIT_OK, "too far behind (the person stopped "
 		       "reading)");
+	}
 	if (s->bc.full)
 		end_as(s, EXIT_TEMP, "broker too far behind");
 	return s->done;
@@ -442,8 +445,12 @@ static void poll_once(struct session *s, int sigfd, long long now)
 	p[1] = (struct pollfd){ .fd = want_in ? 0 : -1, .events = POLLIN };
 	p[2] = (struct pollfd){ .fd = outq_pending(&s->person.out) ? 1 : -1,
 				.events = POLLOUT };
-	p[3] = (struct pollfd){ .fd = s->bc.fd,
-				.events = bconn_events(&s->bc) };
+	/* Backpressure: while the person is behind, the broker is not
+	 * read (only its hang-up is seen), so its queue to us fills and
+	 * it holds the senders instead of us cutting the person off. */
+	int behind = outq_pending(&s->person.out) > PERSON_OUTQ_MAX / 4;
+	p[3] = (struct pollfd){ .fd = s->bc.fd, .events = (short)(
+		bconn_events(&s->bc) & (behind ? ~POLLIN : ~0)) };
 	if (poll(p, 4, poll_timeout(s, now)) < 0) {
 		if (errno != EINTR) {
 			log_msg(LOG_ERR, "poll: %s", strerror(errno));

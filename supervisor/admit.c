@@ -27,8 +27,11 @@ static struct {
 	uint32_t next_id;
 	long long paused_until;  /* accept again from then, ms */
 	long long pause_ms;      /* the next pause's length */
-	int troubled;            /* in a pause episode: logged once */
+	int troubled;            /* in a pause episode */
+	int told;                /* this episode was logged */
 	long long trouble_since; /* the episode's first failure, ms */
+	long long told_at;       /* when an episode was last logged, ms */
+	unsigned untold;         /* episodes since, not logged */
 	struct ratelog refusals;
 } A = { .pause_ms = PAUSE_MIN_MS,
 	.refusals = { "connections refused", REFUSALS_LOGGED_PER_S, 0, 0, 0 } };
@@ -41,13 +44,24 @@ void admit_init(const struct admit_params *p)
 }
 
 /* Out of descriptors, memory or processes: stop polling the listeners
- * for a while instead of spinning on the error. */
+ * for a while instead of spinning on the error.  At the limit, each
+ * session's end lets one in and the next accept fails again: a pause
+ * episode is logged (with its "again") at most once in PAUSE_LOG_MS,
+ * and the next says how many came in between. */
 static void pause_accepting(const char *what, int err, long long now)
 {
 	if (!A.troubled) {
-		log_msg(LOG_ERR, "%s: %s; pausing new connections", what,
-			strerror(err));
 		A.trouble_since = now;
+		A.told = A.told_at == 0 || now - A.told_at >= PAUSE_LOG_MS;
+		if (A.told) {
+			log_msg(LOG_ERR, "%s: %s; pausing new connections "
+				"(%u more pauses since the last report)", what,
+				strerror(err), A.untold);
+			A.told_at = now;
+			A.untold = 0;
+		} else {
+			A.untold++;
+		}
 	}
 	A.troubled = 1;
 	A.paused_until = now + A.pause_ms;
@@ -61,7 +75,7 @@ static void accepting_fine(long long accepted_ms)
 {
 	if (A.troubled && accepted_ms < A.trouble_since)
 		return;
-	if (A.troubled)
+	if (A.troubled && A.told)
 		log_msg(LOG_NOTICE, "accepting connections again");
 	A.troubled = 0;
 	A.pause_ms = PAUSE_MIN_MS;

@@ -7,7 +7,8 @@
  * handler cannot be started (no processes, the program gone), the
  * listeners are not polled for a pause that doubles from PAUSE_MIN_MS
  * to PAUSE_MAX_MS while it goes on; the trouble is logged once per
- * episode.  Refusals reach the log at most REFUSALS_LOGGED_PER_S a
+ * episode, and at most once in PAUSE_LOG_MS, with the count of the
+ * episodes not logged (at the limit, every session's end makes one).  Refusals reach the log at most REFUSALS_LOGGED_PER_S a
  * second (lib/ratelog.h). */
 #ifndef NATTERD_ADMIT_H
 #define NATTERD_ADMIT_H

@@ -30,7 +30,10 @@ static struct {
 	long long restart_at;  /* ms; -1 when no restart is due */
 	long long delay;       /* the next restart delay, ms */
 	int stopping;
-} B = { .ready_fd = -1, .restart_at = -1, .delay = BROKER_RESTART_MIN_MS };
+	int life[2];           /* the life line: the broker reads [0] (-p),
+				  natterd alone holds [1] and never writes */
+} B = { .ready_fd = -1, .restart_at = -1, .delay = BROKER_RESTART_MIN_MS,
+	.life = { -1, -1 } };
 
 void brokerproc_init(const struct brokerproc_params *p)
 {
@@ -46,8 +49,10 @@ static void schedule_restart(long long now)
 		B.delay = BROKER_RESTART_MAX_MS;
 }
 
-/* The broker's command line (brokerproc.h); fdbuf holds -d's value. */
-static void broker_argv(const char **argv, char *fdbuf, size_t len)
+/* The broker's command line (brokerproc.h); fdbuf holds -d's value,
+ * lifebuf -p's. */
+static void broker_argv(const char **argv, char *fdbuf, size_t len,
+			char *lifebuf)
 {
 	int n = 0;
 	argv[n++] = "natter-broker";
@@ -61,6 +66,11 @@ static void broker_argv(const char **argv, char *fdbuf, size_t len)
 		snprintf(fdbuf, len, "%d", B.ready_fd);
 		argv[n++] = "-d";
 		argv[n++] = fdbuf;
+	}
+	if (B.life[0] >= 0) {
+		snprintf(lifebuf, len, "%d", B.life[0]);
+		argv[n++] = "-p";
+		argv[n++] = lifebuf;
 	}
 	if (B.p.transcript) {
 		argv[n++] = "-L";
@@ -84,10 +94,12 @@ static void broker_argv(const char **argv, char *fdbuf, size_t len)
 _Noreturn static void broker_exec(void)
 {
 	const char *argv[BROKER_ARGS_MAX];
-	char fdbuf[16];
-	broker_argv(argv, fdbuf, sizeof fdbuf);
+	char fdbuf[16], lifebuf[16];
+	broker_argv(argv, fdbuf, sizeof fdbuf, lifebuf);
 	child_reset_signals();
 	if (B.ready_fd >= 0 && fcntl(B.ready_fd, F_SETFD, 0) != 0)
+		_exit(EXIT_TEMP);
+	if (B.life[0] >= 0 && fcntl(B.life[0], F_SETFD, 0) != 0)
 		_exit(EXIT_TEMP);
 	execv(B.p.prog, (char *const *)argv);
 	log_msg(LOG_ERR, "cannot run %s: %s", B.p.prog, strerror(errno));
@@ -97,9 +109,34 @@ _Noreturn static void broker_exec(void)
 /* natterd has one thread: a fork, then an exec at once.  Every signal
  * blocked across the fork, so none reaches natterd's handlers in the
  * child (child_reset_signals empties the mask). */
+/* The life line, made once: both ends close-on-exec (no handler gets
+ * them) and closed in launchers (brokerproc_forget).  Without it the
+ * broker runs on as before, with a warning. */
+static void life_line(void)
+{
+	if (B.life[0] >= 0)
+		return;
+	if (pipe(B.life) == 0 && io_set_cloexec(B.life[0]) == 0 &&
+	    io_set_cloexec(B.life[1]) == 0)
+		return;
+	log_msg(LOG_WARNING, "no life line to the broker (it would outlive "
+		"a killed natterd): %s", strerror(errno));
+	brokerproc_forget();
+}
+
+void brokerproc_forget(void)
+{
+	for (int i = 0; i < 2; i++)
+		if (B.life[i] >= 0) {
+			close(B.life[i]);
+			B.life[i] = -1;
+		}
+}
+
 int brokerproc_start(long long now)
 {
 	sigset_t all, old;
+	life_line();
 	sigfillset(&all);
 	(void)sigprocmask(SIG_BLOCK, &all, &old); /* valid: cannot fail */
 	pid_t pid = fork();

@@ -5,8 +5,11 @@
  * a delay that starts at 100 ms and doubles up to 5 s while the broker
  * keeps dying young; a broker that ran 10 s or more is restarted after
  * the shortest delay again.  Its command line:
- *   natter-broker -n natterd-broker [-S | -D] [-d FD] [-L transcript]
+ *   natter-broker -n natterd-broker [-S | -D] [-d FD] [-p FD] [-L transcript]
  *                 [-s statedir] [-R redis] socket
+ * -p FD: natterd's life line, a pipe natterd alone holds open for
+ * writing: when natterd ends, however (SIGKILL, a crash), the broker
+ * reads its end of file and stops, instead of holding the socket.
  * -S (syslog) once natterd logs to syslog; -D and -d FD for a daemon's
  * first broker, which tells natterd when it listens on FD and then
  * leaves the terminal. */
@@ -52,6 +55,9 @@ long long brokerproc_due(long long now_ms);
 /* Starts the broker if a restart is due. */
 void brokerproc_tick(long long now_ms);
 void brokerproc_signal(int sig);
+/* Closes natterd's ends of the life line: in a launcher (a fork that
+ * must not keep the broker alive after natterd). */
+void brokerproc_forget(void);
 /* No more restarts (natterd is stopping). */
 void brokerproc_stopping(void);
 /* Once no broker runs: removes the socket the first broker bound if it

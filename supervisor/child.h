@@ -7,6 +7,8 @@
 
 /* The signals natterd catches, 0-terminated (for selfpipe). */
 extern const int natterd_signals[];
+/* The signals natterd ignores (0-terminated): reset in its children. */
+extern const int natterd_ignored[];
 
 /* Puts back what natterd changed about signals: the caught ones and
  * SIGPIPE to their defaults, the self-pipe closed, an empty mask. */

@@ -197,6 +197,9 @@ static int signals_init(void)
 	sigemptyset(&set);
 	for (const int *s = natterd_signals; *s; s++)
 		sigaddset(&set, *s);
+	for (const int *s = natterd_ignored; *s; s++)
+		if (signal(*s, SIG_IGN) == SIG_ERR)
+			fatal_errno(EXIT_TEMP, "signals");
 	/* handlers first: a signal left pending across an upgrade's exec
 	 * is taken by them, not by the default action */
 	int fd = selfpipe_init(natterd_signals);
@@ -217,6 +220,7 @@ static void close_for_launcher(void)
 	proxywait_forget();
 	pidfile_forget();
 	daemon_forget();
+	brokerproc_forget();
 }
 
 /* The broker listening, or natterd gone with its status: a broker that

@@ -10,6 +10,7 @@
 
 #define PAUSE_MIN_MS 100    /* first pause after EMFILE, ENFILE, fork... */
 #define PAUSE_MAX_MS 2000   /* doubling up to this while it goes on */
+#define PAUSE_LOG_MS 10000  /* a pause episode logged at most this often */
 #define STOP_WAIT_MS 2000   /* after SIGKILL, and for the broker */
 
 struct server_params {

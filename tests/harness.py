@@ -43,6 +43,21 @@ def tmpdir():
     return d
 
 
+def reachable_copy(*names):
+    """A fresh directory anyone may enter (mode 0755) holding copies of
+    the build's programs `names`: for tests that run them as another
+    user, who cannot reach a build inside a home of mode 0700 (root
+    cloning into /root).  natterd finds natter-broker and
+    natter-session beside itself, so copy those with it."""
+    d = tmpdir()
+    os.chmod(d, 0o755)
+    for name in names:
+        to = os.path.join(d, name)
+        shutil.copy(bin_path(name), to)
+        os.chmod(to, 0o755)
+    return d
+
+
 def spawn(argv, **kw):
     """Popen in its own process group, killed at cleanup."""
     kw.setdefault("start_new_session", True)
@@ -337,6 +352,21 @@ def is_launcher(pid):
             return f.read().startswith(b"natterd: launcher")
     except OSError:
         return False
+
+
+def cpu_share(pid, seconds=1.0):
+    """The share of one CPU that pid used over the next `seconds` (a
+    measuring window, not a wait): a process blocked in poll uses none,
+    one spinning uses near 1.  Tests of "does not spin" require < 0.05,
+    which a process at 30-40 % fails (the clock ticks are 10 ms)."""
+    def ticks():
+        with open("/proc/%d/stat" % pid) as f:
+            st = f.read().rsplit(")", 1)[1].split()
+        return int(st[11]) + int(st[12])
+    t0, w0 = ticks(), time.monotonic()
+    time.sleep(seconds)
+    used = (ticks() - t0) / os.sysconf("SC_CLK_TCK")
+    return used / (time.monotonic() - w0)
 
 
 def children_of(pid, raw=False):

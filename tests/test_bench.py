@@ -30,17 +30,23 @@ def run_quick():
         return json.load(f), p.stdout
 
 
+def ordered(p50, p99, top):
+    """Percentiles come from a histogram whose buckets are within 1.6 %
+    (bench/bench.h), the maximum is exact: p99 may pass it by that."""
+    return 0 < p50 <= p99 <= top * 1.02 + 0.1
+
+
 def check_conn(r, what):
     assert r["connections"] > 0 and r["rate"] > 0, (what, r)
     assert r["errors"] == 0, (what, r)
-    assert 0 < r["p50_ms"] <= r["p99_ms"] <= r["max_ms"] + 0.1, (what, r)
+    assert ordered(r["p50_ms"], r["p99_ms"], r["max_ms"]), (what, r)
 
 
 def check_fanout(d, what):
     assert d["sent"] > 0 and d["delivered"] > 0, (what, d)
     assert d["lost"] == 0, (what, d)     # low rates: nothing may be lost
     assert d["delivered"] == d["expected"], (what, d)
-    assert 0 < d["p50_ms"] <= d["p99_ms"] <= d["max_ms"] + 0.1, (what, d)
+    assert ordered(d["p50_ms"], d["p99_ms"], d["max_ms"]), (what, d)
 
 
 def test_bench_smoke():
@@ -81,7 +87,12 @@ def test_bench_smoke():
     mem = res["memory"]["natter"]
     assert mem["sessions"] == 20, mem
     assert mem["handlers_pss_kib"] > 0 and mem["broker_pss_kib"] > 0, mem
-    assert res["idle"]["natter"]["cpu_ms"] >= 0
+    # Idle means idle: natterd, the broker and 20 idle sessions together
+    # use under 5 % of one CPU over the window (a process spinning at
+    # 30-40 % would take 300 ms and more; the clock ticks are 10 ms).
+    idle = res["idle"]["natter"]["cpu_ms"]
+    window_ms = res["config"]["idle_secs"] * 1000
+    assert 0 <= idle < 0.05 * window_ms, (idle, window_ms)
     # every row of the table has a figure for natter
     rows = [ln for ln in table.splitlines() if ln.startswith("| ") and
             not ln.startswith("| #")]

@@ -846,13 +846,28 @@ def read_pty_until(master, needle, p):
         assert time.monotonic() < deadline, "no %r: %r" % (needle, got)
 
 
-def passwd_on_pty(users, canonical=True, **kw):
+# The signals a job-control shell leaves ignored in a background job
+# (`make check &`): natter-passwd keeps a signal ignored at start
+# ignored, so tests that send them start it with their defaults.
+SHELL_IGNORED = (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM,
+                 signal.SIGHUP, signal.SIGTSTP, signal.SIGTTIN,
+                 signal.SIGTTOU)
+
+
+def passwd_on_pty(users, canonical=True, preexec_fn=None, **kw):
     """natter-passwd on a new pty, once it has prompted and turned echo
     off: (process, master, slave).  canonical=False: the terminal hands
-    over each byte as it comes (stty -icanon), not whole lines."""
+    over each byte as it comes (stty -icanon), not whole lines.  Its
+    signals start at their defaults, whatever the suite inherited, then
+    preexec_fn (if any) runs."""
+    def child():
+        for sig in SHELL_IGNORED:
+            signal.signal(sig, signal.SIG_DFL)
+        if preexec_fn:
+            preexec_fn()
     master, slave = new_pty(canonical)
     p = spawn([bin_path("natter-passwd"), "-f", users, "ann"], stdin=slave,
-              stdout=slave, stderr=slave, **kw)
+              stdout=slave, stderr=slave, preexec_fn=child, **kw)
     read_pty_until(master, b"Password: ", p)
     wait_until(lambda: not echo_on(slave), what="echo off at the prompt")
     return p, master, slave

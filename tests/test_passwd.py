@@ -24,9 +24,12 @@ def passwd(args, password="pw", env=None, user=None):
     e.pop("NATTER_USERS", None)
     e.update(env or {})
     kw = {}
-    if user is not None:
+    prog = H.bin_path("natter-passwd")
+    if user is not None:   # where that user can reach it
         kw = {"user": user, "group": user, "extra_groups": []}
-    return subprocess.run([H.bin_path("natter-passwd")] + list(args),
+        prog = os.path.join(H.reachable_copy("natter-passwd"),
+                            "natter-passwd")
+    return subprocess.run([prog] + list(args),
                           input=(password + "\n").encode(),
                           capture_output=True, timeout=H.DEFAULT_TIMEOUT,
                           env=e, **kw)
@@ -67,8 +70,11 @@ def start_natterd_as_nobody(users):
     dir_ = H.tmpdir()
     os.chmod(dir_, 0o711)
     sock = os.path.join(dir_, "run", "broker.sock")
-    proc = H.spawn([H.bin_path("natterd"), "-f", "-u", "nobody", "-s", sock,
-                    "-D", os.path.join(dir_, "state"),
+    # natterd runs the session and the broker as nobody: they must be
+    # where nobody can reach them, wherever the build is
+    progs = H.reachable_copy("natterd", "natter-session", "natter-broker")
+    proc = H.spawn([os.path.join(progs, "natterd"), "-f", "-u", "nobody",
+                    "-s", sock, "-D", os.path.join(dir_, "state"),
                     "-l", "127.0.0.1:0", "-U", users],
                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                    stderr=subprocess.PIPE)

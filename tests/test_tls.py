@@ -148,7 +148,10 @@ def test_tls_through_stunnel():
 
 def test_tls_refuses_unverified_server():
     """A client that checks the certificate refuses a server whose
-    certificate it does not trust: what makes the recipe worth having."""
+    certificate it does not trust: what makes the recipe worth having.
+    The positive control: the same client, trusting the server's own
+    certificate, gets through to the same server, so the refusal is
+    the certificate's doing, not a server that serves nobody."""
     need("stunnel4")
     srv = H.Natterd()
     d = H.tmpdir()
@@ -163,3 +166,6 @@ def test_tls_refuses_unverified_server():
     c = s_client(tls_port, wrong_ca)
     c.expect_closed(timeout=15)
     assert "ID: " not in c.text, c.text
+    ok = s_client(tls_port, cert)
+    ok.expect("ID: ", timeout=15)
+    ok.close()

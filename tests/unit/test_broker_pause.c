@@ -319,7 +319,7 @@ static void not_in_loop_then_readd_fails(void)
 	CHECK(crowd(&r));
 	CHECK(waits_in_pause() < 20);
 	CHECK(wait_logged(&r, "cannot poll the listener again: Cannot "
-			  "allocate memory; retrying every 1000 ms", 2000));
+			  "allocate memory; retrying every 100 ms", 2000));
 	CHECK(waits_in_pause() < 20);
 	CHECK(accepts_again(&r, 5000));
 	CHECK(has_logged(&r, "accepting handlers again after 1 failed tries"));

@@ -197,6 +197,30 @@ static void queue_bounded(void)
 	unlink(path);
 }
 
+/* A broker that takes connections but never answers (out of
+ * descriptors: they wait in its backlog): connecting works every time,
+ * yet the episode's limit still ends the tries, instead of LOGIN
+ * being sent again and again for ever. */
+static void connects_but_never_answers(void)
+{
+	int lfd = listen_at(path);
+	struct bconn bc = { 0 };
+	CHECK(lfd >= 0);
+	bconn_init(&bc, path, 10);
+	CHECK(bconn_backoff(&bc, 0) == 1);
+	CHECK(bconn_retry(&bc, 100) == BCONN_CONNECTED);
+	bconn_close(&bc);  /* no answer in time: lost again */
+	CHECK(bconn_backoff(&bc, 5000) == 0);
+	CHECK(bconn_retry(&bc, 5100) == BCONN_CONNECTED);
+	bconn_close(&bc);
+	CHECK(bconn_backoff(&bc, 10000) == 0);
+	CHECK(bconn_retry(&bc, 10100) == BCONN_GAVE_UP);
+	CHECK(!bconn_connected(&bc));
+	bconn_finish(&bc, 0);
+	close(lfd);
+	unlink(path);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -205,6 +229,7 @@ int main(void)
 	backoff_and_give_up();
 	frames_then_lost();
 	queue_bounded();
+	connects_but_never_answers();
 	rmdir(dir);
 	return UNIT_DONE();
 }

@@ -152,11 +152,38 @@ static void output_fails(void)
 	swap_out();
 }
 
+/* Cut off: the line whose start is out is ended, the rest dropped,
+ * and the reason comes on a line of its own, past the bound too. */
+static void last_word(void)
+{
+	static struct person p;
+	static char line[1000];
+	CHECK(swap_in() == 0);
+	person_init(&p);
+	memset(line, 'x', sizeof line - 2);
+	memcpy(line + sizeof line - 2, "\r\n", 2);
+	while (person_say(&p, line, sizeof line) == 0)
+		;
+	NOTE(p.overflow);
+	p.out.head += 10; /* as if ten bytes of the first line were out */
+	p.out.len -= 10;
+	person_last_word(&p, "You are too far behind; disconnected.");
+	NOTE(!p.overflow);
+	const char *want = "*** You are too far behind; disconnected.\r\n";
+	NOTE(p.out.len == sizeof line - 10 + strlen(want));
+	NOTE(memcmp(p.out.buf + p.out.head + sizeof line - 10, want,
+		    strlen(want)) == 0);
+	NOTE(person_flush(&p) == 0);
+	person_finish(&p, 0);
+	swap_out();
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 	lines_in();
 	overflow_flag();
 	output_fails();
+	last_word();
 	return UNIT_DONE();
 }
