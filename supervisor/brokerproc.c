@@ -306,7 +306,8 @@ void brokerproc_stopping(void)
 void brokerproc_export(struct brokerproc_state *s)
 {
 	*s = (struct brokerproc_state){ B.pid, B.started, B.bound,
-		(unsigned long long)B.dev, (unsigned long long)B.ino };
+		(unsigned long long)B.dev, (unsigned long long)B.ino,
+		{ B.life[0], B.life[1] } };
 }
 
 void brokerproc_adopt(const struct brokerproc_state *s, long long now)
@@ -317,4 +318,10 @@ void brokerproc_adopt(const struct brokerproc_state *s, long long now)
 	B.dev = (dev_t)s->dev;
 	B.ino = (ino_t)s->ino;
 	B.restart_at = B.pid ? -1 : now;
+	if (s->life[0] >= 0 && s->life[1] >= 0 &&
+	    io_set_cloexec(s->life[0]) == 0 &&
+	    io_set_cloexec(s->life[1]) == 0) {
+		B.life[0] = s->life[0];
+		B.life[1] = s->life[1];
+	}
 }

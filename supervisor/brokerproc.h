@@ -74,6 +74,9 @@ struct brokerproc_state {
 	long long started;
 	int bound;
 	unsigned long long dev, ino;
+	int life[2];        /* the life line's ends, -1 when none: kept
+			       open across an upgrade's exec, else the
+			       broker would read its end and stop */
 };
 void brokerproc_export(struct brokerproc_state *s);
 void brokerproc_adopt(const struct brokerproc_state *s, long long now);

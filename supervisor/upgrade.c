@@ -160,8 +160,13 @@ static int keep_open(int fd, int on)
 static int descriptors_across(const struct listeners *ls, int on)
 {
 	int rc = 0;
+	struct brokerproc_state b;
 	for (int i = 0; i < ls->n; i++)
 		rc |= keep_open(ls->fd[i], on);
+	brokerproc_export(&b);
+	for (int i = 0; i < 2; i++)
+		if (b.life[i] >= 0)
+			rc |= keep_open(b.life[i], on);
 	for (int i = 0; i < launchers_count(); i++) {
 		pid_t pid;
 		int fd;
@@ -269,8 +274,9 @@ int upgrade_state_write(const struct listeners *ls)
 	for (int i = 0; ok && i < ls->n; i++)
 		ok = fprintf(f, "listener %d %d\n", ls->fd[i], ls->proxy[i]) > 0;
 	brokerproc_export(&b);
-	ok = ok && fprintf(f, "broker %ld %lld %d %llu %llu\n", (long)b.pid,
-			   b.started, b.bound, b.dev, b.ino) > 0;
+	ok = ok && fprintf(f, "broker %ld %lld %d %llu %llu %d %d\n",
+			   (long)b.pid, b.started, b.bound, b.dev, b.ino,
+			   b.life[0], b.life[1]) > 0;
 	for (int i = 0; ok && i < launchers_count(); i++) {
 		pid_t pid;
 		int fd;

@@ -102,9 +102,13 @@ static int state_line(const char *line)
 		R.lproxy[R.nl++] = px != 0;
 		return 0;
 	}
-	if (sscanf(line, "broker %ld %lld %d %llu %llu", &pid, &b->started,
-		   &b->bound, &b->dev, &b->ino) == 5) {
+	int life[2] = { -1, -1 }; /* an older natterd's line has none */
+	if (sscanf(line, "broker %ld %lld %d %llu %llu %d %d", &pid,
+		   &b->started, &b->bound, &b->dev, &b->ino, &life[0],
+		   &life[1]) >= 5) {
 		b->pid = (pid_t)pid;
+		b->life[0] = life[0] > 2 ? life[0] : -1;
+		b->life[1] = life[1] > 2 ? life[1] : -1;
 		return 0;
 	}
 	if (sscanf(line, "launcher %d %ld %d %lld", &i, &pid, &fd, &t) == 4 &&
