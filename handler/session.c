@@ -191,8 +191,7 @@ static void broker_lost(struct session *s)
 		log_msg(LOG_WARNING, "lost the broker; reconnecting");
 		if (s->login.joined)
 			person_notice(&s->person, "Lost contact with the chat "
-				      "service; reconnecting (messages may "
-				      "have been missed).");
+				      "service; reconnecting.");
 	}
 	chat_reply_lost(&s->chat);
 	bconn_backoff(&s->bc, io_now_ms());
