@@ -422,6 +422,7 @@ void chat_announce_left(struct chat *ch, const char *name, const char *room)
 /* Logout: LEFT text="" to c's room (after c's lines: history.c). */
 static void announce_leave(struct chat *ch, struct chatter *c)
 {
+	history_note_left(ch, c); /* for what an account missed */
 	/* kicked or banned: the room hears why, at once */
 	if (c->m.room && !mod_leave_notice(ch, c, c->m.room))
 		history_leave(ch, c);
@@ -497,7 +498,8 @@ void chat_reopen(struct chat *ch)
 
 long long chat_due(const struct chat *ch)
 {
-	return ratelog_due(&ch->refusals);
+	long long t = ratelog_due(&ch->refusals), h = history_due(ch);
+	return h >= 0 && (t < 0 || h < t) ? h : t;
 }
 
 void chat_timers(struct chat *ch, long long now)
