@@ -30,6 +30,8 @@ struct broker_config {
 				    messages (ignore.h, mailbox.h), bans
 				    and topics (moderation.h), the room
 				    logs (history.h); NULL: none kept */
+	int no_history;          /* -N: no room logs (history off), the
+				    rest of state_dir kept all the same */
 	void (*on_ready)(void);  /* NULL, or called once it listens, after
 				    ready_fd: a daemon's broker moves its
 				    log off the starter's terminal */

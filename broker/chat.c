@@ -464,7 +464,7 @@ struct peer *chat_accept(struct chat *ch, int fd)
 }
 
 int chat_init(struct chat *ch, struct peers *peers, const char *transcript,
-	      const char *state)
+	      const char *state, int history)
 {
 	ch->peers = peers;
 	ch->refusals = (struct ratelog){ .what = "logins refused",
@@ -477,7 +477,7 @@ int chat_init(struct chat *ch, struct peers *peers, const char *transcript,
 	}
 	ch->state_dir = state;
 	mod_init(ch);
-	return history_open(ch, state);
+	return history_open(ch, history ? state : NULL);
 }
 
 void chat_free(struct chat *ch)

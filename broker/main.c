@@ -2,12 +2,12 @@
  * each other (broker.h): one UNIX socket, one thread, one event loop.
  *
  * Contract:
- *   natter-broker [-DS] [-d fd] [-L transcript] [-n name] [-P pidfile]
+ *   natter-broker [-DNS] [-d fd] [-L transcript] [-n name] [-P pidfile]
  *                 [-q bytes] [-s statedir] [--] socket
  *                                                 (see natter-broker(8))
  *   Accounts' ignore lists and offline messages, bans, topics and the
- *   room logs (history, locked) are kept in statedir (default:
- *   store_default_dir, broker/store/store.h).
+ *   room logs (history, locked; none with -N) are kept in statedir
+ *   (default: store_default_dir, broker/store/store.h).
  *   natterd runs it as its supervised child (and restarts it); run
  *   alone, it is what `natterd -B` execs.  Logs go to stderr as
  *   "NAME[pid]: ...", or to syslog with -S.  fds 0, 1 and 2 are opened
@@ -36,9 +36,9 @@
 #include <unistd.h>
 
 #ifdef __GLIBC__
-#define OPTSTRING "+d:DhL:n:P:q:s:SV"
+#define OPTSTRING "+d:DhL:n:NP:q:s:SV"
 #else
-#define OPTSTRING "d:DhL:n:P:q:s:SV"
+#define OPTSTRING "d:DhL:n:NP:q:s:SV"
 #endif
 #define QUEUE_MIN 4096
 #define QUEUE_MAX (64 * 1024 * 1024)
@@ -48,7 +48,7 @@ static const char *log_name = "natter-broker";
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: natter-broker [-DS] [-d fd] [-L transcript] [-n name] [-P pidfile]\n"
+"usage: natter-broker [-DNS] [-d fd] [-L transcript] [-n name] [-P pidfile]\n"
 "                     [-q bytes] [-s statedir] [--] socket\n"
 "       natter-broker -h | -V\n");
 }
@@ -134,6 +134,7 @@ int main(int argc, char **argv)
 		case 'L': bc.transcript = absolute(optarg, transcript,
 						   sizeof transcript); break;
 		case 'n': log_name = optarg; fatal_set_name(optarg); break;
+		case 'N': bc.no_history = 1; break;
 		case 'P': pidfile = optarg; break;
 		case 'q': bc.queue_max = (size_t)number('q', optarg, QUEUE_MIN,
 							QUEUE_MAX); break;

@@ -25,6 +25,7 @@ struct brokerproc_params {
 	const char *socket_path;  /* absolute */
 	const char *transcript;   /* absolute, or NULL */
 	const char *state_dir;    /* -s: absolute (natterd -D or the default) */
+	int no_history;           /* -N: natterd -N */
 };
 
 /* p's strings must outlive natterd's serving. */

@@ -14,19 +14,19 @@
 /* glibc's getopt would otherwise permute, taking a handler's own
  * options (after a missing "--") for natterd's. */
 #ifdef __GLIBC__
-#define OPTSTRING "+ABc:D:fhH:l:L:M:p:P:r:s:t:u:U:V"
+#define OPTSTRING "+ABc:D:fhH:l:L:M:Np:P:r:s:t:u:U:V"
 #else
-#define OPTSTRING "ABc:D:fhH:l:L:M:p:P:r:s:t:u:U:V"
+#define OPTSTRING "ABc:D:fhH:l:L:M:Np:P:r:s:t:u:U:V"
 #endif
 
 void config_usage(void *stream)
 {
 	fprintf(stream,
-"usage: natterd [-fA] [-l addr:port]... [-s socket] [-L transcript]\n"
+"usage: natterd [-fAN] [-l addr:port]... [-s socket] [-L transcript]\n"
 "               [-D statedir] [-H lines] [-P pidfile] [-u user] [-U users]\n"
 "               [-M motd] [-c max] [-p per-source] [-r burst/seconds]\n"
 "               [-t grace] [-- program [arg ...]]\n"
-"       natterd -B [-f] [-s socket] [-L transcript] [-D statedir]\n"
+"       natterd -B [-fN] [-s socket] [-L transcript] [-D statedir]\n"
 "               [-P pidfile]\n"
 "       natterd -h | -V\n");
 }
@@ -95,6 +95,7 @@ static void parse_option(struct config *cfg, int c, const char *arg)
 		break;
 	case 'L': cfg->transcript = arg; break;
 	case 'M': cfg->motd_file = arg; break;
+	case 'N': cfg->no_history = 1; break;
 	case 'p': cfg->max_per_source = parse_uint('p', arg, 0, MAX_SESSIONS_LIMIT); break;
 	case 'P': cfg->pidfile = arg; break;
 	case 'r': parse_rate(cfg, arg); break;

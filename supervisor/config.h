@@ -26,6 +26,7 @@ struct config {
 	const char *users_file;     /* -U */
 	const char *motd_file;      /* -M */
 	const char *state_dir;      /* -D; NULL: the default (store.h) */
+	int no_history;             /* -N: the broker keeps no room logs */
 	int history_lines;          /* -H; -1: the session's default */
 	int foreground;             /* -f */
 	int broker_only;            /* -B */

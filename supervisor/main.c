@@ -232,7 +232,7 @@ static void start_broker(const struct brokerproc_params *bp, int foreground,
 _Noreturn static void broker_alone(const struct config *cfg,
 				   const char *prog, const char *state)
 {
-	const char *argv[12];
+	const char *argv[14];
 	int n = 0;
 	argv[n++] = "natter-broker";
 	argv[n++] = "-n";
@@ -245,6 +245,8 @@ _Noreturn static void broker_alone(const struct config *cfg,
 		argv[n++] = "-L";
 		argv[n++] = cfg->transcript;
 	}
+	if (cfg->no_history)
+		argv[n++] = "-N";
 	argv[n++] = "-s";
 	argv[n++] = state;
 	argv[n++] = "--";
@@ -331,7 +333,7 @@ int main(int argc, char **argv)
 	int sigfd = signals_init();
 	banwatch_init(state); /* natterd reads the bans the broker writes */
 	struct brokerproc_params bp = { broker, broker_socket, cfg.transcript,
-					state };
+					state, cfg.no_history };
 	if (upgrade_resuming()) {
 		brokerproc_init(&bp);
 		upgrade_resume_broker(io_now_ms());

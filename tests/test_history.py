@@ -266,3 +266,43 @@ def test_what_an_account_missed_is_bounded():
     seen = os.path.join(d.state, "seen", "ann")
     wait_until(lambda: os.path.exists(seen), what=seen)
     assert re.fullmatch(r"lobby \d+\n", open(seen).read())
+
+
+def test_a_state_directory_that_comes_right_is_taken_up():
+    base = H.tmpdir()
+    state = os.path.join(base, "state")
+    with open(state, "w") as f:
+        f.write("a file where the directory should be\n")
+    d = Natterd("-D", state)
+    d.log.wait(r"chat goes on without history")
+    ann, bob = d.login("ann"), d.login("bob")
+    ann.send_line("not logged")
+    bob.expect("[ann] : not logged")
+    os.unlink(state)
+    os.mkdir(state, 0o700)
+    # tried again at 1, 3, 7, 15 s... after start (history.h)
+    d.log.wait(r"history: state directory .* opened; history is on again",
+               timeout=25)
+    ann.send_line("logged")
+    bob.expect("[ann] : logged")
+    bob.send_line("/history 5")
+    m = bob.expect_re(r"(?s)(\d\d:\d\d .*?)\*\*\* Live chat\.")
+    assert re.findall(r"\] : (.*?)\r\n", m.group(1)) == ["logged"]
+    assert os.path.exists(os.path.join(state, "lobby.log"))
+    assert d.log.text().count("history is on again") == 1
+
+
+def test_no_room_logs_with_N():
+    d = Natterd("-N")
+    ann, bob = d.login("ann"), d.login("bob")
+    ann.send_line("not kept")
+    bob.expect("[ann] : not kept")
+    bob.send_line("/history")
+    bob.expect("History is off on this server.")
+    cy = d.login("cy")
+    cy.send_line("/who")
+    cy.expect("In lobby (3)")
+    assert "not kept" not in cy.text
+    assert not os.path.exists(os.path.join(d.state, "lobby.log"))
+    assert "-N" in open("/proc/%d/cmdline" % broker_pid(d)).read() \
+        .split("\0")
