@@ -306,3 +306,21 @@ def test_no_room_logs_with_N():
     assert not os.path.exists(os.path.join(d.state, "lobby.log"))
     assert "-N" in open("/proc/%d/cmdline" % broker_pid(d)).read() \
         .split("\0")
+
+
+def test_a_last_line_before_hanging_up_survives_a_broker_restart():
+    d = Natterd()
+    ann, bob = d.login("ann"), d.login("bob")
+    ann.send_line("/who")
+    ann.expect("In lobby (2)")
+    pid = broker_pid(d)
+    os.kill(pid, signal.SIGSTOP)     # it reads nothing from here on
+    ann.send_line("last words")
+    ann.sock.shutdown(socket.SHUT_WR)
+    time.sleep(0.2)                  # the session has read the line, EOF
+    os.kill(pid, signal.SIGKILL)     # and the broker never read it
+    new_broker(d, pid)
+    # ann's session waits for its line's ack (up to 2 s), so it sends it
+    # again to the new broker before it ends
+    bob.expect("[ann] : last words", timeout=15)
+    bob.expect("[ann] has left the chat")
