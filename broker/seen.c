@@ -68,9 +68,10 @@ static int parse(const char *buf, size_t len, char *room, uint64_t *seq)
 	size_t i = (size_t)(sp - buf) + 1, digits = 0;
 	uint64_t v = 0;
 	for (; i < len && buf[i] >= '0' && buf[i] <= '9'; i++, digits++) {
-		if (v > (UINT64_MAX - 9) / 10)
+		uint64_t d = (uint64_t)(buf[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
 			return -1;
-		v = v * 10 + (uint64_t)(buf[i] - '0');
+		v = v * 10 + d;
 	}
 	if (digits == 0 || i + 1 != len || buf[i] != '\n')
 		return -1;
