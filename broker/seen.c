@@ -59,8 +59,7 @@ void seen_note(struct seen *s, const char *dir, const char *name,
 	e->seq = seq;
 }
 
-/* "ROOM SEQ\n" in buf (len bytes): 0, or -1 for anything else. */
-static int parse(const char *buf, size_t len, char *room, uint64_t *seq)
+int seen_parse(const char *buf, size_t len, char *room, uint64_t *seq)
 {
 	const char *sp = memchr(buf, ' ', len);
 	if (!sp || !room_valid(buf, (size_t)(sp - buf)))
@@ -98,7 +97,7 @@ int seen_lookup(const struct seen *s, const char *dir, const char *name,
 			lname, strerror(errno));
 	if (n <= 0)
 		return 0;
-	if (parse(buf, (size_t)n, room, seq) != 0) {
+	if (seen_parse(buf, (size_t)n, room, seq) != 0) {
 		log_msg(LOG_WARNING, "%s/%s/%s: not \"ROOM SEQ\"; ignored",
 			dir, SEEN_SUB, lname);
 		return 0;

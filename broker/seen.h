@@ -48,6 +48,9 @@ void seen_note(struct seen *s, const char *dir, const char *name,
  * set, or 0 when it is not known (no file, a bad one: logged). */
 int seen_lookup(const struct seen *s, const char *dir, const char *name,
 		char *room, uint64_t *seq);
+/* "ROOM SEQ\n" in buf (len bytes, any): 0 with room (ROOM_LEN_MAX + 1
+ * bytes) and *seq set, or -1 for anything else. */
+int seen_parse(const char *buf, size_t len, char *room, uint64_t *seq);
 /* Writes what is due (all of it when `all`).  Returns io_now_ms of the
  * next write, or -1 when nothing waits. */
 long long seen_flush(struct seen *s, const char *dir, long long now, int all);
