@@ -42,11 +42,11 @@ def ratio_text(r, t=None):
 
 
 def row(sect, figure, mine, peer, theirs, r, target="", met="",
-        rounds=None, t=None):
+        rounds=None, t=None, diff=None):
     """rounds: the per-round ratios the median r was taken over, shown
     beside it when there are several; t: the target's number, if the
-    ratio has one."""
-    cell = "—" if r is None else ratio_text(r, t)
+    ratio has one; diff: a difference shown instead of a ratio."""
+    cell = diff or ("—" if r is None else ratio_text(r, t))
     if r is not None and rounds and len(rounds) > 1:
         cell += " (rounds: %s)" % ", ".join(ratio_text(x, t)
                                             for x in rounds)
@@ -130,6 +130,47 @@ def fanout_rows(res, sect):
     return rows
 
 
+def history_rows(res, sect):
+    """natter with its room logs ÷ natter without (natterd -N), in the
+    same rounds: deliveries/s, fast and steady, at each size."""
+    rows = []
+    sizes = sorted({int(k.split("/")[1]) for k in res["fanout"]
+                    if k.startswith("natter-nohist/")})
+    for members in sizes:
+        for phase, what in (("fast", "as fast as possible"),
+                            ("steady", "steady %s msg/s" % num(
+                                res["config"]["rate"]))):
+            m = res["fanout"].get("natter/%d/%s" % (members, phase))
+            p = res["fanout"].get("natter-nohist/%d/%s" % (members, phase))
+            k = "natter-nohist/%d/%s" % (members, phase)
+            r = res.get("fanout_ratio", {}).get(
+                k, ratio(m and m["rate"], p and p["rate"]))
+            rounds = res.get("fanout_ratio_rounds", {}).get(k)
+            label = ("%d people, 10 senders, %s, history on vs off: "
+                     "deliveries/s (p50 / p99 / max ms)" % (members, what))
+            rows.append(row(sect, label, fan_cell(m), "natter -N",
+                            fan_cell(p), r, "≥ 0.9",
+                            verdict(r, ">=", 0.9), rounds, 0.9))
+    return rows
+
+
+def replay_rows(res, sect):
+    """Log-in to live chat with a 20-line replay vs none: p50 (ms)."""
+    m, p = res.get("replay", {}).get("replay20"), \
+        res.get("replay", {}).get("replay0")
+    if m is None or p is None:
+        return []
+    d = m["p50_ms"] - p["p50_ms"]
+    return [row(sect, "log-in to live chat, %d log-ins one at a time, "
+                "20-line replay vs none: p50 / p99 ms (difference of p50 "
+                "in the ratio column, ms)" % m["logins"],
+                "%s / %s" % (num(m["p50_ms"], 2), num(m["p99_ms"], 2)),
+                "natter -H 0", "%s / %s" % (num(p["p50_ms"], 2),
+                                            num(p["p99_ms"], 2)),
+                None, "p50 ≤ +1 ms", "yes" if d <= 1.0 else "**no**",
+                None, None, diff="%+.2f ms" % d)]
+
+
 def memory_rows(res):
     m, p = res["memory"].get("natter"), res["memory"].get("ngircd")
     if m is None:
@@ -177,6 +218,8 @@ def render(res):
                         {("tcpserver", 16): 1.1})
     out += connect_rows(res, 2, "start", "session start (to `ID: `)", {})
     out += fanout_rows(res, 3)
+    out += history_rows(res, 3)
+    out += replay_rows(res, 2)
     out += memory_rows(res)
     out += idle_rows(res)
     for name, why in sorted(res.get("skipped", {}).items()):

@@ -42,9 +42,11 @@ from harness import free_port  # noqa: E402  (one way to pick a port)
 TICK = os.sysconf("SC_CLK_TCK")
 
 FULL = dict(rounds=11, conn_secs=2, concs=[1, 16, 64], start_concs=[1, 16],
+            replay_logins=400,
             sizes=[100, 1000], fast={100: 2000, 1000: 200}, rate=1000,
             steady_secs=5, idle_secs=30, hold_size=1000, fanout_rounds=3)
 QUICK = dict(rounds=1, conn_secs=1, concs=[1, 16], start_concs=[16],
+             replay_logins=10,
              sizes=[20], fast={20: 50}, rate=100, steady_secs=1,
              idle_secs=1, hold_size=20, fanout_rounds=1)
 
@@ -125,10 +127,11 @@ def listening_on(srv):
     return False
 
 
-def start_natterd(b, tmp, name, handler):
+def start_natterd(b, tmp, name, handler, opts=()):
     sock = os.path.join(tmp, name, "broker.sock")
     argv = [b("natterd"), "-f", "-l", "127.0.0.1:0", "-s", sock,
-            "-D", os.path.join(tmp, name + "-state"), "-c", "5000", "-p", "0", "-r", "0", "--"] + handler
+            "-D", os.path.join(tmp, name + "-state"), "-c", "5000", "-p",
+            "0", "-r", "0"] + list(opts) + ["--"] + handler
     srv = Server(name, argv, tmp, listening_on)
     wait_for(lambda: os.path.exists(sock), 10, "broker socket")
     return srv
@@ -306,6 +309,72 @@ def section_start(tmp, cfg, peers, res):
             s.stop()
 
 
+def login_to_live(port, name, until):
+    """ms from connect until each of `until` (bytes, in turn) came after
+    logging in as name."""
+    t0 = time.monotonic()
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    buf = b""
+    try:
+        for want in [b"ID: "] + until:
+            while want not in buf:
+                got = s.recv(65536)
+                if not got:
+                    raise RuntimeError("closed before %r: %r" % (want, buf))
+                buf += got
+            buf = buf[buf.index(want) + len(want):]
+            if want == b"ID: ":
+                s.sendall(name.encode() + b"\r\n")
+        return (time.monotonic() - t0) * 1000.0
+    finally:
+        s.close()
+
+
+def section_replay(tmp, cfg, peers, res):
+    """Log-in until live chat, one at a time, into a room whose last 20
+    lines are replayed (natterd -H 20) and into one with no replay
+    (-H 0), the two interleaved; each room has 20 lines and one member
+    who wrote them.  p50 and p99 over every log-in."""
+    session = [B("natter-session"), "-r", "0"]
+    srv = {"replay20": start_natterd(B, tmp, "natterd-replay20", session,
+                                     ["-H", "20"]),
+           "replay0": start_natterd(B, tmp, "natterd-replay0", session,
+                                    ["-H", "0"])}
+    writers = []
+    try:
+        for name, s in srv.items():
+            w = socket.create_connection(("127.0.0.1", s.port), timeout=30)
+            writers.append(w)
+            w.sendall(b"writer\r\n")
+            for i in range(20):
+                w.sendall(b"line %d of the room's history\r\n" % i)
+            w.sendall(b"/history 1\r\n")
+            buf = b""
+            while b"line 19 of" not in buf:
+                got = w.recv(65536)
+                if not got:
+                    raise RuntimeError("writer closed: %r" % buf)
+                buf += got
+        times = {name: [] for name in srv}
+        for i in range(cfg["replay_logins"]):
+            for name in (list(srv) if i % 2 else list(srv)[::-1]):
+                # the greeting's line, then the replay and its end
+                until = [b"You are in lobby", b"\r\n"] + (
+                    [b"Live chat.\r\n"] if name == "replay20" else [])
+                times[name].append(login_to_live(srv[name].port,
+                                                 "p%d" % i, until))
+        for name, t in times.items():
+            t.sort()
+            res["replay"][name] = dict(
+                logins=len(t), p50_ms=t[len(t) // 2],
+                p99_ms=t[min(len(t) - 1, int(len(t) * 0.99))])
+    finally:
+        for w in writers:
+            w.close()
+        for s in srv.values():
+            s.stop()
+
+
 class Chat:
     """A chatload run: phases come as lines; with hold, the members stay
     logged in until close()."""
@@ -449,21 +518,23 @@ def fanout_one(tmp, name, members, cfg, res, tag, hold):
     """One fresh server and one chatload run: {phase: figures} for login,
     fast and steady.  With hold, the members stay while memory and idle
     CPU are measured (sections 4 and 5)."""
-    if name == "natter":
-        srv = start_natterd(B, tmp, "natterd-chat-" + tag,
-                            [B("natter-session"), "-r", "0"])
+    if name.startswith("natter"):
+        # natter-nohist: no room logs (natterd -n), to set beside natter
+        srv = start_natterd(B, tmp, "%s-chat-%s" % (name, tag),
+                            [B("natter-session"), "-r", "0"],
+                            ["-n"] if name == "natter-nohist" else [])
     else:
         srv = start_ngircd(tmp)
     base_rss = proc_field(srv.proc.pid, "status", "VmRSS")
-    chat = Chat(srv.port, "natter" if name == "natter" else "irc", members,
-                cfg, hold)
+    chat = Chat(srv.port, "natter" if name.startswith("natter") else "irc",
+                members, cfg, hold)
     try:
         ph = chat.until("hold" if hold else "steady", 280)
         for phase in ("login", "fast", "steady"):
             if phase not in ph:
                 raise RuntimeError("%s %d: no %s result; log: %s" % (
                     name, members, phase, srv.text()[-800:]))
-        if hold:
+        if hold and name != "natter-nohist":
             measure_held(name, srv, members, cfg, base_rss, res)
         return {phase: ph[phase] for phase in ("login", "fast", "steady")}
     finally:
@@ -496,6 +567,15 @@ def fanout_median(res, members, names, rounds):
             if phase != "login":
                 pick["lost_in_rounds"] = sum(r["lost"] for r in runs)
             res["fanout"]["%s/%d/%s" % (name, members, phase)] = pick
+    if "natter-nohist" in names:
+        for phase in ("fast", "steady"):
+            got = [g["natter"][phase]["rate"] /
+                   g["natter-nohist"][phase]["rate"] for g in rounds
+                   if g["natter-nohist"][phase]["rate"] > 0]
+            if got:
+                k = "natter-nohist/%d/%s" % (members, phase)
+                res["fanout_ratio"][k] = statistics.median(got)
+                res["fanout_ratio_rounds"][k] = got
     if "ngircd" not in names:
         return
     for phase in ("fast", "steady"):
@@ -512,7 +592,8 @@ def section_fanout(tmp, cfg, peers, res):
     round), each a fresh server and chatload run, as section 1 does:
     a single run's ratio swings by tens of percent here.  The members of
     the last round at the hold size stay for sections 4 and 5."""
-    names = ["natter"] + (["ngircd"] if "ngircd" in peers else [])
+    names = ["natter"] + (["ngircd"] if "ngircd" in peers else []) + \
+        (["natter-nohist"] if cfg.get("history") else [])
     res.update(fanout_rounds={}, fanout_ratio={}, fanout_ratio_rounds={})
     n = cfg["fanout_rounds"]
     for members in cfg["sizes"]:
@@ -591,25 +672,32 @@ def main():
     ap.add_argument("--json", help="also write the raw results here")
     ap.add_argument("--out", help="also write the table here")
     ap.add_argument("--only", help="sections, comma-separated: "
-                    "connect,start,fanout")
+                    "connect,start,fanout,replay (replay: with --history)")
+    ap.add_argument("--history", action="store_true",
+                    help="also what the room log costs: natter's fanout "
+                    "with history off (natterd -N) in the same rounds, and "
+                    "log-in to live chat with a 20-line replay vs none")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     B = lambda name: os.path.join(build, name)  # noqa: E731
-    cfg = QUICK if args.quick else FULL
+    cfg = dict(QUICK if args.quick else FULL, history=args.history)
     peers, skipped = find_peers()
     for name, why in skipped.items():
         note("skipping %s: %s" % (name, why))
     raise_nofile()
     res = dict(machine=machine(), quick=args.quick, skipped=skipped,
-               connect={}, start={}, fanout={}, memory={}, idle={},
+               connect={}, start={}, fanout={}, memory={}, idle={}, replay={},
                config=cfg)
-    only = (args.only or "connect,start,fanout").split(",")
+    only = (args.only or "connect,start,fanout,replay").split(",")
+    if not args.history and "replay" in only:
+        only.remove("replay")
     tmp = tempfile.mkdtemp(prefix="natter-bench-")
     t0 = time.monotonic()
     try:
         for name, fn in (("connect", section_connect),
                          ("start", section_start),
-                         ("fanout", section_fanout)):
+                         ("fanout", section_fanout),
+                         ("replay", section_replay)):
             if name in only:
                 note("%s (%.0f s so far)" % (name, time.monotonic() - t0))
                 fn(tmp, cfg, peers, res)

@@ -347,7 +347,7 @@ static int setup(struct server *s, const struct broker_config *cfg,
 	s->chat.hist.redis = cfg->redis;
 	s->chat.hist.redis_password = cfg->redis_password;
 	int status = chat_init(&s->chat, &s->peers, cfg->transcript,
-			       cfg->state_dir);
+			       cfg->state_dir, !cfg->no_history);
 	if (status != 0) /* logged */
 		return status;
 	if (!(s->loop = evloop_new())) {

@@ -440,6 +440,7 @@ void chat_announce_left(struct chat *ch, const char *name, const char *room)
 /* Logout: LEFT text="" to c's room (after c's lines: history.c). */
 static void announce_leave(struct chat *ch, struct chatter *c)
 {
+	history_note_left(ch, c); /* for what an account missed */
 	/* kicked or banned: the room hears why, at once */
 	if (c->m.room && !mod_leave_notice(ch, c, c->m.room))
 		history_leave(ch, c);
@@ -484,7 +485,7 @@ struct peer *chat_accept(struct chat *ch, int fd)
 }
 
 int chat_init(struct chat *ch, struct peers *peers, const char *transcript,
-	      const char *state)
+	      const char *state, int history)
 {
 	ch->peers = peers;
 	ch->refusals = (struct ratelog){ .what = "logins refused",
@@ -497,7 +498,7 @@ int chat_init(struct chat *ch, struct peers *peers, const char *transcript,
 	}
 	ch->state_dir = state;
 	mod_init(ch);
-	return history_open(ch, state);
+	return history_open(ch, history ? state : NULL);
 }
 
 void chat_free(struct chat *ch)
@@ -518,7 +519,8 @@ void chat_reopen(struct chat *ch)
 
 long long chat_due(const struct chat *ch)
 {
-	return ratelog_due(&ch->refusals);
+	long long t = ratelog_due(&ch->refusals), h = history_due(ch);
+	return h >= 0 && (t < 0 || h < t) ? h : t;
 }
 
 void chat_timers(struct chat *ch, long long now)

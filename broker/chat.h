@@ -72,14 +72,14 @@ static inline struct chatter *chatter_of(struct member *m)
 					  offsetof(struct chatter, m));
 }
 
-/* transcript: the -L file, or NULL; state: the state directory of the
- * room log, or NULL for no history.  Returns 0, or an exit status
+/* transcript: the -L file, or NULL; state: the state directory, or
+ * NULL for none; history: 0 for no room logs in it (natter-broker -N).  Returns 0, or an exit status
  * (lib/exitcode.h) with the reason logged: EXIT_USAGE when the
  * transcript cannot be opened, EXIT_TEMP when memory ran out or
  * another broker holds the state directory.  The caller then calls
  * chat_free all the same. */
 int chat_init(struct chat *ch, struct peers *peers, const char *transcript,
-	      const char *state);
+	      const char *state, int history);
 void chat_free(struct chat *ch);
 /* A new handler on fd (non-blocking); NULL with errno set. */
 struct peer *chat_accept(struct chat *ch, int fd);

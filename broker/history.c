@@ -10,6 +10,7 @@
 #include "modcmd.h"
 #include "chat.h"
 #include "exitcode.h"
+#include "io.h"
 #include "log.h"
 #include "reply.h"
 #include "store/store.h"
@@ -87,28 +88,56 @@ static int history_open_redis(struct chat *ch)
 	return 0;
 }
 
+/* Opens the store on ch->hist.dir: 0, or -1 with the reason in err. */
+static int store_try(struct chat *ch, char *err, size_t errlen)
+{
+	struct store_config cfg = { .dir = ch->hist.dir, .done = history_done,
+				    .ctx = ch };
+	ch->hist.st = store_open_files(&cfg, err, errlen);
+	return ch->hist.st ? 0 : -1;
+}
+
 int history_open(struct chat *ch, const char *dir)
 {
 	char err[512];
+	ch->hist.dir = dir;
 	if (ch->hist.redis)
 		return history_open_redis(ch);
-	if (!dir)
-		return 0;
-	struct store_config cfg = { .dir = dir, .done = history_done,
-				    .ctx = ch };
-	ch->hist.st = store_open_files(&cfg, err, sizeof err);
-	if (ch->hist.st)
+	if (!dir || store_try(ch, err, sizeof err) == 0)
 		return 0;
 	if (strstr(err, "in use by another broker")) {
 		log_msg(LOG_ERR, "%s", err);
 		return EXIT_TEMP;
 	}
-	log_msg(LOG_ERR, "%s; chat goes on without history", err);
+	log_msg(LOG_ERR, "%s; chat goes on without history (tried again "
+		"every %d s at most)", err, HIST_RETRY_MAX_MS / 1000);
+	ch->hist.retry_ms = HIST_RETRY_FIRST_MS;
+	ch->hist.retry_at = io_now_ms() + ch->hist.retry_ms;
 	return 0;
+}
+
+/* A state directory that failed is tried again when due, quietly
+ * until it opens (a directory put in place, permissions fixed, a
+ * broker that held it gone). */
+static void history_retry(struct chat *ch, long long now)
+{
+	char err[512];
+	if (ch->hist.st || !ch->hist.dir || now < ch->hist.retry_at)
+		return;
+	if (store_try(ch, err, sizeof err) == 0) {
+		log_msg(LOG_NOTICE, "history: state directory %s opened; "
+			"history is on again", ch->hist.dir);
+		return;
+	}
+	ch->hist.retry_ms = ch->hist.retry_ms * 2 > HIST_RETRY_MAX_MS ?
+			    HIST_RETRY_MAX_MS : ch->hist.retry_ms * 2;
+	ch->hist.retry_at = now + ch->hist.retry_ms;
 }
 
 void history_close(struct chat *ch)
 {
+	if (ch->hist.dir)
+		seen_flush(&ch->hist.seen, ch->hist.dir, 0, 1);
 	if (ch->hist.st) {
 		store_close(ch->hist.st); /* what it holds is written */
 		ch->hist.st = NULL;
@@ -121,9 +150,37 @@ void history_close(struct chat *ch)
 	ch->hist.head = ch->hist.tail = NULL;
 }
 
+static int until(long long t, long long now)
+{
+	if (t < 0)
+		return -1;
+	return t <= now ? 0 : (int)(t - now > 60000 ? 60000 : t - now);
+}
+
 int history_run(struct chat *ch, long long now)
 {
-	return ch->hist.st ? store_run(ch->hist.st, now) : -1;
+	history_retry(ch, now);
+	int t = ch->hist.st ? store_run(ch->hist.st, now) :
+		until(ch->hist.dir ? ch->hist.retry_at : -1, now);
+	long long w = ch->hist.dir ? seen_flush(&ch->hist.seen, ch->hist.dir,
+						now, 0) : -1;
+	int u = until(w, now);
+	return u >= 0 && (t < 0 || u < t) ? u : t;
+}
+
+long long history_due(const struct chat *ch)
+{
+	return ch->hist.seen.n ? ch->hist.seen.due : -1;
+}
+
+void history_note_left(struct chat *ch, struct chatter *c)
+{
+	char key[ROOM_LEN_MAX + 1];
+	if (!c->account || !ch->hist.st || !c->m.room)
+		return;
+	hist_room_key(key, c->m.room->name);
+	seen_note(&ch->hist.seen, ch->hist.dir, c->m.name, key,
+		  store_last_seq(ch->hist.st, key), io_now_ms());
 }
 
 struct store *history_store(struct chat *ch)

@@ -16,7 +16,10 @@ struct hist_req {
 	enum hist_what what;
 	enum hist_how how;           /* H_ENTER */
 	struct chatter *c;           /* NULL once gone */
-	uint64_t line_no;            /* H_LINE: the sender's number */
+	uint64_t line_no;            /* H_LINE: the sender's number;
+					H_ENTER: SINCE, or where an
+					account last left (missed) */
+	int missed;                  /* H_ENTER: what c missed (seen.h) */
 	size_t n;                    /* H_ENTER, H_SHOW: lines to show */
 	char room[ROOM_LEN_MAX + 1]; /* H_ENTER, H_LEAVE: its spelling */
 	char name[NAME_LEN_MAX + 1]; /* H_LEAVE: who left */

@@ -61,16 +61,41 @@ static void replay(struct chat *ch, struct chatter *c, const char *room,
 		   strlen(seq));
 }
 
+/* With SINCE (a rejoin's catch-up) or where an account last left
+ * (what it missed), or the last n lines. */
+static void enter_read(struct chat *ch, struct hist_req *q);
+
+/* What an account missed gives more than the plain replay (q->n
+ * lines): then it is shown instead, else the plain replay is read. */
+static int missed_wanted(struct chat *ch, struct hist_req *q,
+			 const struct store_result *r)
+{
+	if (r->n + r->missed > q->n)
+		return 1;
+	struct hist_req *p = hist_req_new(ch, H_ENTER, q->c);
+	if (!p) {
+		peer_end(&q->c->peer, "out of memory");
+		return 0;
+	}
+	p->how = q->how;
+	p->n = q->n;
+	memcpy(p->room, q->room, sizeof p->room);
+	enter_read(ch, p);
+	return 0;
+}
+
 static void enter_done(struct chat *ch, struct hist_req *q,
 		       const struct store_result *r)
 {
 	struct chatter *c = q->c;
-	if (!c || chat_come_in(ch, c, q->how, q->room) != 0)
-		return; /* gone meanwhile, or cut off */
-	/* a rejoin's catch-up is all that was logged after SINCE */
-	size_t want = q->how == HIST_REJOIN ? r->n : q->n;
-	replay(ch, c, c->m.room->name, r, want,
-	       q->how == HIST_REJOIN ? q->line_no : 0);
+	if (!c || (q->missed && !missed_wanted(ch, q, r)) ||
+	    chat_come_in(ch, c, q->how, q->room) != 0)
+		return; /* gone meanwhile, read again, or cut off */
+	/* a rejoin's catch-up is all that was logged after SINCE, and
+	 * what an account missed all that was read */
+	int after = q->how == HIST_REJOIN || q->missed;
+	replay(ch, c, c->m.room->name, r, after ? r->n : q->n,
+	       after ? q->line_no : 0);
 }
 
 static void show_done(struct chat *ch, struct hist_req *q,
@@ -120,6 +145,30 @@ static void read_or_now(struct chat *ch, struct hist_req *q, const char *room,
 	free(q);
 }
 
+static void enter_read(struct chat *ch, struct hist_req *q)
+{
+	if (q->how == HIST_REJOIN)
+		read_or_now(ch, q, q->room, HISTORY_CATCHUP_MAX, 1,
+			    q->line_no);
+	else if (q->missed)
+		read_or_now(ch, q, q->room, SEEN_MISSED_MAX, 1, q->line_no);
+	else /* at least one: the last sequence number for LIVE */
+		read_or_now(ch, q, q->room, q->n ? q->n : 1, 0, 0);
+}
+
+/* 1 when c, an account logging in to room with a replay, last left
+ * this room: *after is the room's last sequence number then. */
+static int missed_from(struct chat *ch, struct chatter *c, const char *room,
+		       uint64_t *after)
+{
+	char key[ROOM_LEN_MAX + 1], was[ROOM_LEN_MAX + 1];
+	if (!c->account || !ch->hist.st)
+		return 0;
+	hist_room_key(key, room);
+	return seen_lookup(&ch->hist.seen, ch->hist.dir, c->m.name, was,
+			   after) && strcmp(was, key) == 0;
+}
+
 void history_enter(struct chat *ch, struct chatter *c, const char *room,
 		   enum hist_how how, uint64_t n)
 {
@@ -132,10 +181,10 @@ void history_enter(struct chat *ch, struct chatter *c, const char *room,
 	q->n = n > HISTORY_MAX ? HISTORY_MAX : (size_t)n;
 	q->line_no = how == HIST_REJOIN ? n : 0; /* SINCE */
 	snprintf(q->room, sizeof q->room, "%s", room);
-	if (how == HIST_REJOIN)
-		read_or_now(ch, q, room, HISTORY_CATCHUP_MAX, 1, n);
-	else /* at least one: the last sequence number for LIVE */
-		read_or_now(ch, q, room, q->n ? q->n : 1, 0, 0);
+	/* REPLAY 0 (machine mode, -H 0): no what-you-missed either */
+	if (how == HIST_LOGIN && q->n && missed_from(ch, c, room, &q->line_no))
+		q->missed = 1;
+	enter_read(ch, q);
 }
 
 void history_show(struct chat *ch, struct chatter *c, const struct frame *f)

@@ -2,9 +2,10 @@
  * each other (broker.h): one UNIX socket, one thread, one event loop.
  *
  * Contract:
- *   natter-broker [-DS] [-d fd] [-L transcript] [-n name] [-p fd]
+ *   natter-broker [-DNS] [-d fd] [-L transcript] [-n name] [-p fd]
  *                 [-P pidfile] [-q bytes] [-R redis] [-s statedir]
  *                 [--] socket                    (see natter-broker(8))
+ *   -N: no room logs (history off); the rest of statedir is kept.
  *   -p fd: natterd's life line, a pipe only natterd writes to; at its
  *   end of file the broker stops (natterd died, even by SIGKILL).
  *   -R HOST:PORT or a socket path: the room logs are shared in that
@@ -13,8 +14,8 @@
  *   $NATTER_REDIS_PASSWORD_FILE, else from $NATTER_REDIS_PASSWORD
  *   (never argv: ps shows argv to everyone).
  *   Accounts' ignore lists and offline messages, bans, topics and the
- *   room logs (history, locked) are kept in statedir (default:
- *   store_default_dir, broker/store/store.h).
+ *   room logs (history, locked; none with -N) are kept in statedir
+ *   (default: store_default_dir, broker/store/store.h).
  *   natterd runs it as its supervised child (and restarts it); run
  *   alone, it is what `natterd -B` execs.  Logs go to stderr as
  *   "NAME[pid]: ...", or to syslog with -S.  fds 0, 1 and 2 are opened
@@ -43,9 +44,9 @@
 #include <unistd.h>
 
 #ifdef __GLIBC__
-#define OPTSTRING "+d:DhL:n:p:P:q:R:s:SV"
+#define OPTSTRING "+d:DhL:n:Np:P:q:R:s:SV"
 #else
-#define OPTSTRING "d:DhL:n:p:P:q:R:s:SV"
+#define OPTSTRING "d:DhL:n:Np:P:q:R:s:SV"
 #endif
 #define QUEUE_MIN 4096
 #define QUEUE_MAX (64 * 1024 * 1024)
@@ -56,7 +57,7 @@ static const char *log_name = "natter-broker";
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: natter-broker [-DS] [-d fd] [-L transcript] [-n name] [-p fd]\n"
+"usage: natter-broker [-DNS] [-d fd] [-L transcript] [-n name] [-p fd]\n"
 "                     [-P pidfile] [-q bytes] [-R redis] [-s statedir]\n"
 "                     [--] socket\n"
 "       natter-broker -h | -V\n");
@@ -176,6 +177,7 @@ int main(int argc, char **argv)
 		case 'L': bc.transcript = absolute(optarg, transcript,
 						   sizeof transcript); break;
 		case 'n': log_name = optarg; fatal_set_name(optarg); break;
+		case 'N': bc.no_history = 1; break;
 		case 'p': bc.parent_fd = ready_fd(optarg); break;
 		case 'P': pidfile = optarg; break;
 		case 'q': bc.queue_max = (size_t)number('q', optarg, QUEUE_MIN,

@@ -49,11 +49,19 @@ struct session {
 	long long login_deadline, last_line_ms, token_wait_until;
 	struct bucket bucket;
 	int throttled; /* the flood notice was given in this episode */
+	long long acks_until; /* the person left: their lines' acks are
+				 waited for until then (0: not yet) */
 	char origin[ORIGIN_MAX + 1]; /* this session's id (origin_make) */
 	int done, exit_code;
 };
 
 static const int signals[] = { SIGTERM, SIGINT, SIGHUP, 0 };
+
+/* A person who hangs up just after a line: the session waits this long
+ * for the broker to acknowledge (log) it, so a broker restart at that
+ * moment does not lose it (the session reconnects and sends it again
+ * meanwhile). */
+#define SESSION_ACK_WAIT_MS 2000
 
 static void enter(struct session *s, enum session_state st)
 {
@@ -194,8 +202,7 @@ static void broker_lost(struct session *s)
 		log_msg(LOG_WARNING, "lost the broker; reconnecting");
 		if (s->login.joined)
 			person_notice(&s->person, "Lost contact with the chat "
-				      "service; reconnecting (messages may "
-				      "have been missed).");
+				      "service; reconnecting.");
 	}
 	chat_reply_lost(&s->chat);
 	bconn_backoff(&s->bc, io_now_ms());
@@ -418,6 +425,8 @@ static int poll_timeout(const struct session *s, long long now)
 		earliest(&t, s->chat.reply_deadline);
 	if (s->chat.priv_retry_at)
 		earliest(&t, s->chat.priv_retry_at);
+	if (s->acks_until)
+		earliest(&t, s->acks_until);
 	if (s->person.line_pending && s->st == ST_CHAT && !s->chat.awaiting &&
 	    bconn_pending(&s->bc) <= BCONN_BACKLOG && !chat_blocked(&s->chat))
 		earliest(&t, s->token_wait_until);
@@ -429,12 +438,19 @@ static int poll_timeout(const struct session *s, long long now)
 
 /* The person is gone and everything they sent is handled and
  * answered (a half-closed connection still reads the answers): also
- * the "Login incorrect." due after the failure delay, and a /who or
- * /rooms to be asked again once a lost broker is back. */
-static int input_over(const struct session *s)
+ * the "Login incorrect." due after the failure delay, a /who or
+ * /rooms to be asked again once a lost broker is back, and their
+ * lines acknowledged (for at most SESSION_ACK_WAIT_MS). */
+static int input_over(struct session *s, long long now)
 {
-	return person_input_over(&s->person) && s->st != ST_WAIT_LOGIN &&
-	       s->st != ST_DELAY && !s->chat.awaiting && !s->chat.resend;
+	if (!person_input_over(&s->person) || s->st == ST_WAIT_LOGIN ||
+	    s->st == ST_DELAY || s->chat.awaiting || s->chat.resend)
+		return 0;
+	if (!s->login.joined || s->chat.sent.n == 0)
+		return 1;
+	if (s->acks_until == 0)
+		s->acks_until = now + SESSION_ACK_WAIT_MS;
+	return now >= s->acks_until;
 }
 
 static void poll_once(struct session *s, int sigfd, long long now)
@@ -475,7 +491,7 @@ static void loop(struct session *s, int sigfd)
 		timers(s, now);
 		if (!over(s))
 			input_process(s, now);
-		if (!over(s) && input_over(s))
+		if (!over(s) && input_over(s, now))
 			session_end(s, EXIT_OK, "the person left");
 		bconn_flush(&s->bc);
 		if (person_flush(&s->person) != 0)

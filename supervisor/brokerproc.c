@@ -76,6 +76,8 @@ static void broker_argv(const char **argv, char *fdbuf, size_t len,
 		argv[n++] = "-L";
 		argv[n++] = B.p.transcript;
 	}
+	if (B.p.no_history)
+		argv[n++] = "-N";
 	if (B.p.state_dir) {
 		argv[n++] = "-s";
 		argv[n++] = B.p.state_dir;

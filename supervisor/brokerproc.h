@@ -29,6 +29,7 @@ struct brokerproc_params {
 	const char *transcript;   /* absolute, or NULL */
 	const char *state_dir;    /* -s: absolute (natterd -D or the default) */
 	const char *redis;        /* -R: the shared Redis, or NULL */
+	int no_history;           /* natter-broker -N: natterd -n */
 };
 
 /* p's strings must outlive natterd's serving. */

@@ -14,20 +14,20 @@
 /* glibc's getopt would otherwise permute, taking a handler's own
  * options (after a missing "--") for natterd's. */
 #ifdef __GLIBC__
-#define OPTSTRING "+ABc:D:fhH:l:L:M:Np:P:r:R:s:t:u:U:Vx:"
+#define OPTSTRING "+ABc:D:fhH:l:L:M:nNp:P:r:R:s:t:u:U:Vx:"
 #else
-#define OPTSTRING "ABc:D:fhH:l:L:M:Np:P:r:R:s:t:u:U:Vx:"
+#define OPTSTRING "ABc:D:fhH:l:L:M:nNp:P:r:R:s:t:u:U:Vx:"
 #endif
 
 void config_usage(void *stream)
 {
 	fprintf(stream,
-"usage: natterd [-fAN] [-l [udp:]addr:port[=program]]... [-s socket]\n"
+"usage: natterd [-fAnN] [-l [udp:]addr:port[=program]]... [-s socket]\n"
 "               [-L transcript] [-D statedir] [-H lines] [-P pidfile]\n"
 "               [-u user] [-U users] [-M motd] [-c max] [-p per-source]\n"
 "               [-r burst/seconds]\n"
 "               [-t grace] [-x rules] [-R redis] [-- program [arg ...]]\n"
-"       natterd -B [-f] [-s socket] [-L transcript] [-D statedir]\n"
+"       natterd -B [-fn] [-s socket] [-L transcript] [-D statedir]\n"
 "               [-P pidfile] [-R redis]\n"
 "       natterd -h | -V\n");
 }
@@ -100,6 +100,7 @@ static void parse_option(struct config *cfg, int c, const char *arg)
 	case 'N': cfg->resolve_names = 1; break;
 	case 'L': cfg->transcript = arg; break;
 	case 'M': cfg->motd_file = arg; break;
+	case 'n': cfg->no_history = 1; break;
 	case 'p': cfg->max_per_source = parse_uint('p', arg, 0, MAX_SESSIONS_LIMIT); break;
 	case 'P': cfg->pidfile = arg; break;
 	case 'r': parse_rate(cfg, arg); break;

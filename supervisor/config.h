@@ -30,6 +30,7 @@ struct config {
 	const char *rules_file;     /* -x: address rules (rulefile.h) */
 	const char *state_dir;      /* -D; NULL: the default (store.h) */
 	const char *redis;          /* -R: rooms shared in this Redis */
+	int no_history;             /* -N: the broker keeps no room logs */
 	int history_lines;          /* -H; -1: the session's default */
 	int foreground;             /* -f */
 	int broker_only;            /* -B */

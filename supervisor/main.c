@@ -253,6 +253,8 @@ _Noreturn static void broker_alone(const struct config *cfg,
 		argv[n++] = "-L";
 		argv[n++] = cfg->transcript;
 	}
+	if (cfg->no_history)
+		argv[n++] = "-N";
 	argv[n++] = "-s";
 	argv[n++] = state;
 	if (cfg->redis) {
@@ -349,7 +351,7 @@ int main(int argc, char **argv)
 	int sigfd = signals_init();
 	banwatch_init(state); /* natterd reads the bans the broker writes */
 	struct brokerproc_params bp = { broker, broker_socket, cfg.transcript,
-					state, cfg.redis };
+					state, cfg.redis, cfg.no_history };
 	if (upgrade_resuming()) {
 		brokerproc_init(&bp);
 		upgrade_resume_broker(io_now_ms());

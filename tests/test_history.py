@@ -9,7 +9,7 @@ import time
 
 import harness as H
 from harness import Natterd, wait_until
-from test_chat import broker_pid
+from test_chat import broker_pid, make_users
 
 TIME = r"(?:\d{4}-\d\d-\d\d )?\d\d:\d\d "
 
@@ -204,3 +204,123 @@ def test_an_unusable_state_directory_leaves_chat_without_history():
     bob.send_line("/history")
     bob.expect("History is off on this server.")
     assert d.log.text().count("without history") == 1
+
+
+def account_leaves(d, conn, name):
+    """conn (an account) says /exit; the broker has seen it go."""
+    conn.send_line("/exit")
+    conn.expect_closed()
+    d.log.wait(r"logout %s from" % name)
+
+
+def test_what_an_account_missed_since_it_left():
+    users = make_users(("ann", "pw-ann"), ("bob", "pw-bob"))
+    # -H 2: the plain replay would show only the last two
+    d = Natterd("-U", users, "-H", "2")
+    ann = d.login("ann", "pw-ann")
+    for i in range(3):
+        ann.send_line("before %d" % i)
+    ann.send_line("/history 1")
+    ann.expect("Live chat.")
+    account_leaves(d, ann, "ann")
+    bob = d.login("bob", "pw-bob")
+    for i in range(3):
+        bob.send_line("missed %d" % i)
+    bob.send_line("/history 1")
+    bob.expect_re(TIME + re.escape("[bob] : missed 2"))
+    ann = d.login("ann", "pw-ann")
+    m = ann.expect_re(r"(?s)(\d\d:\d\d .*?)\*\*\* Live chat\.")
+    got = re.findall(TIME + r"\[(\w+)\] : (\w+ \d)", m.group(1))
+    assert got == [("bob", "missed %d" % i) for i in range(3)], ann.text
+    assert "before" not in ann.text and "left out" not in ann.text
+    bob.send_line("live now")
+    ann.expect("\r\n[bob] : live now")
+    # the plain replay when nothing more was missed; a guest has none
+    account_leaves(d, ann, "ann")
+    bob.send_line("just one")
+    bob.send_line("/history 1")
+    bob.expect_re(TIME + re.escape("[bob] : just one"))
+    ann = d.login("ann", "pw-ann")
+    m = ann.expect_re(r"(?s)(\d\d:\d\d .*?)\*\*\* Live chat\.")
+    assert re.findall(r"\] : (.*?)\r\n", m.group(1)) == \
+        ["live now", "just one"], ann.text
+
+
+def test_what_an_account_missed_is_bounded():
+    users = make_users(("ann", "pw-ann"), ("bob", "pw-bob"))
+    d = fast_natterd("-U", users)
+    ann = d.login("ann", "pw-ann")
+    account_leaves(d, ann, "ann")
+    bob = d.login("bob", "pw-bob")
+    for i in range(1, 106):
+        bob.send_line("M%03d" % i)
+    bob.send_line("/history 1")
+    bob.expect_re(TIME + re.escape("[bob] : M105"))
+    ann = d.login("ann", "pw-ann")
+    ann.expect("5 earlier lines were left out.")
+    m = ann.expect_re(r"(?s)(.*?)\*\*\* Live chat\.")
+    got = [int(n) for n in re.findall(TIME + r"\[bob\] : M(\d+)",
+                                      m.group(1))]
+    assert got == list(range(6, 106)), got
+    # where ann left is written a little after (seen.h: batched)
+    seen = os.path.join(d.state, "seen", "ann")
+    wait_until(lambda: os.path.exists(seen), what=seen)
+    assert re.fullmatch(r"lobby \d+\n", open(seen).read())
+
+
+def test_a_state_directory_that_comes_right_is_taken_up():
+    base = H.tmpdir()
+    state = os.path.join(base, "state")
+    with open(state, "w") as f:
+        f.write("a file where the directory should be\n")
+    d = Natterd("-D", state)
+    d.log.wait(r"chat goes on without history")
+    ann, bob = d.login("ann"), d.login("bob")
+    ann.send_line("not logged")
+    bob.expect("[ann] : not logged")
+    os.unlink(state)
+    os.mkdir(state, 0o700)
+    # tried again at 1, 3, 7, 15 s... after start (history.h)
+    d.log.wait(r"history: state directory .* opened; history is on again",
+               timeout=25)
+    ann.send_line("logged")
+    bob.expect("[ann] : logged")
+    bob.send_line("/history 5")
+    m = bob.expect_re(r"(?s)(\d\d:\d\d .*?)\*\*\* Live chat\.")
+    assert re.findall(r"\] : (.*?)\r\n", m.group(1)) == ["logged"]
+    assert os.path.exists(os.path.join(state, "lobby.log"))
+    assert d.log.text().count("history is on again") == 1
+
+
+def test_no_room_logs_with_n():
+    d = Natterd("-n")
+    ann, bob = d.login("ann"), d.login("bob")
+    ann.send_line("not kept")
+    bob.expect("[ann] : not kept")
+    bob.send_line("/history")
+    bob.expect("History is off on this server.")
+    cy = d.login("cy")
+    cy.send_line("/who")
+    cy.expect("In lobby (3)")
+    assert "not kept" not in cy.text
+    assert not os.path.exists(os.path.join(d.state, "lobby.log"))
+    assert "-N" in open("/proc/%d/cmdline" % broker_pid(d)).read() \
+        .split("\0")
+
+
+def test_a_last_line_before_hanging_up_survives_a_broker_restart():
+    d = Natterd()
+    ann, bob = d.login("ann"), d.login("bob")
+    ann.send_line("/who")
+    ann.expect("In lobby (2)")
+    pid = broker_pid(d)
+    os.kill(pid, signal.SIGSTOP)     # it reads nothing from here on
+    ann.send_line("last words")
+    ann.sock.shutdown(socket.SHUT_WR)
+    time.sleep(0.2)                  # the session has read the line, EOF
+    os.kill(pid, signal.SIGKILL)     # and the broker never read it
+    new_broker(d, pid)
+    # ann's session waits for its line's ack (up to 2 s), so it sends it
+    # again to the new broker before it ends
+    bob.expect("[ann] : last words", timeout=15)
+    bob.expect("[ann] has left the chat")

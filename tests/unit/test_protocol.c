@@ -189,7 +189,7 @@ int main(void)
 	if (!loop)
 		return UNIT_DONE();
 	peers_init(&set, loop, 65536, &chat_peer_ops, &chat);
-	CHECK(chat_init(&chat, &set, NULL, NULL) == 0); /* no history */
+	CHECK(chat_init(&chat, &set, NULL, NULL, 1) == 0); /* no history */
 	unserved_version_gets_one_err();
 	served_versions();
 	bad_shapes_close();
