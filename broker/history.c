@@ -245,8 +245,13 @@ void hist_line_done(struct chat *ch, struct hist_req *q,
 					      strlen(r->room));
 	if (rm) {
 		int n = hist_line_frame(ch, e, rm->name, 0);
+		/* the sender is held if this fills a queue (peer.h), as if
+		 * its frame were handled now */
+		struct peer *was = peers_sending(ch->peers,
+						 q->c ? &q->c->peer : NULL);
 		if (n > 0) /* not to its sender, nor to who ignores them */
 			ignore_fanout(ch, rm, q->c, e->name, (size_t)n);
+		peers_sending(ch->peers, was);
 	}
 	chat_transcribe(ch, rm ? rm->name : r->room, e);
 	if (q->c && q->line_no)

@@ -162,6 +162,13 @@ void peer_progress(struct peer *p, size_t before)
 	}
 }
 
+struct peer *peers_sending(struct peers *set, struct peer *p)
+{
+	struct peer *was = set->reading;
+	set->reading = p;
+	return was;
+}
+
 int peer_above_high(const struct peer *p)
 {
 	return outq_pending(&p->out) > p->out.max / PEER_HIGH_DIV;

@@ -174,6 +174,11 @@ void peers_settle(struct peers *set);
 /* Writes at most `most` queues, oldest on the list first; returns 1
  * when the list is then empty. */
 int peers_flush(struct peers *set, size_t most);
+/* Frames queued from now on count as sent by p (NULL: by nobody) for
+ * backpressure, as while p's own frame is handled: for a layer above
+ * that fans out later what p sent (the room log's completions).
+ * Returns the sender it replaces, to be put back. */
+struct peer *peers_sending(struct peers *set, struct peer *p);
 /* Whether p's queue is above high water (a sender to it is held). */
 int peer_above_high(const struct peer *p);
 /* -1, or when the first DRAIN peer's time or a hold runs out
