@@ -54,10 +54,9 @@
 #define PEER_LABEL_MAX 96     /* "ann from 192.0.2.7 port 4242" */
 #define PEER_HIGH_DIV 2       /* high water: bound / 2; senders held */
 #define PEER_LOW_DIV 4        /* low water: bound / 4; senders go on */
-#define PEER_HOLD_MS 2000     /* no progress this long: stalled, holds
-				 nobody.  Not less: a session descheduled
-				 for a few hundred ms on a busy machine is
-				 slow, not frozen, and must not be cut */
+#define PEER_HOLD_MS 200      /* no progress this long: stalled, holds
+				 nobody, so a frozen reader delays the
+				 others at most this long */
 
 enum peer_state { PEER_OPEN, PEER_CUT, PEER_DRAIN, PEER_DEAD };
 
