@@ -15,6 +15,7 @@
  * user, a bad duration...); 100 bad usage; 111 no broker there, not
  * ours (another user's), too old, or it went away or did not answer
  * within CTL_WAIT_MS. */
+#include "cli.h"
 #include "exitcode.h"
 #include "frame.h"
 #include "io.h"
@@ -41,7 +42,7 @@ static const char *const commands[] = {
 static void usage(FILE *to)
 {
 	fprintf(to, "usage: natterctl [-s socket] command [argument ...]\n"
-		"       natterctl -h\n"
+		"       natterctl -h | -V\n"
 		"commands: who, status, metrics, stats, bans, kick NAME [reason],\n"
 		"  ban NAME|ADDRESS[/PREFIX] [DURATION] [reason], unban "
 		"TARGET,\n"
@@ -277,11 +278,19 @@ int main(int argc, char **argv)
 	int c;
 	opterr = 0;
 	signal(SIGPIPE, SIG_IGN); /* a closed broker: an error, not death */
-	while ((c = getopt(argc, argv, "+hs:")) != -1) {
+	if (cli_long_option(argc, argv) == 'h') {
+		usage(stdout);
+		return 0;
+	}
+	if (cli_long_option(argc, argv) == 'V')
+		cli_version("natterctl");
+	while ((c = getopt(argc, argv, "+hs:V")) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			return 0;
 		}
+		if (c == 'V')
+			cli_version("natterctl");
 		if (c == 's') {
 			opt = optarg;
 			continue;

@@ -15,7 +15,7 @@ import test_man
 
 REPO = os.path.abspath(os.path.join(H.HERE, ".."))
 PROGRAMS = ["natterd", "natter-broker", "natter-session", "natter",
-            "natter-passwd"]
+            "natter-passwd", "natterctl"]
 UNITS = ["natterd.service", "natterd.socket", "natter-broker.service",
          "natter.socket", "natter@.service"]
 STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"

@@ -13,7 +13,7 @@ import subprocess
 
 import harness as H
 
-PEOPLE = 30
+PEOPLE = 50
 
 
 def natterd_from_copy():
