@@ -1,5 +1,6 @@
 /* users.c — reading and atomically rewriting the users file. */
 #include "users.h"
+#include "statefile.h"
 #include "namecmp.h"
 #include "names.h"
 
@@ -284,14 +285,7 @@ static int sync_dir(const char *path)
 	else if (snprintf(dir, sizeof dir, "%.*s", (int)(slash - path + 1),
 			  path) >= (int)sizeof dir)
 		return -1;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int rc = fsync(fd);
-	int saved = errno;
-	close(fd);
-	errno = saved;
-	return rc;
+	return statefile_sync_dir(dir);
 }
 
 /* Gives the temporary file fd the old file's owner and group, so a

@@ -21,7 +21,7 @@ int statefile_path(char *buf, size_t size, const char *dir,
 	return 0;
 }
 
-static int sync_dir(const char *dir)
+int statefile_sync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -68,7 +68,7 @@ int statefile_write(const char *dir, const char *name, const char *buf,
 		errno = saved;
 		return -1;
 	}
-	return sync_dir(dir);
+	return statefile_sync_dir(dir);
 }
 
 ssize_t statefile_read(const char *dir, const char *name, char *buf,

@@ -19,6 +19,9 @@ int statefile_write(const char *dir, const char *name, const char *buf,
  * missing file, -1 with errno.  *st (if not NULL) gets its stat. */
 ssize_t statefile_read(const char *dir, const char *name, char *buf,
 		       size_t size, struct stat *st);
+/* fsyncs the directory dir, so a rename in it lasts a power cut: 0, or
+ * -1 with errno. */
+int statefile_sync_dir(const char *dir);
 /* dir/name in buf: 0, or -1 (ENAMETOOLONG). */
 int statefile_path(char *buf, size_t size, const char *dir,
 		   const char *name);

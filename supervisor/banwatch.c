@@ -1,5 +1,6 @@
 /* banwatch.c — refusing banned addresses at accept (banwatch.h). */
 #include "banwatch.h"
+#include "refusal.h"
 #include "bans.h"
 #include "io.h"
 #include "log.h"
@@ -86,12 +87,7 @@ int banwatch_refused(int fd, const char *peer, const struct sockaddr *sa)
 	const struct ban *b = banlist_find_sa(&W.bans, sa, (long long)time(NULL));
 	if (!b)
 		return 0;
-	static const char msg[] = "natterd: you are banned from this "
-				  "server\r\n";
-	if (io_write_some(fd, msg, sizeof msg - 1, 1) < 0)
-		log_msg(LOG_INFO, "refusing %s: %s", peer, strerror(errno));
-	if (ratelog_take(&W.refusals, io_now_ms()))
-		log_msg(LOG_NOTICE, "refused %s: banned", peer);
-	close(fd);
+	refusal_send(fd, peer, "natterd: you are banned from this server\r\n",
+		     &W.refusals, "banned");
 	return 1;
 }

@@ -1,5 +1,6 @@
 /* rulefile.c — the -x file read and applied (rulefile.h). */
 #include "rulefile.h"
+#include "refusal.h"
 #include "exitcode.h"
 #include "fatal.h"
 #include "io.h"
@@ -101,12 +102,8 @@ int rulefile_refused(int fd, const char *peer, const struct sockaddr *sa)
 {
 	if (!R.cur || rules_verdict(R.cur, sa) != RULE_DENY)
 		return 0;
-	static const char msg[] = "natterd: connections from your address "
-				  "are not accepted here\r\n";
-	if (io_write_some(fd, msg, sizeof msg - 1, 1) < 0)
-		log_msg(LOG_INFO, "refusing %s: %s", peer, strerror(errno));
-	if (ratelog_take(&R.refusals, io_now_ms()))
-		log_msg(LOG_NOTICE, "refused %s: denied by the rules", peer);
-	close(fd);
+	refusal_send(fd, peer, "natterd: connections from your address are "
+		     "not accepted here\r\n", &R.refusals,
+		     "denied by the rules");
 	return 1;
 }
