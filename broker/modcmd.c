@@ -153,17 +153,7 @@ int mod_silenced(struct chat *ch, struct chatter *c)
 void mod_queue(struct chat *ch, struct chatter *c, int type, const char *a,
 	       const char *b, const char *text)
 {
-	char old[MOD_NOTE_MAX + 96];
-	int n;
-	if (c->proto >= NATTER_PROTOCOL_MODERATION) {
-		n = frame_encode_str(ch->frame, (uint8_t)type, 0, a, b, text);
-	} else if (type == FRAME_KICKED) {
-		n = frame_encode_str(ch->frame, FRAME_LEFT, 0, a, b, NULL);
-	} else {
-		snprintf(old, sizeof old, "%s %s: %s", type == FRAME_WALL ?
-			 "Announcement from" : "Topic by", a, text);
-		n = frame_encode_str(ch->frame, FRAME_INFO, 0, NULL, NULL, old);
-	}
+	int n = frame_encode_str(ch->frame, (uint8_t)type, 0, a, b, text);
 	if (n > 0)
 		peer_queue(&c->peer, ch->frame, (size_t)n);
 }

@@ -38,8 +38,9 @@ void mod_ctl(struct chat *ch, struct chatter *c, const struct frame *f);
 /* The topic of the room named, or NULL (for /rooms). */
 const char *mod_topic_text(const struct chat *ch, const char *room);
 
-/* For modcmd.c and modinfo.c: the frame of type KICKED, WALL or TOPIC
- * for c (a handler of an older protocol gets LEFT or INFO instead). */
+/* For modcmd.c and modinfo.c: queues the frame of type KICKED, WALL or
+ * TOPIC for c (every handler speaks version 3: the broker serves no
+ * other). */
 void mod_queue(struct chat *ch, struct chatter *c, int type, const char *a,
 	       const char *b, const char *text);
 void mod_save_bans(struct chat *ch, struct chatter *asker);

@@ -323,7 +323,7 @@ int main(int argc, char **argv)
 	struct frame f;
 	next_frame(fd, &f);
 	if (f.type != FRAME_OK ||
-	    NATTER_PROTOCOL_OF(f.flags) < NATTER_PROTOCOL_MODERATION)
+	    NATTER_PROTOCOL_OF(f.flags) < NATTER_PROTOCOL_BROKER_MIN)
 		fail(EXIT_TEMP, "%s", "the broker is too old for natterctl");
 	send_frame(fd, FRAME_MOD, 0, shape == METRICS ? "status" : cmd, target,
 		   text);

@@ -68,7 +68,6 @@ void chat_await_none(struct chat *c)
 void chat_login_answer(struct chat *c, const struct frame *f, long long now)
 {
 	c->marks_last = (f->flags & FRAME_MARKS_LAST) != 0;
-	c->broker_proto = NATTER_PROTOCOL_OF(f->flags);
 	c->awaiting = 0;
 	if (f->type == FRAME_OK && c->marks_last && !(f->flags & FRAME_LAST))
 		chat_await(c, FRAME_LOGIN, now);

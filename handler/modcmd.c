@@ -101,10 +101,6 @@ int modcmd_line(struct chat *c, const char *cmd, size_t clen,
 		notice(c, "%s is for operators.", v->cmd);
 		return 1;
 	}
-	if (c->broker_proto < NATTER_PROTOCOL_MODERATION) {
-		notice(c, "The chat service is too old for %s.", v->cmd);
-		return 1;
-	}
 	if (v->target &&
 	    first_word(arg, alen, target, sizeof target, &arg, &alen) != 0) {
 		notice(c, "Usage: %s", v->usage);

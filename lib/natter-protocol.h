@@ -161,9 +161,6 @@
 /* The oldest handler version this broker serves (version 3 added
  * frames both ways: only version 3 handlers are served). */
 #define NATTER_PROTOCOL_OLDEST 3
-/* The first version with the moderation frames (MOD, CTL, KICKED,
- * WALL, TOPIC and FRAME_OPERATOR). */
-#define NATTER_PROTOCOL_MODERATION 3
 /* The oldest broker version this handler can use. */
 #define NATTER_PROTOCOL_BROKER_MIN 3
 
