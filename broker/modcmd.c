@@ -138,10 +138,11 @@ void mod_logged_in(struct chat *ch, struct chatter *c, uint8_t flags)
 
 int mod_silenced(struct chat *ch, struct chatter *c)
 {
-	c->last_said = io_now_ms();
+	long long now = io_now_ms(); /* once: this runs for every line */
+	c->last_said = now;
 	if (!mod_muted(&ch->mod, c->m.name, mod_now())) {
 		ch->mod.stats.messages++;
-		mod_rate_add(&ch->mod.stats.rate, io_now_ms() / 1000);
+		mod_rate_add(&ch->mod.stats.rate, now / 1000);
 		return 0;
 	}
 	ch->mod.stats.muted++;
