@@ -191,16 +191,22 @@ def test_a_garbage_log_is_set_aside_and_chat_works():
     assert any(n.startswith("lobby.log.bad") for n in os.listdir(state))
 
 
-def test_an_unusable_state_directory_leaves_chat_without_history():
-    base = H.tmpdir()
-    state = os.path.join(base, "state")
+def natterd_on_a_file(line):
+    """natterd whose state directory is a file: chat goes on without
+    history; ann says line and bob hears it.  (d, state, ann, bob)"""
+    state = os.path.join(H.tmpdir(), "state")
     with open(state, "w") as f:
         f.write("a file where the directory should be\n")
     d = Natterd("-D", state)
     d.log.wait(r"chat goes on without history")
     ann, bob = d.login("ann"), d.login("bob")
-    ann.send_line("still here")
-    bob.expect("[ann] : still here")
+    ann.send_line(line)
+    bob.expect("[ann] : " + line)
+    return d, state, ann, bob
+
+
+def test_an_unusable_state_directory_leaves_chat_without_history():
+    d, state, ann, bob = natterd_on_a_file("still here")
     bob.send_line("/history")
     bob.expect("History is off on this server.")
     assert d.log.text().count("without history") == 1
@@ -269,15 +275,7 @@ def test_what_an_account_missed_is_bounded():
 
 
 def test_a_state_directory_that_comes_right_is_taken_up():
-    base = H.tmpdir()
-    state = os.path.join(base, "state")
-    with open(state, "w") as f:
-        f.write("a file where the directory should be\n")
-    d = Natterd("-D", state)
-    d.log.wait(r"chat goes on without history")
-    ann, bob = d.login("ann"), d.login("bob")
-    ann.send_line("not logged")
-    bob.expect("[ann] : not logged")
+    d, state, ann, bob = natterd_on_a_file("not logged")
     os.unlink(state)
     os.mkdir(state, 0o700)
     # tried again at 1, 3, 7, 15 s... after start (history.h)
