@@ -12,10 +12,6 @@ from test_client import make_users
 EXAMPLE_BOT = os.path.join(H.HERE, "..", "examples", "natter-timebot")
 
 
-def login_pw(d, name, pw):
-    return d.login(name, pw)
-
-
 def test_away_who_and_msg_reply():
     d = H.Natterd()
     a = d.login("ann")
