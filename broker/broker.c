@@ -248,6 +248,22 @@ static int next_timeout(struct server *s, long long now)
 	return t <= now ? 0 : (int)(t - now > 60000 ? 60000 : t - now);
 }
 
+/* The room log's completions so far: the lines read this pass so
+ * far, logged, are fanned out (and their senders acknowledged).  Done
+ * midway through a pass as well as at its end: with history on, a
+ * line reaches the queues only at its completion, and a pass that read
+ * a burst would otherwise put all of it into the queues at once, past
+ * their high water, holding the senders (peer.h) where history off
+ * writes the queues midway and holds no one. */
+static void logged_lines(struct server *s)
+{
+	long long now = io_now_ms();
+	int t = history_run(&s->chat, now);
+	s->store_due = t < 0 ? -1 : now + t;
+	storeloop_sync(&s->store); /* links made or lost by store_run */
+	peers_settle(&s->peers); /* cuts made by the completions */
+}
+
 /* The room log's completions come here, once a pass, after the
  * frames that asked for them (chat.h, history.h): lines fanned out,
  * replays sent. */
@@ -258,10 +274,7 @@ static void timers(struct server *s)
 	chat_timers(&s->chat, now);
 	if (!s->listening && now >= s->accept_resume)
 		resume_accepting(s, now);
-	int t = history_run(&s->chat, now);
-	s->store_due = t < 0 ? -1 : now + t;
-	storeloop_sync(&s->store); /* links made or lost by store_run */
-	peers_settle(&s->peers); /* cuts made by the completions */
+	logged_lines(s);
 }
 
 /* Writes up to `most` queues; once none is left to write, counts what
@@ -282,8 +295,10 @@ static void write_queues(struct server *s, size_t most)
  * this batch are skipped, as for any closed one. */
 static void write_queues_midway(struct server *s)
 {
-	if (s->peers.pass_in >= s->peers.queue_max / 4)
-		write_queues(s, SIZE_MAX);
+	if (s->peers.pass_in < s->peers.queue_max / 4)
+		return;
+	logged_lines(s);
+	write_queues(s, SIZE_MAX);
 }
 
 /* 0 after SIGTERM or SIGINT, 1 when the event loop failed. */
