@@ -92,7 +92,7 @@ static int history_open_redis(struct chat *ch)
 static int store_try(struct chat *ch, char *err, size_t errlen)
 {
 	struct store_config cfg = { .dir = ch->hist.dir, .done = history_done,
-				    .ctx = ch };
+				    .ctx = ch, .sync_child = 1 };
 	ch->hist.st = store_open_files(&cfg, err, errlen);
 	return ch->hist.st ? 0 : -1;
 }

@@ -149,6 +149,12 @@ struct store_config {
 	void (*log)(void *ctx, int level, const char *line);
 	/* Tests only: replaces pwrite(2) for log writes; NULL: pwrite. */
 	ssize_t (*pwrite_hook)(int fd, const void *buf, size_t len, off_t off);
+	/* files: fdatasync in a child process (syncer.h), so the loop
+	 * never waits for the disk; 0: in the caller (blocking). */
+	int sync_child;
+	/* Tests only: replaces fdatasync (full 0) and fsync (full 1),
+	 * in the child too; NULL: the real calls. */
+	int (*sync_hook)(int fd, int full);
 };
 
 /* A descriptor a backend wants polled (files: none). */

@@ -18,12 +18,21 @@
  *
  * fsync policy: an append is written (pwrite) before it completes, so a
  * crash of the broker loses nothing.  Each room's file is fdatasync'd
- * by store_run at most once a second (STORE_SYNC_MS) when it was
- * written, and at close; so a power cut or a kernel crash can lose the
- * entries of about the last second.  Sequence numbers are reserved in
- * blocks of STORE_SEQ_BLOCK by a record that is fdatasync'd before any
- * number of the block is handed out (completed): they are never reused,
- * even after a power cut.  A clean close gives back the unused part.
+ * at most once a second (STORE_SYNC_MS) when it was written, and at
+ * close; so a power cut or a kernel crash can lose the entries of about
+ * the last second.  Sequence numbers are reserved in blocks of
+ * STORE_SEQ_BLOCK by a record that is fdatasync'd before any number of
+ * the block is handed out (completed): they are never reused, even
+ * after a power cut.  A clean close gives back the unused part.
+ *
+ * Who waits for the disk: with cfg->sync_child (the broker's case) the
+ * syncs run in a child process (syncer.h) and the loop waits for none
+ * of them: the next block is reserved while half of the current one is
+ * left (and at open), and used once its sync is answered.  A room whose
+ * reserved numbers run out before that (more than STORE_SEQ_BLOCK / 2
+ * lines in one sync's time), a room new to this directory, or a store
+ * without the child, writes the reservation and syncs it in the call
+ * (one sync per STORE_SEQ_BLOCK lines).
  * Measured (ext4 on a virtual disk, 200 lines of 4 KB a second, the
  * worst case): the once-a-second fdatasync of 800 KB took up to 10 ms
  * of one store_run; with short lines it is far less.
@@ -33,7 +42,10 @@
  * again.  Compaction: store_compact.c. */
 #include "store_files.h"
 #include "store_rec.h"
+#include "syncer.h"
+#include "../evloop.h"
 
+#include "io.h"
 #include "log.h"
 
 #include <dirent.h>
@@ -66,6 +78,26 @@ int files_write_at(struct files *f, int fd, const void *buf, size_t len,
 		off += n;
 	}
 	return 0;
+}
+
+static int sync_now(struct files *f, int fd, int full)
+{
+	if (f->cfg->sync_hook)
+		return f->cfg->sync_hook(fd, full);
+	return full ? fsync(fd) : fdatasync(fd);
+}
+
+uint64_t files_sync_id(struct files *f)
+{
+	return ++f->sync_ids;
+}
+
+int files_sync(struct files *f, int fd, int full, uint64_t id)
+{
+	if (f->sy && syncer_request(f->sy, fd, full ? SYNCER_FULL :
+				    SYNCER_DATA, id) == 0)
+		return 1;
+	return sync_now(f, fd, full) == 0 ? 0 : -1;
 }
 
 void files_offs_push(struct files *f, struct froom *fr, off_t off)
@@ -353,8 +385,41 @@ static int dir_load(struct files *f)
 	return 0;
 }
 
-/* Writes e (seq assigned here) after a reservation when the block is
- * used up.  The outcome goes to the core either way. */
+/* Reserves the next block of sequence numbers while half of this one
+ * is left, so that its sync (in the child) is answered before the
+ * numbers are needed and no append waits for the disk.  Without a
+ * child, the block is reserved when used up, in files_append. */
+static void reserve_ahead(struct files *f, struct froom *fr)
+{
+	unsigned char buf[STORE_REC_MAX];
+	if (!f->sy || fr->rsv_id || fr->next_seq + STORE_SEQ_BLOCK / 2 <=
+	    fr->ceiling)
+		return;
+	uint64_t from = fr->ceiling > fr->next_seq - 1 ? fr->ceiling :
+			fr->next_seq - 1;
+	struct store_entry rsv = { .seq = from + STORE_SEQ_BLOCK };
+	size_t len = store_rec_encode(buf, &rsv);
+	if (files_write_at(f, fr->fd, buf, len, fr->end) != 0) {
+		fr->torn = ftruncate(fr->fd, fr->end) != 0;
+		return; /* tried again with the next append */
+	}
+	files_offs_push(f, fr, fr->end);
+	fr->count++;
+	fr->end += (off_t)len;
+	fr->dirty = 1;
+	uint64_t id = files_sync_id(f);
+	int rc = files_sync(f, fr->fd, 0, id);
+	if (rc == 1) {
+		fr->rsv_ceiling = rsv.seq;
+		fr->rsv_id = id;
+	} else if (rc == 0) {
+		fr->ceiling = rsv.seq;
+	}
+}
+
+/* Writes e (seq assigned here), after a reservation synced at once
+ * when the block is used up.  The outcome goes to the core either
+ * way. */
 static int files_append(void *b, struct store_room *r,
 			const struct store_entry *e, uint64_t token)
 {
@@ -371,7 +436,8 @@ static int files_append(void *b, struct store_room *r,
 		reserve = len = store_rec_encode(buf, &rsv);
 	}
 	len += store_rec_encode(buf + len, &c);
-	if (files_write_at(f, fr->fd, buf, len, fr->end) != 0) {
+	if (files_write_at(f, fr->fd, buf, len, fr->end) != 0 ||
+	    (reserve && sync_now(f, fr->fd, 0) != 0)) {
 		int saved = errno;
 		/* nothing of it may stay: the next record goes here */
 		fr->torn = ftruncate(fr->fd, fr->end) != 0;
@@ -384,39 +450,95 @@ static int files_append(void *b, struct store_room *r,
 		files_offs_push(f, fr, fr->end);
 		fr->count++;
 		fr->ceiling = c.seq + STORE_SEQ_BLOCK - 1;
-		fr->need_sync = 1;
 	}
 	files_offs_push(f, fr, fr->end + (off_t)reserve);
 	fr->count++;
 	fr->end += (off_t)len;
 	fr->next_seq++;
 	fr->dirty = 1;
+	reserve_ahead(f, fr);
 	store_backend_done(f->st, r, token, 0, &c);
 	return 0;
 }
 
-/* Syncs what is owed: a reservation before its numbers go out, the
- * rest at most every STORE_SYNC_MS; then a compaction step. */
+static struct froom *room_of_sync(struct files *f, uint64_t id)
+{
+	for (struct froom *fr = f->rooms; fr; fr = fr->next)
+		if (fr->sync_id == id || fr->rsv_id == id || fr->c_id == id)
+			return fr;
+	return NULL; /* a room since freed, or the directory's sync */
+}
+
+/* The child's answers: a reservation's numbers become usable, a
+ * room's next sync may start, a compaction goes on.  A failed sync
+ * writes the room again at its next turn; its numbers are reserved
+ * again by the next append. */
+static void files_answered(struct files *f, long long now)
+{
+	struct syncer_answer a[SYNCER_INFLIGHT_MAX];
+	size_t n = syncer_answers(f->sy, a, SYNCER_INFLIGHT_MAX);
+	for (size_t i = 0; i < n; i++) {
+		struct froom *fr = room_of_sync(f, a[i].id);
+		if (!fr)
+			continue;
+		if (fr->c_id == a[i].id) {
+			compact_synced(f, fr, a[i].status, now);
+		} else if (fr->rsv_id == a[i].id) {
+			if (a[i].status == 0 && fr->rsv_ceiling > fr->ceiling)
+				fr->ceiling = fr->rsv_ceiling;
+			fr->rsv_id = 0;
+		} else {
+			fr->sync_id = 0;
+			if (a[i].status != 0)
+				fr->dirty = 1;
+		}
+	}
+}
+
+/* Starts the syncs that are due: each written room at most every
+ * STORE_SYNC_MS, one at a time; then a compaction step. */
 static int files_run(void *b, long long now)
 {
 	struct files *f = b;
 	long long next = -1;
+	files_answered(f, now);
 	for (struct froom *fr = f->rooms; fr; fr = fr->next) {
-		if (fr->fd < 0 || !(fr->dirty || fr->need_sync))
+		if (fr->fd < 0 || !fr->dirty || fr->sync_id)
 			continue;
-		if (fr->need_sync || now - fr->synced >= STORE_SYNC_MS) {
-			/* a failure shows in the next write, or not at all */
-			(void)fdatasync(fr->fd);
-			fr->dirty = fr->need_sync = 0;
+		if (now - fr->synced >= STORE_SYNC_MS) {
+			uint64_t id = files_sync_id(f);
+			fr->dirty = 0; /* what is written after is owed */
 			fr->synced = now;
+			/* a failure shows in the next write, or not at all */
+			if (files_sync(f, fr->fd, 0, id) == 1)
+				fr->sync_id = id;
 		} else if (next < 0 || fr->synced + STORE_SYNC_MS < next) {
 			next = fr->synced + STORE_SYNC_MS;
 		}
 	}
 	compact_run(f, now);
-	if (f->compacting)
+	if (f->compacting && !f->compacting->c_id)
 		return 0;
 	return next < 0 ? -1 : (int)(next - now);
+}
+
+static int files_fds(void *b, struct store_fd *out, int max)
+{
+	struct files *f = b;
+	int fd = syncer_fd(f->sy);
+	if (fd < 0 || max < 1)
+		return 0;
+	out[0].fd = fd;
+	out[0].events = EV_IN;
+	return 1;
+}
+
+static void files_ready(void *b, int fd, unsigned events)
+{
+	(void)fd;
+	(void)events;
+	struct files *f = b;
+	files_answered(f, io_now_ms());
 }
 
 /* Gives back the unused part of the reserved block, then syncs. */
@@ -465,6 +587,7 @@ static void files_close(void *b)
 		free(fr->offs);
 		free(fr);
 	}
+	syncer_stop(f->sy);
 	if (f->lockfd >= 0)
 		close(f->lockfd);
 	if (f->dirfd >= 0)
@@ -477,6 +600,8 @@ static const struct store_ops files_ops = {
 	.name = "files",
 	.append = files_append,
 	.run = files_run,
+	.fds = files_fds,
+	.ready = files_ready,
 	.room_free = files_room_free,
 	.close = files_close,
 };
@@ -535,5 +660,13 @@ struct store *store_open_files(const struct store_config *cfg, char *err,
 		store_close(st);
 		return NULL;
 	}
+	if (cfg->sync_child && !(f->sy = syncer_start(cfg->sync_hook)))
+		store_backend_log(st, LOG_WARNING, "state directory %s: no "
+				  "process for syncs (%s): the broker syncs "
+				  "its logs itself", f->dir, strerror(errno));
+	/* each room's next numbers, so its first line waits for no sync */
+	for (struct froom *fr = f->rooms; fr; fr = fr->next)
+		if (fr->fd >= 0 && !fr->ro && !fr->broken)
+			reserve_ahead(f, fr);
 	return st;
 }

@@ -23,12 +23,18 @@ struct froom {
 	uint64_t next_seq, ceiling;
 	off_t *offs;            /* the last `keep` records' offsets */
 	size_t offs_head, offs_n;
-	int dirty, need_sync;
-	long long synced;       /* when last fdatasync'd */
+	int dirty;              /* written since its last sync began */
+	long long synced;       /* when its last sync began */
+	uint64_t sync_id;       /* its sync in the child; 0: none */
+	/* the next block of sequence numbers, reserved ahead: written,
+	 * usable (ceiling) once its sync is answered */
+	uint64_t rsv_ceiling, rsv_id;
 	/* compaction, when cfd >= 0 */
 	int cfd;
 	off_t c_from, c_pos, c_out;
 	size_t c_skip;
+	uint64_t c_id;          /* the copy's sync in the child; 0: none */
+	int c_synced;           /* all of the copy written is synced */
 	struct froom *next;
 };
 
@@ -41,18 +47,31 @@ struct files {
 	struct froom *compacting;
 	unsigned char *cbuf;    /* STORE_COMPACT_STEP bytes while compacting */
 	long long compact_retry;
+	struct syncer *sy;      /* NULL: syncs in the loop */
+	uint64_t sync_ids;      /* the last id given to a sync */
 };
 
 /* pwrite(2) of all of buf, through the config's hook; 0 or -1 errno. */
 int files_write_at(struct files *f, int fd, const void *buf, size_t len,
 		   off_t off);
 void files_offs_push(struct files *f, struct froom *fr, off_t off);
+/* Syncs fd (fdatasync; fsync when full): handed to the child, which
+ * answers id later (files_answered), when one runs and takes it;
+ * else at once.  1: handed over, 0: synced, -1: the sync failed
+ * (errno). */
+int files_sync(struct files *f, int fd, int full, uint64_t id);
+/* A new id for files_sync (never 0). */
+uint64_t files_sync_id(struct files *f);
 /* room.log, room.log.tmp into buf of PATH_MAX bytes. */
 void files_name(char *buf, const char *room, const char *suffix);
 
 /* store_compact.c: a room holding about twice `keep` records is
- * rewritten to its last `keep`, STORE_COMPACT_STEP bytes per call. */
+ * rewritten to its last `keep`, STORE_COMPACT_STEP bytes per call,
+ * each step synced before the next. */
 void compact_run(struct files *f, long long now);
+/* The child's answer to the copy's sync (id == the room's c_id). */
+void compact_synced(struct files *f, struct froom *fr, int status,
+		    long long now);
 void compact_abort(struct files *f, long long now);
 
 #endif
