@@ -473,8 +473,9 @@ def natter_procs(srv):
     handlers, others = [], [srv.proc.pid]
     kids = children(srv.proc.pid)
     for pid in kids:
-        if is_launcher(pid):  # natterd's: its children are the sessions
-            kids.extend(children(pid))
+        # a launcher's children are the sessions; the broker's, its
+        # syncer (broker/store/syncer.h), counted with the broker
+        kids.extend(children(pid))
         try:
             exe = os.readlink("/proc/%d/exe" % pid)
         except OSError:
