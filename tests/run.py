@@ -110,6 +110,9 @@ def main():
     ap.add_argument("--one", nargs=2)
     ap.add_argument("-k", help="run only tests whose name contains this")
     ap.add_argument("-j", type=int, default=2)
+    ap.add_argument("--units", action="store_true",
+                    help="only the unit binaries and the fuzz corpora's "
+                    "replays (make check-asan-units)")
     args = ap.parse_args()
     if args.one:
         run_single(*args.one)
@@ -119,6 +122,8 @@ def main():
     results = list(units)
     jobs = []
     for path in sorted(glob.glob(os.path.join(HERE, "test_*.py"))):
+        if args.units:
+            break
         for func in list_tests(path):
             name = os.path.basename(path)[:-3] + "." + func
             if args.k and args.k not in name:
