@@ -60,6 +60,10 @@ void files_offs_push(struct files *f, struct froom *fr, off_t off);
  * else at once.  1: handed over, 0: synced, -1: the sync failed
  * (errno). */
 int files_sync(struct files *f, int fd, int full, uint64_t id);
+/* 1 when the child has SYNCER_INFLIGHT_MAX syncs unanswered: a sync
+ * that can wait (a room's once-a-second one, a reservation ahead)
+ * waits for an answer rather than be done in the loop. */
+int files_sync_busy(const struct files *f);
 /* A new id for files_sync (never 0). */
 uint64_t files_sync_id(struct files *f);
 /* room.log, room.log.tmp into buf of PATH_MAX bytes. */

@@ -155,6 +155,26 @@ static double run_pass(struct store *st, int ms)
 	return now_ms() - t0;
 }
 
+/* Runs the store until its child has been quiet for quiet_ms (every
+ * sync asked for is answered), at most max_ms. */
+static void settle(struct store *st, int quiet_ms, int max_ms)
+{
+	double end = now_ms() + max_ms;
+	while (now_ms() < end) {
+		struct store_fd fds[4];
+		int n = store_fds(st, fds, 4);
+		struct pollfd p[4];
+		for (int i = 0; i < n; i++)
+			p[i] = (struct pollfd){ fds[i].fd, POLLIN, 0 };
+		if (n <= 0 || n > 4 || poll(p, (nfds_t)n, quiet_ms) == 0)
+			return;
+		for (int i = 0; i < n; i++)
+			if (p[i].revents)
+				store_ready(st, p[i].fd, EV_IN);
+		store_run(st, (long long)now_ms());
+	}
+}
+
 static struct store *open_child(const char *dir, struct got *g)
 {
 	char err[256];
@@ -184,8 +204,7 @@ static void slow_disk(void)
 	CHECK(st != NULL);
 	/* the block reserved at open: its answer first (a line before it
 	 * would sync in the call, as a store without the child does) */
-	for (int i = 0; i < 20; i++)
-		(void)run_pass(st, 50);
+	settle(st, 200, 5000);
 	double worst = 0;
 	uint64_t last = 1;
 	int ok = 1;
@@ -220,11 +239,58 @@ static void slow_disk(void)
 	test_rmdir(dir);
 }
 
+/* 70 rooms, more than the child takes at once (SYNCER_INFLIGHT_MAX):
+ * their reservations at open and their once-a-second syncs wait for
+ * the child's answers instead of being done in a pass. */
+static void many_rooms(void)
+{
+	char dir[64], room[16];
+	struct got g = { 0 };
+	test_tmpdir(dir, sizeof dir);
+	struct store *st = test_open(dir, &g);
+	int ok = 1;
+	for (int i = 0; i < 70; i++) {
+		snprintf(room, sizeof room, "r%d", i);
+		ok &= test_say(st, &g, room, "first", NULL, 0) == 0;
+	}
+	store_close(st);
+	CHECK(ok);
+	slow_ms = 25; /* in the parent too: a sync in a pass would show */
+	st = open_child(dir, &g);
+	settle(st, 200, 15000); /* the reservations: 70 x 25 ms */
+	double worst = 0;
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 70; i++) {
+			snprintf(room, sizeof room, "r%d", i);
+			struct store_entry e = { .kind = STORE_SAY,
+						 .name = "bob", .name_len = 3,
+						 .text = "x", .text_len = 1 };
+			double t0 = now_ms();
+			ok &= store_append(st, room, &e, 0) == 0;
+			store_run(st, (long long)t0 + round * 1100);
+			double took = now_ms() - t0;
+			worst = took > worst ? took : worst;
+			ok &= g.status == 0;
+		}
+		for (int i = 0; i < 5; i++) {
+			double took = run_pass(st, 20);
+			worst = took > worst ? took : worst;
+		}
+	}
+	slow_ms = 0;
+	printf("# 70 rooms, 25 ms a sync: longest pass %.2f ms\n", worst);
+	CHECK(ok);
+	CHECK(worst < 20);
+	store_close(st);
+	test_rmdir(dir);
+}
+
 int main(void)
 {
 	answers();
 	child_dies();
 	bounded();
 	slow_disk();
+	many_rooms();
 	return UNIT_DONE();
 }
