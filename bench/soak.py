@@ -478,7 +478,9 @@ def verdict(soak, sent, snaps, burst_ok, stalled_cut):
     if lost or doubled:
         bad.append("%d lost, %d doubled (e.g. %s)" % (lost, doubled, ex))
     cut = [p.name for p in soak.people if p.closed and p.kind != "stalled"]
-    note("cut off: stalled %s (told why: %s); others: %s" % (
+    # (a reader that never reads cannot be told why: the notice waits
+    # behind what it did not read, and the session ends with it unsent)
+    note("cut off: stalled %s (the notice reached it: %s); others: %s" % (
         "yes" if stalled_cut else "NO", "yes" if soak.stalled.told_cut
         else "no", ", ".join(cut[:10]) or "none"))
     if cut:
