@@ -399,25 +399,28 @@ class Soak:
 
     def stalled_outcome(self):
         """Reads what the stalled reader was sent: cut off = its
-        connection ended (end of file within 20 s)."""
+        connection ended (end of file, or a reset: the session closed
+        with the reader's unread lines still queued, within 20 s)."""
         s = self.stalled
         if s.closed:
             return True
         s.sock.setblocking(True)
         s.sock.settimeout(20)
-        got = b""
+        got, ended = b"", False
         try:
             while True:
                 d = s.sock.recv(1 << 20)
                 if not d:
                     break
-                got += d[-4096:]
-                got = got[-8192:]
+                got = (got + d)[-8192:]
+            ended = True
+        except ConnectionResetError:
+            ended = True
         except (socket.timeout, OSError):
-            return False
+            pass
         s.told_cut = b"too far behind" in got or b"cut off" in got
-        s.closed = True
-        return True
+        s.closed = ended
+        return ended
 
 
 def proc_stat(pid):

@@ -113,6 +113,22 @@ static void broker_unavailable(struct session *s)
 	session_end(s, EXIT_TEMP, "broker unavailable");
 }
 
+/* A socket that refuses (ECONNREFUSED: its broker died and natterd is
+ * starting the next, as when a burst of connections meets a broker
+ * restart; EAGAIN: its backlog is full) is a broker on its way: the
+ * person gets the prompt, and the LOGIN, when due, reconnects with
+ * backoff as after a loss (-R bounds the wait).  No socket at all is
+ * no broker, and is said at once. */
+static int broker_on_its_way(const struct session *s)
+{
+	if (errno != ECONNREFUSED && errno != EAGAIN)
+		return 0;
+	log_msg(LOG_NOTICE, "broker at %s not taking connections yet (%s); "
+		"the log-in will wait for it", s->cfg->broker_path,
+		strerror(errno));
+	return 1;
+}
+
 /* Sends LOGIN for the name and room (re-announcing once joined) and
  * waits for the answer; starts reconnecting if there is no broker. */
 static void send_login(struct session *s)
@@ -555,7 +571,7 @@ int session_run(const struct session_config *cfg)
 	if (!s.person.out_sock && term_nonblock(1) != 0)
 		log_msg(LOG_WARNING, "fd 1 non-blocking: %s", strerror(errno));
 	log_msg(LOG_INFO, "connection from %s", cfg->peer);
-	if (bconn_open(&s.bc) != 0)
+	if (bconn_open(&s.bc) != 0 && !broker_on_its_way(&s))
 		broker_unavailable(&s);
 	else
 		login_step(&s, login_start(&s.login));
