@@ -81,6 +81,7 @@ class Person:
         self.out = b""
         self.closed = False
         self.lost_contact = 0
+        self.left_out = 0
         self.told_cut = False
         self.reading = True
 
@@ -223,6 +224,9 @@ class Soak:
                 p.lost_contact += 1
             if b"too far behind" in line or b"cut off" in line:
                 p.told_cut = True
+            if b"left out" in line:     # a catch-up shorter than missed
+                w = line.split()
+                p.left_out += int(w[1]) if w[1].isdigit() else 1
 
     def delivery(self, p, mid):
         if 0 <= mid < len(self.counts):
@@ -297,18 +301,29 @@ class Soak:
         return [i for i in self.members[room] if i != sender]
 
     def tally(self):
+        """(expected, lost, doubled, what was lost): the lines lost to
+        anyone (first, last, how many; flood or steady) and who."""
         lost = doubled = expect = 0
-        lost_ex = []
+        mids, who = [], set()
         for mid, c in enumerate(self.counts):
+            missed = 0
             for i in self.expected(mid):
                 expect += 1
                 if c[i] == 0:
                     lost += 1
-                    if len(lost_ex) < 5:
-                        lost_ex.append((mid, self.people[i].name))
+                    missed += 1
+                    who.add(self.people[i].name)
                 elif c[i] > 1:
                     doubled += 1
-        return expect, lost, doubled, lost_ex
+            if missed:
+                mids.append(mid)
+        ex = ""
+        if mids:
+            flood = sum(1 for m in mids if self.msgs[m][1] == FLOOD_ROOM)
+            ex = ("%d lines (%d of the flood), ids %d-%d, missed by %d "
+                  "people: %s" % (len(mids), flood, mids[0], mids[-1],
+                                  len(who), ", ".join(sorted(who)[:8])))
+        return expect, lost, doubled, ex
 
     def broker_pid(self):
         _, others = run.natter_procs(self.srv)
@@ -479,7 +494,7 @@ def verdict(soak, sent, snaps, burst_ok, stalled_cut):
          "delivered %d, lost %d, doubled %d" % (
              sent, soak.a.flood, expect, soak.delivered, lost, doubled))
     if lost or doubled:
-        bad.append("%d lost, %d doubled (e.g. %s)" % (lost, doubled, ex))
+        bad.append("%d lost, %d doubled (%s)" % (lost, doubled, ex))
     cut = [p.name for p in soak.people if p.closed and p.kind != "stalled"]
     # (a reader that never reads cannot be told why: the notice waits
     # behind what it did not read, and the session ends with it unsent)
@@ -493,6 +508,9 @@ def verdict(soak, sent, snaps, burst_ok, stalled_cut):
     note("reconnects seen (Lost contact notices): %d over %d people" % (
         sum(p.lost_contact for p in soak.people),
         sum(1 for p in soak.people if p.lost_contact)))
+    note("catch-ups that left lines out: %d lines over %d people" % (
+        sum(p.left_out for p in soak.people),
+        sum(1 for p in soak.people if p.left_out)))
     note("burst: %d of %d logged in and out" % (burst_ok, soak.a.burst))
     if burst_ok < soak.a.burst:
         bad.append("burst: only %d of %d" % (burst_ok, soak.a.burst))
@@ -560,9 +578,17 @@ def main():
             soak.flood_proc.wait()
         if srv:
             srv.stop()
-            with open(os.path.join(a.tmp, "..", "natter-soak-last.log"),
-                      "w") as f:
+            # the logs of the last run stay beside the temporary
+            # directory: natterd's (broker and sessions) and the
+            # flooder's session
+            keep = os.path.join(a.tmp, "..", "natter-soak-last.log")
+            with open(keep, "w") as f:
                 f.write(srv.text())
+            try:
+                shutil.copy(os.path.join(a.tmp, "flooder.log"),
+                            keep.replace(".log", "-flooder.log"))
+            except OSError:
+                pass
         shutil.rmtree(a.tmp, ignore_errors=True)
     for why in bad:
         note("FAIL:", why)
