@@ -13,6 +13,7 @@
 #include "log.h"
 #include "login.h"
 #include "loginstrings.h"
+#include "paths.h"
 #include "person.h"
 #include "../supervisor/proctitle.h"
 #include "selfpipe.h"
@@ -20,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -115,18 +117,27 @@ static void broker_unavailable(struct session *s)
 
 /* A socket that refuses (ECONNREFUSED: its broker died and natterd is
  * starting the next, as when a burst of connections meets a broker
- * restart; EAGAIN: its backlog is full) is a broker on its way: the
- * person gets the prompt, and the LOGIN, when due, reconnects with
- * backoff as after a loss (-R bounds the wait).  No socket at all is
- * no broker, and is said at once. */
+ * restart; EAGAIN: its backlog is full), or none beside the lock file
+ * a broker leaves (natterd removed the dead one's socket; the next has
+ * not linked its own yet) is a broker on its way: the person gets the
+ * prompt, and the LOGIN, when due, reconnects with backoff as after a
+ * loss (-R bounds the wait).  No socket and no lock file is no broker,
+ * and is said at once. */
 static int broker_on_its_way(const struct session *s)
 {
-	if (errno != ECONNREFUSED && errno != EAGAIN)
-		return 0;
-	log_msg(LOG_NOTICE, "broker at %s not taking connections yet (%s); "
-		"the log-in will wait for it", s->cfg->broker_path,
-		strerror(errno));
-	return 1;
+	int err = errno;
+	char lock[PATH_MAX];
+	int n = snprintf(lock, sizeof lock, "%s" BROKER_LOCK_SUFFIX,
+			 s->cfg->broker_path);
+	int coming = err == ECONNREFUSED || err == EAGAIN ||
+		     (err == ENOENT && n > 0 && (size_t)n < sizeof lock &&
+		      access(lock, F_OK) == 0);
+	if (coming)
+		log_msg(LOG_NOTICE, "broker at %s not taking connections "
+			"yet (%s); the log-in will wait for it",
+			s->cfg->broker_path, strerror(err));
+	errno = err; /* for broker_unavailable's line */
+	return coming;
 }
 
 /* Sends LOGIN for the name and room (re-announcing once joined) and
