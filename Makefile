@@ -55,7 +55,7 @@ REPLAYS  = $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/tests/test_fuzz_%,$(fuzz_src)
 FUZZERS  = $(patsubst tests/fuzz/fuzz_%.c,$(BUILD)/fuzz/fuzz_%,$(fuzz_src))
 
 .SECONDARY:
-.PHONY: FORCE all fuzz fuzzers check check-asan check-asan-units units-only check-poll run install uninstall clean lint-man bench
+.PHONY: FORCE all fuzz fuzzers check check-asan check-asan-units units-only check-poll run install uninstall clean lint-man bench scale soak
 all: $(PROGRAMS)
 
 # -MMD -MP: each object's header dependencies, as the compiler saw them.
@@ -152,6 +152,17 @@ check: all $(UNITS) $(REPLAYS) $(HELPERS) $(BENCHES) $(PORTABLE)
 # The full benchmark (minutes); make check runs a short smoke of it.
 bench: all $(BENCHES)
 	python3 bench/run.py --build $(BUILD)
+
+# 10,000 people through one natterd (minutes, both cores; issue 19).
+scale: all $(BENCHES)
+	python3 bench/scale.py --build $(BUILD)
+
+# The soak and fault run (not in make check): 1,000 people for
+# SOAK_SECONDS with the broker killed every minute, a stalled reader, a
+# flood, SIGHUP and a burst; fails on any loss, growth or wrong cut-off.
+SOAK_SECONDS ?= 600
+soak: all
+	python3 bench/soak.py --build $(BUILD) --seconds $(SOAK_SECONDS)
 
 # Each fuzz harness under libFuzzer with ASan + UBSan for FUZZ_SECONDS,
 # starting from (and adding to) a copy of its corpus in build-fuzz/.

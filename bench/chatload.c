@@ -1,7 +1,7 @@
 /* chatload — fanout load generator for natter and for an IRC server.
  *
  * usage: chatload [-P natter|irc] [-m members] [-s senders] [-f n]
- *                 [-w window] [-r rate -d secs] [-j logins] [-t secs]
+ *                 [-w window] [-r rate[,rate...] -d secs] [-j logins] [-t secs]
  *                 [-H secs] [-x prefix] host port
  *
  * Logs in `members` people (at most `logins` under way at once), all in
@@ -13,7 +13,10 @@
  *   fast    (-f n)  n messages each, as fast as the server takes them,
  *                   with at most `window` messages not yet delivered to
  *                   everyone (so no queue on the server passes its bound);
- *   steady  (-r, -d) `rate` messages/s in all, for `secs` seconds.
+ *   steady  (-r, -d) `rate` messages/s in all, for `secs` seconds; with
+ *                   a list (at most RATES_MAX, comma-separated), one
+ *                   steady phase per rate in turn (bench/scale.py's
+ *                   ramp), each line with target=RATE.
  *
  * Each message is "zq7 SENDER SEQ NS" with NS the monotonic clock at the
  * send, so each delivery's latency is measured on arrival.  One line is
@@ -37,6 +40,7 @@
 #define OUT_CAP 16384
 #define MARK "zq7 "
 #define QUIET_NS 3000000000LL	/* no delivery this long: the rest is lost */
+#define RATES_MAX 8		/* steady rates in one -r list */
 
 enum proto { P_NATTER, P_IRC };
 enum mstate { M_IDLE, M_CONNECTING, M_PROMPT, M_JOINING, M_READY, M_DEAD };
@@ -66,6 +70,8 @@ struct chat {
 	socklen_t alen;
 	int ep;
 	long nmembers, nsenders, logins, fast_n, window, rate, steady_s;
+	long rates[RATES_MAX];	/* -r: rate is the one being run */
+	int nrates;
 	long hold_s;
 	const char *prefix;
 	int64_t deadline;
@@ -78,7 +84,8 @@ struct chat {
 static void usage(void)
 {
 	fprintf(stderr, "usage: chatload [-P natter|irc] [-m members] "
-	    "[-s senders] [-f n] [-w window] [-r rate -d secs] [-j logins] "
+	    "[-s senders] [-f n] [-w window] [-r rate[,rate...] -d secs] "
+	    "[-j logins] "
 	    "[-t secs] [-H secs] [-x prefix] host port\n");
 	exit(100);
 }
@@ -407,13 +414,16 @@ static void send_message(struct chat *ch, long seq)
 
 static void phase_report(struct chat *ch, const char *name)
 {
+	char target[32] = "";
 	struct phase *p = ch->ph;
 	uint64_t expect = (uint64_t)p->sent * p->per;
 	double el = (double)(p->t_last - p->t0) / 1e9;
 
+	if (strcmp(name, "steady") == 0)
+		(void)snprintf(target, sizeof target, " target=%ld", ch->rate);
 	printf("phase=%s members=%llu senders=%ld sent=%ld expected=%llu "
 	    "delivered=%llu lost=%llu seconds=%.3f rate=%.1f p50_ms=%.3f "
-	    "p99_ms=%.3f max_ms=%.3f\n", name,
+	    "p99_ms=%.3f max_ms=%.3f%s\n", name,
 	    (unsigned long long)p->per + 1, ch->nsenders,
 	    p->sent, (unsigned long long)expect,
 	    (unsigned long long)p->delivered,
@@ -421,7 +431,7 @@ static void phase_report(struct chat *ch, const char *name)
 	    expect - p->delivered : 0), el,
 	    el > 0 ? (double)p->delivered / el : 0.0,
 	    hist_pct_ms(&p->lat, 50), hist_pct_ms(&p->lat, 99),
-	    (double)p->lat.max_us / 1000.0);
+	    (double)p->lat.max_us / 1000.0, target);
 	fflush(stdout);
 }
 
@@ -501,6 +511,23 @@ static void hold(struct chat *ch)
 		;
 }
 
+/* -r RATE[,RATE...]: up to RATES_MAX steady rates, run in turn. */
+static void parse_rates(struct chat *ch, char *list)
+{
+	char *tok, *save = NULL;
+
+	ch->nrates = 0;
+	for (tok = strtok_r(list, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (ch->nrates == RATES_MAX)
+			usage();
+		ch->rates[ch->nrates++] = bench_num(PROG, tok, 10000000);
+	}
+	if (ch->nrates == 0)
+		usage();
+	ch->rate = ch->rates[0];
+}
+
 static void parse_args(struct chat *ch, int argc, char **argv)
 {
 	const char *why;
@@ -518,7 +545,7 @@ static void parse_args(struct chat *ch, int argc, char **argv)
 		case 's': ch->nsenders = bench_num(PROG, optarg, 100000); break;
 		case 'f': ch->fast_n = bench_num(PROG, optarg, 10000000); break;
 		case 'w': ch->window = bench_num(PROG, optarg, 100000); break;
-		case 'r': ch->rate = bench_num(PROG, optarg, 10000000); break;
+		case 'r': parse_rates(ch, optarg); break;
 		case 'd': ch->steady_s = bench_num(PROG, optarg, 3600); break;
 		case 'j': ch->logins = bench_num(PROG, optarg, 100000); break;
 		case 't': ch->deadline = bench_num(PROG, optarg, 3600); break;
@@ -543,6 +570,7 @@ int main(int argc, char **argv)
 	struct chat ch;
 	struct phase fast, steady;
 	long i;
+	int k;
 
 	memset(&ch, 0, sizeof ch);
 	ch.proto = P_NATTER;
@@ -571,8 +599,11 @@ int main(int argc, char **argv)
 	if (ch.ready == ch.nmembers) {
 		if (ch.fast_n > 0)
 			phase_fast(&ch, &fast);
-		if (ch.rate > 0 && ch.steady_s > 0)
-			phase_steady(&ch, &steady);
+		for (k = 0; k < ch.nrates && ch.steady_s > 0; k++) {
+			ch.rate = ch.rates[k];
+			if (ch.rate > 0)
+				phase_steady(&ch, &steady);
+		}
 		if (ch.hold_s > 0)
 			hold(&ch);
 		i = 0;

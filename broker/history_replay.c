@@ -12,15 +12,22 @@
 #include <string.h>
 
 /* A replay takes at most this share of a queue's bound, so asking for
- * history never gets anyone cut off: older lines are left out. */
+ * history never gets anyone cut off: older lines are left out.  A
+ * rejoin's catch-up may take the whole bound: it is what the broker
+ * that died had queued for the session (up to half its bound, and a
+ * frame per sender held), going into a queue just made, and whatever
+ * it left out would be lost to the restart (the soak's flood readers
+ * lost 230 lines of 900 bytes that way with a quarter). */
 #define REPLAY_QUEUE_SHARE 4
+#define CATCHUP_QUEUE_SHARE 1
 
 /* The first of r's entries to replay: at most `want` lines, within the
- * byte budget; *left says how many more were left out. */
+ * byte budget (the bound / share); *left says how many more were left
+ * out. */
 static size_t replay_from(struct chat *ch, const struct store_result *r,
-			  size_t want, uint64_t *left)
+			  size_t want, size_t share, uint64_t *left)
 {
-	size_t budget = ch->peers->queue_max / REPLAY_QUEUE_SHARE, used = 0;
+	size_t budget = ch->peers->queue_max / share, used = 0;
 	size_t i = r->n, k = 0;
 	while (i > 0 && k < want) {
 		const struct store_entry *e = r->entries[i - 1];
@@ -39,11 +46,12 @@ static size_t replay_from(struct chat *ch, const struct store_result *r,
 /* The replay of r to c (the room's spelling), and LIVE to end the
  * reply: "SEQ", the last entry the read saw (or since, when none). */
 static void replay(struct chat *ch, struct chatter *c, const char *room,
-		   const struct store_result *r, size_t want, uint64_t since)
+		   const struct store_result *r, size_t want, uint64_t since,
+		   size_t share)
 {
 	char msg[96], seq[LINE_NO_MAX + 1];
 	uint64_t left;
-	size_t i = replay_from(ch, r, want, &left);
+	size_t i = replay_from(ch, r, want, share, &left);
 	if (left && want) {
 		snprintf(msg, sizeof msg, "%" PRIu64 " earlier line%s left "
 			 "out.", left, left == 1 ? " was" : "s were");
@@ -95,7 +103,8 @@ static void enter_done(struct chat *ch, struct hist_req *q,
 	 * what an account missed all that was read */
 	int after = q->how == HIST_REJOIN || q->missed;
 	replay(ch, c, c->m.room->name, r, after ? r->n : q->n,
-	       after ? q->line_no : 0);
+	       after ? q->line_no : 0, q->how == HIST_REJOIN ?
+	       CATCHUP_QUEUE_SHARE : REPLAY_QUEUE_SHARE);
 }
 
 static void show_done(struct chat *ch, struct hist_req *q,
@@ -111,7 +120,7 @@ static void show_done(struct chat *ch, struct hist_req *q,
 			 c->m.room->name);
 		reply_send(ch, c, FRAME_INFO, 0, NULL, NULL, msg, strlen(msg));
 	}
-	replay(ch, c, c->m.room->name, r, q->n, 0);
+	replay(ch, c, c->m.room->name, r, q->n, 0, REPLAY_QUEUE_SHARE);
 }
 
 void hist_complete(struct chat *ch, struct hist_req *q,

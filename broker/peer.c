@@ -22,6 +22,8 @@ void peers_init(struct peers *set, struct evloop *loop, size_t queue_max,
 	set->ops = ops;
 	set->arg = arg;
 	set->hold_ms = PEER_HOLD_MS;
+	set->stalls = (struct ratelog){ .what = "handlers not reading "
+		"(holding nobody for them)", .per_second = PEER_STALL_LOGS };
 }
 
 static void link_all(struct peers *set, struct peer *p)
@@ -357,13 +359,17 @@ static void stall(struct peer *p)
 {
 	peer_release(p);
 	p->stalled = 1;
-	log_msg(LOG_INFO, "%s is not reading; holding nobody for it",
-		p->label);
+	if (ratelog_take(&p->set->stalls, p->set->now))
+		log_msg(LOG_INFO, "%s is not reading; holding nobody for it",
+			p->label);
 }
 
 long long peers_next_deadline(const struct peers *set)
 {
 	long long t = set->drain.head ? set->drain.head->deadline : -1;
+	long long r = ratelog_due(&set->stalls);
+	if (r >= 0 && (t < 0 || r < t))
+		t = r;
 	if (set->high.head) {
 		long long s = set->high.head->progress + set->hold_ms;
 		if (t < 0 || s < t)
@@ -382,6 +388,7 @@ void peers_expire(struct peers *set, long long now)
 	while (set->high.head &&
 	       set->high.head->progress + set->hold_ms <= now)
 		stall(set->high.head);
+	ratelog_flush(&set->stalls, now);
 }
 
 void peers_free_dead(struct peers *set)

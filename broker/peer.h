@@ -46,6 +46,7 @@
 #include "evloop.h"
 #include "frame.h"
 #include "outq.h"
+#include "ratelog.h"
 
 #include <stddef.h>
 
@@ -57,6 +58,10 @@
 #define PEER_HOLD_MS 200      /* no progress this long: stalled, holds
 				 nobody, so a frozen reader delays the
 				 others at most this long */
+#define PEER_STALL_LOGS 10    /* "is not reading" lines a second; the
+				 rest counted in one line (thousands of
+				 sessions descheduled at once on a
+				 loaded machine each stall) */
 
 enum peer_state { PEER_OPEN, PEER_CUT, PEER_DRAIN, PEER_DEAD };
 
@@ -137,6 +142,7 @@ struct peers {
 	long long now;             /* io_now_ms(), read once per event and
 				      per flush: no clock per append */
 	struct peer *cuts, *dead;
+	struct ratelog stalls;     /* "is not reading" in the log */
 	size_t pass_in;            /* bytes read since every queue was
 				      written */
 	char inbuf[FRAME_MAX + PEER_READ_CHUNK];

@@ -13,6 +13,7 @@
 #include "sockdir.h"
 #include "io.h"
 #include "log.h"
+#include "paths.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -210,7 +211,7 @@ static int lock_busy(int fd, const char *name, const char *path)
  * (another broker holds it) or SOCKDIR_REFUSED (a name too long). */
 int sockdir_lock_name(char *buf, size_t size, const char *path)
 {
-	int n = snprintf(buf, size, "%s.lock", path);
+	int n = snprintf(buf, size, "%s" BROKER_LOCK_SUFFIX, path);
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "login.h"
 #include "loginstrings.h"
+#include "paths.h"
 #include "person.h"
 #include "../supervisor/proctitle.h"
 #include "selfpipe.h"
@@ -20,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -111,6 +113,31 @@ static void broker_unavailable(struct session *s)
 	person_notice(&s->person, "The chat service is unavailable; try "
 		      "again later.");
 	session_end(s, EXIT_TEMP, "broker unavailable");
+}
+
+/* A socket that refuses (ECONNREFUSED: its broker died and natterd is
+ * starting the next, as when a burst of connections meets a broker
+ * restart; EAGAIN: its backlog is full), or none beside the lock file
+ * a broker leaves (natterd removed the dead one's socket; the next has
+ * not linked its own yet) is a broker on its way: the person gets the
+ * prompt, and the LOGIN, when due, reconnects with backoff as after a
+ * loss (-R bounds the wait).  No socket and no lock file is no broker,
+ * and is said at once. */
+static int broker_on_its_way(const struct session *s)
+{
+	int err = errno;
+	char lock[PATH_MAX];
+	int n = snprintf(lock, sizeof lock, "%s" BROKER_LOCK_SUFFIX,
+			 s->cfg->broker_path);
+	int coming = err == ECONNREFUSED || err == EAGAIN ||
+		     (err == ENOENT && n > 0 && (size_t)n < sizeof lock &&
+		      access(lock, F_OK) == 0);
+	if (coming)
+		log_msg(LOG_NOTICE, "broker at %s not taking connections "
+			"yet (%s); the log-in will wait for it",
+			s->cfg->broker_path, strerror(err));
+	errno = err; /* for broker_unavailable's line */
+	return coming;
 }
 
 /* Sends LOGIN for the name and room (re-announcing once joined) and
@@ -555,7 +582,7 @@ int session_run(const struct session_config *cfg)
 	if (!s.person.out_sock && term_nonblock(1) != 0)
 		log_msg(LOG_WARNING, "fd 1 non-blocking: %s", strerror(errno));
 	log_msg(LOG_INFO, "connection from %s", cfg->peer);
-	if (bconn_open(&s.bc) != 0)
+	if (bconn_open(&s.bc) != 0 && !broker_on_its_way(&s))
 		broker_unavailable(&s);
 	else
 		login_step(&s, login_start(&s.login));

@@ -7,6 +7,11 @@
 /* The environment variable natterd sets for its handlers. */
 #define BROKER_ENV "NATTER_BROKER"
 
+/* Beside the socket, the file a broker locks while it runs (never
+ * removed, broker/sockdir.h): a session that finds it but no socket
+ * knows a broker served there and is being restarted. */
+#define BROKER_LOCK_SUFFIX ".lock"
+
 /* The default broker socket path:
  *   uid 0:                 /run/natter/broker.sock
  *   $XDG_RUNTIME_DIR set:  $XDG_RUNTIME_DIR/natter/broker.sock

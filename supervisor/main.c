@@ -51,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -286,6 +287,29 @@ static void become_service(const struct config *cfg, const char *pidfile,
 	handler_env(cfg);
 }
 
+/* The broker's own descriptors (listener, loop, pipes, lock, room logs)
+ * beside one per session. */
+#define BROKER_FDS_SPARE 64
+
+/* The broker holds a descriptor per session and raises its soft limit
+ * to the hard one (natter-broker(8)); natterd's own are few, so it
+ * leaves its limit, and its handlers', alone.  A hard limit too low
+ * for -c is said once at start rather than found at the limit. */
+static void nofile_check(unsigned max_sessions)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 ||
+	    rl.rlim_max == RLIM_INFINITY ||
+	    rl.rlim_max >= (rlim_t)max_sessions + BROKER_FDS_SPARE)
+		return;
+	log_msg(LOG_WARNING, "descriptor limit %llu (hard) is below -c %u "
+		"plus %d: the broker cannot take sessions past about %llu "
+		"(raise the hard limit: ulimit -Hn, LimitNOFILE=)",
+		(unsigned long long)rl.rlim_max, max_sessions,
+		BROKER_FDS_SPARE, rl.rlim_max > BROKER_FDS_SPARE ?
+		(unsigned long long)(rl.rlim_max - BROKER_FDS_SPARE) : 0ULL);
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg;
@@ -363,6 +387,7 @@ int main(int argc, char **argv)
 			fatal_errno(EXIT_TEMP, "detaching");
 		log_init("natterd", LOG_TO_SYSLOG);
 	}
+	nofile_check(cfg.max_sessions);
 	log_msg(LOG_INFO, "handler %s", handler);
 
 	struct server_params sp = { &listeners, handler, hargv,

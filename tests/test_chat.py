@@ -685,6 +685,40 @@ def test_broker_gone_for_good():
     a.err.wait(r"session of ann .*ended: broker unavailable")
 
 
+def test_session_started_while_its_broker_restarts():
+    """A session started between its broker's death and the next one's
+    start (the soak's burst of 2,000 met a broker restart: 228 were
+    told "unavailable" at once) finds the old socket refusing: it
+    prompts, and its log-in waits for the broker as after a loss, -R
+    bounding the wait; so does one that finds no socket but the lock
+    file a broker leaves beside it (natterd removed the dead one's
+    socket; 260 of the burst met that).  No socket and no lock file is
+    still said at once (test_no_broker)."""
+    broker = Broker()
+    broker.kill()                          # its socket stays, refusing
+    a = PipeSession(broker.sock, "-R", "20")
+    a.out.wait(r"^Please, Log-In!")
+    b = PipeSession(broker.sock, "-R", "1")
+    b.out.wait(r"^Please, Log-In!")
+    b.send("bob")                          # nobody comes within -R
+    b.out.wait(re.escape("*** The chat service is unavailable"))
+    assert b.p.wait(timeout=DEFAULT_TIMEOUT) == 111
+    # natterd removes the dead broker's socket; its lock file stays
+    os.unlink(broker.sock)
+    assert os.path.exists(broker.sock + ".lock")
+    c = PipeSession(broker.sock, "-R", "20")
+    c.out.wait(r"^Please, Log-In!")
+    broker = Broker(broker.sock)
+    for p, name in ((a, "ann"), (c, "cy")):
+        p.send(name)
+        p.out.wait(re.escape("Log-in success!! [%s]" % name))
+        assert "unavailable" not in p.out.text()
+    a.err.wait(r"not taking connections yet \(Connection refused\); "
+               r"the log-in will wait for it")
+    c.err.wait(r"not taking connections yet \(No such file or "
+               r"directory\); the log-in will wait for it")
+
+
 def test_broker_lost_during_login():
     """A broker that dies while the person types a name: a new one at
     the same socket takes the log-in; with none, the person is told."""

@@ -165,6 +165,37 @@ def test_default_handler_is_natter_session_beside_natterd():
 
 # --- limits --------------------------------------------------------------
 
+def natterd_with_hard_nofile(hard, *args):
+    """natterd's log, once it has named its handler, started with the
+    hard descriptor limit at `hard`."""
+    d = tmpdir()
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    p = spawn([bin_path("natterd"), "-f", "-l", "127.0.0.1:0",
+               "-s", os.path.join(d, "run", "broker.sock"),
+               "-D", os.path.join(d, "state")] + list(args),
+              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+              stderr=subprocess.PIPE, preexec_fn=limit)
+    log = LogReader(p.stderr)
+    log.wait(r"natterd\[\d+\]: handler ")
+    p.terminate()
+    p.wait(timeout=10)
+    return log.text()
+
+
+def test_hard_descriptor_limit_below_c_is_said_at_start():
+    """The broker takes a descriptor per session (and raises its soft
+    limit to the hard one); a hard limit too low for -c is one warning
+    at start, not a surprise at the limit.  -c within it: no warning."""
+    low = natterd_with_hard_nofile(512, "-c", "1000")
+    assert re.search(r"descriptor limit 512 \(hard\) is below -c 1000 "
+                     r"plus 64: the broker cannot take sessions past "
+                     r"about 448", low), low
+    ok = natterd_with_hard_nofile(512, "-c", "400")
+    assert "descriptor limit" not in ok, ok
+
+
 def test_session_limit_refuses_then_recovers():
     d = start("-c", "2", handler=CAT)
     a, b = d.connect(), d.connect()

@@ -1,13 +1,16 @@
 /* test_peer.c — the broker's peer layer (broker/peer.h) on real UNIX
  * sockets: the order of its callbacks, a cut in the middle of a fanout
  * (the peer stays allocated, `gone` comes after), a cut-off peer that
- * gets its KICK and is closed, and one that does not take it in time. */
+ * gets its KICK and is closed, and one that does not take it in time;
+ * many stalling at once log a bounded number of lines. */
 #include "../../broker/peer.h"
 #include "io.h"
 #include "log.h"
 #include "unit.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -317,6 +320,65 @@ static void senders_held_until_the_reader_drains(void)
 	close(others[1]);
 }
 
+/* How many times needle occurs in hay. */
+static int occurs(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* Many handlers stalling at once (thousands of sessions descheduled on
+ * a loaded machine) log PEER_STALL_LOGS "is not reading" lines in a
+ * second, then one line with the rest's count, not one line each. */
+static void stalls_logged_at_a_bound(void)
+{
+	enum { N = PEER_STALL_LOGS * 3 };
+	static char text[65536];
+	struct tpeer *r[N];
+	char one[FRAME_MAX], big[BIG];
+	memset(big, 'z', sizeof big);
+	int k = frame_encode(one, FRAME_MSG, 0, "a", 1, "r", 1, big,
+			     sizeof big);
+	char path[] = "/tmp/test_peer_log.XXXXXX";
+	int logfd = mkstemp(path), saved = dup(2);
+	CHECK(k > 0 && logfd >= 0 && saved >= 0);
+	(void)unlink(path);
+	fflush(stderr);
+	CHECK(dup2(logfd, 2) == 2);
+	/* a fresh second (drain_expires ran the clock ahead) */
+	set.stalls.window = 0;
+	set.stalls.logged = set.stalls.hidden = 0;
+	set.hold_ms = 20;
+	for (int i = 0; i < N; i++) {
+		r[i] = add(100 + i, 1);
+		CHECK(r[i] != NULL);
+		for (int j = 0; r[i] && j < 20 && !peer_above_high(&r[i]->p);
+		     j++)
+			peer_queue(&r[i]->p, one, (size_t)k);
+	}
+	long long t0 = io_now_ms();
+	while (io_now_ms() - t0 < 60)
+		pump(10);
+
+	peers_expire(&set, io_now_ms() + 2100); /* that second is over */
+	fflush(stderr);
+	CHECK(dup2(saved, 2) == 2);
+	ssize_t got = pread(logfd, text, sizeof text - 1, 0);
+	CHECK(got > 0);
+	text[got > 0 ? got : 0] = '\0';
+	CHECK(occurs(text, "is not reading") == PEER_STALL_LOGS);
+	CHECK(occurs(text, "20 more handlers not reading") == 1);
+	set.hold_ms = PEER_HOLD_MS;
+	for (int i = 0; i < N; i++)
+		if (r[i])
+			close(r[i]->other);
+	peers_close_all(&set);
+	close(logfd);
+	close(saved);
+}
+
 int main(void)
 {
 	log_init("test_peer", LOG_TO_STDERR);
@@ -329,6 +391,7 @@ int main(void)
 	cut_mid_fanout_then_kick();
 	drain_expires();
 	senders_held_until_the_reader_drains();
+	stalls_logged_at_a_bound();
 	evloop_free(loop);
 	return UNIT_DONE();
 }
