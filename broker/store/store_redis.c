@@ -9,6 +9,10 @@
  *                     at most keep + stream-node-max-entries, 100 by
  *                     default); fields in store_stream.h
  *   PREFIXseq:NAME    a string: the room's last sequence number
+ *   PREFIXhw:NAME     a hash: per store ("ID/"), the last append number
+ *                     it logged in the room (so a line sent again after
+ *                     a lost reply, or kept while Redis was away, is
+ *                     logged once: the script skips a number not above)
  *
  * Appending is one script (EVAL, then EVALSHA once SCRIPT LOAD gave its
  * SHA1), atomic in Redis, so stream order and sequence order are one:
@@ -57,6 +61,9 @@
 #include <unistd.h>
 
 static const char script[] =
+    "local hw = tonumber(redis.call('HGET', KEYS[3], ARGV[10]) or '0')\n"
+    "if tonumber(ARGV[11]) <= hw then return {0, '0-0'} end\n"
+    "redis.call('HSET', KEYS[3], ARGV[10], ARGV[11])\n"
     "local n = redis.call('INCR', KEYS[2])\n"
     "local m = n\n"
     "if n == 1 then\n"
@@ -88,7 +95,7 @@ size_t rkey(const struct rbk *b, char *buf, const char *kind,
 	return n < 0 ? 0 : (size_t)n; /* fits: RKEY_MAX is the sum */
 }
 
-static struct store_entry *ecopy(const struct store_entry *e)
+struct store_entry *rentry_copy(const struct store_entry *e)
 {
 	struct store_entry *c = malloc(sizeof *c + e->name_len +
 				       e->origin_len + e->text_len + 3);
@@ -170,7 +177,8 @@ static void eval_reply(void *ctx, const struct resp_value *v)
 		rop_free(op);
 		return;
 	}
-	if (!v) {
+	if (!v) { /* Redis may have logged it: sent again, once */
+		(void)outbox_keep(b, op->rr, op->e, op->hno);
 		rop_finish(b, op, rlink_errno(redis_error(b->w)));
 		return;
 	}
@@ -191,12 +199,13 @@ static void eval_reply(void *ctx, const struct resp_value *v)
 					 (the entry was trimmed unseen) */
 }
 
-/* Up to 13 arguments: the script (or its SHA1), keys and values. */
-static int eval_send(struct rbk *b, struct rroom *rr, struct rop *op)
+/* Up to 16 arguments: the script (or its SHA1), keys and values. */
+int rbk_eval(struct rbk *b, struct rroom *rr, const struct store_entry *e,
+	     uint64_t hno, redis_reply_fn fn, void *ctx)
 {
-	char skey[RKEY_MAX], ckey[RKEY_MAX], floor[24], keep[24], tm[24],
-	    kind[8], no[24], host[STREAM_HOST_MAX + 24];
-	const struct store_entry *e = op->e;
+	char skey[RKEY_MAX], ckey[RKEY_MAX], hkey[RKEY_MAX], floor[24],
+	    keep[24], tm[24], kind[8], no[24], hn[24],
+	    host[STREAM_HOST_MAX + 24];
 	uint64_t f = rr->r->last_seq > rr->seen_seq ? rr->r->last_seq :
 		     rr->seen_seq;
 	snprintf(floor, sizeof floor, "%llu", (unsigned long long)f);
@@ -205,24 +214,24 @@ static int eval_send(struct rbk *b, struct rroom *rr, struct rop *op)
 						    e->time_ms : 0));
 	snprintf(kind, sizeof kind, "%u", e->kind);
 	snprintf(no, sizeof no, "%llu", (unsigned long long)e->origin_no);
-	snprintf(host, sizeof host, "%s%llu", b->host,
-		 (unsigned long long)op->hno);
+	snprintf(hn, sizeof hn, "%llu", (unsigned long long)hno);
+	snprintf(host, sizeof host, "%s%s", b->host, hn);
 	int sha = b->sha[0] != '\0';
 	const char *argv[] = {
-		sha ? "EVALSHA" : "EVAL", sha ? b->sha : script, "2", skey,
-		ckey, floor, keep, tm, kind, e->name, e->origin, no, e->text,
-		host
+		sha ? "EVALSHA" : "EVAL", sha ? b->sha : script, "3", skey,
+		ckey, hkey, floor, keep, tm, kind, e->name, e->origin, no,
+		e->text, host, b->host, hn
 	};
-	size_t lens[14];
+	size_t lens[17];
+	for (int i = 0; i < 17; i++)
+		lens[i] = strlen(argv[i]);
 	lens[3] = rkey(b, skey, "room", rr->r->name);
 	lens[4] = rkey(b, ckey, "seq", rr->r->name);
-	for (int i = 0; i < 14; i++)
-		if (i != 3 && i != 4)
-			lens[i] = strlen(argv[i]);
-	lens[9] = e->name_len;
-	lens[10] = e->origin_len;
-	lens[12] = e->text_len;
-	return redis_command(b->w, 14, argv, lens, eval_reply, op);
+	lens[5] = rkey(b, hkey, "hw", rr->r->name);
+	lens[10] = e->name_len;
+	lens[11] = e->origin_len;
+	lens[13] = e->text_len;
+	return redis_command(b->w, 17, argv, lens, fn, ctx);
 }
 
 static struct rroom *rroom_get(struct rbk *b, struct store_room *r)
@@ -249,15 +258,18 @@ static int rb_append(void *vb, struct store_room *r,
 		errno = ENOMEM;
 		return -1;
 	}
-	if (redis_state(b->w) == REDIS_CLOSED) {
-		errno = b->err ? b->err : ENOTCONN;
+	if (redis_state(b->w) == REDIS_CLOSED || b->ob_unsent) {
+		/* out here at once, to the others once Redis is back */
+		(void)outbox_keep(b, rr, e, ++b->hno);
+		errno = b->ob_unsent && redis_state(b->w) != REDIS_CLOSED ?
+			EAGAIN : b->err ? b->err : ENOTCONN;
 		return -1;
 	}
 	/* room for the reader's and the loads' commands */
 	struct rop *op = redis_pending(b->w) < REDIS_PENDING_MAX - 64 ?
 			 calloc(1, sizeof *op) : NULL;
 	if (op)
-		op->e = ecopy(e);
+		op->e = rentry_copy(e);
 	if (!op || !op->e) {
 		free(op);
 		errno = EAGAIN;
@@ -267,7 +279,7 @@ static int rb_append(void *vb, struct store_room *r,
 	op->rr = rr;
 	op->token = token;
 	op->hno = ++b->hno;
-	if (eval_send(b, rr, op) < 0) {
+	if (rbk_eval(b, rr, op->e, op->hno, eval_reply, op) < 0) {
 		rop_free(op);
 		errno = EAGAIN; /* a bound of the link: Redis is slow */
 		return -1;
@@ -474,6 +486,7 @@ static void rb_close(void *vb)
 	b->closing = 1;
 	redis_free(b->w);
 	redis_free(b->rd);
+	outbox_free(b);
 	free(b->password);
 	free(b->argv);
 	free(b->lens);
@@ -483,7 +496,7 @@ static void rb_close(void *vb)
 	free(b);
 }
 
-static const struct store_ops redis_ops = {
+const struct store_ops rbk_ops = {
 	.name = "redis",
 	.append = rb_append,
 	.run = rb_run,
@@ -517,7 +530,8 @@ static void host_make(struct rbk *b)
 /* The backend's allocations, sized by the config. */
 static int rbk_alloc(struct rbk *b, const char *password)
 {
-	size_t rooms = b->cfg->rooms_max, args = 6 + 2 * rooms;
+	size_t rooms = b->cfg->rooms_max + STORE_REDIS_USER_STREAMS,
+	       args = 6 + 2 * rooms;
 	b->w = redis_new();
 	b->rd = redis_new();
 	b->password = password ? strdup(password) : NULL;
@@ -564,7 +578,7 @@ struct store *store_open_redis(const struct store_config *cfg,
 	b->reader_id = -1;
 	b->backoff = STORE_REDIS_BACKOFF_MIN;
 	host_make(b);
-	store_backend_set(st, &redis_ops, b);
+	store_backend_set(st, &rbk_ops, b);
 	rlink_open(b, io_now_ms());
 	return st;
 }

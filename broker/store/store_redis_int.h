@@ -35,6 +35,15 @@ struct rroom {
 	struct rop *ops, *ops_tail;
 };
 
+/* A line said while Redis was away (or whose append's reply was lost),
+ * to be logged once it is back: store_redis_outbox.c. */
+struct obx {
+	struct obx *next;
+	struct rroom *rr;
+	uint64_t hno;
+	struct store_entry *e;
+};
+
 struct rbk {
 	struct store *st;
 	const struct store_config *cfg;
@@ -64,6 +73,13 @@ struct rbk {
 	const struct resp_value **scr_fields;
 	struct stream_id *scr_ids;
 	size_t scr_n;
+	const struct store_redis_user *user;
+	int user_up;               /* told the user the link works */
+	/* the outbox: oldest first; those before ob_unsent are sent and
+	 * wait for their replies, in order */
+	struct obx *ob_head, *ob_tail, *ob_unsent;
+	size_t ob_n, ob_bytes;
+	unsigned long ob_dropped;  /* not kept: past the bound */
 	int bad_logged;
 	long long bad_at;
 	unsigned long bad_hidden;
@@ -84,7 +100,25 @@ size_t rkey(const struct rbk *b, char *buf, const char *kind,
 /* An errno value for the reason a connection ended. */
 int rlink_errno(const char *why);
 
+/* store_redis_outbox.c */
+/* Keeps e (a copy) of rr with append number hno for later; 0, or -1
+ * past the bound (counted, logged once per episode). */
+int outbox_keep(struct rbk *b, struct rroom *rr, const struct store_entry *e,
+		uint64_t hno);
+/* Sends what is kept (link not closed); at reconnect, before any new
+ * append. */
+void outbox_flush(struct rbk *b);
+/* The link was lost: what was sent is sent again after a reconnect. */
+void outbox_lost(struct rbk *b);
+void outbox_free(struct rbk *b);
+struct store_entry *rentry_copy(const struct store_entry *e);
+
 /* store_redis.c */
+extern const struct store_ops rbk_ops;
+/* Sends the append script for e to rr (append number hno); fn gets
+ * the reply.  0, or -1 at a bound of the link. */
+int rbk_eval(struct rbk *b, struct rroom *rr, const struct store_entry *e,
+	     uint64_t hno, redis_reply_fn fn, void *ctx);
 int rbk_script_load(struct rbk *b, redis_reply_fn fn);
 int rroom_send_load(struct rbk *b, struct rroom *rr);
 /* Completes rr's appends that are logged (all, or those waiting

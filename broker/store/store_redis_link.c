@@ -59,6 +59,10 @@ static void script_reply(void *ctx, const struct resp_value *v)
 		b->err = 0;
 		store_backend_failing(b->st, 0);
 	}
+	if (!b->user_up && b->user) {
+		b->user_up = 1;
+		b->user->link(b->user->ctx, 1);
+	}
 }
 
 static void unblock_reply(void *ctx, const struct resp_value *v)
@@ -101,6 +105,11 @@ static void read_entry(void *ctx, const struct resp_value *key,
 	struct rbk *b = ctx;
 	char name[ROOM_LEN_MAX + 1];
 	size_t plen = strlen(b->prefix);
+	if (b->user && (key->len < plen + 5 ||
+			memcmp(key->str + plen, "room:", 5) != 0)) {
+		b->user->entry(b->user->ctx, key->str, key->len, id, fields);
+		return;
+	}
 	if (key->len <= plen + 5 || key->len - plen - 5 > ROOM_LEN_MAX ||
 	    memcmp(key->str, b->prefix, plen) != 0 ||
 	    memcmp(key->str + plen, "room:", 5) != 0)
@@ -143,21 +152,40 @@ static size_t xread_count(size_t rooms)
 	return c < 1 ? 1 : c > 100 ? 100 : c;
 }
 
+/* The user's streams after the rooms' in the XREAD: keys at argv[6 +
+ * n..], IDs formatted into ids; how many. */
+static int user_streams(struct rbk *b, int n, struct stream_id *ids)
+{
+	const char *keys[STORE_REDIS_USER_STREAMS];
+	int k = b->user && b->user_up ? b->user->streams(b->user->ctx, keys,
+			ids, STORE_REDIS_USER_STREAMS) : 0;
+	for (int i = 0; i < k; i++) {
+		char *key = b->argbuf + (size_t)(n + i) *
+			    (RKEY_MAX + STREAM_ID_MAX);
+		size_t len = strlen(keys[i]);
+		if (len >= RKEY_MAX)
+			len = RKEY_MAX - 1;
+		memcpy(key, keys[i], len);
+		key[len] = '\0';
+		stream_id_format(&ids[i], key + RKEY_MAX);
+		b->argv[6 + n + i] = key;
+		b->lens[6 + n + i] = len;
+	}
+	return k;
+}
+
 static void xread_send(struct rbk *b, long long now)
 {
 	char count[24], block[24];
+	struct stream_id uids[STORE_REDIS_USER_STREAMS];
 	int argc = 6, n = 0;
-	if (b->xread_out || !b->nloaded || now < b->xread_pause ||
+	if (b->xread_out || now < b->xread_pause ||
 	    redis_state(b->rd) == REDIS_CLOSED)
 		return;
-	snprintf(count, sizeof count, "%zu", xread_count(b->nloaded));
-	snprintf(block, sizeof block, "%d", STORE_REDIS_BLOCK_MS);
 	const char *head[] = { "XREAD", "COUNT", count, "BLOCK", block,
 			       "STREAMS" };
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 6; i++)
 		b->argv[i] = head[i];
-		b->lens[i] = strlen(head[i]);
-	}
 	for (struct rroom *rr = b->rooms; rr; rr = rr->next) {
 		if (!rr->loaded)
 			continue;
@@ -168,6 +196,15 @@ static void xread_send(struct rbk *b, long long now)
 		b->lens[argc++] = rkey(b, key, "room", rr->r->name);
 		n++;
 	}
+	int k = user_streams(b, n, uids);
+	n += k;
+	argc += k;
+	if (n == 0)
+		return;
+	snprintf(count, sizeof count, "%zu", xread_count((size_t)n));
+	snprintf(block, sizeof block, "%d", STORE_REDIS_BLOCK_MS);
+	for (int i = 0; i < 6; i++)
+		b->lens[i] = strlen(head[i]);
 	for (int i = 0; i < n; i++) {
 		const char *id = b->argv[6 + i] + RKEY_MAX;
 		b->argv[argc] = id;
@@ -197,6 +234,11 @@ void rlink_lost(struct rbk *b, const char *why)
 	/* the callbacks of what waited run now, with NULL */
 	redis_close(b->w, reason);
 	redis_close(b->rd, reason);
+	outbox_lost(b);
+	if (b->user_up) {
+		b->user_up = 0;
+		b->user->link(b->user->ctx, 0);
+	}
 	b->xread_out = b->unblock_out = 0;
 	b->reader_id = -1;
 	for (struct rroom *rr = b->rooms; rr; rr = rr->next)
@@ -231,6 +273,7 @@ void rlink_open(struct rbk *b, long long now)
 		rlink_lost(b, "could not queue a command");
 		return;
 	}
+	outbox_flush(b); /* before any new append */
 	/* rooms asked for while Redis was away are read now */
 	for (struct rroom *rr = b->rooms; rr; rr = rr->next)
 		if (!rr->loaded && !rr->load_sent)
@@ -246,6 +289,12 @@ static void sooner(int *t, long long at, long long now)
 		d = 60000;
 	if (*t < 0 || d < *t)
 		*t = (int)d;
+}
+
+static void sooner_ms(int *t, int ms)
+{
+	if (ms >= 0 && (*t < 0 || ms < *t))
+		*t = ms;
 }
 
 /* Stalls: a connect, or an XREAD past its BLOCK, taking too long. */
@@ -297,6 +346,9 @@ int rlink_run(struct rbk *b, long long now)
 					sooner(&t, op->since +
 					       STORE_REDIS_HOLD_MS, now);
 		}
+		outbox_flush(b);
+		if (b->user && b->user_up)
+			sooner_ms(&t, b->user->run(b->user->ctx, now));
 		xread_send(b, now);
 		rlink_flush(b);
 	}
