@@ -346,6 +346,7 @@ static int setup(struct server *s, const struct broker_config *cfg,
 	s->chat_up = 1;
 	s->chat.hist.redis = cfg->redis;
 	s->chat.hist.redis_password = cfg->redis_password;
+	s->chat.host_seed = cfg->socket_path;
 	int status = chat_init(&s->chat, &s->peers, cfg->transcript,
 			       cfg->state_dir, !cfg->no_history);
 	if (status != 0) /* logged */

@@ -62,7 +62,9 @@ struct store_redis_user {
 /* Attaches u (which must outlive the store) to a Redis store: 0, or -1
  * when st is not one. */
 int store_redis_attach(struct store *st, const struct store_redis_user *u);
-/* The command link while it works (SCRIPT LOAD answered), else NULL. */
+/* The command link while it works or is being made for the first
+ * time (commands queue in order), else NULL (lost, or being made
+ * again: SCRIPT LOAD not answered yet). */
 struct redis *store_redis_link(struct store *st);
 /* The key prefix ("natter:"). */
 const char *store_redis_prefix(struct store *st);

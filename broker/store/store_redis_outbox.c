@@ -124,7 +124,8 @@ int store_redis_attach(struct store *st, const struct store_redis_user *u)
 struct redis *store_redis_link(struct store *st)
 {
 	struct rbk *b = store_backend_of(st, &rbk_ops);
-	return b && !b->down && redis_state(b->w) == REDIS_UP ? b->w : NULL;
+	return b && !b->down && redis_state(b->w) != REDIS_CLOSED ? b->w :
+	       NULL;
 }
 
 const char *store_redis_prefix(struct store *st)
