@@ -122,7 +122,7 @@ static void rop_free(struct rop *op)
 
 /* Completes op (taken off its room's list); frees it when its reply
  * has come, else the reply's callback will. */
-static void rop_finish(struct rbk *b, struct rop *op, int status)
+void rop_done(struct rbk *b, struct rop *op, int status)
 {
 	struct rroom *rr = op->rr;
 	struct rop **pp = &rr->ops, *prev = NULL;
@@ -150,7 +150,7 @@ void rroom_release(struct rbk *b, struct rroom *rr, int only_old,
 		next = op->next;
 		if (op->replied &&
 		    (!only_old || now - op->since >= STORE_REDIS_HOLD_MS))
-			rop_finish(b, op, 0);
+			rop_done(b, op, 0);
 	}
 }
 
@@ -173,13 +173,15 @@ static void eval_reply(void *ctx, const struct resp_value *v)
 	struct rbk *b = op->b;
 	uint64_t seq;
 	op->replied = 1;
+	if (v && !b->closing)
+		rlink_answered(b);
 	if (b->closing || !op->rr) { /* closing, or the reader was first */
 		rop_free(op);
 		return;
 	}
 	if (!v) { /* Redis may have logged it: sent again, once */
 		(void)outbox_keep(b, op->rr, op->e, op->hno);
-		rop_finish(b, op, rlink_errno(redis_error(b->w)));
+		rop_done(b, op, rlink_errno(redis_error(b->w)));
 		return;
 	}
 	if (v->type == RESP_ERROR || eval_answer(v, &seq, &op->id) < 0) {
@@ -188,14 +190,14 @@ static void eval_reply(void *ctx, const struct resp_value *v)
 			b->sha[0] = '\0'; /* EVAL again, then SCRIPT LOAD */
 		rlink_bad(b, op->rr->r->name, v->type == RESP_ERROR ?
 			  "the append script failed" : "a bad script reply");
-		rop_finish(b, op, EIO);
+		rop_done(b, op, EIO);
 		return;
 	}
 	op->e->seq = seq;
 	op->since = io_now_ms();
 	if (redis_state(b->rd) != REDIS_UP || !op->rr->loaded || b->down ||
 	    stream_id_cmp(&op->id, &op->rr->last) <= 0)
-		rop_finish(b, op, 0); /* no reader to wait for, or it passed
+		rop_done(b, op, 0); /* no reader to wait for, or it passed
 					 (the entry was trimmed unseen) */
 }
 
@@ -258,11 +260,12 @@ static int rb_append(void *vb, struct store_room *r,
 		errno = ENOMEM;
 		return -1;
 	}
-	if (redis_state(b->w) == REDIS_CLOSED || b->ob_unsent) {
+	if (redis_state(b->w) == REDIS_CLOSED || b->down || b->slow ||
+	    b->ob_unsent) {
 		/* out here at once, to the others once Redis is back */
 		(void)outbox_keep(b, rr, e, ++b->hno);
-		errno = b->ob_unsent && redis_state(b->w) != REDIS_CLOSED ?
-			EAGAIN : b->err ? b->err : ENOTCONN;
+		errno = b->slow ? ETIMEDOUT : redis_state(b->w) !=
+			REDIS_CLOSED ? EAGAIN : b->err ? b->err : ENOTCONN;
 		return -1;
 	}
 	/* room for the reader's and the loads' commands */
@@ -279,6 +282,7 @@ static int rb_append(void *vb, struct store_room *r,
 	op->rr = rr;
 	op->token = token;
 	op->hno = ++b->hno;
+	op->since = io_now_ms();
 	if (rbk_eval(b, rr, op->e, op->hno, eval_reply, op) < 0) {
 		rop_free(op);
 		errno = EAGAIN; /* a bound of the link: Redis is slow */
@@ -305,7 +309,15 @@ static void load_collect(void *ctx, const struct resp_value *key,
 	}
 }
 
-/* Feeds the core a loaded room's entries, oldest first. */
+static long long wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Feeds the core a loaded room's entries, oldest first; those logged
+ * by another host since the room was read empty go out as live. */
 static void load_feed(struct rbk *b, struct rroom *rr)
 {
 	for (size_t i = b->scr_n; i-- > 0;) {
@@ -321,9 +333,15 @@ static void load_feed(struct rbk *b, struct rroom *rr)
 			continue;
 		}
 		rr->seen_seq = e.seq;
-		if (store_backend_loaded(b->st, rr->r, &e) < 0)
+		int own = host_len > b->host_len &&
+			  memcmp(host, b->host, b->host_len) == 0;
+		if (rr->empty_since && !own &&
+		    b->scr_ids[i].ms >= (uint64_t)rr->empty_since)
+			store_backend_remote(b->st, rr->r, &e);
+		else if (store_backend_loaded(b->st, rr->r, &e) < 0)
 			break; /* out of memory: the rest stays unread */
 	}
+	rr->empty_since = 0;
 }
 
 static void load_reply(void *ctx, const struct resp_value *v)
@@ -346,6 +364,8 @@ static void load_reply(void *ctx, const struct resp_value *v)
 		rlink_room_loaded(b);
 	} else if (v) {
 		rlink_bad(b, rr->r->name, "XREVRANGE refused");
+	} else if (!rr->empty_since) {
+		rr->empty_since = wall_now();
 	}
 	/* not loaded (lost, refused): it reads as it is, and a reconnect
 	 * loads it again */
@@ -384,6 +404,8 @@ static int rb_room_load(void *vb, struct store_room *r)
 {
 	struct rbk *b = vb;
 	struct rroom *rr = rroom_get(b, r);
+	if (rr && redis_state(b->w) == REDIS_CLOSED && !rr->empty_since)
+		rr->empty_since = wall_now();
 	if (!rr || redis_state(b->w) == REDIS_CLOSED)
 		return -1; /* reads it empty; loaded after a reconnect */
 	return rroom_send_load(b, rr);
@@ -403,7 +425,7 @@ void rroom_entry(struct rbk *b, struct rroom *rr, const struct stream_id *id,
 	 * MAXLEN trimmed them first */
 	while (rr->ops && rr->ops->replied &&
 	       stream_id_cmp(&rr->ops->id, id) < 0)
-		rop_finish(b, rr->ops, 0);
+		rop_done(b, rr->ops, 0);
 	if (stream_entry_decode(fields, &e, &host, &host_len, &why) < 0) {
 		rlink_bad(b, rr->r->name, why);
 		return;
@@ -415,7 +437,7 @@ void rroom_entry(struct rbk *b, struct rroom *rr, const struct stream_id *id,
 			for (struct rop *op = rr->ops; op; op = op->next) {
 				if (op->hno == hno) {
 					op->e->seq = e.seq;
-					rop_finish(b, op, 0);
+					rop_done(b, op, 0);
 					break;
 				}
 			}

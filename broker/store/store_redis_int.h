@@ -19,7 +19,8 @@ struct rop {
 	int replied;            /* its reply came: the list owns it */
 	struct stream_id id;    /* its entry's, once replied */
 	int load;               /* not an append: the room's XREVRANGE */
-	long long since;        /* when its reply came */
+	long long since;        /* when it was sent; then when its reply
+				   came */
 	struct store_entry *e;  /* a copy, seq set once logged */
 };
 
@@ -28,6 +29,10 @@ struct rroom {
 	struct rroom *next;     /* all rooms */
 	int loaded;             /* read from Redis: in the XREAD set */
 	int load_sent;
+	/* wall ms when it was first read empty (Redis away at its load):
+	 * what its later load finds from then on is new to the people
+	 * here, and goes to them as it would live; 0: never */
+	long long empty_since;
 	struct stream_id last;  /* the last ID read from its stream */
 	uint64_t seen_seq;      /* the highest seq read from it */
 	/* appends sent, oldest first: those replied are a prefix (one
@@ -75,6 +80,9 @@ struct rbk {
 	size_t scr_n;
 	const struct store_redis_user *user;
 	int user_up;               /* told the user the link works */
+	int slow;                  /* an append unanswered for
+				      STORE_REDIS_SLOW_MS: lines go out at
+				      once, kept, until Redis answers */
 	/* the outbox: oldest first; those before ob_unsent are sent and
 	 * wait for their replies, in order */
 	struct obx *ob_head, *ob_tail, *ob_unsent;
@@ -101,6 +109,11 @@ size_t rkey(const struct rbk *b, char *buf, const char *kind,
 int rlink_errno(const char *why);
 
 /* store_redis_outbox.c */
+/* Redis answered: a slow link is not any more. */
+void rlink_answered(struct rbk *b);
+/* Appends unanswered for STORE_REDIS_SLOW_MS: out at once, kept; -1 or
+ * the ms until the oldest one would be. */
+int rlink_check_slow(struct rbk *b, long long now);
 /* Keeps e (a copy) of rr with append number hno for later; 0, or -1
  * past the bound (counted, logged once per episode). */
 int outbox_keep(struct rbk *b, struct rroom *rr, const struct store_entry *e,
@@ -115,6 +128,9 @@ struct store_entry *rentry_copy(const struct store_entry *e);
 
 /* store_redis.c */
 extern const struct store_ops rbk_ops;
+/* Completes op (taken off its room's list) with status; frees it when
+ * its reply has come, else the reply's callback will. */
+void rop_done(struct rbk *b, struct rop *op, int status);
 /* Sends the append script for e to rr (append number hno); fn gets
  * the reply.  0, or -1 at a bound of the link. */
 int rbk_eval(struct rbk *b, struct rroom *rr, const struct store_entry *e,

@@ -235,6 +235,7 @@ void rlink_lost(struct rbk *b, const char *why)
 	redis_close(b->w, reason);
 	redis_close(b->rd, reason);
 	outbox_lost(b);
+	b->slow = 0;
 	if (b->user_up) {
 		b->user_up = 0;
 		b->user->link(b->user->ctx, 0);
@@ -346,6 +347,7 @@ int rlink_run(struct rbk *b, long long now)
 					sooner(&t, op->since +
 					       STORE_REDIS_HOLD_MS, now);
 		}
+		sooner_ms(&t, rlink_check_slow(b, now));
 		outbox_flush(b);
 		if (b->user && b->user_up)
 			sooner_ms(&t, b->user->run(b->user->ctx, now));

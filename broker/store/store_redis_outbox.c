@@ -18,6 +18,7 @@
 
 #include "log.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +76,7 @@ static void ob_reply(void *ctx, const struct resp_value *v)
 	struct rbk *b = ctx;
 	if (b->closing || !v || !b->ob_head || b->ob_head == b->ob_unsent)
 		return; /* lost: outbox_lost put it back */
+	rlink_answered(b);
 	if (v->type == RESP_ERROR)
 		rlink_bad(b, b->ob_head->rr->r->name, "a kept line refused");
 	ob_pop(b);
@@ -88,7 +90,7 @@ static void ob_reply(void *ctx, const struct resp_value *v)
 
 void outbox_flush(struct rbk *b)
 {
-	while (b->ob_unsent && !b->closing &&
+	while (b->ob_unsent && !b->closing && !b->slow &&
 	       redis_state(b->w) != REDIS_CLOSED &&
 	       redis_pending(b->w) < REDIS_PENDING_MAX / 2) {
 		struct obx *x = b->ob_unsent;
@@ -110,6 +112,46 @@ void outbox_free(struct rbk *b)
 	b->ob_unsent = NULL;
 }
 
+void rlink_answered(struct rbk *b)
+{
+	b->slow = 0;
+}
+
+/* A stalled Redis (SIGSTOP, a long script, a full disk under AOF
+ * always) answers nothing and closes nothing: the first append that
+ * waits STORE_REDIS_SLOW_MS for its reply makes the link slow; what
+ * waits then goes out at once (ETIMEDOUT: one log line, as any failing
+ * write) and is kept, and so does each new line, until any reply comes
+ * (or the link is dropped, as the reader's stall check does after
+ * STORE_REDIS_BLOCK_MS + STORE_REDIS_STALL_MS).  Kept lines sent
+ * before are logged once (the append numbers). */
+int rlink_check_slow(struct rbk *b, long long now)
+{
+	long long oldest = -1;
+	for (struct rroom *rr = b->rooms; rr; rr = rr->next)
+		for (struct rop *op = rr->ops; op; op = op->next)
+			if (!op->replied && (oldest < 0 || op->since < oldest))
+				oldest = op->since;
+	if (oldest < 0)
+		return -1;
+	if (now - oldest < STORE_REDIS_SLOW_MS)
+		return (int)(oldest + STORE_REDIS_SLOW_MS - now);
+	b->slow = 1;
+	for (struct rroom *rr = b->rooms; rr; rr = rr->next) {
+		struct rop *op = rr->ops, *next;
+		for (; op; op = next) {
+			next = op->next;
+			if (op->replied) {
+				rop_done(b, op, 0);
+				continue;
+			}
+			(void)outbox_keep(b, rr, op->e, op->hno);
+			rop_done(b, op, ETIMEDOUT);
+		}
+	}
+	return -1;
+}
+
 /* The other user. */
 
 int store_redis_attach(struct store *st, const struct store_redis_user *u)
@@ -124,8 +166,8 @@ int store_redis_attach(struct store *st, const struct store_redis_user *u)
 struct redis *store_redis_link(struct store *st)
 {
 	struct rbk *b = store_backend_of(st, &rbk_ops);
-	return b && !b->down && redis_state(b->w) != REDIS_CLOSED ? b->w :
-	       NULL;
+	return b && !b->down && !b->slow && redis_state(b->w) != REDIS_CLOSED ?
+	       b->w : NULL;
 }
 
 const char *store_redis_prefix(struct store *st)
