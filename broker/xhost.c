@@ -99,8 +99,11 @@ void xh_bad(struct xhost *xh, const char *why)
 		xh->bad_hidden++;
 		return;
 	}
-	log_msg(LOG_WARNING, "presence across hosts: skipped %s (and %lu "
-		"more since the last line)", why, xh->bad_hidden);
+	if (xh->bad_hidden)
+		log_msg(LOG_WARNING, "presence across hosts: skipped %s (and "
+			"%lu more since the last line)", why, xh->bad_hidden);
+	else
+		log_msg(LOG_WARNING, "presence across hosts: skipped %s", why);
 	xh->bad_at = now;
 	xh->bad_hidden = 0;
 }

@@ -17,7 +17,8 @@
 #define XHOST_HOSTS_MAX 64       /* other hosts known */
 #define XHOST_EVENTS_KEEP 10000  /* MAXLEN ~ of the event stream */
 #define XHOST_INBOX_KEEP 10000   /* MAXLEN ~ of a host's inbox */
-#define XHOST_PEND_MAX 4096      /* claims and private lines waiting */
+#define XHOST_PEND_MAX 1024      /* claims and private lines waiting
+				    (the link's ring holds 4096) */
 #define XHOST_KEY_MAX (STORE_REDIS_PREFIX_MAX + 8 + XHOST_ID_MAX + 1)
 #define XHOST_BAD_LOG_MS 10000
 

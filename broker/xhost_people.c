@@ -88,15 +88,8 @@ void xp_load(struct xhost *xh, const char *host, size_t hlen,
 	if (h < 0 || people->type != RESP_ARRAY || people->n % 2)
 		return;
 	for (size_t i = 0; i < people->n; i += 2) {
-		const struct resp_value *v = &people->elem[i + 1];
-		const char *sp = v->type == RESP_BULK ?
-				 memchr(v->str, ' ', v->len) : NULL;
-		if (!sp)
-			continue;
-		struct xstr name = { v->str, (size_t)(sp - v->str) },
-			    room = { sp + 1, v->len - name.len - 1 };
-		if (name_valid(name.s, name.len) &&
-		    (room.len == 0 || room_valid(room.s, room.len)))
+		struct xstr name, room;
+		if (xwire_person(&people->elem[i + 1], &name, &room) == 0)
 			(void)person_set(xh, h, &name, &room);
 		else
 			xh_bad(xh, "a bad person in a snapshot");

@@ -127,3 +127,15 @@ int xwire_msg(const struct resp_value *fields, struct xmsg *m,
 	}
 	return 0;
 }
+
+int xwire_person(const struct resp_value *v, struct xstr *name,
+		 struct xstr *room)
+{
+	const char *sp = v->type == RESP_BULK ? memchr(v->str, ' ', v->len)
+					      : NULL;
+	if (!sp)
+		return -1;
+	*name = (struct xstr){ v->str, (size_t)(sp - v->str) };
+	*room = (struct xstr){ sp + 1, v->len - name->len - 1 };
+	return name_valid(name->s, name->len) && room_or_empty(room) ? 0 : -1;
+}

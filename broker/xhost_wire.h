@@ -11,6 +11,8 @@
  *   f  from (a name)   t  to (a name)
  *   i  "ORIGIN LINE_NO" (0..XWIRE_ID_MAX bytes)   x  the text
  *      (0..FRAME_TEXT_MAX bytes)
+ * A person in a host's people hash (UP's snapshot), the value:
+ *   "Name Room": a name, one space, a room or nothing.
  * No value holds a control byte (below 0x20, or 0x7f).  Other fields
  * are ignored, at most XWIRE_FIELDS_MAX pairs in all. */
 #ifndef NATTER_BROKER_XHOST_WIRE_H
@@ -47,6 +49,9 @@ int xwire_event(const struct resp_value *fields, struct xev *ev,
 		const char **why);
 int xwire_msg(const struct resp_value *fields, struct xmsg *m,
 	      const char **why);
+/* A person's value from a snapshot: 0, or -1. */
+int xwire_person(const struct resp_value *v, struct xstr *name,
+		 struct xstr *room);
 /* The kind's word in an event. */
 const char *xwire_kind(enum xev_kind k);
 /* 1 when s is a host ID (the h field's rule). */

@@ -79,5 +79,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct resp_value *v = resp_decode(buf, (size_t)n, arena);
 	(void)stream_walk_read(v, on_entry, NULL);
 	check(v);
+	for (size_t i = 0; v->type == RESP_ARRAY && i < v->n; i++) {
+		struct xstr name, room;
+		if (xwire_person(&v->elem[i], &name, &room) == 0 &&
+		    (!name_valid(name.s, name.len) ||
+		     (room.len && !room_valid(room.s, room.len))))
+			abort();
+	}
 	return 0;
 }
