@@ -20,7 +20,8 @@
  *   the seq of the stream's last entry; n goes past ARGV floor (the
  *   highest this broker has seen: a Redis restarted empty does not hand
  *   out a number twice while a broker remembers it); SET back when
- *   raised; XADD room:NAME MAXLEN ~ keep * seq n ...; return {n, id}.
+ *   raised; XADD room:NAME MAXLEN ~ keep * seq n ...; return {n, id,
+ *   prev} (prev: the ID of the entry before ours, "0-0" for none).
  *
  * Two connections: b->w carries the scripts, SCRIPT LOAD, a room's load
  * (XREVRANGE + - COUNT cache, at the first request that names it) and
@@ -29,8 +30,11 @@
  * redis_link.c).  Entries another store logged reach the core as
  * store_backend_remote (STORE_REMOTE) in stream order.  This store's
  * own appends carry host "ID/N" (a random ID per open, N its append
- * number): an append completes when the reader reaches it, so every
- * host sees its room's lines in one order; it completes at once when
+ * number): an append completes at its reply when the reader has read
+ * the entry before it (prev), else when the reader reaches it, so every
+ * host sees its room's lines in one order, and a host's own lines go
+ * at the speed of one round trip while no other host's line is in
+ * between; it completes at once when
  * the reader is down, and after STORE_REDIS_HOLD_MS at the latest
  * (then, and only then, a host may show lines in another order).
  *
@@ -82,11 +86,13 @@ static const char script[] =
     "if n <= floor then n = floor + 1 end\n"
     "local ns = string.format('%d', n)\n"
     "if n ~= m then redis.call('SET', KEYS[2], ns) end\n"
+    "local pv = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)\n"
+    "local prev = pv[1] and pv[1][1] or '0-0'\n"
     "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*',\n"
     "  'seq', ns, 'time_ms', ARGV[3], 'kind', ARGV[4], 'name', ARGV[5],\n"
     "  'origin', ARGV[6], 'origin_no', ARGV[7], 'text', ARGV[8],\n"
     "  'host', ARGV[9])\n"
-    "return {n, id}\n";
+    "return {n, id, prev}\n";
 
 size_t rkey(const struct rbk *b, char *buf, const char *kind,
 	    const char *room)
@@ -154,14 +160,16 @@ void rroom_release(struct rbk *b, struct rroom *rr, int only_old,
 	}
 }
 
-/* {n, id}: the script's answer; 0, or -1 when it is not that. */
+/* {n, id, prev}: the script's answer (prev: the entry before ours);
+ * 0, or -1 when it is not that. */
 static int eval_answer(const struct resp_value *v, uint64_t *seq,
-		       struct stream_id *id)
+		       struct stream_id *id, struct stream_id *prev)
 {
-	if (v->type != RESP_ARRAY || v->n != 2 ||
+	if (v->type != RESP_ARRAY || v->n != 3 ||
 	    v->elem[0].type != RESP_INTEGER || v->elem[0].integer < 1 ||
-	    v->elem[1].type != RESP_BULK ||
-	    stream_id_parse(v->elem[1].str, v->elem[1].len, id) < 0)
+	    v->elem[1].type != RESP_BULK || v->elem[2].type != RESP_BULK ||
+	    stream_id_parse(v->elem[1].str, v->elem[1].len, id) < 0 ||
+	    stream_id_parse(v->elem[2].str, v->elem[2].len, prev) < 0)
 		return -1;
 	*seq = (uint64_t)v->elem[0].integer;
 	return 0;
@@ -171,6 +179,7 @@ static void eval_reply(void *ctx, const struct resp_value *v)
 {
 	struct rop *op = ctx;
 	struct rbk *b = op->b;
+	struct stream_id prev;
 	uint64_t seq;
 	op->replied = 1;
 	if (v && !b->closing)
@@ -184,7 +193,7 @@ static void eval_reply(void *ctx, const struct resp_value *v)
 		rop_done(b, op, rlink_errno(redis_error(b->w)));
 		return;
 	}
-	if (v->type == RESP_ERROR || eval_answer(v, &seq, &op->id) < 0) {
+	if (v->type == RESP_ERROR || eval_answer(v, &seq, &op->id, &prev) < 0) {
 		if (v->type == RESP_ERROR && v->len >= 8 &&
 		    memcmp(v->str, "NOSCRIPT", 8) == 0)
 			b->sha[0] = '\0'; /* EVAL again, then SCRIPT LOAD */
@@ -196,9 +205,12 @@ static void eval_reply(void *ctx, const struct resp_value *v)
 	op->e->seq = seq;
 	op->since = io_now_ms();
 	if (redis_state(b->rd) != REDIS_UP || !op->rr->loaded || b->down ||
-	    stream_id_cmp(&op->id, &op->rr->last) <= 0)
+	    stream_id_cmp(&op->id, &op->rr->last) <= 0 ||
+	    (op == op->rr->ops && stream_id_cmp(&prev, &op->rr->last) <= 0))
 		rop_done(b, op, 0); /* no reader to wait for, or it passed
-					 (the entry was trimmed unseen) */
+				       (the entry was trimmed unseen), or it
+				       read every entry before ours: in
+				       order now, at local speed */
 }
 
 /* Up to 16 arguments: the script (or its SHA1), keys and values. */
