@@ -101,25 +101,6 @@ size_t rkey(const struct rbk *b, char *buf, const char *kind,
 	return n < 0 ? 0 : (size_t)n; /* fits: RKEY_MAX is the sum */
 }
 
-struct store_entry *rentry_copy(const struct store_entry *e)
-{
-	struct store_entry *c = malloc(sizeof *c + e->name_len +
-				       e->origin_len + e->text_len + 3);
-	if (!c)
-		return NULL;
-	char *p = (char *)(c + 1);
-	*c = *e;
-	c->name = memcpy(p, e->name, e->name_len);
-	p[e->name_len] = '\0';
-	p += e->name_len + 1;
-	c->origin = e->origin_len ? memcpy(p, e->origin, e->origin_len) : p;
-	p[e->origin_len] = '\0';
-	p += e->origin_len + 1;
-	c->text = e->text_len ? memcpy(p, e->text, e->text_len) : p;
-	p[e->text_len] = '\0';
-	return c;
-}
-
 static void rop_free(struct rop *op)
 {
 	free(op->e);

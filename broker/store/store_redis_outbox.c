@@ -22,6 +22,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+struct store_entry *rentry_copy(const struct store_entry *e)
+{
+	struct store_entry *c = malloc(sizeof *c + e->name_len +
+				       e->origin_len + e->text_len + 3);
+	if (!c)
+		return NULL;
+	char *p = (char *)(c + 1);
+	*c = *e;
+	c->name = memcpy(p, e->name, e->name_len);
+	p[e->name_len] = '\0';
+	p += e->name_len + 1;
+	c->origin = e->origin_len ? memcpy(p, e->origin, e->origin_len) : p;
+	p[e->origin_len] = '\0';
+	p += e->origin_len + 1;
+	c->text = e->text_len ? memcpy(p, e->text, e->text_len) : p;
+	p[e->text_len] = '\0';
+	return c;
+}
+
 int outbox_keep(struct rbk *b, struct rroom *rr, const struct store_entry *e,
 		uint64_t hno)
 {
