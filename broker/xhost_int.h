@@ -62,6 +62,9 @@ struct xhost {
 	struct xperson *people;
 	size_t npeople;
 	char hosts[XHOST_HOSTS_MAX][XHOST_ID_MAX + 1];
+	/* taken for dead: its people, when it announces them again, have
+	 * come back (a join), not just been re-announced */
+	unsigned char host_gone[XHOST_HOSTS_MAX];
 	int nhosts;
 	struct xpend *pend;
 	size_t npend;

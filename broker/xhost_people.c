@@ -38,6 +38,7 @@ static int host_index(struct xhost *xh, const char *h, size_t len)
 	}
 	memcpy(xh->hosts[xh->nhosts], h, len);
 	xh->hosts[xh->nhosts][len] = '\0';
+	xh->host_gone[xh->nhosts] = 0;
 	return xh->nhosts++;
 }
 
@@ -141,11 +142,16 @@ void xp_event(struct xhost *xh, const struct xev *ev)
 		return;
 	if (ev->kind == XEV_RESET || ev->kind == XEV_DEAD) {
 		host_drop(xh, h, ev->kind == XEV_DEAD);
-		if (ev->kind == XEV_DEAD)
+		if (ev->kind == XEV_DEAD) {
+			xh->host_gone[h] = 1;
 			log_msg(LOG_NOTICE, "presence across hosts: host %s "
 				"is gone", xh->hosts[h]);
+		}
 		return;
 	}
+	int back = ev->kind == XEV_HERE && xh->host_gone[h];
+	if (!back)
+		xh->host_gone[h] = 0; /* it runs as usual */
 	struct xperson *p = xp_find(xh, ev->name.s, ev->name.len);
 	put(room, sizeof room, &ev->room);
 	put(old, sizeof old, &ev->old);
@@ -161,7 +167,7 @@ void xp_event(struct xhost *xh, const struct xev *ev)
 	if (p && p->host == h && ev->kind == XEV_MOVE)
 		memcpy(old, p->room, sizeof old);
 	p = person_set(xh, h, &ev->name, &ev->room);
-	if (!p || ev->kind == XEV_HERE || was_here)
+	if (!p || (ev->kind == XEV_HERE && !back) || was_here)
 		return;
 	if (ev->kind == XEV_MOVE)
 		tell_room(xh, FRAME_LEFT, p->name, old, room);

@@ -142,3 +142,28 @@ def test_three_hosts_one_killed_its_people_leave_every_who():
     ann.send_line("/msg bob welcome back")
     bob2.expect("[ann] (private) : welcome back")
     print("host gone from /who after %.1f s" % took)
+
+
+def test_a_frozen_host_is_taken_for_dead_and_comes_back():
+    """A broker stopped (SIGSTOP) longer than its key lives: the other
+    host announces its people's leave; once it runs again it finds
+    its link dropped (the XREAD's stall check) or its key gone from
+    Redis, announces its people again, and they have come back (a join)
+    for the others."""
+    r = RedisServer()
+    a, b = host(r.addr), host(r.addr)
+    ann, bob = a.login("ann"), b.login("bob")
+    who_until(ann, r"In lobby \(2\): ")
+    broker = broker_of(b)[0]
+    os.kill(broker, signal.SIGSTOP)
+    try:
+        received(ann, "[bob] has left the chat", timeout=GONE_WITHIN + 5)
+        ask(ann, "/who", r"In lobby \(1\): ann\r\n")
+    finally:
+        os.kill(broker, signal.SIGCONT)
+    received(ann, "[bob] has joined the chat", timeout=20)
+    who_until(ann, r"In lobby \(2\): ")
+    bob.send_line("I was frozen")
+    ann.expect("[bob] : I was frozen")
+    ann.send_line("/msg bob welcome back")
+    bob.expect("[ann] (private) : welcome back")
