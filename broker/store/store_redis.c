@@ -160,7 +160,6 @@ static void eval_reply(void *ctx, const struct resp_value *v)
 {
 	struct rop *op = ctx;
 	struct rbk *b = op->b;
-	struct stream_id prev;
 	uint64_t seq;
 	op->replied = 1;
 	if (v && !b->closing)
@@ -174,7 +173,7 @@ static void eval_reply(void *ctx, const struct resp_value *v)
 		rop_done(b, op, rlink_errno(redis_error(b->w)));
 		return;
 	}
-	if (v->type == RESP_ERROR || eval_answer(v, &seq, &op->id, &prev) < 0) {
+	if (v->type == RESP_ERROR || eval_answer(v, &seq, &op->id, &op->prev) < 0) {
 		if (v->type == RESP_ERROR && v->len >= 8 &&
 		    memcmp(v->str, "NOSCRIPT", 8) == 0)
 			b->sha[0] = '\0'; /* EVAL again, then SCRIPT LOAD */
@@ -186,12 +185,22 @@ static void eval_reply(void *ctx, const struct resp_value *v)
 	op->e->seq = seq;
 	op->since = io_now_ms();
 	if (redis_state(b->rd) != REDIS_UP || !op->rr->loaded || b->down ||
-	    stream_id_cmp(&op->id, &op->rr->last) <= 0 ||
-	    (op == op->rr->ops && stream_id_cmp(&prev, &op->rr->last) <= 0))
+	    stream_id_cmp(&op->id, &op->rr->last) <= 0)
 		rop_done(b, op, 0); /* no reader to wait for, or it passed
-				       (the entry was trimmed unseen), or it
-				       read every entry before ours: in
-				       order now, at local speed */
+				       (the entry was trimmed unseen) */
+	else
+		rroom_chain(b, op->rr); /* in order now: at local speed */
+}
+
+void rroom_chain(struct rbk *b, struct rroom *rr)
+{
+	struct rop *op;
+	while ((op = rr->ops) != NULL && op->replied &&
+	       (stream_id_cmp(&op->prev, &rr->last) <= 0 ||
+		stream_id_cmp(&op->prev, &rr->chain) == 0)) {
+		rr->chain = op->id;
+		rop_done(b, op, 0);
+	}
 }
 
 /* Up to 16 arguments: the script (or its SHA1), keys and values. */
@@ -402,49 +411,6 @@ static int rb_room_load(void *vb, struct store_room *r)
 	if (!rr || redis_state(b->w) == REDIS_CLOSED)
 		return -1; /* reads it empty; loaded after a reconnect */
 	return rroom_send_load(b, rr);
-}
-
-void rroom_entry(struct rbk *b, struct rroom *rr, const struct stream_id *id,
-		 const struct resp_value *fields)
-{
-	struct store_entry e;
-	const char *host, *why;
-	size_t host_len;
-	uint64_t hno;
-	if (stream_id_cmp(id, &rr->last) <= 0)
-		return; /* read before */
-	rr->last = *id;
-	/* our appends before this entry that the reader did not see:
-	 * MAXLEN trimmed them first */
-	while (rr->ops && rr->ops->replied &&
-	       stream_id_cmp(&rr->ops->id, id) < 0)
-		rop_done(b, rr->ops, 0);
-	if (stream_entry_decode(fields, &e, &host, &host_len, &why) < 0) {
-		rlink_bad(b, rr->r->name, why);
-		return;
-	}
-	if (host_len > b->host_len &&
-	    memcmp(host, b->host, b->host_len) == 0) { /* our own */
-		if (stream_num(host + b->host_len, host_len - b->host_len,
-			       &hno) == 0) {
-			for (struct rop *op = rr->ops; op; op = op->next) {
-				if (op->hno == hno) {
-					op->e->seq = e.seq;
-					rop_done(b, op, 0);
-					break;
-				}
-			}
-		}
-		if (e.seq > rr->seen_seq)
-			rr->seen_seq = e.seq;
-		return;
-	}
-	if (e.seq <= rr->seen_seq) {
-		rlink_bad(b, rr->r->name, "a sequence number out of order");
-		return;
-	}
-	rr->seen_seq = e.seq;
-	store_backend_remote(b->st, rr->r, &e);
 }
 
 static void rb_room_free(void *vb, struct store_room *r)

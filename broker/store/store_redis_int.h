@@ -18,6 +18,7 @@ struct rop {
 	uint64_t hno;           /* this store's append number */
 	int replied;            /* its reply came: the list owns it */
 	struct stream_id id;    /* its entry's, once replied */
+	struct stream_id prev;  /* the entry's before it, once replied */
 	int load;               /* not an append: the room's XREVRANGE */
 	long long since;        /* when it was sent; then when its reply
 				   came */
@@ -35,6 +36,9 @@ struct rroom {
 	long long empty_since;
 	struct stream_id last;  /* the last ID read from its stream */
 	uint64_t seen_seq;      /* the highest seq read from it */
+	/* the last own entry completed in order: every entry up to it is
+	 * shown here in stream order (read, or own and chained) */
+	struct stream_id chain;
 	/* appends sent, oldest first: those replied are a prefix (one
 	 * connection answers in order), in stream order */
 	struct rop *ops, *ops_tail;
@@ -141,6 +145,9 @@ int rroom_send_load(struct rbk *b, struct rroom *rr);
  * longer than STORE_REDIS_HOLD_MS when only_old). */
 void rroom_release(struct rbk *b, struct rroom *rr, int only_old,
 		   long long now);
+/* Completes rr's first appends that are in order now: replied, and
+ * the entry before each one read or chained (rroom's chain). */
+void rroom_chain(struct rbk *b, struct rroom *rr);
 /* An entry of rr's stream (from XREAD), in stream order. */
 void rroom_entry(struct rbk *b, struct rroom *rr, const struct stream_id *id,
 		 const struct resp_value *fields);

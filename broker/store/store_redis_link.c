@@ -97,6 +97,51 @@ static void id_reply(void *ctx, const struct resp_value *v)
 		reader_unblock(b);
 }
 
+void rroom_entry(struct rbk *b, struct rroom *rr, const struct stream_id *id,
+		 const struct resp_value *fields)
+{
+	struct store_entry e;
+	const char *host, *why;
+	size_t host_len;
+	uint64_t hno;
+	if (stream_id_cmp(id, &rr->last) <= 0)
+		return; /* read before */
+	rr->last = *id;
+	/* our appends before this entry that the reader did not see:
+	 * MAXLEN trimmed them first */
+	while (rr->ops && rr->ops->replied &&
+	       stream_id_cmp(&rr->ops->id, id) < 0)
+		rop_done(b, rr->ops, 0);
+	if (stream_entry_decode(fields, &e, &host, &host_len, &why) < 0) {
+		rlink_bad(b, rr->r->name, why);
+		return;
+	}
+	if (host_len > b->host_len &&
+	    memcmp(host, b->host, b->host_len) == 0) { /* our own */
+		if (stream_num(host + b->host_len, host_len - b->host_len,
+			       &hno) == 0) {
+			for (struct rop *op = rr->ops; op; op = op->next) {
+				if (op->hno == hno) {
+					op->e->seq = e.seq;
+					rop_done(b, op, 0);
+					break;
+				}
+			}
+		}
+		if (e.seq > rr->seen_seq)
+			rr->seen_seq = e.seq;
+		rroom_chain(b, rr); /* ours after it, in order now */
+		return;
+	}
+	if (e.seq <= rr->seen_seq) {
+		rlink_bad(b, rr->r->name, "a sequence number out of order");
+		return;
+	}
+	rr->seen_seq = e.seq;
+	store_backend_remote(b->st, rr->r, &e);
+	rroom_chain(b, rr); /* ours after it, in order now (after it) */
+}
+
 /* One entry of an XREAD reply: to its room, if this store reads it. */
 static void read_entry(void *ctx, const struct resp_value *key,
 		       const struct stream_id *id,
