@@ -142,7 +142,7 @@ static void id_make(struct xhost *xh, const char *seed)
 		close(fd);
 	}
 	h = fnv(h, seed ? seed : "", seed ? strlen(seed) : 0);
-	snprintf(xh->id, sizeof xh->id, "%s-%016llx", k ? name : "host",
+	snprintf(xh->id, sizeof xh->id, "%.15s-%016llx", k ? name : "host",
 		 (unsigned long long)h);
 }
 
