@@ -227,14 +227,15 @@ int rbk_eval(struct rbk *b, struct rroom *rr, const struct store_entry *e,
 		e->text, host, b->host, hn
 	};
 	size_t lens[17];
-	for (int i = 0; i < 17; i++)
-		lens[i] = strlen(argv[i]);
 	lens[3] = rkey(b, skey, "room", rr->r->name);
 	lens[4] = rkey(b, ckey, "seq", rr->r->name);
 	lens[5] = rkey(b, hkey, "hw", rr->r->name);
 	lens[10] = e->name_len;
 	lens[11] = e->origin_len;
 	lens[13] = e->text_len;
+	for (int i = 0; i < 17; i++) /* the rest are NUL-terminated */
+		if (i < 3 || (i > 5 && i != 10 && i != 11 && i != 13))
+			lens[i] = strlen(argv[i]);
 	return redis_command(b->w, 17, argv, lens, fn, ctx);
 }
 
