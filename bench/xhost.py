@@ -65,14 +65,17 @@ def one_run(run, tmp, cfg, redis, members, hosts, tag):
     srvs = [run.start_natterd(run.B, tmp, "xhost-%s-%d" % (tag, i), session,
                               ["-R", "127.0.0.1:%d" % redis.port])
             for i in range(hosts)]
-    chat = run.Chat(srvs[0].port, "natter", members, cfg, False)
+    # hold: the members stay until the counts are read (their leaves
+    # are presence scripts, not lines)
+    chat = run.Chat(srvs[0].port, "natter", members, cfg, True)
     if hosts == 2:  # every second member on the second host
         chat.proc.kill()
         chat.proc.wait()
         argv = [run.B("bench/chatload"), "-P", "natter", "-m", str(members),
                 "-s", "10", "-f", str(cfg["fast"][members]),
                 "-r", str(cfg["rate"]), "-d", str(cfg["steady_secs"]),
-                "-j", "32", "-t", "300", "-x", "b", "-A", str(srvs[1].port),
+                "-j", "32", "-t", "300", "-x", "b", "-H", "600",
+                "-A", str(srvs[1].port),
                 "127.0.0.1", str(srvs[0].port)]
         chat.proc = subprocess.Popen(argv, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
@@ -80,7 +83,7 @@ def one_run(run, tmp, cfg, redis, members, hosts, tag):
     try:
         chat.until("login", 280)
         resp(redis.port, "CONFIG", "RESETSTAT")
-        ph = chat.until("steady", 280)
+        ph = chat.until("hold", 280)
         stats = commandstats(redis.port)
         for phase in ("login", "fast", "steady"):
             if phase not in ph:
@@ -163,11 +166,9 @@ def xhost_rows(res, sect, row, fan_cell, verdict, num):
         return statistics.median(got) if got else None
 
     def xadds(hosts):
-        """The append scripts' XADDs: the presence scripts (EVAL, one
-        XADD at most each: members leaving as the run ends) out."""
-        got = [(g["calls"].get("xadd", 0) - g["calls"].get("eval", 0)) /
-               g["sent"] for g in x["%d/redis" % hosts] if g["sent"]]
-        return statistics.median(got) if got else None
+        """XADDs per line: the append scripts' (members stay until the
+        counts are read, so no presence script runs meanwhile)."""
+        return per(hosts, "xadd")
 
     def cell(hosts):
         return "%.2f / %.2f / %.2f" % (per(hosts, "evalsha"),

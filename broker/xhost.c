@@ -255,6 +255,7 @@ static void on_link(void *ctx, int up)
 		return;
 	xh->up = up;
 	if (up) {
+		xh_load_scripts(xh);
 		xh_send_up(xh);
 		return;
 	}

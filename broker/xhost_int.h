@@ -56,6 +56,8 @@ struct xhost {
 	int up;                /* the link works */
 	int ready;             /* the snapshot is in: streams read */
 	int up_out, beat_out;  /* an UP or a BEAT is waiting for its reply */
+	char ev_sha[48];       /* the event script's SHA1 (SCRIPT LOAD), or
+				  "": EVAL with its text (~800 bytes) */
 	long long beat_at;     /* the next BEAT */
 	int told_down;         /* people were told the others are away */
 	int closing;
@@ -82,6 +84,9 @@ size_t xh_key(const struct xhost *xh, char *buf, const char *kind,
 void xh_send_up(struct xhost *xh);
 
 /* xhost_ops.c */
+/* SCRIPT LOAD of the event script, before UP: the events re-announcing
+ * every person here go out as EVALSHA (small). */
+void xh_load_scripts(struct xhost *xh);
 /* Sends an event about c (its room now, old: moved from); 0 or -1. */
 int xh_event(struct xhost *xh, struct chatter *c, const char *kind,
 	     const char *room, const char *old);

@@ -82,11 +82,36 @@ void xh_pend_free(struct xhost *xh, struct xpend *p)
 	free(p);
 }
 
+static void sha_reply(void *ctx, const struct resp_value *v)
+{
+	struct xhost *xh = ctx;
+	if (xh->closing || !v || v->type != RESP_BULK ||
+	    v->len >= sizeof xh->ev_sha)
+		return;
+	memcpy(xh->ev_sha, v->str, v->len);
+	xh->ev_sha[v->len] = '\0';
+}
+
+void xh_load_scripts(struct xhost *xh)
+{
+	struct redis *l = store_redis_link(xh->st);
+	const char *argv[] = { "SCRIPT", "LOAD", event_script };
+	size_t lens[] = { 6, 4, sizeof event_script - 1 };
+	if (l)
+		(void)redis_command(l, 3, argv, lens, sha_reply, xh);
+}
+
 static void event_reply(void *ctx, const struct resp_value *v)
 {
 	struct xhost *xh = ctx;
 	if (xh->closing || !v)
 		return;
+	if (v->type == RESP_ERROR && v->len >= 8 &&
+	    memcmp(v->str, "NOSCRIPT", 8) == 0) {
+		xh->ev_sha[0] = '\0'; /* flushed: EVAL from now on */
+		xh_bad(xh, "an event (the script was flushed)");
+		return;
+	}
 	if (v->type == RESP_INTEGER && v->integer == 0)
 		log_msg(LOG_WARNING, "presence across hosts: a name here is "
 			"held on another host too (claimed there while Redis "
@@ -105,7 +130,10 @@ static int event_send(struct xhost *xh, const char *name, const char *kind,
 	lower(lname, name);
 	xh_key(xh, nkey, "name:", lname);
 	snprintf(keep, sizeof keep, "%d", XHOST_EVENTS_KEEP);
-	const char *argv[] = { "EVAL", event_script, "3", xh->k_people,
+	int sha = xh->ev_sha[0] != '\0';
+	const char *argv[] = { sha ? "EVALSHA" : "EVAL",
+			       sha ? xh->ev_sha : event_script, "3",
+			       xh->k_people,
 			       xh->k_events, nkey, xh->id, kind, lname, name,
 			       room, old, keep, xh->prefix };
 	size_t lens[14];
