@@ -21,7 +21,12 @@
  *   highest this broker has seen: a Redis restarted empty does not hand
  *   out a number twice while a broker remembers it); SET back when
  *   raised; XADD room:NAME MAXLEN ~ keep * seq n ...; return {n, id,
- *   prev} (prev: the ID of the entry before ours, "0-0" for none).
+ *   prev, between} (prev: the ID of the entry before ours, "0-0" for
+ *   none; between: when prev is another store's entry and not ARGV[12],
+ *   the last entry this broker has shown of the room, the entries from
+ *   that one to ours, at most 64: what the reader has not brought yet,
+ *   so the append completes at its reply, in stream order; when prev
+ *   is our own, the chain does it).
  *
  * Two connections: b->w carries the scripts, SCRIPT LOAD, a room's load
  * (XREVRANGE + - COUNT cache, at the first request that names it) and
@@ -92,7 +97,21 @@ static const char script[] =
     "  'seq', ns, 'time_ms', ARGV[3], 'kind', ARGV[4], 'name', ARGV[5],\n"
     "  'origin', ARGV[6], 'origin_no', ARGV[7], 'text', ARGV[8],\n"
     "  'host', ARGV[9])\n"
-    "return {n, id, prev}\n";
+    "local between = {}\n"
+    "local own = false\n"
+    "if pv[1] then\n"
+    "  local f = pv[1][2]\n"
+    "  for i = 1, #f - 1, 2 do\n"
+    "    if f[i] == 'host' and\n"
+    "       string.sub(f[i + 1], 1, #ARGV[10]) == ARGV[10] then\n"
+    "      own = true\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "if prev ~= ARGV[12] and not own then\n"
+    "  between = redis.call('XRANGE', KEYS[1], ARGV[12], id, 'COUNT', 64)\n"
+    "end\n"
+    "return {n, id, prev, between}\n";
 
 size_t rkey(const struct rbk *b, char *buf, const char *kind,
 	    const char *room)
@@ -141,12 +160,12 @@ void rroom_release(struct rbk *b, struct rroom *rr, int only_old,
 	}
 }
 
-/* {n, id, prev}: the script's answer (prev: the entry before ours);
- * 0, or -1 when it is not that. */
+/* {n, id, prev, between}: the script's answer; 0, or -1 when it is
+ * not that. */
 static int eval_answer(const struct resp_value *v, uint64_t *seq,
 		       struct stream_id *id, struct stream_id *prev)
 {
-	if (v->type != RESP_ARRAY || v->n != 3 ||
+	if (v->type != RESP_ARRAY || v->n != 4 ||
 	    v->elem[0].type != RESP_INTEGER || v->elem[0].integer < 1 ||
 	    v->elem[1].type != RESP_BULK || v->elem[2].type != RESP_BULK ||
 	    stream_id_parse(v->elem[1].str, v->elem[1].len, id) < 0 ||
@@ -154,6 +173,16 @@ static int eval_answer(const struct resp_value *v, uint64_t *seq,
 		return -1;
 	*seq = (uint64_t)v->elem[0].integer;
 	return 0;
+}
+
+static void between_entry(void *ctx, const struct resp_value *key,
+			  const struct stream_id *id,
+			  const struct resp_value *fields)
+{
+	struct rroom *rr = ctx;
+	(void)key;
+	if (rr->b)
+		rroom_entry(rr->b, rr, id, fields);
 }
 
 static void eval_reply(void *ctx, const struct resp_value *v)
@@ -184,12 +213,19 @@ static void eval_reply(void *ctx, const struct resp_value *v)
 	}
 	op->e->seq = seq;
 	op->since = io_now_ms();
-	if (redis_state(b->rd) != REDIS_UP || !op->rr->loaded || b->down ||
-	    stream_id_cmp(&op->id, &op->rr->last) <= 0)
+	struct rroom *rr = op->rr;
+	if (redis_state(b->rd) != REDIS_UP || !rr->loaded || b->down ||
+	    stream_id_cmp(&op->id, &rr->last) <= 0) {
 		rop_done(b, op, 0); /* no reader to wait for, or it passed
 				       (the entry was trimmed unseen) */
-	else
-		rroom_chain(b, op->rr); /* in order now: at local speed */
+		return;
+	}
+	/* what the reader has not brought yet, in stream order: then ours
+	 * is in order now, at local speed */
+	if (v->elem[3].type == RESP_ARRAY && v->elem[3].n > 0 &&
+	    stream_walk_range(&v->elem[3], between_entry, rr) != 0)
+		rlink_bad(b, rr->r->name, "a bad range in a script reply");
+	rroom_chain(b, rr);
 }
 
 void rroom_chain(struct rbk *b, struct rroom *rr)
@@ -203,13 +239,13 @@ void rroom_chain(struct rbk *b, struct rroom *rr)
 	}
 }
 
-/* Up to 16 arguments: the script (or its SHA1), keys and values. */
+/* 18 arguments: the script (or its SHA1), keys and values. */
 int rbk_eval(struct rbk *b, struct rroom *rr, const struct store_entry *e,
 	     uint64_t hno, redis_reply_fn fn, void *ctx)
 {
 	char skey[RKEY_MAX], ckey[RKEY_MAX], hkey[RKEY_MAX], floor[24],
 	    keep[24], tm[24], kind[8], no[24], hn[24],
-	    host[STREAM_HOST_MAX + 24];
+	    host[STREAM_HOST_MAX + 24], known[STREAM_ID_MAX];
 	uint64_t f = rr->r->last_seq > rr->seen_seq ? rr->r->last_seq :
 		     rr->seen_seq;
 	snprintf(floor, sizeof floor, "%llu", (unsigned long long)f);
@@ -220,23 +256,26 @@ int rbk_eval(struct rbk *b, struct rroom *rr, const struct store_entry *e,
 	snprintf(no, sizeof no, "%llu", (unsigned long long)e->origin_no);
 	snprintf(hn, sizeof hn, "%llu", (unsigned long long)hno);
 	snprintf(host, sizeof host, "%s%s", b->host, hn);
+	/* the last entry shown here: read, or own and chained */
+	stream_id_format(stream_id_cmp(&rr->chain, &rr->last) > 0 ?
+			 &rr->chain : &rr->last, known);
 	int sha = b->sha[0] != '\0';
 	const char *argv[] = {
 		sha ? "EVALSHA" : "EVAL", sha ? b->sha : script, "3", skey,
 		ckey, hkey, floor, keep, tm, kind, e->name, e->origin, no,
-		e->text, host, b->host, hn
+		e->text, host, b->host, hn, known
 	};
-	size_t lens[17];
+	size_t lens[18];
 	lens[3] = rkey(b, skey, "room", rr->r->name);
 	lens[4] = rkey(b, ckey, "seq", rr->r->name);
 	lens[5] = rkey(b, hkey, "hw", rr->r->name);
 	lens[10] = e->name_len;
 	lens[11] = e->origin_len;
 	lens[13] = e->text_len;
-	for (int i = 0; i < 17; i++) /* the rest are NUL-terminated */
+	for (int i = 0; i < 18; i++) /* the rest are NUL-terminated */
 		if (i < 3 || (i > 5 && i != 10 && i != 11 && i != 13))
 			lens[i] = strlen(argv[i]);
-	return redis_command(b->w, 17, argv, lens, fn, ctx);
+	return redis_command(b->w, 18, argv, lens, fn, ctx);
 }
 
 static struct rroom *rroom_get(struct rbk *b, struct store_room *r)
@@ -248,6 +287,7 @@ static struct rroom *rroom_get(struct rbk *b, struct store_room *r)
 	if (!rr)
 		return NULL;
 	rr->r = r;
+	rr->b = b;
 	rr->next = b->rooms;
 	b->rooms = rr;
 	r->bk = rr;

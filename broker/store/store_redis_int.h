@@ -27,6 +27,7 @@ struct rop {
 
 struct rroom {
 	struct store_room *r;
+	struct rbk *b;
 	struct rroom *next;     /* all rooms */
 	int loaded;             /* read from Redis: in the XREAD set */
 	int load_sent;

@@ -119,7 +119,9 @@ void rroom_entry(struct rbk *b, struct rroom *rr, const struct stream_id *id,
 	if (host_len > b->host_len &&
 	    memcmp(host, b->host, b->host_len) == 0) { /* our own */
 		if (stream_num(host + b->host_len, host_len - b->host_len,
-			       &hno) == 0) {
+			       &hno) == 0 && rr->ops && hno >= rr->ops->hno) {
+			/* pending ones are in append order: an older one
+			 * is done already */
 			for (struct rop *op = rr->ops; op; op = op->next) {
 				if (op->hno == hno) {
 					op->e->seq = e.seq;
