@@ -310,6 +310,8 @@ int chat_come_in(struct chat *ch, struct chatter *c, enum hist_how how,
 	}
 	if (how != HIST_LOGIN || !takeover_arrive(ch, c, old, sizeof old))
 		announce_join(ch, c, old);
+	else /* the same person, maybe elsewhere: other hosts, quietly */
+		xhost_entered(ch, c, HIST_REJOIN, "");
 	mod_send_topic(ch, c);
 	greet(ch, c, how == HIST_JOIN ? "now " : "");
 	if (how == HIST_LOGIN)
