@@ -193,7 +193,9 @@ static void eval_reply(void *ctx, const struct resp_value *v)
 	op->replied = 1;
 	if (v && !b->closing)
 		rlink_answered(b);
-	if (b->closing || !op->rr) { /* closing, or the reader was first */
+	if (b->closing || !op->rr) { /* closing, or done before its reply */
+		if (!b->closing && v && v->type == RESP_ARRAY)
+			outbox_forget(b, op->hno); /* logged: once is enough */
 		rop_free(op);
 		return;
 	}

@@ -21,7 +21,7 @@
 #define STORE_REDIS_HOLD_MS 2000        /* an own append waits for the
 					   reader at most this long */
 #define STORE_REDIS_BAD_LOG_MS 10000    /* one line on bad data per */
-#define STORE_REDIS_SLOW_MS 1000        /* an append unanswered this long:
+#define STORE_REDIS_SLOW_MS 2000        /* an append unanswered this long:
 					   Redis is stalled (see outbox) */
 /* Lines said while Redis is away, kept to be logged once it is back
  * (the outbox, store_redis_outbox.c): at most this many, and this many

@@ -123,6 +123,9 @@ int rlink_check_slow(struct rbk *b, long long now);
  * past the bound (counted, logged once per episode). */
 int outbox_keep(struct rbk *b, struct rroom *rr, const struct store_entry *e,
 		uint64_t hno);
+/* The append hno was logged after all (its late reply came): not to
+ * be sent again (when not sent yet). */
+void outbox_forget(struct rbk *b, uint64_t hno);
 /* Sends what is kept (link not closed); at reconnect, before any new
  * append. */
 void outbox_flush(struct rbk *b);

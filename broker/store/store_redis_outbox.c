@@ -107,6 +107,29 @@ static void ob_reply(void *ctx, const struct resp_value *v)
 	}
 }
 
+void outbox_forget(struct rbk *b, uint64_t hno)
+{
+	struct obx **pp = &b->ob_head, *prev = NULL, *x;
+	while ((x = *pp) != NULL && x->hno != hno) {
+		prev = x;
+		pp = &x->next;
+	}
+	if (!x || !b->ob_unsent)
+		return;
+	for (struct obx *u = b->ob_unsent; u != x; u = u->next)
+		if (!u)
+			return; /* sent already: its reply takes it off */
+	if (b->ob_unsent == x)
+		b->ob_unsent = x->next;
+	*pp = x->next;
+	if (b->ob_tail == x)
+		b->ob_tail = prev;
+	b->ob_n--;
+	b->ob_bytes -= x->e->name_len + x->e->origin_len + x->e->text_len;
+	free(x->e);
+	free(x);
+}
+
 void outbox_flush(struct rbk *b)
 {
 	while (b->ob_unsent && !b->closing && !b->slow &&
