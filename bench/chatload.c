@@ -1,8 +1,8 @@
 /* chatload — fanout load generator for natter and for an IRC server.
  *
  * usage: chatload [-P natter|irc] [-m members] [-s senders] [-f n]
- *                 [-w window] [-r rate[,rate...] -d secs] [-j logins] [-t secs]
- *                 [-H secs] [-x prefix] host port
+ *                 [-w window] [-r rate[,rate...] -d secs] [-j logins]
+ *                 [-t secs] [-H secs] [-x prefix] [-A port2] host port
  *
  * Logs in `members` people (at most `logins` under way at once), all in
  * one room: natter's lobby (name at "ID: ", ready at the "-----Chatting
@@ -29,6 +29,9 @@
  * lost = expected - delivered after the deliveries stop (3 s without
  * one).  With -H, "phase=hold" is printed and the members stay logged in
  * (answering PINGs) until standard input ends or secs pass.
+ * With -A, every second member (odd numbers, so half the senders too)
+ * connects to port2 on the same host instead: one room on two natterd
+ * hosts sharing a Redis, whose deliveries cross hosts.
  * Exit 0; 100 on bad usage; 111 when a system call fails; 1 when fewer
  * than all members logged in. */
 #include <sys/epoll.h>
@@ -66,8 +69,8 @@ struct phase {
 
 struct chat {
 	enum proto proto;
-	struct sockaddr_storage addr;
-	socklen_t alen;
+	struct sockaddr_storage addr, addr2;
+	socklen_t alen, alen2;	/* alen2 0: no -A */
 	int ep;
 	long nmembers, nsenders, logins, fast_n, window, rate, steady_s;
 	long rates[RATES_MAX];	/* -r: rate is the one being run */
@@ -86,7 +89,7 @@ static void usage(void)
 	fprintf(stderr, "usage: chatload [-P natter|irc] [-m members] "
 	    "[-s senders] [-f n] [-w window] [-r rate[,rate...] -d secs] "
 	    "[-j logins] "
-	    "[-t secs] [-H secs] [-x prefix] host port\n");
+	    "[-t secs] [-H secs] [-x prefix] [-A port2] host port\n");
 	exit(100);
 }
 
@@ -356,7 +359,10 @@ static void member_start(struct chat *ch, struct member *m)
 {
 	struct epoll_event ev;
 
-	m->fd = bench_connect(&ch->addr, ch->alen);
+	if (ch->alen2 && m->id % 2)
+		m->fd = bench_connect(&ch->addr2, ch->alen2);
+	else
+		m->fd = bench_connect(&ch->addr, ch->alen);
 	if (m->fd == -1) {
 		if (errno == EMFILE || errno == ENFILE)
 			bench_die(PROG, "socket (raise the descriptor limit)");
@@ -530,10 +536,10 @@ static void parse_rates(struct chat *ch, char *list)
 
 static void parse_args(struct chat *ch, int argc, char **argv)
 {
-	const char *why;
+	const char *why, *port2 = NULL;
 	int c;
 
-	while ((c = getopt(argc, argv, "P:m:s:f:w:r:d:j:t:H:x:")) != -1) {
+	while ((c = getopt(argc, argv, "P:m:s:f:w:r:d:j:t:H:x:A:")) != -1) {
 		switch (c) {
 		case 'P':
 			if (strcmp(optarg, "irc") != 0 &&
@@ -551,6 +557,7 @@ static void parse_args(struct chat *ch, int argc, char **argv)
 		case 't': ch->deadline = bench_num(PROG, optarg, 3600); break;
 		case 'H': ch->hold_s = bench_num(PROG, optarg, 3600); break;
 		case 'x': ch->prefix = optarg; break;
+		case 'A': port2 = optarg; break;
 		default: usage();
 		}
 	}
@@ -561,6 +568,11 @@ static void parse_args(struct chat *ch, int argc, char **argv)
 	if (bench_loopback_addr(argv[optind], argv[optind + 1], &ch->addr,
 	    &ch->alen, &why) == -1) {
 		fprintf(stderr, "%s: %s: %s\n", PROG, argv[optind], why);
+		exit(100);
+	}
+	if (port2 && bench_loopback_addr(argv[optind], port2, &ch->addr2,
+	    &ch->alen2, &why) == -1) {
+		fprintf(stderr, "%s: %s: %s\n", PROG, port2, why);
 		exit(100);
 	}
 }

@@ -221,6 +221,9 @@ def render(res):
     out += history_rows(res, 3)
     out += replay_rows(res, 2)
     out += memory_rows(res)
+    if res.get("xhost"):
+        import xhost
+        out += xhost.xhost_rows(res, 6, row, fan_cell, verdict, num)
     out += idle_rows(res)
     for name, why in sorted(res.get("skipped", {}).items()):
         out.append("")

@@ -13,7 +13,9 @@ one run, on this machine, over loopback.  `make bench` runs it.
   4. memory per session at 1,000 people: PSS of the handlers plus the
      broker's, vs ngircd's RSS growth per client;
   5. idle cost: CPU used by natterd, the broker and 1,000 idle sessions
-     over 30 s, vs ngircd with 1,000 idle clients.
+     over 30 s, vs ngircd with 1,000 idle clients;
+  6. across hosts (--only xhost, bench/xhost.py): 1,000 people in one
+     room split over two natterd hosts sharing a Redis vs one host.
 
 Prints one markdown table with the machine and date.  --quick is the
 smoke run of tests/test_bench.py (seconds, tiny sizes).  A peer whose
@@ -613,6 +615,12 @@ def section_fanout(tmp, cfg, peers, res):
         fanout_median(res, members, names, rounds)
 
 
+def section_xhost(tmp, cfg, peers, res):
+    sys.path.insert(0, HERE)
+    import xhost
+    xhost.section_xhost(sys.modules[__name__], tmp, cfg, peers, res)
+
+
 def machine():
     cpu = "?"
     try:
@@ -673,7 +681,8 @@ def main():
     ap.add_argument("--json", help="also write the raw results here")
     ap.add_argument("--out", help="also write the table here")
     ap.add_argument("--only", help="sections, comma-separated: "
-                    "connect,start,fanout,replay (replay: with --history)")
+                    "connect,start,fanout,replay (replay: with --history), "
+                    "xhost (not in the default run: it needs Redis)")
     ap.add_argument("--history", action="store_true",
                     help="also what the room log costs: natter's fanout "
                     "with history off (natterd -N) in the same rounds, and "
@@ -698,7 +707,8 @@ def main():
         for name, fn in (("connect", section_connect),
                          ("start", section_start),
                          ("fanout", section_fanout),
-                         ("replay", section_replay)):
+                         ("replay", section_replay),
+                         ("xhost", section_xhost)):
             if name in only:
                 note("%s (%.0f s so far)" % (name, time.monotonic() - t0))
                 fn(tmp, cfg, peers, res)

@@ -361,6 +361,7 @@ static int setup(struct server *s, const struct broker_config *cfg,
 	s->chat_up = 1;
 	s->chat.hist.redis = cfg->redis;
 	s->chat.hist.redis_password = cfg->redis_password;
+	s->chat.host_seed = cfg->socket_path;
 	int status = chat_init(&s->chat, &s->peers, cfg->transcript,
 			       cfg->state_dir, !cfg->no_history);
 	if (status != 0) /* logged */
@@ -373,6 +374,8 @@ static int setup(struct server *s, const struct broker_config *cfg,
 						      : BROKER_QUEUE_DEFAULT,
 		   &chat_peer_ops, &s->chat);
 	storeloop_init(&s->store, s->loop, history_store(&s->chat));
+	storeloop_sync(&s->store); /* a Redis link being made: polled now */
+	s->store_due = 0;
 	int fd = sockdir_listen(cfg->socket_path, bound);
 	if (fd < 0) /* logged */
 		return fd == SOCKDIR_BUSY ? EXIT_TEMP : EXIT_USAGE;

@@ -112,7 +112,7 @@ static void greet(struct chat *ch, struct chatter *c, const char *verb)
 {
 	const struct room *r = c->m.room;
 	char prefix[96];
-	if (r->count == 1) {
+	if (r->count == 1 && xhost_room_count(ch, r->name) == 0) {
 		snprintf(prefix, sizeof prefix, "You are %salone in %s.",
 			 verb, r->name);
 		reply_send(ch, c, FRAME_INFO, 0, NULL, NULL, prefix,
@@ -130,15 +130,15 @@ static void greet(struct chat *ch, struct chatter *c, const char *verb)
  * our protocol version as an OK would.  The connection stays open for
  * another try, unless `fatal`: the ERR says so, and it is the last
  * frame the handler gets. */
-static void refuse_login(struct chat *ch, struct chatter *c,
-			 const struct frame *f, const char *name,
-			 const char *why, const char *tell, int fatal)
+static void refuse_login(struct chat *ch, struct chatter *c, uint8_t flags,
+			 const char *name, const char *why, const char *tell,
+			 int fatal)
 {
 	mod_count_refused(ch, why);
 	if (ratelog_take(&ch->refusals, io_now_ms()))
 		log_msg(LOG_NOTICE, "login refused%s%s from %s port %s%s: %s",
 			name ? " for " : "", name ? name : "", c->ip, c->port,
-			f->flags & FRAME_REJOIN ? " (rejoin)" : "", why);
+			flags & FRAME_REJOIN ? " (rejoin)" : "", why);
 	reply_send(ch, c, FRAME_ERR, (uint8_t)(FRAME_LAST | OUR_VERSION |
 		   (fatal ? FRAME_FATAL : 0)), NULL, NULL, tell, strlen(tell));
 	if (fatal)
@@ -161,9 +161,12 @@ static int version_served(struct chat *ch, struct chatter *c,
 	snprintf(tell, sizeof tell, "natter-session speaks protocol %u; this "
 		 "broker speaks %d: restart the session.", v,
 		 NATTER_PROTOCOL_VERSION);
-	refuse_login(ch, c, f, NULL, why, tell, 1);
+	refuse_login(ch, c, f->flags, NULL, why, tell, 1);
 	return 0;
 }
+
+static void login_go(struct chat *ch, struct chatter *c,
+		     const struct login_go *g);
 
 /* A name is first come, first served.  After a broker restart the
  * handlers re-announce their people (FRAME_REJOIN) in whatever order
@@ -175,16 +178,16 @@ static void login(struct chat *ch, struct chatter *c, const struct frame *f)
 {
 	const char *room = f->blen ? f->b : DEFAULT_ROOM;
 	size_t roomlen = f->blen ? f->blen : strlen(DEFAULT_ROOM);
-	char name[NAME_LEN_MAX + 1], msg[96], rname[ROOM_LEN_MAX + 1];
+	char name[NAME_LEN_MAX + 1], msg[96];
 	uint64_t n;
-	int rejoin = f->flags & FRAME_REJOIN;
-	parse_origin(c, f->text, f->textlen, rejoin, &n);
+	uint8_t fl = f->flags;
+	parse_origin(c, f->text, f->textlen, fl & FRAME_REJOIN, &n);
 	peer_label(&c->peer, "(not logged in) from %s port %s", c->ip,
 		   c->port);
 	if (!version_served(ch, c, f))
 		return;
 	if (!name_valid(f->a, f->alen)) {
-		refuse_login(ch, c, f, NULL, "invalid name", NAME_RULE, 0);
+		refuse_login(ch, c, fl, NULL, "invalid name", NAME_RULE, 0);
 		return;
 	}
 	frame_field(name, sizeof name, f->a, f->alen);
@@ -192,39 +195,67 @@ static void login(struct chat *ch, struct chatter *c, const struct frame *f)
 		return;
 	if ((f->flags & FRAME_REJOIN) && cutoffs_take(f->a, f->alen, c->ip,
 						      c->port, io_now_ms())) {
-		refuse_login(ch, c, f, name, "cut off before", CUT_TOLD, 1);
+		refuse_login(ch, c, fl, name, "cut off before", CUT_TOLD, 1);
 		return;
 	}
 	if (!room_valid(room, roomlen)) {
-		refuse_login(ch, c, f, name, "invalid room", ROOM_RULE, 0);
+		refuse_login(ch, c, fl, name, "invalid room", ROOM_RULE, 0);
 		return;
 	}
 	int r = presence_add(&ch->pres, &c->m, f->a, f->alen);
 	if (r > 0 && takeover_claim(ch, c, f, name)) /* its password again */
 		r = presence_add(&ch->pres, &c->m, f->a, f->alen);
-	if (r > 0) {
+	struct login_go g = { .flags = fl, .n = n };
+	frame_field(g.room, sizeof g.room, room, roomlen);
+	int x = r == 0 ? xhost_claim(ch, c, &g) : 0; /* across hosts */
+	if (x < 0)
+		presence_remove(&ch->pres, &c->m);
+	if (r > 0 || x < 0) {
 		snprintf(msg, sizeof msg, "The name %s is already in use.",
 			 name);
-		refuse_login(ch, c, f, name, "name in use", msg, 0);
+		refuse_login(ch, c, fl, name, "name in use", msg, 0);
 		return;
 	}
 	if (r < 0) {
-		refuse_login(ch, c, f, name, "out of memory",
+		refuse_login(ch, c, fl, name, "out of memory",
 			     "The broker is out of memory.", 0);
 		return;
 	}
+	if (x == 0)
+		login_go(ch, c, &g);
+}
+
+/* The LOGIN's name is ours (here, and across hosts). */
+static void login_go(struct chat *ch, struct chatter *c,
+		     const struct login_go *g)
+{
+	int rejoin = g->flags & FRAME_REJOIN;
 	c->logged_in = 1;
-	c->account = (f->flags & FRAME_ACCOUNT) != 0;
+	c->account = (g->flags & FRAME_ACCOUNT) != 0;
 	ignore_load(ch, c);
-	mod_logged_in(ch, c, f->flags);
-	peer_label(&c->peer, "%s from %s port %s", name, c->ip, c->port);
-	log_msg(LOG_INFO, "login %s from %s port %s%s", name, c->ip, c->port,
-		rejoin ? " (rejoin)" : "");
+	mod_logged_in(ch, c, g->flags);
+	peer_label(&c->peer, "%s from %s port %s", c->m.name, c->ip, c->port);
+	log_msg(LOG_INFO, "login %s from %s port %s%s", c->m.name, c->ip,
+		c->port, rejoin ? " (rejoin)" : "");
 	/* in the room once the replay is read: chat_come_in */
-	frame_field(rname, sizeof rname, room, roomlen);
-	const struct room *rm = presence_room(&ch->pres, room, roomlen);
-	history_enter(ch, c, rm ? rm->name : rname,
-		      rejoin ? HIST_REJOIN : HIST_LOGIN, n);
+	const struct room *rm = presence_room(&ch->pres, g->room,
+					      strlen(g->room));
+	history_enter(ch, c, rm ? rm->name : g->room,
+		      rejoin ? HIST_REJOIN : HIST_LOGIN, g->n);
+}
+
+void chat_login_claimed(struct chat *ch, struct chatter *c, int ok,
+			const struct login_go *g)
+{
+	char msg[96];
+	if (ok) {
+		login_go(ch, c, g);
+		return;
+	}
+	snprintf(msg, sizeof msg, "The name %s is already in use.",
+		 c->m.name);
+	presence_remove(&ch->pres, &c->m);
+	refuse_login(ch, c, g->flags, c->m.name, "name in use", msg, 0);
 }
 
 /* A move: the old room hears LEFT (text: the new room), then c is in
@@ -245,6 +276,7 @@ static void announce_join(struct chat *ch, struct chatter *c, const char *old)
 	const struct room *r = c->m.room;
 	room_send(ch, r, c, FRAME_JOINED, c->m.name, strlen(c->m.name), old,
 		  strlen(old));
+	xhost_entered(ch, c, HIST_JOIN, old); /* the other hosts hear it */
 	if (old[0])
 		transcript_line(&ch->tr, r->name, "[%s] has come in from "
 				"room %s", c->m.name, old);
@@ -272,11 +304,14 @@ int chat_come_in(struct chat *ch, struct chatter *c, enum hist_how how,
 		reply_send(ch, c, FRAME_OK, OUR_VERSION | FRAME_MARKS_LAST,
 			   c->m.name, r->name, NULL, 0);
 	if (how == HIST_REJOIN) { /* a re-announce after a restart: quiet */
+		xhost_entered(ch, c, how, "");
 		mailbox_deliver(ch, c);
 		return 0;
 	}
 	if (how != HIST_LOGIN || !takeover_arrive(ch, c, old, sizeof old))
 		announce_join(ch, c, old);
+	else /* the same person, maybe elsewhere: other hosts, quietly */
+		xhost_entered(ch, c, HIST_REJOIN, "");
 	mod_send_topic(ch, c);
 	greet(ch, c, how == HIST_JOIN ? "now " : "");
 	if (how == HIST_LOGIN)
@@ -303,6 +338,8 @@ static void priv(struct chat *ch, struct chatter *c, const struct frame *f)
 	struct member *to = NULL;
 	if (name_valid(f->a, f->alen))
 		to = presence_find(&ch->pres, f->a, f->alen);
+	if (!to && xhost_priv(ch, c, f)) /* online on another host */
+		return;
 	if (!to && name_valid(f->a, f->alen) &&
 	    (f->flags & FRAME_TO_ACCOUNT)) {
 		mailbox_keep(ch, c, f);
@@ -360,7 +397,8 @@ static void who(struct chat *ch, struct chatter *c)
 {
 	const struct room *r = c->m.room;
 	char prefix[64];
-	snprintf(prefix, sizeof prefix, "In %s (%zu): ", r->name, r->count);
+	snprintf(prefix, sizeof prefix, "In %s (%zu): ", r->name,
+		 r->count + xhost_room_count(ch, r->name));
 	list_members(ch, c, r, prefix, NULL, FRAME_LAST);
 }
 
@@ -456,11 +494,14 @@ static void chat_gone(struct peer *p, enum peer_why why, void *arg)
 	struct chatter *c = (struct chatter *)(void *)p;
 	away_free(c);
 	ignore_free(c);
+	xhost_gone(ch, c);
 	if (!c->logged_in)
 		return;
 	mod_count_gone(ch, c, (int)why);
-	if (why != PEER_SHUTDOWN)
+	if (why != PEER_SHUTDOWN) {
 		announce_leave(ch, c);
+		xhost_left(ch, c);
+	}
 	mod_forget(c);
 	if (why == PEER_CUT_OFF) /* a REJOIN of this session is refused */
 		cutoffs_note(c->m.name, c->ip, c->port, io_now_ms());
@@ -498,12 +539,15 @@ int chat_init(struct chat *ch, struct peers *peers, const char *transcript,
 	}
 	ch->state_dir = state;
 	mod_init(ch);
-	return history_open(ch, history ? state : NULL);
+	int rc = history_open(ch, history ? state : NULL);
+	return rc ? rc : xhost_open(ch, ch->host_seed) ? EXIT_TEMP : 0;
 }
 
 void chat_free(struct chat *ch)
 {
+	xhost_close(ch);
 	history_close(ch);
+	xhost_free(ch);
 	if (ch->pres.names)
 		presence_free(&ch->pres);
 	transcript_close(&ch->tr);

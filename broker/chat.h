@@ -16,6 +16,7 @@
 #include "presence.h"
 #include "ratelog.h"
 #include "transcript.h"
+#include "xhost.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -60,6 +61,9 @@ struct chat {
 	long long started;         /* Unix seconds */
 	struct moderation mod;
 	struct history hist;       /* the room log (history.h) */
+	struct xhost *xh;          /* presence across hosts, NULL: none */
+	const char *host_seed;     /* set before chat_init: this host's
+				      ID's seed (xhost.h) */
 	char frame[FRAME_MAX];     /* the frame being encoded */
 };
 
@@ -96,6 +100,10 @@ void chat_timers(struct chat *ch, long long now);
  * off (out of memory). */
 int chat_come_in(struct chat *ch, struct chatter *c, enum hist_how how,
 		 const char *room);
+/* xhost.c: c's claim of its name across hosts came back (ok 0: a
+ * person of another host has it): the LOGIN goes on, or is refused. */
+void chat_login_claimed(struct chat *ch, struct chatter *c, int ok,
+			const struct login_go *g);
 /* The room hears that name left (the transcript too). */
 void chat_announce_left(struct chat *ch, const char *name, const char *room);
 /* A public line in the transcript. */

@@ -10,7 +10,9 @@
 #include "away.h"
 #include "io.h"
 #include "modcmd.h"
+#include "namecmp.h"
 #include "reply.h"
+#include "xhost.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +88,13 @@ static void lister_end(struct lister *l, uint8_t last)
 	lister_flush(l, last);
 }
 
+static void add_remote(void *arg, const char *name)
+{
+	struct lister *l = arg;
+	if (l->c->peer.state == PEER_OPEN)
+		lister_add(l, name, strlen(name));
+}
+
 void list_members(struct chat *ch, struct chatter *c, const struct room *r,
 		  const char *prefix, const struct chatter *except,
 		  uint8_t last)
@@ -100,45 +109,67 @@ void list_members(struct chat *ch, struct chatter *c, const struct room *r,
 			lister_add(&l, item, away_label(m, item, sizeof item,
 							now));
 	}
+	xhost_each_in_room(ch, r->name, add_remote, &l); /* other hosts' */
 	lister_end(&l, last);
 }
 
-struct room_array {
-	const struct room **v;
+struct room_count {
+	const char *name;
 	size_t n;
+};
+
+struct room_array {
+	struct room_count *v;
+	size_t n, cap;
 };
 
 static void collect(const struct room *r, void *arg)
 {
 	struct room_array *a = arg;
-	a->v[a->n++] = r;
+	a->v[a->n++] = (struct room_count){ r->name, r->count };
+}
+
+/* A room of other hosts: added to its count here, or new. */
+static void collect_remote(void *arg, const char *room, size_t n)
+{
+	struct room_array *a = arg;
+	for (size_t i = 0; i < a->n; i++)
+		if (name_same(a->v[i].name, strlen(a->v[i].name), room,
+			      strlen(room))) {
+			a->v[i].n += n;
+			return;
+		}
+	if (a->n < a->cap)
+		a->v[a->n++] = (struct room_count){ room, n };
 }
 
 static int by_name(const void *x, const void *y)
 {
-	const struct room *const *a = x, *const *b = y;
-	return strcmp((*a)->name, (*b)->name);
+	const struct room_count *a = x, *b = y;
+	return strcmp(a->name, b->name);
 }
 
-/* "Rooms (2): lobby (3), x (1)", sorted by name. */
+/* "Rooms (2): lobby (3), x (1)", sorted by name; every host's. */
 void list_rooms(struct chat *ch, struct chatter *c)
 {
-	size_t total = ch->pres.room_count;
-	struct room_array a = { calloc(total ? total : 1, sizeof *a.v), 0 };
+	size_t total = ch->pres.room_count + xhost_room_total(ch);
+	struct room_array a = { calloc(total ? total : 1, sizeof *a.v), 0,
+				total };
 	if (!a.v) {
 		reply_only(ch, c, FRAME_ERR, "The broker is out of memory.");
 		return;
 	}
 	presence_each_room(&ch->pres, collect, &a);
+	xhost_each_room(ch, collect_remote, &a);
 	qsort(a.v, a.n, sizeof *a.v, by_name);
 	struct lister l;
 	char prefix[48], item[ROOM_LEN_MAX + 40 + MOD_TOPIC_MAX];
 	snprintf(prefix, sizeof prefix, "Rooms (%zu): ", a.n);
 	lister_start(&l, ch, c, prefix);
 	for (size_t i = 0; i < a.n && c->peer.state == PEER_OPEN; i++) {
-		const char *topic = mod_topic_text(ch, a.v[i]->name);
+		const char *topic = mod_topic_text(ch, a.v[i].name);
 		int n = snprintf(item, sizeof item, "%s (%zu)%s%s%s",
-				 a.v[i]->name, a.v[i]->count,
+				 a.v[i].name, a.v[i].n,
 				 topic ? " \"" : "", topic ? topic : "",
 				 topic ? "\"" : "");
 		lister_add(&l, item, (size_t)n);

@@ -12,21 +12,27 @@ import harness as H
 
 
 class RedisServer:
-    def __init__(self, password=None):
+    def __init__(self, password=None, aof=False, start=True):
+        """aof: appendonly yes (fsync always), so a restart keeps the
+        data; start=False: only the port and paths, for a test that
+        starts natterd before Redis (call start())."""
         if not shutil.which("redis-server"):
             raise H.Skip("redis-server is not installed")
         self.dir = H.tmpdir()
+        self.aof = aof
         self.port = H.free_port()
         self.addr = "127.0.0.1:%d" % self.port
         self.sock = os.path.join(self.dir, "redis.sock")
         self.password = password
         self.proc = None
-        self.start()
+        if start:
+            self.start()
 
     def start(self):
         argv = ["redis-server", "--port", str(self.port),
                 "--bind", "127.0.0.1", "--dir", self.dir, "--save", "",
-                "--appendonly", "no",
+                "--appendonly", "yes" if self.aof else "no",
+                "--appendfsync", "always",
                 "--logfile", os.path.join(self.dir, "redis.log"),
                 "--unixsocket", self.sock, "--unixsocketperm", "700"]
         if self.password:

@@ -99,3 +99,30 @@ def test_bench_smoke():
     assert len(rows) >= 6, table
     for ln in rows:
         assert ln.split("|")[3].strip() not in ("", "—"), ln
+
+
+def test_bench_xhost_smoke():
+    """Section 6 (--only xhost): one room over two natterd hosts
+    sharing a Redis vs one host, tiny; nothing lost, one append script
+    and one XADD per line."""
+    import shutil
+    if not shutil.which("redis-server"):
+        raise harness.Skip("redis-server is not installed")
+    out = os.path.join(harness.tmpdir(), "xhost.json")
+    p = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "run.py"),
+                        "--build", harness.BUILD, "--quick", "--only",
+                        "xhost", "--json", out],
+                       capture_output=True, text=True, timeout=100)
+    assert p.returncode == 0, "bench failed:\n%s\n%s" % (p.stdout,
+                                                         p.stderr[-3000:])
+    with open(out) as f:
+        x = json.load(f)["xhost"]
+    for hosts in (1, 2):
+        for phase in ("fast", "steady"):
+            check_fanout(x["%d/%s" % (hosts, phase)], "%d hosts" % hosts)
+        for g in x["%d/redis" % hosts]:
+            # one append script and one XADD per line (nobody leaves
+            # before the counts are read)
+            assert g["calls"].get("evalsha", 0) >= g["sent"], g
+            assert g["calls"]["xadd"] <= g["sent"], g
+    assert "| 6 |" in p.stdout and "1 XADD per line | yes" in p.stdout

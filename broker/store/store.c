@@ -102,6 +102,11 @@ void store_backend_set(struct store *st, const struct store_ops *ops,
 	st->b = b;
 }
 
+void *store_backend_of(struct store *st, const struct store_ops *ops)
+{
+	return st && st->ops == ops ? st->b : NULL;
+}
+
 const struct store_config *store_backend_config(struct store *st)
 {
 	return &st->cfg;

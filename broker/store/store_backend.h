@@ -114,5 +114,7 @@ void store_backend_failing(struct store *st, int status);
 void store_backend_log(struct store *st, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 const struct store_config *store_backend_config(struct store *st);
+/* st's backend state when its backend is ops, else NULL. */
+void *store_backend_of(struct store *st, const struct store_ops *ops);
 
 #endif

@@ -9,6 +9,10 @@
  *                     at most keep + stream-node-max-entries, 100 by
  *                     default); fields in store_stream.h
  *   PREFIXseq:NAME    a string: the room's last sequence number
+ *   PREFIXhw:NAME     a hash: per store ("ID/"), the last append number
+ *                     it logged in the room (so a line sent again after
+ *                     a lost reply, or kept while Redis was away, is
+ *                     logged once: the script skips a number not above)
  *
  * Appending is one script (EVAL, then EVALSHA once SCRIPT LOAD gave its
  * SHA1), atomic in Redis, so stream order and sequence order are one:
@@ -16,7 +20,13 @@
  *   the seq of the stream's last entry; n goes past ARGV floor (the
  *   highest this broker has seen: a Redis restarted empty does not hand
  *   out a number twice while a broker remembers it); SET back when
- *   raised; XADD room:NAME MAXLEN ~ keep * seq n ...; return {n, id}.
+ *   raised; XADD room:NAME MAXLEN ~ keep * seq n ...; return {n, id,
+ *   prev, between} (prev: the ID of the entry before ours, "0-0" for
+ *   none; between: when prev is another store's entry and not ARGV[12],
+ *   the last entry this broker has shown of the room, the entries from
+ *   that one to ours, at most 64: what the reader has not brought yet,
+ *   so the append completes at its reply, in stream order; when prev
+ *   is our own, the chain does it).
  *
  * Two connections: b->w carries the scripts, SCRIPT LOAD, a room's load
  * (XREVRANGE + - COUNT cache, at the first request that names it) and
@@ -25,8 +35,11 @@
  * redis_link.c).  Entries another store logged reach the core as
  * store_backend_remote (STORE_REMOTE) in stream order.  This store's
  * own appends carry host "ID/N" (a random ID per open, N its append
- * number): an append completes when the reader reaches it, so every
- * host sees its room's lines in one order; it completes at once when
+ * number): an append completes at its reply when the reader has read
+ * the entry before it (prev), else when the reader reaches it, so every
+ * host sees its room's lines in one order, and a host's own lines go
+ * at the speed of one round trip while no other host's line is in
+ * between; it completes at once when
  * the reader is down, and after STORE_REDIS_HOLD_MS at the latest
  * (then, and only then, a host may show lines in another order).
  *
@@ -57,6 +70,9 @@
 #include <unistd.h>
 
 static const char script[] =
+    "local hw = tonumber(redis.call('HGET', KEYS[3], ARGV[10]) or '0')\n"
+    "if tonumber(ARGV[11]) <= hw then return {0, '0-0'} end\n"
+    "redis.call('HSET', KEYS[3], ARGV[10], ARGV[11])\n"
     "local n = redis.call('INCR', KEYS[2])\n"
     "local m = n\n"
     "if n == 1 then\n"
@@ -75,36 +91,33 @@ static const char script[] =
     "if n <= floor then n = floor + 1 end\n"
     "local ns = string.format('%d', n)\n"
     "if n ~= m then redis.call('SET', KEYS[2], ns) end\n"
+    "local pv = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)\n"
+    "local prev = pv[1] and pv[1][1] or '0-0'\n"
     "local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*',\n"
     "  'seq', ns, 'time_ms', ARGV[3], 'kind', ARGV[4], 'name', ARGV[5],\n"
     "  'origin', ARGV[6], 'origin_no', ARGV[7], 'text', ARGV[8],\n"
     "  'host', ARGV[9])\n"
-    "return {n, id}\n";
+    "local between = {}\n"
+    "local own = false\n"
+    "if pv[1] then\n"
+    "  local f = pv[1][2]\n"
+    "  for i = 1, #f - 1, 2 do\n"
+    "    if f[i] == 'host' and\n"
+    "       string.sub(f[i + 1], 1, #ARGV[10]) == ARGV[10] then\n"
+    "      own = true\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "if prev ~= ARGV[12] and not own then\n"
+    "  between = redis.call('XRANGE', KEYS[1], ARGV[12], id, 'COUNT', 64)\n"
+    "end\n"
+    "return {n, id, prev, between}\n";
 
 size_t rkey(const struct rbk *b, char *buf, const char *kind,
 	    const char *room)
 {
 	int n = snprintf(buf, RKEY_MAX, "%s%s:%s", b->prefix, kind, room);
 	return n < 0 ? 0 : (size_t)n; /* fits: RKEY_MAX is the sum */
-}
-
-static struct store_entry *ecopy(const struct store_entry *e)
-{
-	struct store_entry *c = malloc(sizeof *c + e->name_len +
-				       e->origin_len + e->text_len + 3);
-	if (!c)
-		return NULL;
-	char *p = (char *)(c + 1);
-	*c = *e;
-	c->name = memcpy(p, e->name, e->name_len);
-	p[e->name_len] = '\0';
-	p += e->name_len + 1;
-	c->origin = e->origin_len ? memcpy(p, e->origin, e->origin_len) : p;
-	p[e->origin_len] = '\0';
-	p += e->origin_len + 1;
-	c->text = e->text_len ? memcpy(p, e->text, e->text_len) : p;
-	p[e->text_len] = '\0';
-	return c;
 }
 
 static void rop_free(struct rop *op)
@@ -115,7 +128,7 @@ static void rop_free(struct rop *op)
 
 /* Completes op (taken off its room's list); frees it when its reply
  * has come, else the reply's callback will. */
-static void rop_finish(struct rbk *b, struct rop *op, int status)
+void rop_done(struct rbk *b, struct rop *op, int status)
 {
 	struct rroom *rr = op->rr;
 	struct rop **pp = &rr->ops, *prev = NULL;
@@ -143,21 +156,33 @@ void rroom_release(struct rbk *b, struct rroom *rr, int only_old,
 		next = op->next;
 		if (op->replied &&
 		    (!only_old || now - op->since >= STORE_REDIS_HOLD_MS))
-			rop_finish(b, op, 0);
+			rop_done(b, op, 0);
 	}
 }
 
-/* {n, id}: the script's answer; 0, or -1 when it is not that. */
+/* {n, id, prev, between}: the script's answer; 0, or -1 when it is
+ * not that. */
 static int eval_answer(const struct resp_value *v, uint64_t *seq,
-		       struct stream_id *id)
+		       struct stream_id *id, struct stream_id *prev)
 {
-	if (v->type != RESP_ARRAY || v->n != 2 ||
+	if (v->type != RESP_ARRAY || v->n != 4 ||
 	    v->elem[0].type != RESP_INTEGER || v->elem[0].integer < 1 ||
-	    v->elem[1].type != RESP_BULK ||
-	    stream_id_parse(v->elem[1].str, v->elem[1].len, id) < 0)
+	    v->elem[1].type != RESP_BULK || v->elem[2].type != RESP_BULK ||
+	    stream_id_parse(v->elem[1].str, v->elem[1].len, id) < 0 ||
+	    stream_id_parse(v->elem[2].str, v->elem[2].len, prev) < 0)
 		return -1;
 	*seq = (uint64_t)v->elem[0].integer;
 	return 0;
+}
+
+static void between_entry(void *ctx, const struct resp_value *key,
+			  const struct stream_id *id,
+			  const struct resp_value *fields)
+{
+	struct rroom *rr = ctx;
+	(void)key;
+	if (rr->b)
+		rroom_entry(rr->b, rr, id, fields);
 }
 
 static void eval_reply(void *ctx, const struct resp_value *v)
@@ -166,37 +191,63 @@ static void eval_reply(void *ctx, const struct resp_value *v)
 	struct rbk *b = op->b;
 	uint64_t seq;
 	op->replied = 1;
-	if (b->closing || !op->rr) { /* closing, or the reader was first */
+	if (v && !b->closing)
+		rlink_answered(b);
+	if (b->closing || !op->rr) { /* closing, or done before its reply */
+		if (!b->closing && v && v->type == RESP_ARRAY)
+			outbox_forget(b, op->hno); /* logged: once is enough */
 		rop_free(op);
 		return;
 	}
-	if (!v) {
-		rop_finish(b, op, rlink_errno(redis_error(b->w)));
+	if (!v) { /* Redis may have logged it: sent again, once */
+		(void)outbox_keep(b, op->rr, op->e, op->hno);
+		rop_done(b, op, rlink_errno(redis_error(b->w)));
 		return;
 	}
-	if (v->type == RESP_ERROR || eval_answer(v, &seq, &op->id) < 0) {
+	if (v->type == RESP_ERROR || eval_answer(v, &seq, &op->id, &op->prev) < 0) {
 		if (v->type == RESP_ERROR && v->len >= 8 &&
 		    memcmp(v->str, "NOSCRIPT", 8) == 0)
 			b->sha[0] = '\0'; /* EVAL again, then SCRIPT LOAD */
 		rlink_bad(b, op->rr->r->name, v->type == RESP_ERROR ?
 			  "the append script failed" : "a bad script reply");
-		rop_finish(b, op, EIO);
+		rop_done(b, op, EIO);
 		return;
 	}
 	op->e->seq = seq;
 	op->since = io_now_ms();
-	if (redis_state(b->rd) != REDIS_UP || !op->rr->loaded || b->down ||
-	    stream_id_cmp(&op->id, &op->rr->last) <= 0)
-		rop_finish(b, op, 0); /* no reader to wait for, or it passed
-					 (the entry was trimmed unseen) */
+	struct rroom *rr = op->rr;
+	if (redis_state(b->rd) != REDIS_UP || !rr->loaded || b->down ||
+	    stream_id_cmp(&op->id, &rr->last) <= 0) {
+		rop_done(b, op, 0); /* no reader to wait for, or it passed
+				       (the entry was trimmed unseen) */
+		return;
+	}
+	/* what the reader has not brought yet, in stream order: then ours
+	 * is in order now, at local speed */
+	if (v->elem[3].type == RESP_ARRAY && v->elem[3].n > 0 &&
+	    stream_walk_range(&v->elem[3], between_entry, rr) != 0)
+		rlink_bad(b, rr->r->name, "a bad range in a script reply");
+	rroom_chain(b, rr);
 }
 
-/* Up to 13 arguments: the script (or its SHA1), keys and values. */
-static int eval_send(struct rbk *b, struct rroom *rr, struct rop *op)
+void rroom_chain(struct rbk *b, struct rroom *rr)
 {
-	char skey[RKEY_MAX], ckey[RKEY_MAX], floor[24], keep[24], tm[24],
-	    kind[8], no[24], host[STREAM_HOST_MAX + 24];
-	const struct store_entry *e = op->e;
+	struct rop *op;
+	while ((op = rr->ops) != NULL && op->replied &&
+	       (stream_id_cmp(&op->prev, &rr->last) <= 0 ||
+		stream_id_cmp(&op->prev, &rr->chain) == 0)) {
+		rr->chain = op->id;
+		rop_done(b, op, 0);
+	}
+}
+
+/* 18 arguments: the script (or its SHA1), keys and values. */
+int rbk_eval(struct rbk *b, struct rroom *rr, const struct store_entry *e,
+	     uint64_t hno, redis_reply_fn fn, void *ctx)
+{
+	char skey[RKEY_MAX], ckey[RKEY_MAX], hkey[RKEY_MAX], floor[24],
+	    keep[24], tm[24], kind[8], no[24], hn[24],
+	    host[STREAM_HOST_MAX + 24], known[STREAM_ID_MAX];
 	uint64_t f = rr->r->last_seq > rr->seen_seq ? rr->r->last_seq :
 		     rr->seen_seq;
 	snprintf(floor, sizeof floor, "%llu", (unsigned long long)f);
@@ -205,24 +256,28 @@ static int eval_send(struct rbk *b, struct rroom *rr, struct rop *op)
 						    e->time_ms : 0));
 	snprintf(kind, sizeof kind, "%u", e->kind);
 	snprintf(no, sizeof no, "%llu", (unsigned long long)e->origin_no);
-	snprintf(host, sizeof host, "%s%llu", b->host,
-		 (unsigned long long)op->hno);
+	snprintf(hn, sizeof hn, "%llu", (unsigned long long)hno);
+	snprintf(host, sizeof host, "%s%s", b->host, hn);
+	/* the last entry shown here: read, or own and chained */
+	stream_id_format(stream_id_cmp(&rr->chain, &rr->last) > 0 ?
+			 &rr->chain : &rr->last, known);
 	int sha = b->sha[0] != '\0';
 	const char *argv[] = {
-		sha ? "EVALSHA" : "EVAL", sha ? b->sha : script, "2", skey,
-		ckey, floor, keep, tm, kind, e->name, e->origin, no, e->text,
-		host
+		sha ? "EVALSHA" : "EVAL", sha ? b->sha : script, "3", skey,
+		ckey, hkey, floor, keep, tm, kind, e->name, e->origin, no,
+		e->text, host, b->host, hn, known
 	};
-	size_t lens[14];
+	size_t lens[18];
 	lens[3] = rkey(b, skey, "room", rr->r->name);
 	lens[4] = rkey(b, ckey, "seq", rr->r->name);
-	for (int i = 0; i < 14; i++)
-		if (i != 3 && i != 4)
+	lens[5] = rkey(b, hkey, "hw", rr->r->name);
+	lens[10] = e->name_len;
+	lens[11] = e->origin_len;
+	lens[13] = e->text_len;
+	for (int i = 0; i < 18; i++) /* the rest are NUL-terminated */
+		if (i < 3 || (i > 5 && i != 10 && i != 11 && i != 13))
 			lens[i] = strlen(argv[i]);
-	lens[9] = e->name_len;
-	lens[10] = e->origin_len;
-	lens[12] = e->text_len;
-	return redis_command(b->w, 14, argv, lens, eval_reply, op);
+	return redis_command(b->w, 18, argv, lens, fn, ctx);
 }
 
 static struct rroom *rroom_get(struct rbk *b, struct store_room *r)
@@ -234,6 +289,7 @@ static struct rroom *rroom_get(struct rbk *b, struct store_room *r)
 	if (!rr)
 		return NULL;
 	rr->r = r;
+	rr->b = b;
 	rr->next = b->rooms;
 	b->rooms = rr;
 	r->bk = rr;
@@ -249,15 +305,19 @@ static int rb_append(void *vb, struct store_room *r,
 		errno = ENOMEM;
 		return -1;
 	}
-	if (redis_state(b->w) == REDIS_CLOSED) {
-		errno = b->err ? b->err : ENOTCONN;
+	if (redis_state(b->w) == REDIS_CLOSED || b->down || b->slow ||
+	    b->ob_unsent) {
+		/* out here at once, to the others once Redis is back */
+		(void)outbox_keep(b, rr, e, ++b->hno);
+		errno = b->slow ? ETIMEDOUT : redis_state(b->w) !=
+			REDIS_CLOSED ? EAGAIN : b->err ? b->err : ENOTCONN;
 		return -1;
 	}
 	/* room for the reader's and the loads' commands */
 	struct rop *op = redis_pending(b->w) < REDIS_PENDING_MAX - 64 ?
 			 calloc(1, sizeof *op) : NULL;
 	if (op)
-		op->e = ecopy(e);
+		op->e = rentry_copy(e);
 	if (!op || !op->e) {
 		free(op);
 		errno = EAGAIN;
@@ -267,7 +327,8 @@ static int rb_append(void *vb, struct store_room *r,
 	op->rr = rr;
 	op->token = token;
 	op->hno = ++b->hno;
-	if (eval_send(b, rr, op) < 0) {
+	op->since = io_now_ms();
+	if (rbk_eval(b, rr, op->e, op->hno, eval_reply, op) < 0) {
 		rop_free(op);
 		errno = EAGAIN; /* a bound of the link: Redis is slow */
 		return -1;
@@ -293,7 +354,15 @@ static void load_collect(void *ctx, const struct resp_value *key,
 	}
 }
 
-/* Feeds the core a loaded room's entries, oldest first. */
+static long long wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Feeds the core a loaded room's entries, oldest first; those logged
+ * by another host since the room was read empty go out as live. */
 static void load_feed(struct rbk *b, struct rroom *rr)
 {
 	for (size_t i = b->scr_n; i-- > 0;) {
@@ -309,9 +378,15 @@ static void load_feed(struct rbk *b, struct rroom *rr)
 			continue;
 		}
 		rr->seen_seq = e.seq;
-		if (store_backend_loaded(b->st, rr->r, &e) < 0)
+		int own = host_len > b->host_len &&
+			  memcmp(host, b->host, b->host_len) == 0;
+		if (rr->empty_since && !own &&
+		    b->scr_ids[i].ms >= (uint64_t)rr->empty_since)
+			store_backend_remote(b->st, rr->r, &e);
+		else if (store_backend_loaded(b->st, rr->r, &e) < 0)
 			break; /* out of memory: the rest stays unread */
 	}
+	rr->empty_since = 0;
 }
 
 static void load_reply(void *ctx, const struct resp_value *v)
@@ -334,6 +409,8 @@ static void load_reply(void *ctx, const struct resp_value *v)
 		rlink_room_loaded(b);
 	} else if (v) {
 		rlink_bad(b, rr->r->name, "XREVRANGE refused");
+	} else if (!rr->empty_since) {
+		rr->empty_since = wall_now();
 	}
 	/* not loaded (lost, refused): it reads as it is, and a reconnect
 	 * loads it again */
@@ -372,52 +449,11 @@ static int rb_room_load(void *vb, struct store_room *r)
 {
 	struct rbk *b = vb;
 	struct rroom *rr = rroom_get(b, r);
+	if (rr && redis_state(b->w) == REDIS_CLOSED && !rr->empty_since)
+		rr->empty_since = wall_now();
 	if (!rr || redis_state(b->w) == REDIS_CLOSED)
 		return -1; /* reads it empty; loaded after a reconnect */
 	return rroom_send_load(b, rr);
-}
-
-void rroom_entry(struct rbk *b, struct rroom *rr, const struct stream_id *id,
-		 const struct resp_value *fields)
-{
-	struct store_entry e;
-	const char *host, *why;
-	size_t host_len;
-	uint64_t hno;
-	if (stream_id_cmp(id, &rr->last) <= 0)
-		return; /* read before */
-	rr->last = *id;
-	/* our appends before this entry that the reader did not see:
-	 * MAXLEN trimmed them first */
-	while (rr->ops && rr->ops->replied &&
-	       stream_id_cmp(&rr->ops->id, id) < 0)
-		rop_finish(b, rr->ops, 0);
-	if (stream_entry_decode(fields, &e, &host, &host_len, &why) < 0) {
-		rlink_bad(b, rr->r->name, why);
-		return;
-	}
-	if (host_len > b->host_len &&
-	    memcmp(host, b->host, b->host_len) == 0) { /* our own */
-		if (stream_num(host + b->host_len, host_len - b->host_len,
-			       &hno) == 0) {
-			for (struct rop *op = rr->ops; op; op = op->next) {
-				if (op->hno == hno) {
-					op->e->seq = e.seq;
-					rop_finish(b, op, 0);
-					break;
-				}
-			}
-		}
-		if (e.seq > rr->seen_seq)
-			rr->seen_seq = e.seq;
-		return;
-	}
-	if (e.seq <= rr->seen_seq) {
-		rlink_bad(b, rr->r->name, "a sequence number out of order");
-		return;
-	}
-	rr->seen_seq = e.seq;
-	store_backend_remote(b->st, rr->r, &e);
 }
 
 static void rb_room_free(void *vb, struct store_room *r)
@@ -474,6 +510,7 @@ static void rb_close(void *vb)
 	b->closing = 1;
 	redis_free(b->w);
 	redis_free(b->rd);
+	outbox_free(b);
 	free(b->password);
 	free(b->argv);
 	free(b->lens);
@@ -483,7 +520,7 @@ static void rb_close(void *vb)
 	free(b);
 }
 
-static const struct store_ops redis_ops = {
+const struct store_ops rbk_ops = {
 	.name = "redis",
 	.append = rb_append,
 	.run = rb_run,
@@ -517,7 +554,8 @@ static void host_make(struct rbk *b)
 /* The backend's allocations, sized by the config. */
 static int rbk_alloc(struct rbk *b, const char *password)
 {
-	size_t rooms = b->cfg->rooms_max, args = 6 + 2 * rooms;
+	size_t rooms = b->cfg->rooms_max + STORE_REDIS_USER_STREAMS,
+	       args = 6 + 2 * rooms;
 	b->w = redis_new();
 	b->rd = redis_new();
 	b->password = password ? strdup(password) : NULL;
@@ -564,7 +602,7 @@ struct store *store_open_redis(const struct store_config *cfg,
 	b->reader_id = -1;
 	b->backoff = STORE_REDIS_BACKOFF_MIN;
 	host_make(b);
-	store_backend_set(st, &redis_ops, b);
+	store_backend_set(st, &rbk_ops, b);
 	rlink_open(b, io_now_ms());
 	return st;
 }

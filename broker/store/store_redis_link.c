@@ -59,6 +59,10 @@ static void script_reply(void *ctx, const struct resp_value *v)
 		b->err = 0;
 		store_backend_failing(b->st, 0);
 	}
+	if (!b->user_up && b->user) {
+		b->user_up = 1;
+		b->user->link(b->user->ctx, 1);
+	}
 }
 
 static void unblock_reply(void *ctx, const struct resp_value *v)
@@ -93,6 +97,53 @@ static void id_reply(void *ctx, const struct resp_value *v)
 		reader_unblock(b);
 }
 
+void rroom_entry(struct rbk *b, struct rroom *rr, const struct stream_id *id,
+		 const struct resp_value *fields)
+{
+	struct store_entry e;
+	const char *host, *why;
+	size_t host_len;
+	uint64_t hno;
+	if (stream_id_cmp(id, &rr->last) <= 0)
+		return; /* read before */
+	rr->last = *id;
+	/* our appends before this entry that the reader did not see:
+	 * MAXLEN trimmed them first */
+	while (rr->ops && rr->ops->replied &&
+	       stream_id_cmp(&rr->ops->id, id) < 0)
+		rop_done(b, rr->ops, 0);
+	if (stream_entry_decode(fields, &e, &host, &host_len, &why) < 0) {
+		rlink_bad(b, rr->r->name, why);
+		return;
+	}
+	if (host_len > b->host_len &&
+	    memcmp(host, b->host, b->host_len) == 0) { /* our own */
+		if (stream_num(host + b->host_len, host_len - b->host_len,
+			       &hno) == 0 && rr->ops && hno >= rr->ops->hno) {
+			/* pending ones are in append order: an older one
+			 * is done already */
+			for (struct rop *op = rr->ops; op; op = op->next) {
+				if (op->hno == hno) {
+					op->e->seq = e.seq;
+					rop_done(b, op, 0);
+					break;
+				}
+			}
+		}
+		if (e.seq > rr->seen_seq)
+			rr->seen_seq = e.seq;
+		rroom_chain(b, rr); /* ours after it, in order now */
+		return;
+	}
+	if (e.seq <= rr->seen_seq) {
+		rlink_bad(b, rr->r->name, "a sequence number out of order");
+		return;
+	}
+	rr->seen_seq = e.seq;
+	store_backend_remote(b->st, rr->r, &e);
+	rroom_chain(b, rr); /* ours after it, in order now (after it) */
+}
+
 /* One entry of an XREAD reply: to its room, if this store reads it. */
 static void read_entry(void *ctx, const struct resp_value *key,
 		       const struct stream_id *id,
@@ -101,6 +152,11 @@ static void read_entry(void *ctx, const struct resp_value *key,
 	struct rbk *b = ctx;
 	char name[ROOM_LEN_MAX + 1];
 	size_t plen = strlen(b->prefix);
+	if (b->user && (key->len < plen + 5 ||
+			memcmp(key->str + plen, "room:", 5) != 0)) {
+		b->user->entry(b->user->ctx, key->str, key->len, id, fields);
+		return;
+	}
 	if (key->len <= plen + 5 || key->len - plen - 5 > ROOM_LEN_MAX ||
 	    memcmp(key->str, b->prefix, plen) != 0 ||
 	    memcmp(key->str + plen, "room:", 5) != 0)
@@ -143,21 +199,40 @@ static size_t xread_count(size_t rooms)
 	return c < 1 ? 1 : c > 100 ? 100 : c;
 }
 
+/* The user's streams after the rooms' in the XREAD: keys at argv[6 +
+ * n..], IDs formatted into ids; how many. */
+static int user_streams(struct rbk *b, int n, struct stream_id *ids)
+{
+	const char *keys[STORE_REDIS_USER_STREAMS];
+	int k = b->user && b->user_up ? b->user->streams(b->user->ctx, keys,
+			ids, STORE_REDIS_USER_STREAMS) : 0;
+	for (int i = 0; i < k; i++) {
+		char *key = b->argbuf + (size_t)(n + i) *
+			    (RKEY_MAX + STREAM_ID_MAX);
+		size_t len = strlen(keys[i]);
+		if (len >= RKEY_MAX)
+			len = RKEY_MAX - 1;
+		memcpy(key, keys[i], len);
+		key[len] = '\0';
+		stream_id_format(&ids[i], key + RKEY_MAX);
+		b->argv[6 + n + i] = key;
+		b->lens[6 + n + i] = len;
+	}
+	return k;
+}
+
 static void xread_send(struct rbk *b, long long now)
 {
 	char count[24], block[24];
+	struct stream_id uids[STORE_REDIS_USER_STREAMS];
 	int argc = 6, n = 0;
-	if (b->xread_out || !b->nloaded || now < b->xread_pause ||
+	if (b->xread_out || now < b->xread_pause ||
 	    redis_state(b->rd) == REDIS_CLOSED)
 		return;
-	snprintf(count, sizeof count, "%zu", xread_count(b->nloaded));
-	snprintf(block, sizeof block, "%d", STORE_REDIS_BLOCK_MS);
 	const char *head[] = { "XREAD", "COUNT", count, "BLOCK", block,
 			       "STREAMS" };
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 6; i++)
 		b->argv[i] = head[i];
-		b->lens[i] = strlen(head[i]);
-	}
 	for (struct rroom *rr = b->rooms; rr; rr = rr->next) {
 		if (!rr->loaded)
 			continue;
@@ -168,6 +243,15 @@ static void xread_send(struct rbk *b, long long now)
 		b->lens[argc++] = rkey(b, key, "room", rr->r->name);
 		n++;
 	}
+	int k = user_streams(b, n, uids);
+	n += k;
+	argc += k;
+	if (n == 0)
+		return;
+	snprintf(count, sizeof count, "%zu", xread_count((size_t)n));
+	snprintf(block, sizeof block, "%d", STORE_REDIS_BLOCK_MS);
+	for (int i = 0; i < 6; i++)
+		b->lens[i] = strlen(head[i]);
 	for (int i = 0; i < n; i++) {
 		const char *id = b->argv[6 + i] + RKEY_MAX;
 		b->argv[argc] = id;
@@ -197,6 +281,12 @@ void rlink_lost(struct rbk *b, const char *why)
 	/* the callbacks of what waited run now, with NULL */
 	redis_close(b->w, reason);
 	redis_close(b->rd, reason);
+	outbox_lost(b);
+	b->slow = 0;
+	if (b->user_up) {
+		b->user_up = 0;
+		b->user->link(b->user->ctx, 0);
+	}
 	b->xread_out = b->unblock_out = 0;
 	b->reader_id = -1;
 	for (struct rroom *rr = b->rooms; rr; rr = rr->next)
@@ -231,6 +321,7 @@ void rlink_open(struct rbk *b, long long now)
 		rlink_lost(b, "could not queue a command");
 		return;
 	}
+	outbox_flush(b); /* before any new append */
 	/* rooms asked for while Redis was away are read now */
 	for (struct rroom *rr = b->rooms; rr; rr = rr->next)
 		if (!rr->loaded && !rr->load_sent)
@@ -246,6 +337,12 @@ static void sooner(int *t, long long at, long long now)
 		d = 60000;
 	if (*t < 0 || d < *t)
 		*t = (int)d;
+}
+
+static void sooner_ms(int *t, int ms)
+{
+	if (ms >= 0 && (*t < 0 || ms < *t))
+		*t = ms;
 }
 
 /* Stalls: a connect, or an XREAD past its BLOCK, taking too long. */
@@ -297,6 +394,10 @@ int rlink_run(struct rbk *b, long long now)
 					sooner(&t, op->since +
 					       STORE_REDIS_HOLD_MS, now);
 		}
+		sooner_ms(&t, rlink_check_slow(b, now));
+		outbox_flush(b);
+		if (b->user && b->user_up)
+			sooner_ms(&t, b->user->run(b->user->ctx, now));
 		xread_send(b, now);
 		rlink_flush(b);
 	}

@@ -1,0 +1,109 @@
+/* xhost_int.h — between xhost.c (the link, the host's heartbeat, the
+ * snapshot), xhost_ops.c (claims, events and private lines sent) and
+ * xhost_people.c (the people of other hosts, events and private lines
+ * received). */
+#ifndef NATTER_BROKER_XHOST_INT_H
+#define NATTER_BROKER_XHOST_INT_H
+
+#include "xhost.h"
+#include "xhost_wire.h"
+#include "store/store_redis.h"
+#include "store/store_stream.h"
+
+#define XHOST_BEAT_MS 2000       /* the host's key refreshed, dead ones
+				    looked for, this often */
+#define XHOST_TTL_MS 8000        /* a host's key lives this long */
+#define XHOST_REMOTE_MAX 3000    /* people of other hosts known */
+#define XHOST_HOSTS_MAX 64       /* other hosts known */
+#define XHOST_EVENTS_KEEP 10000  /* MAXLEN ~ of the event stream */
+#define XHOST_INBOX_KEEP 10000   /* MAXLEN ~ of a host's inbox */
+#define XHOST_PEND_MAX 1024      /* claims and private lines waiting
+				    (the link's ring holds 4096) */
+#define XHOST_KEY_MAX (STORE_REDIS_PREFIX_MAX + 8 + XHOST_ID_MAX + 1)
+#define XHOST_BAD_LOG_MS 10000
+
+/* A person of another host. */
+struct xperson {
+	char name[NAME_LEN_MAX + 1];
+	char room[ROOM_LEN_MAX + 1];   /* "" while not in a room yet */
+	int host;                      /* index in xh->hosts */
+};
+
+enum xpend_what { XP_CLAIM, XP_PRIV, XP_EVENT };
+
+/* A command whose answer names a chatter (NULL once it is gone). */
+struct xpend {
+	struct xpend *next, *prev;
+	struct xhost *xh;
+	struct chatter *c;
+	enum xpend_what what;
+	struct login_go g;               /* XP_CLAIM */
+	char to[NAME_LEN_MAX + 1];       /* XP_PRIV: the recipient's name */
+	size_t textlen;                  /* XP_PRIV: the text, after this */
+};
+
+struct xhost {
+	struct chat *ch;
+	struct store *st;
+	struct store_redis_user user;
+	char id[XHOST_ID_MAX + 1];
+	const char *prefix;
+	char k_events[XHOST_KEY_MAX], k_inbox[XHOST_KEY_MAX],
+	    k_host[XHOST_KEY_MAX], k_hosts[XHOST_KEY_MAX],
+	    k_people[XHOST_KEY_MAX];
+	struct stream_id ev_last, ib_last;
+	int ib_known;          /* ib_last is from this process' reading */
+	int up;                /* the link works */
+	int ready;             /* the snapshot is in: streams read */
+	int up_out, beat_out;  /* an UP or a BEAT is waiting for its reply */
+	char ev_sha[48];       /* the event script's SHA1 (SCRIPT LOAD), or
+				  "": EVAL with its text (~800 bytes) */
+	long long beat_at;     /* the next BEAT */
+	int told_down;         /* people were told the others are away */
+	int closing;
+	struct xperson *people;
+	size_t npeople;
+	char hosts[XHOST_HOSTS_MAX][XHOST_ID_MAX + 1];
+	/* taken for dead: its people, when it announces them again, have
+	 * come back (a join), not just been re-announced */
+	unsigned char host_gone[XHOST_HOSTS_MAX];
+	int nhosts;
+	struct xpend *pend;
+	size_t npend;
+	long long bad_at;
+	unsigned long bad_hidden;
+};
+
+/* xhost.c */
+void xh_bad(struct xhost *xh, const char *why);
+/* Builds PREFIX + kind + rest into buf (XHOST_KEY_MAX); its length. */
+size_t xh_key(const struct xhost *xh, char *buf, const char *kind,
+	      const char *rest);
+/* The UP script: this host (again) from a clean slate, and the
+ * snapshot of the others. */
+void xh_send_up(struct xhost *xh);
+
+/* xhost_ops.c */
+/* SCRIPT LOAD of the event script, before UP: the events re-announcing
+ * every person here go out as EVALSHA (small). */
+void xh_load_scripts(struct xhost *xh);
+/* Sends an event about c (its room now, old: moved from); 0 or -1. */
+int xh_event(struct xhost *xh, struct chatter *c, const char *kind,
+	     const char *room, const char *old);
+/* Every person here in a room announced again ('here'), after UP. */
+void xh_here_all(struct xhost *xh);
+void xh_pend_free(struct xhost *xh, struct xpend *p);
+
+/* xhost_people.c */
+void xp_clear(struct xhost *xh);
+/* One host's people from the snapshot: HGETALL's array. */
+void xp_load(struct xhost *xh, const char *host, size_t hlen,
+	     const struct resp_value *people);
+void xp_event(struct xhost *xh, const struct xev *ev);
+void xp_msg(struct xhost *xh, const struct xmsg *m);
+/* The person of another host named name (any case), or NULL. */
+struct xperson *xp_find(struct xhost *xh, const char *name, size_t len);
+/* To every person here: an INFO line. */
+void xp_tell_all(struct xhost *xh, const char *text);
+
+#endif

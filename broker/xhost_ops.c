@@ -1,0 +1,301 @@
+/* xhost_ops.c — what this host tells the others (xhost.h): a name
+ * claimed at login, joins, moves and leaves, private lines to their
+ * people.  The scripts' keys are in xhost.c's header. */
+#include "xhost_int.h"
+
+#include "chat.h"
+#include "log.h"
+#include "namecmp.h"
+#include "reply.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The name is free when its holder is this host, or a host that is
+ * dead, or one that does not list it (a claim it gave up). */
+#define NAME_HELD_ELSEWHERE(K, P, L) \
+    "local h = redis.call('GET', " K ")\n" \
+    "if h and h ~= ARGV[1] and\n" \
+    "   redis.call('EXISTS', " P " .. 'host:' .. h) == 1 and\n" \
+    "   redis.call('HEXISTS', " P " .. 'people:' .. h, " L ") == 1 then\n" \
+    "  return 0\n" \
+    "end\n"
+
+static const char claim_script[] =
+    NAME_HELD_ELSEWHERE("KEYS[1]", "ARGV[3]", "ARGV[2]")
+    "redis.call('SET', KEYS[1], ARGV[1])\n"
+    "redis.call('HSET', KEYS[2], ARGV[2], ARGV[4])\n"
+    "return 1\n";
+
+static const char event_script[] =
+    "if ARGV[2] == 'leave' then\n"
+    "  redis.call('HDEL', KEYS[1], ARGV[3])\n"
+    "  if redis.call('GET', KEYS[3]) == ARGV[1] then\n"
+    "    redis.call('DEL', KEYS[3])\n"
+    "  end\n"
+    "else\n"
+    NAME_HELD_ELSEWHERE("KEYS[3]", "ARGV[8]", "ARGV[3]")
+    "  redis.call('SET', KEYS[3], ARGV[1])\n"
+    "  redis.call('HSET', KEYS[1], ARGV[3], ARGV[4] .. ' ' .. ARGV[5])\n"
+    "end\n"
+    "redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', 'h',\n"
+    "  ARGV[1], 'k', ARGV[2], 'n', ARGV[4], 'r', ARGV[5], 'o', ARGV[6])\n"
+    "return 1\n";
+
+static void lower(char *out, const char *s)
+{
+	size_t i = 0;
+	for (; s[i] && i < NAME_LEN_MAX; i++)
+		out[i] = (char)tolower((unsigned char)s[i]);
+	out[i] = '\0';
+}
+
+static struct xpend *pend_new(struct xhost *xh, struct chatter *c,
+			      enum xpend_what what, size_t extra)
+{
+	struct xpend *p = xh->npend < XHOST_PEND_MAX ?
+			  calloc(1, sizeof *p + extra + 1) : NULL;
+	if (!p)
+		return NULL;
+	p->xh = xh;
+	p->c = c;
+	p->what = what;
+	p->next = xh->pend;
+	if (xh->pend)
+		xh->pend->prev = p;
+	xh->pend = p;
+	xh->npend++;
+	return p;
+}
+
+void xh_pend_free(struct xhost *xh, struct xpend *p)
+{
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		xh->pend = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	xh->npend--;
+	free(p);
+}
+
+static void sha_reply(void *ctx, const struct resp_value *v)
+{
+	struct xhost *xh = ctx;
+	if (xh->closing || !v || v->type != RESP_BULK ||
+	    v->len >= sizeof xh->ev_sha)
+		return;
+	memcpy(xh->ev_sha, v->str, v->len);
+	xh->ev_sha[v->len] = '\0';
+}
+
+void xh_load_scripts(struct xhost *xh)
+{
+	struct redis *l = store_redis_link(xh->st);
+	const char *argv[] = { "SCRIPT", "LOAD", event_script };
+	size_t lens[] = { 6, 4, sizeof event_script - 1 };
+	if (l)
+		(void)redis_command(l, 3, argv, lens, sha_reply, xh);
+}
+
+static void event_reply(void *ctx, const struct resp_value *v)
+{
+	struct xhost *xh = ctx;
+	if (xh->closing || !v)
+		return;
+	if (v->type == RESP_ERROR && v->len >= 8 &&
+	    memcmp(v->str, "NOSCRIPT", 8) == 0) {
+		xh->ev_sha[0] = '\0'; /* flushed: EVAL from now on */
+		xh_bad(xh, "an event (the script was flushed)");
+		return;
+	}
+	if (v->type == RESP_INTEGER && v->integer == 0)
+		log_msg(LOG_WARNING, "presence across hosts: a name here is "
+			"held on another host too (claimed there while Redis "
+			"was away); both keep it until one leaves");
+	else if (v->type != RESP_INTEGER)
+		xh_bad(xh, "a bad answer to an event");
+}
+
+static int event_send(struct xhost *xh, const char *name, const char *kind,
+		      const char *room, const char *old)
+{
+	struct redis *l = store_redis_link(xh->st);
+	char lname[NAME_LEN_MAX + 1], nkey[XHOST_KEY_MAX], keep[24];
+	if (!l || (!xh->ready && !xh->up_out))
+		return -1;
+	lower(lname, name);
+	xh_key(xh, nkey, "name:", lname);
+	snprintf(keep, sizeof keep, "%d", XHOST_EVENTS_KEEP);
+	int sha = xh->ev_sha[0] != '\0';
+	const char *argv[] = { sha ? "EVALSHA" : "EVAL",
+			       sha ? xh->ev_sha : event_script, "3",
+			       xh->k_people,
+			       xh->k_events, nkey, xh->id, kind, lname, name,
+			       room, old, keep, xh->prefix };
+	size_t lens[14];
+	for (int i = 0; i < 14; i++)
+		lens[i] = strlen(argv[i]);
+	return redis_command(l, 14, argv, lens, event_reply, xh);
+}
+
+int xh_event(struct xhost *xh, struct chatter *c, const char *kind,
+	     const char *room, const char *old)
+{
+	return event_send(xh, c->m.name, kind, room, old);
+}
+
+static void here_room(const struct room *r, void *arg)
+{
+	struct xhost *xh = arg;
+	for (size_t i = 0; i < r->count; i++)
+		(void)xh_event(xh, chatter_of(r->members[i]), "here", r->name,
+			       "");
+}
+
+void xh_here_all(struct xhost *xh)
+{
+	presence_each_room(&xh->ch->pres, here_room, xh);
+}
+
+static void claim_reply(void *ctx, const struct resp_value *v)
+{
+	struct xpend *p = ctx;
+	struct xhost *xh = p->xh;
+	struct chatter *c = p->c;
+	struct login_go g = p->g;
+	char name[NAME_LEN_MAX + 1];
+	memcpy(name, p->to, sizeof name);
+	xh_pend_free(xh, p);
+	if (xh->closing)
+		return;
+	int ok = !v || (v->type == RESP_INTEGER && v->integer == 1);
+	if (v && v->type != RESP_INTEGER)
+		xh_bad(xh, "a bad answer to a claim");
+	if (!c) { /* gone while claiming: the name is given back */
+		if (v && ok)
+			(void)event_send(xh, name, "leave", "", "");
+		return;
+	}
+	chat_login_claimed(xh->ch, c, ok, &g);
+}
+
+int xhost_claim(struct chat *ch, struct chatter *c, const struct login_go *g)
+{
+	struct xhost *xh = ch->xh;
+	struct redis *l = xh ? store_redis_link(xh->st) : NULL;
+	char lname[NAME_LEN_MAX + 1], nkey[XHOST_KEY_MAX],
+	    val[NAME_LEN_MAX + 2];
+	if (xh && !xh->ready)
+		xh_send_up(xh); /* a first link: queued before the claim */
+	if (!xh || (!xh->ready && !xh->up_out))
+		return 0; /* Redis away: names are checked here only */
+	if (xp_find(xh, c->m.name, strlen(c->m.name)))
+		return -1;
+	struct xpend *p = l ? pend_new(xh, c, XP_CLAIM, 0) : NULL;
+	if (!p)
+		return 0;
+	p->g = *g;
+	memcpy(p->to, c->m.name, sizeof p->to);
+	lower(lname, c->m.name);
+	xh_key(xh, nkey, "name:", lname);
+	snprintf(val, sizeof val, "%s ", c->m.name);
+	const char *argv[] = { "EVAL", claim_script, "2", nkey, xh->k_people,
+			       xh->id, lname, xh->prefix, val };
+	size_t lens[9];
+	for (int i = 0; i < 9; i++)
+		lens[i] = strlen(argv[i]);
+	if (redis_command(l, 9, argv, lens, claim_reply, p) != 0) {
+		xh_pend_free(xh, p);
+		return 0;
+	}
+	return 1;
+}
+
+void xhost_entered(struct chat *ch, struct chatter *c, enum hist_how how,
+		   const char *old)
+{
+	if (ch->xh && c->m.room)
+		(void)xh_event(ch->xh, c, how == HIST_REJOIN ? "here" :
+			       old[0] ? "move" : "join", c->m.room->name,
+			       old);
+}
+
+void xhost_left(struct chat *ch, struct chatter *c)
+{
+	if (ch->xh)
+		(void)xh_event(ch->xh, c, "leave",
+			       c->m.room ? c->m.room->name : "", "");
+}
+
+void xhost_gone(struct chat *ch, struct chatter *c)
+{
+	struct xhost *xh = ch->xh;
+	if (!xh)
+		return;
+	for (struct xpend *p = xh->pend; p; p = p->next) {
+		if (p->c != c)
+			continue;
+		if (p->what == XP_CLAIM) /* not logged in: chat_gone will
+					    not take it out */
+			presence_remove(&ch->pres, &c->m);
+		p->c = NULL;
+	}
+}
+
+static void priv_reply(void *ctx, const struct resp_value *v)
+{
+	struct xpend *p = ctx;
+	struct xhost *xh = p->xh;
+	if (!xh->closing && p->c) {
+		char msg[NAME_LEN_MAX + 96];
+		if (v && v->type == RESP_BULK) {
+			reply_send(xh->ch, p->c, FRAME_OK, FRAME_LAST, p->to,
+				   NULL, (const char *)(p + 1), p->textlen);
+		} else {
+			snprintf(msg, sizeof msg, "%s could not be reached: "
+				 "the other servers cannot be reached now.",
+				 p->to);
+			reply_only(xh->ch, p->c, FRAME_ERR, msg);
+		}
+	}
+	xh_pend_free(xh, p);
+}
+
+int xhost_priv(struct chat *ch, struct chatter *c, const struct frame *f)
+{
+	struct xhost *xh = ch->xh;
+	struct xperson *to = xh && name_valid(f->a, f->alen) ?
+			     xp_find(xh, f->a, f->alen) : NULL;
+	char key[XHOST_KEY_MAX], keep[24], id[XWIRE_ID_MAX + 1] = "";
+	if (!to)
+		return 0;
+	struct redis *l = store_redis_link(xh->st);
+	struct xpend *p = l ? pend_new(xh, c, XP_PRIV, f->textlen) : NULL;
+	if (!p) {
+		snprintf(key, sizeof key, "%s could not be reached: the other "
+			 "servers cannot be reached now.", to->name);
+		reply_only(ch, c, FRAME_ERR, key);
+		return 1;
+	}
+	memcpy(p->to, to->name, sizeof p->to);
+	memcpy(p + 1, f->text, f->textlen);
+	p->textlen = f->textlen;
+	if (c->origin[0])
+		snprintf(id, sizeof id, "%s %.*s", c->origin, (int)f->blen,
+			 f->b);
+	xh_key(xh, key, "inbox:", xh->hosts[to->host]);
+	snprintf(keep, sizeof keep, "%d", XHOST_INBOX_KEEP);
+	const char *argv[] = { "XADD", key, "MAXLEN", "~", keep, "*", "f",
+			       c->m.name, "t", to->name, "i", id, "x", f->text };
+	size_t lens[14];
+	for (int i = 0; i < 13; i++)
+		lens[i] = strlen(argv[i]);
+	lens[13] = f->textlen;
+	if (redis_command(l, 14, argv, lens, priv_reply, p) != 0)
+		priv_reply(p, NULL);
+	return 1;
+}

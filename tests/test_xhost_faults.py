@@ -1,0 +1,152 @@
+"""Across hosts (issue 13), the faults, each on a real redis-server:
+absent at start and then started; lost mid-chat (people told once each
+way, lines said meanwhile kept and delivered after, once); restarted
+with its data (AOF) and then empty (nothing doubled, presence back);
+stalled with SIGSTOP (local chat at its own speed, bounded memory, one
+log line).  One host SIGKILLed is in test_xhost.py."""
+import glob
+import os
+import re
+import signal
+import time
+
+import harness as H
+from rserver import RedisServer
+from test_xhost import host, received, who_until, broker_of
+
+LOST = "*** The other servers cannot be reached; chat here goes on."
+BACK = "*** The other servers can be reached again."
+
+
+def test_redis_absent_at_start_then_appears():
+    r = RedisServer(start=False)
+    a, b = host(r.addr), host(r.addr)
+    for d in (a, b):
+        d.log.wait(r"history not written \(redis\)")
+    ann, amy = a.login("ann"), a.login("amy")
+    bob = b.login("bob")
+    ann.send_line("before redis")
+    amy.expect("[ann] : before redis")      # local chat without Redis
+    r.start()
+    who_until(ann, r"In lobby \(3\): ")
+    who_until(bob, r"In lobby \(3\): ")
+    ann.send_line("with redis")
+    bob.expect("[ann] : with redis")
+    received(bob, "[ann] : before redis")   # kept, then shared
+    for d in (a, b):
+        assert len(re.findall(r"history not written", d.log.text())) == 1
+        d.log.wait(r"history written again")
+    bob._fill(0.3)
+    assert bob.text.count("[ann] : before redis") == 1
+
+
+def test_redis_lost_mid_chat_told_once_and_lines_kept_once():
+    r = RedisServer()
+    a, b = host(r.addr), host(r.addr)
+    ann, amy, bob = a.login("ann"), a.login("amy"), b.login("bob")
+    who_until(ann, r"In lobby \(3\): ")
+    who_until(bob, r"In lobby \(3\): ")
+    r.kill()
+    for c in (ann, amy, bob):
+        c.expect(LOST)
+    for i in range(3):
+        ann.send_line("apart A%d" % i)
+        bob.send_line("apart B%d" % i)
+    for i in range(3):
+        amy.expect("[ann] : apart A%d" % i)  # at local speed
+    who_until(ann, r"In lobby \(2\): ")     # B's people are away
+    r.start()                                # empty
+    for c in (ann, amy, bob):
+        c.expect(BACK)
+    for i in range(3):
+        received(bob, "[ann] : apart A%d" % i)
+        received(ann, "[bob] : apart B%d" % i)
+        received(amy, "[bob] : apart B%d" % i)
+    who_until(ann, r"In lobby \(3\): ")
+    who_until(bob, r"In lobby \(3\): ")
+    ann.send_line("together again")
+    bob.expect("[ann] : together again")
+    for c in (ann, amy, bob):
+        c._fill(0.3)
+        assert c.text.count(LOST) == 1 and c.text.count(BACK) == 1, c.text
+    for i in range(3):
+        assert bob.text.count("[ann] : apart A%d" % i) == 1, bob.text
+        assert ann.text.count("[bob] : apart B%d" % i) == 1, ann.text
+        assert amy.text.count("[ann] : apart A%d" % i) == 1, amy.text
+
+
+def test_redis_restarted_with_aof_then_empty_nothing_doubled():
+    r = RedisServer(aof=True)
+    a, b = host(r.addr), host(r.addr)
+    ann, bob = a.login("ann"), b.login("bob")
+    who_until(ann, r"In lobby \(2\): ")
+    for i in range(5):
+        ann.send_line("kept %d" % i)
+    received(bob, "[ann] : kept 4")
+    r.kill()
+    r.start()                                # with its data (AOF)
+    for c in (ann, bob):    # each BACK consumed, so the next is the next
+        c.expect(BACK)
+    bob.send_line("after aof")
+    ann.expect("[bob] : after aof")
+    who_until(ann, r"In lobby \(2\): ")
+    r.kill()
+    for f in glob.glob(os.path.join(r.dir, "appendonly*")):
+        if os.path.isdir(f):
+            for g in glob.glob(os.path.join(f, "*")):
+                os.unlink(g)
+        else:
+            os.unlink(f)
+    r.start()                                # empty
+    for c in (ann, bob):
+        c.expect(BACK)
+    who_until(ann, r"In lobby \(2\): ")
+    who_until(bob, r"In lobby \(2\): ")
+    ann.send_line("after empty")
+    bob.expect("[ann] : after empty")
+    carol = b.login("carol")                 # a replay from the new log
+    carol.expect("[ann] : after empty")
+    bob._fill(0.5)
+    for i in range(5):
+        assert bob.text.count("[ann] : kept %d" % i) == 1, bob.text
+    assert ann.text.count("[bob] : after aof") == 1
+    assert bob.text.count("[ann] : after empty") == 1
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+
+
+def test_redis_stalled_local_chat_goes_on_bounded_one_line():
+    r = RedisServer()
+    a, b = host(r.addr), host(r.addr)
+    ann, amy, bob = a.login("ann"), a.login("amy"), b.login("bob")
+    who_until(ann, r"In lobby \(3\): ")
+    broker = broker_of(a)[0]
+    r.proc.send_signal(signal.SIGSTOP)
+    try:
+        ann.send_line("first in the stall")
+        amy.expect("[ann] : first in the stall", timeout=3)
+        before = rss_kb(broker)
+        t0 = time.monotonic()
+        for i in range(300):
+            ann.send_line("stalled %03d %s" % (i, "x" * 200))
+        amy.expect("[ann] : stalled 299", timeout=10)
+        took = time.monotonic() - t0
+        grew = rss_kb(broker) - before
+        assert took < 5, took        # at local speed, not Redis'
+        assert grew < 16 * 1024, grew  # kB: bounded (the outbox)
+        amy.send_line("/who")       # the broker answers meanwhile
+        amy.expect_re(r"In lobby \(\d\): ")
+    finally:
+        r.proc.send_signal(signal.SIGCONT)
+    ann.send_line("after the stall")
+    received(bob, "[ann] : after the stall", timeout=20)
+    received(bob, "[ann] : stalled 299", timeout=20)
+    text = a.log.text()
+    assert len(re.findall(r"history not written", text)) == 1, text
+    bob._fill(0.3)
+    assert bob.text.count("[ann] : stalled 150") == 1
+    print("300 lines in the stall: %.2f s, broker grew %d kB" %
+          (took, grew))
