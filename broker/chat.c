@@ -7,6 +7,7 @@
 #include "away.h"
 #include "cutoffs.h"
 #include "exitcode.h"
+#include "files.h"
 #include "ignore.h"
 #include "io.h"
 #include "listing.h"
@@ -215,6 +216,7 @@ static void login(struct chat *ch, struct chatter *c, const struct frame *f)
 	}
 	c->logged_in = 1;
 	c->account = (f->flags & FRAME_ACCOUNT) != 0;
+	c->files = (f->flags & FRAME_FILES) != 0;
 	ignore_load(ch, c);
 	mod_logged_in(ch, c, f->flags);
 	peer_label(&c->peer, "%s from %s port %s", name, c->ip, c->port);
@@ -379,7 +381,7 @@ static void chat_frame(struct peer *p, const struct frame *f, void *arg)
 	struct chat *ch = arg;
 	struct chatter *c = (struct chatter *)(void *)p; /* peer is first */
 	if (!c->logged_in && !c->ctl && f->type != FRAME_LOGIN &&
-	    f->type != FRAME_CTL) {
+	    f->type != FRAME_CTL && f->type != FRAME_XFER) {
 		refuse(c, f, "a frame before LOGIN");
 		return;
 	}
@@ -421,6 +423,15 @@ static void chat_frame(struct peer *p, const struct frame *f, void *arg)
 	case FRAME_IGNORE:
 	case FRAME_UNIGNORE: ignore_request(ch, c, f); break;
 	case FRAME_MOD: mod_frame(ch, c, f); break;
+	case FRAME_FILECAP:
+	case FRAME_OFFER:
+	case FRAME_FILEOP: files_frame(ch, c, f); break;
+	case FRAME_XFER:
+		if (c->logged_in || c->ctl)
+			refuse(c, f, "XFER after LOGIN or CTL");
+		else
+			files_xfer(ch, c, f);
+		break;
 	default: refuse(c, f, "an unknown frame type"); break;
 	}
 }
@@ -462,6 +473,7 @@ static void chat_gone(struct peer *p, enum peer_why why, void *arg)
 	if (why != PEER_SHUTDOWN)
 		announce_leave(ch, c);
 	mod_forget(c);
+	files_gone(ch, c);
 	if (why == PEER_CUT_OFF) /* a REJOIN of this session is refused */
 		cutoffs_note(c->m.name, c->ip, c->port, io_now_ms());
 	presence_remove(&ch->pres, &c->m);
@@ -504,6 +516,7 @@ int chat_init(struct chat *ch, struct peers *peers, const char *transcript,
 void chat_free(struct chat *ch)
 {
 	history_close(ch);
+	files_free(ch);
 	if (ch->pres.names)
 		presence_free(&ch->pres);
 	transcript_close(&ch->tr);
@@ -520,10 +533,13 @@ void chat_reopen(struct chat *ch)
 long long chat_due(const struct chat *ch)
 {
 	long long t = ratelog_due(&ch->refusals), h = history_due(ch);
-	return h >= 0 && (t < 0 || h < t) ? h : t;
+	long long f = files_due(ch);
+	t = h >= 0 && (t < 0 || h < t) ? h : t;
+	return f >= 0 && (t < 0 || f < t) ? f : t;
 }
 
 void chat_timers(struct chat *ch, long long now)
 {
 	ratelog_flush(&ch->refusals, now);
+	files_timers(ch, now);
 }

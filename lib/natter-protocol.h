@@ -87,6 +87,26 @@
  *   CTL    a=program, flags the version:   OK, or ERR FATAL: a control
  *          natterctl instead of LOGIN      program (operator, no person)
  *
+ * Files (version 3, issue 16; lib/xferproto.h, doc/DESIGN.md "Sharing
+ * a file").  Offers are the broker's, in memory (broker/offers.h):
+ *   LOGIN flags FRAME_FILES: the person   (the broker offers files only
+ *          runs the natter client          to such people)
+ *   FILECAP: the same, said after LOGIN    no reply
+ *   OFFER  a=to b=SIZE text=NAME (a       OK a=to b=ID text=TOKEN, or
+ *          clean name: fname.h)            ERR; to the recipient OFFERED
+ *                                          a=from b=ID text="SIZE NAME"
+ *   FILEOP a=verb (accept, decline,        accept: OK a=from b=ID
+ *          cancel, list) b=ID (none for      text="TOKEN SIZE NAME";
+ *          list)                           the others INFO lines; or ERR
+ *                                          (one reply); the other person
+ *                                          hears FILENOTE a=event
+ *                                          (accepted, declined,
+ *                                          cancelled, expired, gone)
+ *                                          b=ID text=what happened
+ *   XFER   a=put|get b=TOKEN: a data       OK a=role b=ID text="SIZE
+ *          session's first and only         NAME", or ERR (the session
+ *          frame, in place of LOGIN          then closes)
+ *
  * The room log (version 3; doc/DESIGN.md, "Rooms that remember").
  * ORIGIN names the session process, unique across restarts
  * ([A-Za-z0-9._-], 1 to 40 bytes); LINE_NO is its own count of the
@@ -201,6 +221,11 @@ enum frame_type {
 	/* 20-27: moderation (issue 15): */
 	FRAME_MOD = 20,
 	FRAME_CTL = 21,
+	/* 28-35: files (issue 16): */
+	FRAME_FILECAP = 28,
+	FRAME_OFFER = 29,
+	FRAME_FILEOP = 30,
+	FRAME_XFER = 31,
 	/* broker -> handler */
 	FRAME_OK = 64,
 	FRAME_ERR = 65,
@@ -223,6 +248,9 @@ enum frame_type {
 	FRAME_KICKED = 88,
 	FRAME_WALL = 89,
 	FRAME_TOPIC = 90,
+	/* 96-103: files (issue 16): */
+	FRAME_OFFERED = 96,
+	FRAME_FILENOTE = 97,
 };
 #define FRAME_TO_BROKER_FIRST 1
 #define FRAME_TO_BROKER_END 64   /* past the last handler -> broker type */
@@ -238,6 +266,8 @@ enum frame_type {
 #define FRAME_TO_ACCOUNT 0x02  /* PRIV: the recipient is an account (the
 				  sender's session looked it up) */
 #define FRAME_OPERATOR 0x04    /* LOGIN: the person is an operator */
+#define FRAME_FILES 0x08       /* LOGIN: the person runs the natter
+				  client, which takes files (a rejoin) */
 /* Broker -> handler: */
 #define FRAME_LAST 0x02        /* the last frame of a reply */
 #define FRAME_MARKS_LAST 0x04  /* LOGIN's OK: replies end in FRAME_LAST */
