@@ -232,7 +232,7 @@ void files_xfer(struct chat *ch, struct chatter *c, const struct frame *f)
 {
 	enum xfer_role role = f->a[0] == 'p' ? XFER_PUT : XFER_GET;
 	struct offer *o = NULL;
-	char id[16], text[32 + FNAME_MAX];
+	char id[16], text[32 + XFER_TOKEN_LEN + FNAME_MAX];
 	if ((f->alen == 3 && memcmp(f->a, "put", 3) == 0) ||
 	    (f->alen == 3 && memcmp(f->a, "get", 3) == 0))
 		o = offers_by_token(ch->offers, role, f->b, f->blen);
@@ -243,12 +243,14 @@ void files_xfer(struct chat *ch, struct chatter *c, const struct frame *f)
 	}
 	o->claimed |= role;
 	snprintf(id, sizeof id, "%u", o->id);
-	snprintf(text, sizeof text, "%llu %s", (unsigned long long)o->size,
-		 o->name);
+	/* KEY: where the two data sessions meet (the sender's token,
+	 * which both now hold; transfer.h). */
+	snprintf(text, sizeof text, "%llu %s %s", (unsigned long long)o->size,
+		 o->token, o->name);
 	reply_send(ch, c, FRAME_OK, FRAME_LAST, role == XFER_PUT ? "put" :
 		   "get", id, text, strlen(text));
-	log_msg(LOG_INFO, "file %u: %s's data connection from %s port %s",
-		o->id, role == XFER_PUT ? o->from : o->to, c->ip, c->port);
+	log_msg(LOG_INFO, "file %u: %s's data connection", o->id,
+		role == XFER_PUT ? o->from : o->to);
 	if (o->claimed == (XFER_PUT | XFER_GET))
 		offers_remove(ch->offers, o); /* the sessions' business now */
 }

@@ -104,7 +104,7 @@
  *                                          cancelled, expired, gone)
  *                                          b=ID text=what happened
  *   XFER   a=put|get b=TOKEN: a data       OK a=role b=ID text="SIZE
- *          session's first and only         NAME", or ERR (the session
+ *          session's first and only         KEY NAME", or ERR (the session
  *          frame, in place of LOGIN          then closes)
  *
  * The room log (version 3; doc/DESIGN.md, "Rooms that remember").

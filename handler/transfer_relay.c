@@ -1,0 +1,136 @@
+/* transfer_relay.c — the bytes of one transfer, from the sender's
+ * socket to the receiver's, and the receiver's answer back
+ * (transfer.h).  One buffer of RELAY_BUF bytes: a file is never held
+ * whole.  The sender's half-close is passed on as a half-close, so
+ * the receiver sees the end of the file where the sender put it; a
+ * sender that stops early (cancelled, cut off) shows as fewer bytes
+ * than offered, which the receiver reports. */
+#include "transfer.h"
+#include "io.h"
+#include "log.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define RELAY_BUF (256 * 1024)
+#define RELAY_IDLE_MS 60000 /* no byte either way this long: given up */
+
+struct relay {
+	const struct transfer *t;
+	int s, r;          /* the sender's and the receiver's sockets */
+	uint64_t moved;
+	const char *why;   /* why the file's bytes stopped, or NULL */
+};
+
+/* What the receiver says (its answer, or an early FAIL) goes to the
+ * sender: at most XFER_LINE_MAX bytes, until its end of file. */
+static void pass_answer(struct relay *x)
+{
+	char buf[XFER_LINE_MAX + 1], shown[XFER_LINE_MAX + 1];
+	size_t have = 0;
+	long long deadline = io_now_ms() + RELAY_IDLE_MS;
+	while (have < XFER_LINE_MAX) {
+		long long left = deadline - io_now_ms();
+		struct pollfd p = { .fd = x->r, .events = POLLIN };
+		int k = left > 0 ? poll(&p, 1, (int)left) : 0;
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			break;
+		ssize_t n = io_read(x->r, buf + have, XFER_LINE_MAX - have);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	if (have > 0 && io_write_all(x->s, buf, have, RELAY_IDLE_MS) != 0)
+		log_msg(LOG_INFO, "file %u: the answer did not reach the "
+			"sender: %s", x->t->id, strerror(errno));
+	if (shutdown(x->s, SHUT_WR) != 0 && errno != ENOTCONN)
+		log_msg(LOG_INFO, "file %u: shutdown: %s", x->t->id,
+			strerror(errno));
+	/* the answer's first line, cleaned for the log */
+	size_t i;
+	for (i = 0; i < have && buf[i] != '\r' && buf[i] != '\n'; i++)
+		shown[i] = buf[i] >= 0x20 && buf[i] < 0x7f ? buf[i] : '?';
+	shown[i] = '\0';
+	log_msg(LOG_INFO, "file %u: %llu of %llu bytes relayed%s%s; the "
+		"receiver answered '%s'", x->t->id,
+		(unsigned long long)x->moved, (unsigned long long)x->t->size,
+		x->why ? ": " : "", x->why ? x->why : "", shown);
+}
+
+/* One read of the sender, written whole to the receiver.  1: go on;
+ * 0: the sender's end (or x->why); -1: the receiver is gone. */
+static int move_some(struct relay *x, char *buf)
+{
+	ssize_t n = io_read(x->s, buf, RELAY_BUF);
+	if (n <= 0) {
+		if (n < 0)
+			x->why = "the sender's connection failed";
+		return 0;
+	}
+	if (x->moved + (uint64_t)n > x->t->size) {
+		x->why = "the sender sent more than it offered";
+		return -1;
+	}
+	if (io_write_all(x->r, buf, (size_t)n, RELAY_IDLE_MS) != 0)
+		return -1;
+	x->moved += (uint64_t)n;
+	return 1;
+}
+
+/* The file's bytes.  0 when the sender's side ended (the receiver may
+ * answer), -1 when the receiver is gone or the sender broke the rules
+ * (both are then simply closed). */
+static int move_file(struct relay *x)
+{
+	static char buf[RELAY_BUF];
+	for (;;) {
+		struct pollfd p[2] = { { .fd = x->s, .events = POLLIN },
+				       { .fd = x->r, .events = POLLIN } };
+		int k = poll(p, 2, RELAY_IDLE_MS);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			x->why = "nothing moved for a minute";
+			return 0;
+		}
+		if (p[1].revents) /* the receiver gave up early: its FAIL */
+			return 0;
+		int r = move_some(x, buf);
+		if (r <= 0)
+			return r;
+	}
+}
+
+void transfer_relay(const struct transfer *t, int other)
+{
+	struct relay x = { .t = t, .s = t->role == XFER_PUT ? 0 : other,
+			   .r = t->role == XFER_PUT ? other : 0 };
+	char ok[64];
+	int n = snprintf(ok, sizeof ok, "\r\n%s OK %llu\r\n", XFER_MAGIC,
+			 (unsigned long long)t->size);
+	if (io_write_all(0, ok, (size_t)n, RELAY_IDLE_MS) != 0 ||
+	    io_write_all(other, ok, (size_t)n, RELAY_IDLE_MS) != 0) {
+		log_msg(LOG_INFO, "file %u: a side went before the start: %s",
+			t->id, strerror(errno));
+		close(other);
+		return;
+	}
+	if (move_file(&x) == 0) {
+		if (shutdown(x.r, SHUT_WR) != 0 && errno != ENOTCONN)
+			log_msg(LOG_INFO, "file %u: shutdown: %s", t->id,
+				strerror(errno));
+		pass_answer(&x);
+	} else {
+		log_msg(LOG_INFO, "file %u: stopped after %llu of %llu bytes: "
+			"%s", t->id, (unsigned long long)x.moved,
+			(unsigned long long)t->size,
+			x.why ? x.why : "the receiver went away");
+	}
+	close(other);
+}
