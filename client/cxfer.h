@@ -15,6 +15,7 @@
  * so a cut transfer never leaves a file under the final name. */
 #define CXFER_PART_FMT ".natter-%u-%ld.part"
 #define CXFER_BUF (256 * 1024)
+#define CXFER_NICE 10       /* the child's lower priority (nice(2)) */
 #define CXFER_ANSWER_MS 60000 /* for the receiver's DONE, the server's OK */
 
 struct cxfer {

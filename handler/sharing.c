@@ -155,14 +155,11 @@ int sharing_frame(struct chat *c, const struct frame *f, uint8_t was)
 		person_notice(c->p, msg);
 		event(c, "refused");
 	} else if (was == FRAME_FILEOP && f->type == FRAME_OK) {
-		const char *sp = memchr(f->text, ' ', f->textlen);
-		size_t skip = sp ? (size_t)(sp + 1 - f->text) : f->textlen;
 		snprintf(msg, sizeof msg, "Accepted file %.*s from %.*s: "
 			 "fetching.", (int)f->blen, f->b, (int)f->alen, f->a);
 		person_notice(c->p, msg);
 		event(c, "get %.*s %.*s", (int)f->blen, f->b, (int)f->textlen,
 		      f->text);
-		(void)skip;
 	} else {
 		return 0;
 	}

@@ -142,6 +142,11 @@ int transfer_run(const char *broker_path, const char *peer,
 		refuse("the server cannot set up the transfer");
 		return 0;
 	}
+	/* Bulk work: the chat's sessions and broker go first on a busy
+	 * CPU (a transfer at full speed must not hold up a room). */
+	errno = 0;
+	if (nice(TRANSFER_NICE) == -1 && errno != 0)
+		log_msg(LOG_INFO, "file %u: nice: %s", t.id, strerror(errno));
 	int other = transfer_meet(broker_path, &t, err, sizeof err);
 	if (other == -2)
 		return 0; /* the other half relays */

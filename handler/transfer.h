@@ -14,6 +14,9 @@
 
 #include "xferproto.h"
 
+/* A data session lowers its priority by this much (nice(2)). */
+#define TRANSFER_NICE 10
+
 /* The claim's outcome (the broker's OK to XFER). */
 struct transfer {
 	enum xfer_role role;
