@@ -63,11 +63,21 @@ int cfiles_show(struct cfiles *cf, struct outq *display, const char *eol)
 	return 0;
 }
 
+/* A free place; else that of an offer the server has outlived (every
+ * offer expires in 10 minutes, with a word, unless the broker that
+ * held it restarted). */
 static struct cfile *free_slot(struct cfiles *cf)
 {
+	long long now = io_now_ms();
 	for (size_t i = 0; i < CFILES_MAX; i++)
 		if (cf->f[i].st == CF_FREE)
 			return &cf->f[i];
+	for (size_t i = 0; i < CFILES_MAX; i++)
+		if ((cf->f[i].st == CF_PENDING || cf->f[i].st == CF_OFFERED) &&
+		    now - cf->f[i].since > CFILES_STALE_MS) {
+			cfiles_release(&cf->f[i]);
+			return &cf->f[i];
+		}
 	return NULL;
 }
 
@@ -138,6 +148,7 @@ static void cmd_send(struct cfiles *cf, struct csess *s, const char *arg,
 		return;
 	}
 	f->st = CF_PENDING;
+	f->since = io_now_ms();
 	f->role = XFER_PUT;
 	f->seq = ++cf->seq;
 	f->fd = fd;
@@ -225,6 +236,7 @@ void cfiles_event(struct cfiles *cf, const char *line, size_t len)
 		return; /* not ours to act on: a newer server's */
 	if (!strcmp(e.verb, "offered") && (f = oldest_pending(cf))) {
 		f->st = CF_OFFERED;
+		f->since = io_now_ms();
 		f->id = e.id;
 		memcpy(f->token, e.token, sizeof f->token);
 	} else if (!strcmp(e.verb, "refused") && (f = oldest_pending(cf))) {

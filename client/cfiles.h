@@ -20,6 +20,9 @@
 
 #define CFILES_MAX 8
 #define CFILES_NOTES_MAX 8192  /* lines waiting to be shown; more: dropped */
+/* An offer the server never answered about (its broker restarted and
+ * forgot it): its place is taken back after this. */
+#define CFILES_STALE_MS (11 * 60 * 1000LL)
 
 enum cfile_state { CF_FREE, CF_PENDING, CF_OFFERED, CF_RUNNING };
 
@@ -27,6 +30,7 @@ struct cfile {
 	enum cfile_state st;
 	enum xfer_role role;
 	unsigned long seq;      /* order of /send (PENDING) */
+	long long since;        /* io_now_ms of the /send or the offer */
 	unsigned id;
 	char token[XFER_TOKEN_LEN + 1];
 	char name[FNAME_MAX + 1];

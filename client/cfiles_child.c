@@ -133,6 +133,11 @@ static void finished(struct cfiles *cf, struct cfile *f)
 	while (r < 0 && errno == EINTR);
 	f->out[f->nout < sizeof f->out ? f->nout : sizeof f->out - 1] = '\0';
 	f->out[strcspn(f->out, "\n")] = '\0';
+	if (f->role == XFER_GET) { /* killed (a /cancel): its part goes */
+		char part[64];
+		snprintf(part, sizeof part, CXFER_PART_FMT, f->id, (long)f->pid);
+		(void)unlinkat(cf->dir, part, 0);
+	}
 	f->st = CF_FREE; /* note_error then releases it */
 	close(f->result);
 	close(f->life);

@@ -315,3 +315,14 @@ def test_chat_flows_during_a_large_transfer():
     bob.wait(r"Received report\.pdf \(file %s\)" % fid, timeout=30)
     with open(os.path.join(bob.dl, "report.pdf"), "rb") as f:
         assert f.read() == data
+
+
+def test_receiver_cancels_mid_way():
+    """/cancel by the receiver stops its transfer: no file, no .part;
+    the sender is told its file was not confirmed."""
+    d, ann, bob, fid = slow_transfer()
+    bob.say("/cancel " + fid)
+    bob.wait(r"File %s \(report\.pdf\): cancelled\." % fid)
+    ann.wait(r"File %s: (the connection broke after \d+ of 2097152 bytes|"
+             r"the receiver did not confirm it)" % fid, timeout=70)
+    assert_nothing_kept(bob)
