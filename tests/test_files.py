@@ -326,3 +326,32 @@ def test_receiver_cancels_mid_way():
     ann.wait(r"File %s: (the connection broke after \d+ of 2097152 bytes|"
              r"the receiver did not confirm it)" % fid, timeout=70)
     assert_nothing_kept(bob)
+
+
+def test_at_a_terminal():
+    """natter at a terminal: the offer, /accept and the outcome show on
+    the screen, and no event line ever does."""
+    import test_client as TC
+    d = H.Natterd()
+    ann = Client(d, "ann")
+    dl = os.path.join(H.tmpdir(), "dl")
+    os.mkdir(dl)
+    bob = TC.PtyNatter(["-d", dl, d.host, str(d.port)])
+    bob.wait_cursor_line("ID:")
+    bob.type("bob\r")
+    bob.wait_text("-----Chatting Room-----")
+    bob.type("/transfers\r")
+    bob.wait_text("*** No files on offer to or from you.")
+    path, data = make_file(200000)
+    ann.say("/send bob " + path)
+    bob.wait_text("*** ann offers report.pdf (200.0 KB); /accept 1 or "
+                  "/decline 1")
+    bob.type("/accept 1\r")
+    bob.wait_text("*** Received report.pdf (file 1) as ")  # the rest
+    # wraps at the screen's width
+    ann.wait(r"Sent report\.pdf \(file 1\)")
+    with open(os.path.join(dl, "report.pdf"), "rb") as f:
+        assert f.read() == data
+    assert b"@@natter-file" not in bob.raw
+    bob.type("/exit\r")
+    assert bob.exit_status() == 0
