@@ -216,7 +216,6 @@ static void login(struct chat *ch, struct chatter *c, const struct frame *f)
 	}
 	c->logged_in = 1;
 	c->account = (f->flags & FRAME_ACCOUNT) != 0;
-	c->files = (f->flags & FRAME_FILES) != 0;
 	ignore_load(ch, c);
 	mod_logged_in(ch, c, f->flags);
 	peer_label(&c->peer, "%s from %s port %s", name, c->ip, c->port);

@@ -105,6 +105,7 @@ void chat_rejoined(struct chat *c)
 {
 	if (c->marks_last && c->awaiting)
 		return; /* chat_log_live, at the end of the catch-up */
+	sharing_rejoined(c);
 	chat_log_resend(c);
 	uint8_t type = c->resend;
 	c->resend = 0;

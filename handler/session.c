@@ -131,8 +131,7 @@ static void send_login(struct session *s)
 	if (bconn_login(&s->bc, s->login.name, s->chat.room,
 			(s->login.joined ? FRAME_REJOIN : 0) |
 			(s->cfg->users_path ? FRAME_ACCOUNT : 0) |
-			(s->login.op ? FRAME_OPERATOR : 0) |
-			(s->chat.files ? FRAME_FILES : 0), text) != 0)
+			(s->login.op ? FRAME_OPERATOR : 0), text) != 0)
 		return;
 	enter(s, ST_WAIT_LOGIN);
 	chat_await(&s->chat, FRAME_LOGIN, now);

@@ -116,6 +116,12 @@ int sharing_command(struct chat *c, const char *cmd, size_t clen,
 	return 1;
 }
 
+void sharing_rejoined(struct chat *c)
+{
+	if (c->files)
+		(void)bconn_send(c->bc, FRAME_FILECAP, 0, NULL, NULL, NULL, 0);
+}
+
 /* OFFERED a=from b=ID text="SIZE NAME". */
 static void offered(struct chat *c, const struct frame *f)
 {

@@ -14,6 +14,9 @@ int sharing_command(struct chat *c, const char *cmd, size_t clen,
 		    const char *arg, size_t alen);
 /* 1 when f (a reply to `was`, or OFFERED, FILENOTE) was shown here. */
 int sharing_frame(struct chat *c, const struct frame *f, uint8_t was);
+/* After a rejoin's OK: the new broker hears again that the person
+ * takes files. */
+void sharing_rejoined(struct chat *c);
 /* The lines /help adds for a person on the natter client. */
 extern const char sharing_help[];
 

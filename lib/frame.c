@@ -71,7 +71,7 @@ struct shape {
 #define N LINE_NO_MAX
 static const struct shape shapes[FRAME_TO_HANDLER_END] = {
 	[FRAME_LOGIN] = { 1, 0, F, 0, F, 2 * F, FRAME_REJOIN |
-			  FRAME_ACCOUNT | FRAME_OPERATOR | FRAME_FILES | V, 0 },
+			  FRAME_ACCOUNT | FRAME_OPERATOR | V, 0 },
 	[FRAME_SAY] = { 1, 1, N, 0, 0, SAY_TEXT_MAX, 0, DA },
 	[FRAME_ME] = { 1, 1, N, 0, 0, SAY_TEXT_MAX, 0, DA },
 	[FRAME_PRIV] = { 1, 1, F, 1, N, T, FRAME_TO_ACCOUNT, DB },

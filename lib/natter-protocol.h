@@ -89,9 +89,9 @@
  *
  * Files (version 3, issue 16; lib/xferproto.h, doc/DESIGN.md "Sharing
  * a file").  Offers are the broker's, in memory (broker/offers.h):
- *   LOGIN flags FRAME_FILES: the person   (the broker offers files only
- *          runs the natter client          to such people)
- *   FILECAP: the same, said after LOGIN    no reply
+ *   FILECAP: the person runs the natter   no reply (the broker offers
+ *          client (said after LOGIN, and   files only to such people)
+ *          again after a rejoin's OK)
  *   OFFER  a=to b=SIZE text=NAME (a       OK a=to b=ID text=TOKEN, or
  *          clean name: fname.h)            ERR; to the recipient OFFERED
  *                                          a=from b=ID text="SIZE NAME"
@@ -266,8 +266,6 @@ enum frame_type {
 #define FRAME_TO_ACCOUNT 0x02  /* PRIV: the recipient is an account (the
 				  sender's session looked it up) */
 #define FRAME_OPERATOR 0x04    /* LOGIN: the person is an operator */
-#define FRAME_FILES 0x08       /* LOGIN: the person runs the natter
-				  client, which takes files (a rejoin) */
 /* Broker -> handler: */
 #define FRAME_LAST 0x02        /* the last frame of a reply */
 #define FRAME_MARKS_LAST 0x04  /* LOGIN's OK: replies end in FRAME_LAST */

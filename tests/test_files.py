@@ -355,3 +355,23 @@ def test_at_a_terminal():
     assert b"@@natter-file" not in bob.raw
     bob.type("/exit\r")
     assert bob.exit_status() == 0
+
+
+def test_files_after_a_broker_restart():
+    """The broker is killed and comes back: the sessions rejoin and say
+    again that their people run natter, so files go as before."""
+    d = H.Natterd()
+    ann, bob = Client(d, "ann"), Client(d, "bob")
+    m = d.log.wait(r"broker started, pid (\d+)")
+    os.kill(int(m.group(1)), signal.SIGKILL)
+    d.log.wait(r"broker started, pid (?!%s)\d+" % m.group(1))
+    for c in (ann, bob):
+        H.wait_until(lambda: c.count(r"No files on offer") >= 1)
+        a = c.mark()
+        c.say("/transfers")  # answered once rejoined, FILECAP before it
+        c.wait(r"No files on offer", since=a)
+    path, data = make_file(5000)
+    fid = offer_and_accept(ann, bob, path)
+    bob.wait(r"Received report\.pdf \(file %s\)" % fid)
+    with open(os.path.join(bob.dl, "report.pdf"), "rb") as f:
+        assert f.read() == data
