@@ -50,9 +50,9 @@ static void offer(struct chat *c, const char *arg, size_t alen)
 {
 	char to[NAME_LEN_MAX + 1], size[LINE_NO_MAX + 1];
 	char name[FNAME_MAX + 1];
-	size_t w = strcspn(arg, " "), i;
-	if (w > alen)
-		w = alen;
+	size_t w = 0, i;
+	while (w < alen && arg[w] != ' ')
+		w++;
 	const char *sz = arg + w + (w < alen);
 	size_t rest = alen - (size_t)(sz - arg), s = 0;
 	while (s < rest && sz[s] >= '0' && sz[s] <= '9')
@@ -76,8 +76,10 @@ static void fileop(struct chat *c, const char *verb, const char *arg,
 	char id[LINE_NO_MAX + 1];
 	while (alen > 0 && arg[alen - 1] == ' ')
 		alen--;
-	if (alen == 0 || alen > 9 || strspn(arg, "0123456789") < alen) {
-		snprintf(id, sizeof id, "%s", verb);
+	size_t digits = 0;
+	while (digits < alen && arg[digits] >= '0' && arg[digits] <= '9')
+		digits++;
+	if (alen == 0 || alen > 9 || digits < alen) {
 		char msg[64];
 		snprintf(msg, sizeof msg, "Usage: /%s ID", verb);
 		person_notice(c->p, msg);
