@@ -167,7 +167,7 @@ static void test_offers(void)
 	}
 	CHECK(n == OFFERS_PER_PERSON + 1 && offers_due(&os) == -1);
 	for (int i = 0; i < OFFERS_MAX; i++) {
-		char from[8];
+		char from[16];
 		snprintf(from, sizeof from, "p%d", i);
 		CHECK(offers_add(&os, from, "bob", "f", 1, 0, &o) ==
 		      OFFERS_ADDED);
