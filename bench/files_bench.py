@@ -159,6 +159,7 @@ def section_files(tmp, cfg, res, b, start_natterd, free_port, note):
                         [b("natter-session"), "-r", "0"],
                         ["-S", str(size * 2)])
     ann = bob = None
+    load0 = os.getloadavg()[0]
     try:
         ann = Person(b, "ann", srv.port, tmp)
         bob = Person(b, "bob", srv.port, dl)
@@ -184,7 +185,8 @@ def section_files(tmp, cfg, res, b, start_natterd, free_port, note):
             natter_median=statistics.median(got["natter"]),
             socat_median=statistics.median(got["socat"]),
             ratio_median=statistics.median(got["ratio"]),
-            chat_alone=alone, chat_busy=busy, transfers_during=n)
+            chat_alone=alone, chat_busy=busy, transfers_during=n,
+            load=[round(load0, 1), round(os.getloadavg()[0], 1)])
     finally:
         for p in (ann, bob):
             if p:

@@ -178,8 +178,10 @@ def files_rows(res, sect):
         return []
     rounds = f["ratios"]
     a, b = f["chat_alone"], f["chat_busy"]
+    load = " (1-minute load %s to %s)" % tuple(f["load"]) \
+        if f.get("load") else ""
     return [row(sect, "a %d MB file over loopback: MB/s (median of %d "
-                "rounds)" % (f["mb"], len(rounds)),
+                "rounds)%s" % (f["mb"], len(rounds), load),
                 "%s (natter /send, natterd relaying)" %
                 num(f["natter_median"], 0), "socat",
                 num(f["socat_median"], 0), f["ratio_median"], "≥ 0.8",
