@@ -15,6 +15,10 @@ MB = 1000 * 1000
 # socat's buffer: natter's relay and clients move 256 KiB at a time
 # (socat's default of 8 KiB would make it the slower by its own choice)
 SOCAT_BUF = 256 * 1024
+# natter's transfer processes lower their priority by 10 (TRANSFER_NICE,
+# CXFER_NICE: the chat goes first); socat runs at the same, so on a busy
+# machine both copies compete for the CPU alike
+NICE = ["nice", "-n", "10"]
 
 
 class Person:
@@ -98,13 +102,13 @@ def socat_send(src, out, free_port):
                 raise RuntimeError("socat did not listen")
             time.sleep(0.01)
     rx.wait(timeout=10)  # the probe ended the first listener
-    rx = subprocess.Popen(["socat", "-u", "-b", str(SOCAT_BUF),
+    rx = subprocess.Popen(NICE + ["socat", "-u", "-b", str(SOCAT_BUF),
                            "TCP-LISTEN:%d,bind=127.0.0.1,"
                            "reuseaddr" % port, "CREATE:" + out],
                           stderr=subprocess.DEVNULL)
     time.sleep(0.05)  # socat has no readiness signal; outside the timing
     t0 = time.monotonic()
-    subprocess.run(["socat", "-u", "-b", str(SOCAT_BUF), "FILE:" + src,
+    subprocess.run(NICE + ["socat", "-u", "-b", str(SOCAT_BUF), "FILE:" + src,
                     "TCP:127.0.0.1:%d" % port], check=True)
     rx.wait(timeout=120)
     t = time.monotonic() - t0
