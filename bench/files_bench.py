@@ -84,32 +84,35 @@ def natter_send(ann, bob, src, dl):
     return t
 
 
+def listening(port):
+    """Whether something listens on 127.0.0.1:port (/proc/net/tcp: no
+    probe connection, which a one-shot socat would take for its copy)."""
+    want = "0100007F:%04X" % port
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            w = line.split()
+            if w[1] == want and w[3] == "0A":
+                return True
+    return False
+
+
 def socat_send(src, out, free_port):
     """socat copying src over one loopback TCP connection into out;
     seconds from the sender's start to the receiver's end."""
     port = free_port()
-    rx = subprocess.Popen(["socat", "-u", "TCP-LISTEN:%d,bind=127.0.0.1,"
-                           "reuseaddr" % port, "CREATE:" + out],
-                          stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            import socket
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise RuntimeError("socat did not listen")
-            time.sleep(0.01)
-    rx.wait(timeout=10)  # the probe ended the first listener
     rx = subprocess.Popen(NICE + ["socat", "-u", "-b", str(SOCAT_BUF),
-                           "TCP-LISTEN:%d,bind=127.0.0.1,"
-                           "reuseaddr" % port, "CREATE:" + out],
+                                  "TCP-LISTEN:%d,bind=127.0.0.1,reuseaddr"
+                                  % port, "CREATE:" + out],
                           stderr=subprocess.DEVNULL)
-    time.sleep(0.05)  # socat has no readiness signal; outside the timing
+    deadline = time.monotonic() + 30
+    while not listening(port):
+        if rx.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("socat did not listen on %d" % port)
+        time.sleep(0.01)
     t0 = time.monotonic()
-    subprocess.run(NICE + ["socat", "-u", "-b", str(SOCAT_BUF), "FILE:" + src,
-                    "TCP:127.0.0.1:%d" % port], check=True)
+    subprocess.run(NICE + ["socat", "-u", "-b", str(SOCAT_BUF),
+                           "FILE:" + src, "TCP:127.0.0.1:%d" % port],
+                   check=True)
     rx.wait(timeout=120)
     t = time.monotonic() - t0
     if os.path.getsize(out) != os.path.getsize(src):
