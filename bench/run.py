@@ -48,7 +48,7 @@ FULL = dict(rounds=11, conn_secs=2, concs=[1, 16, 64], start_concs=[1, 16],
             replay_logins=400,
             sizes=[100, 1000], fast={100: 2000, 1000: 200}, rate=1000,
             steady_secs=5, idle_secs=30, hold_size=1000, fanout_rounds=3,
-            file_mb=100, file_rounds=5, file_chat_secs=10)
+            file_mb=100, file_rounds=9, file_chat_secs=10)
 QUICK = dict(rounds=1, conn_secs=1, concs=[1, 16], start_concs=[16],
              replay_logins=10,
              sizes=[20], fast={20: 50}, rate=100, steady_secs=1,
