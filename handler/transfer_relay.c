@@ -22,7 +22,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#define RELAY_BUF (256 * 1024)
+#define RELAY_BUF (256 * 1024)   /* the copy's buffer */
+#define RELAY_PIPE (1024 * 1024) /* splice's pipe: Linux's default
+				    limit for a user's pipe */
 #define RELAY_IDLE_MS 60000 /* no byte either way this long: given up */
 
 struct relay {
@@ -31,6 +33,7 @@ struct relay {
 	uint64_t moved;
 	const char *why;   /* why the file's bytes stopped, or NULL */
 	int pipe[2];       /* RELAY_SPLICE: the kernel's buffer between */
+	size_t pipe_size;  /* its capacity */
 };
 
 /* What the receiver says (its answer, or an early FAIL) goes to the
@@ -75,7 +78,7 @@ static void pass_answer(struct relay *x)
 static size_t want(const struct relay *x)
 {
 	uint64_t room = x->t->size - x->moved + 1;
-	return room < RELAY_BUF ? (size_t)room : RELAY_BUF;
+	return room < RELAY_PIPE ? (size_t)room : RELAY_PIPE;
 }
 
 #ifdef RELAY_SPLICE
@@ -86,8 +89,9 @@ static int move_some(struct relay *x, char *buf)
 {
 	(void)buf;
 	ssize_t n;
+	size_t take = want(x) < x->pipe_size ? want(x) : x->pipe_size;
 	do
-		n = splice(x->s, NULL, x->pipe[1], NULL, want(x), SPLICE_F_MOVE);
+		n = splice(x->s, NULL, x->pipe[1], NULL, take, SPLICE_F_MOVE);
 	while (n < 0 && errno == EINTR);
 	if (n <= 0) {
 		if (n < 0)
@@ -119,7 +123,10 @@ static int relay_setup(struct relay *x)
 	struct timeval tv = { RELAY_IDLE_MS / 1000, 0 };
 	if (pipe(x->pipe) != 0)
 		return -1;
-	(void)fcntl(x->pipe[1], F_SETPIPE_SZ, RELAY_BUF);
+	int size = fcntl(x->pipe[1], F_SETPIPE_SZ, RELAY_PIPE);
+	if (size < 0) /* the system's limit is lower: its default, then */
+		size = fcntl(x->pipe[1], F_GETPIPE_SZ);
+	x->pipe_size = size > 0 ? (size_t)size : 65536;
 	return setsockopt(x->r, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
@@ -133,7 +140,8 @@ static void relay_done(struct relay *x)
  * 0: the sender's end (or x->why); -1: the receiver is gone. */
 static int move_some(struct relay *x, char *buf)
 {
-	ssize_t n = io_read(x->s, buf, want(x));
+	ssize_t n = io_read(x->s, buf, want(x) < RELAY_BUF ? want(x)
+							 : RELAY_BUF);
 	if (n <= 0) {
 		if (n < 0)
 			x->why = "the sender's connection failed";
