@@ -32,8 +32,9 @@ static void note_error(struct cfiles *cf, struct cfile *f, const char *fmt,
 
 /* In the child: the signals natter catches back to their defaults (a
  * /cancel's SIGTERM must end the child, not reach natter's self-pipe),
- * and no descriptor but those it needs (the chat's socket above all:
- * the server must see natter's end when natter ends). */
+ * fds 0 and 1 on /dev/null, and no descriptor but those it needs (the
+ * chat's socket above all: the server must see natter's end when
+ * natter ends). */
 static void child_setup(const struct cfile *f, int result, int life,
 			int dir)
 {
@@ -41,6 +42,14 @@ static void child_setup(const struct cfile *f, int result, int life,
 				    SIGWINCH, SIGTSTP, SIGCONT };
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		(void)signal(sigs[i], SIG_DFL);
+	/* the terminal or the script's pipes are natter's, not ours */
+	int null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		(void)dup2(null, 0);
+		(void)dup2(null, 1);
+		if (null > 2)
+			(void)close(null);
+	}
 	long max = sysconf(_SC_OPEN_MAX);
 	if (max < 0 || max > 65536)
 		max = 65536;
