@@ -40,6 +40,12 @@ static void test_crc(void)
 	/* the tables agree with the CPU's instruction, where it is used */
 	CHECK(crc32c_soft(0, "123456789", 9) == 0xE3069283u);
 	CHECK(crc32c_soft(0, big, sizeof big) == whole);
+	/* lengths around the three-stream blocks (3 x 2048 bytes) */
+	static const size_t lens[] = { 6143, 6144, 6145, 12288, 12301,
+				       99999 };
+	for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++)
+		CHECK(crc32c_soft(0xdeadbeefu, big + 1, lens[i]) ==
+		      crc32c_update(0xdeadbeefu, big + 1, lens[i]));
 	for (size_t n = 0; n < 40; n++)
 		CHECK(crc32c_soft(0x12345678u, big + n, n * 3) ==
 		      crc32c_update(0x12345678u, big + n, n * 3));
