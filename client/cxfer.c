@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -302,15 +303,22 @@ static int64_t take_stream(struct run *r, int fd, uint32_t *crc,
 			got += r->have;
 			r->have = 0;
 		}
-		if (!wait_in(r->x, r->sock, CXFER_ANSWER_MS)) {
-			*why = "nothing came for a minute";
+		if (orphaned(r->x)) {
+			*why = "natter ended";
 			return -1;
 		}
-		ssize_t n = io_read(r->sock, r->buf, CXFER_BUF);
+		/* a whole buffer a call (fewer calls, larger writes);
+		 * SO_RCVTIMEO (cxfer_get) bounds the wait */
+		ssize_t n;
+		do
+			n = recv(r->sock, r->buf, CXFER_BUF, MSG_WAITALL);
+		while (n < 0 && errno == EINTR);
 		if (n == 0)
 			return (int64_t)got;
 		if (n < 0) {
-			*why = "the connection broke";
+			*why = errno == EAGAIN || errno == EWOULDBLOCK ?
+			       "nothing came for a minute" :
+			       "the connection broke";
 			return -1;
 		}
 		r->have = (size_t)n;
@@ -324,6 +332,11 @@ static void cxfer_get(struct run *r)
 	const char *err = NULL;
 	uint32_t crc = 0;
 	snprintf(part, sizeof part, CXFER_PART_FMT, x->id, (long)getpid());
+	struct timeval tv = { CXFER_ANSWER_MS / 1000, 0 };
+	if (setsockopt(r->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) {
+		get_failed(r, -1, part, "cannot set up the connection");
+		return;
+	}
 	int fd = openat(x->dir, part, O_WRONLY | O_CREAT | O_EXCL |
 			O_NOFOLLOW | O_CLOEXEC, 0666);
 	if (fd < 0) {
