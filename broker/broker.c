@@ -12,8 +12,6 @@
  * whose time ran out; write up to FLUSH_BATCH queues, oldest first;
  * free the peers closed during the iteration. */
 #include "broker.h"
-#include "files.h"
-#include "xferproto.h"
 #include "chat.h"
 #include "exitcode.h"
 #include "io.h"
@@ -352,11 +350,8 @@ static int setup(struct server *s, const struct broker_config *cfg,
 			       cfg->state_dir, !cfg->no_history);
 	if (status != 0) /* logged */
 		return status;
-	if (files_init(&s->chat, cfg->file_max ? cfg->file_max
-					       : XFER_SIZE_DEFAULT) != 0) {
-		log_msg(LOG_ERR, "cannot start: %s", strerror(errno));
-		return EXIT_TEMP;
-	}
+	if (cfg->file_max)
+		s->chat.file_max = cfg->file_max; /* files.h */
 	if (!(s->loop = evloop_new())) {
 		log_msg(LOG_ERR, "cannot start: %s", strerror(errno));
 		return EXIT_TEMP;

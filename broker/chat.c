@@ -8,6 +8,7 @@
 #include "cutoffs.h"
 #include "exitcode.h"
 #include "files.h"
+#include "xferproto.h"
 #include "ignore.h"
 #include "io.h"
 #include "listing.h"
@@ -499,6 +500,7 @@ int chat_init(struct chat *ch, struct peers *peers, const char *transcript,
 	      const char *state, int history)
 {
 	ch->peers = peers;
+	ch->offers = NULL; /* chat_free frees it even after an early return */
 	ch->refusals = (struct ratelog){ .what = "logins refused",
 					 .per_second = REFUSALS_LOGGED_PER_S };
 	if (transcript_open(&ch->tr, transcript) != 0)
@@ -508,6 +510,10 @@ int chat_init(struct chat *ch, struct peers *peers, const char *transcript,
 		return EXIT_TEMP;
 	}
 	ch->state_dir = state;
+	if (files_init(ch, XFER_SIZE_DEFAULT) != 0) {
+		log_msg(LOG_ERR, "cannot start: %s", strerror(errno));
+		return EXIT_TEMP;
+	}
 	mod_init(ch);
 	return history_open(ch, history ? state : NULL);
 }

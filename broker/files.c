@@ -220,6 +220,12 @@ static void fileop(struct chat *ch, struct chatter *c, const struct frame *f)
 
 void files_frame(struct chat *ch, struct chatter *c, const struct frame *f)
 {
+	if (!ch->offers) { /* FILECAP has no reply */
+		if (f->type != FRAME_FILECAP)
+			reply_only(ch, c, FRAME_ERR, "Files are not shared "
+				   "here.");
+		return;
+	}
 	switch (f->type) {
 	case FRAME_FILECAP: c->files = 1; break;
 	case FRAME_OFFER: offer(ch, c, f); break;
@@ -233,8 +239,8 @@ void files_xfer(struct chat *ch, struct chatter *c, const struct frame *f)
 	enum xfer_role role = f->a[0] == 'p' ? XFER_PUT : XFER_GET;
 	struct offer *o = NULL;
 	char id[16], text[32 + XFER_TOKEN_LEN + FNAME_MAX];
-	if ((f->alen == 3 && memcmp(f->a, "put", 3) == 0) ||
-	    (f->alen == 3 && memcmp(f->a, "get", 3) == 0))
+	if (ch->offers && ((f->alen == 3 && memcmp(f->a, "put", 3) == 0) ||
+	    (f->alen == 3 && memcmp(f->a, "get", 3) == 0)))
 		o = offers_by_token(ch->offers, role, f->b, f->blen);
 	if (!o || (o->claimed & role)) {
 		reply_only(ch, c, FRAME_ERR, "No such transfer (an unknown "
@@ -258,7 +264,7 @@ void files_xfer(struct chat *ch, struct chatter *c, const struct frame *f)
 void files_gone(struct chat *ch, struct chatter *c)
 {
 	struct offer *o = NULL;
-	while ((o = offers_of(ch->offers, c->m.name, NULL))) {
+	while (ch->offers && (o = offers_of(ch->offers, c->m.name, NULL))) {
 		int mine = is(o->from, c->m.name);
 		note(ch, mine ? o->to : o->from, "gone", o->id,
 		     "%s left; %s (%u) is off.", c->m.name, o->name, o->id);

@@ -8,8 +8,9 @@
 
 #include "chat.h"
 
-/* max: the largest file that may be offered (natter-broker -S).
- * 0, or -1 when memory ran out. */
+/* max: the largest file that may be offered (chat_init gives the
+ * default; natter-broker -F sets ch->file_max after).  0, or -1 when
+ * memory ran out.  Every function below does nothing without it. */
 int files_init(struct chat *ch, uint64_t max);
 void files_free(struct chat *ch);
 /* FILECAP, OFFER, FILEOP from a logged-in person. */

@@ -70,9 +70,11 @@ static void child_run(struct cfiles *cf, struct cfile *f, int result,
 	memcpy(x.token, f->token, sizeof x.token);
 	memcpy(x.name, f->name, sizeof x.name);
 	child_setup(f, result, life, cf->dir);
-	/* bulk work: the person's chat goes first (errors change nothing) */
+	/* bulk work: the person's chat goes first; if the system says no,
+	 * the transfer runs at natter's priority, no worse for it */
 	errno = 0;
-	(void)nice(CXFER_NICE);
+	if (nice(CXFER_NICE) == -1 && errno != 0)
+		errno = 0;
 	out[0] = '\0';
 	cxfer_run(&x, out, sizeof out - 1);
 	size_t n = strlen(out);
