@@ -292,6 +292,8 @@ def test_over_the_size_limit_refused_before_any_byte():
     fid = offer_and_accept(ann, bob, ok)
     bob.wait(r"Received fits\.bin \(file %s\)" % fid)
     assert bob.count("report.pdf") == 0
+    d.log.wait(r"file %s: bob's data connection" % fid)
+    d.log.wait(r"file %s: ann's data connection" % fid)
     log = d.log.text()
     assert "offered: report.pdf" not in log
     assert len(re.findall(r"data connection", log)) == 2, log
