@@ -377,3 +377,30 @@ def test_files_after_a_broker_restart():
     bob.wait(r"Received report\.pdf \(file %s\)" % fid)
     with open(os.path.join(bob.dl, "report.pdf"), "rb") as f:
         assert f.read() == data
+
+
+def test_offers_are_bounded():
+    """A person has at most 8 offers open (the broker's bound, checked
+    here with a raw client; natter itself holds at most 8 too), and a
+    cancelled one frees its place."""
+    d = H.Natterd()
+    bob = Client(d, "bob")
+    mal = raw_sender(d, "mal")
+    ids = []
+    for i in range(8):
+        mal.send_line("/offer bob 5 f%d.txt" % i)
+        ids.append(mal.expect_re(r"@@natter-file offered (\d+) ").group(1))
+    mal.send_line("/offer bob 5 one-too-many.txt")
+    mal.expect("*** You have 8 files on offer already; /cancel one first.")
+    mal.expect("@@natter-file refused")
+    mal.send_line("/cancel " + ids[0])
+    mal.expect("*** You cancelled f0.txt (%s)." % ids[0])
+    bob.wait(r"mal cancelled f0\.txt \(%s\)\." % ids[0])
+    mal.send_line("/offer bob 5 now-it-fits.txt")
+    mal.expect_re(r"@@natter-file offered \d+ ")
+    ann = Client(d, "ann")
+    paths = [make_file(3, "a%d.txt" % i)[0] for i in range(9)]
+    for p in paths:
+        ann.say("/send bob " + p)
+    ann.wait(r"8 files are on offer or moving already; wait for one to "
+             r"finish\.")
