@@ -171,6 +171,31 @@ def replay_rows(res, sect):
                 None, None, diff="%+.2f ms" % d)]
 
 
+def files_rows(res, sect):
+    """A file through natterd vs socat (MB/s), and the room's p99."""
+    f = res.get("files")
+    if not f:
+        return []
+    rounds = f["ratios"]
+    a, b = f["chat_alone"], f["chat_busy"]
+    load = " (1-minute load %s to %s)" % tuple(f["load"]) \
+        if f.get("load") else ""
+    return [row(sect, "a %d MB file over loopback: MB/s (median of %d "
+                "rounds)%s" % (f["mb"], len(rounds), load),
+                "%s (natter /send, natterd relaying)" %
+                num(f["natter_median"], 0), "socat",
+                num(f["socat_median"], 0), f["ratio_median"], "≥ 0.8",
+                verdict(f["ratio_median"], ">=", 0.8), rounds, 0.8),
+            row(sect, "steady room (20 people, 200 lines/s) while %d "
+                "transfers of %d MB ran back to back: p50 / p99 / max ms "
+                "(ratio of p99)" % (f["transfers_during"], f["mb"]),
+                "%s / %s / %s" % (b["p50_ms"], b["p99_ms"], b["max_ms"]),
+                "no transfer", "%s / %s / %s" % (a["p50_ms"], a["p99_ms"],
+                                                 a["max_ms"]),
+                float(b["p99_ms"]) / float(a["p99_ms"])
+                if float(a["p99_ms"]) else None)]
+
+
 def memory_rows(res):
     m, p = res["memory"].get("natter"), res["memory"].get("ngircd")
     if m is None:
@@ -225,6 +250,7 @@ def render(res):
         import xhost
         out += xhost.xhost_rows(res, 6, row, fan_cell, verdict, num)
     out += idle_rows(res)
+    out += files_rows(res, 6)
     for name, why in sorted(res.get("skipped", {}).items()):
         out.append("")
         out.append("Skipped %s: %s." % (name, why))

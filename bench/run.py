@@ -16,6 +16,9 @@ one run, on this machine, over loopback.  `make bench` runs it.
      over 30 s, vs ngircd with 1,000 idle clients;
   6. across hosts (--only xhost, bench/xhost.py): 1,000 people in one
      room split over two natterd hosts sharing a Redis vs one host.
+  7. files (--only files; issue 16): a 100 MB file sent through natterd
+     (natter /send and /accept) vs socat copying it, and a steady
+     room's p99 while such transfers run (bench/files_bench.py).
 
 Prints one markdown table with the machine and date.  --quick is the
 smoke run of tests/test_bench.py (seconds, tiny sizes).  A peer whose
@@ -46,11 +49,13 @@ TICK = os.sysconf("SC_CLK_TCK")
 FULL = dict(rounds=11, conn_secs=2, concs=[1, 16, 64], start_concs=[1, 16],
             replay_logins=400,
             sizes=[100, 1000], fast={100: 2000, 1000: 200}, rate=1000,
-            steady_secs=5, idle_secs=30, hold_size=1000, fanout_rounds=3)
+            steady_secs=5, idle_secs=30, hold_size=1000, fanout_rounds=3,
+            file_mb=100, file_rounds=9, file_chat_secs=10)
 QUICK = dict(rounds=1, conn_secs=1, concs=[1, 16], start_concs=[16],
              replay_logins=10,
              sizes=[20], fast={20: 50}, rate=100, steady_secs=1,
-             idle_secs=1, hold_size=20, fanout_rounds=1)
+             idle_secs=1, hold_size=20, fanout_rounds=1,
+             file_mb=5, file_rounds=1, file_chat_secs=2)
 
 
 def note(*a):
@@ -621,6 +626,16 @@ def section_xhost(tmp, cfg, peers, res):
     xhost.section_xhost(sys.modules[__name__], tmp, cfg, peers, res)
 
 
+def section_files(tmp, cfg, peers, res):
+    if not which("socat"):
+        res.setdefault("skipped", {})["socat"] = "not installed"
+        return
+    sys.path.insert(0, HERE)
+    import files_bench
+    files_bench.section_files(tmp, cfg, res, B, start_natterd, free_port,
+                              note)
+
+
 def machine():
     cpu = "?"
     try:
@@ -682,7 +697,7 @@ def main():
     ap.add_argument("--out", help="also write the table here")
     ap.add_argument("--only", help="sections, comma-separated: "
                     "connect,start,fanout,replay (replay: with --history), "
-                    "xhost (not in the default run: it needs Redis)")
+                    "xhost, files (only when named: xhost needs Redis)")
     ap.add_argument("--history", action="store_true",
                     help="also what the room log costs: natter's fanout "
                     "with history off (natterd -N) in the same rounds, and "
@@ -708,7 +723,8 @@ def main():
                          ("start", section_start),
                          ("fanout", section_fanout),
                          ("replay", section_replay),
-                         ("xhost", section_xhost)):
+                         ("xhost", section_xhost),
+                         ("files", section_files)):
             if name in only:
                 note("%s (%.0f s so far)" % (name, time.monotonic() - t0))
                 fn(tmp, cfg, peers, res)

@@ -366,6 +366,8 @@ static int setup(struct server *s, const struct broker_config *cfg,
 			       cfg->state_dir, !cfg->no_history);
 	if (status != 0) /* logged */
 		return status;
+	if (cfg->file_max)
+		s->chat.file_max = cfg->file_max; /* files.h */
 	if (!(s->loop = evloop_new())) {
 		log_msg(LOG_ERR, "cannot start: %s", strerror(errno));
 		return EXIT_TEMP;

@@ -35,6 +35,8 @@ struct broker_config {
 				    shared there (store_redis.h) instead
 				    of kept in state_dir */
 	const char *redis_password; /* NULL, or Redis' password */
+	unsigned long long file_max; /* -F: the largest file offered;
+				    0: XFER_SIZE_DEFAULT (files.h) */
 	int no_history;          /* -N: no room logs (history off), the
 				    rest of state_dir kept all the same */
 	void (*on_ready)(void);  /* NULL, or called once it listens, after

@@ -7,6 +7,8 @@
 #include "away.h"
 #include "cutoffs.h"
 #include "exitcode.h"
+#include "files.h"
+#include "xferproto.h"
 #include "ignore.h"
 #include "io.h"
 #include "listing.h"
@@ -417,7 +419,7 @@ static void chat_frame(struct peer *p, const struct frame *f, void *arg)
 	struct chat *ch = arg;
 	struct chatter *c = (struct chatter *)(void *)p; /* peer is first */
 	if (!c->logged_in && !c->ctl && f->type != FRAME_LOGIN &&
-	    f->type != FRAME_CTL) {
+	    f->type != FRAME_CTL && f->type != FRAME_XFER) {
 		refuse(c, f, "a frame before LOGIN");
 		return;
 	}
@@ -459,6 +461,15 @@ static void chat_frame(struct peer *p, const struct frame *f, void *arg)
 	case FRAME_IGNORE:
 	case FRAME_UNIGNORE: ignore_request(ch, c, f); break;
 	case FRAME_MOD: mod_frame(ch, c, f); break;
+	case FRAME_FILECAP:
+	case FRAME_OFFER:
+	case FRAME_FILEOP: files_frame(ch, c, f); break;
+	case FRAME_XFER:
+		if (c->logged_in || c->ctl)
+			refuse(c, f, "XFER after LOGIN or CTL");
+		else
+			files_xfer(ch, c, f);
+		break;
 	default: refuse(c, f, "an unknown frame type"); break;
 	}
 }
@@ -503,6 +514,7 @@ static void chat_gone(struct peer *p, enum peer_why why, void *arg)
 		xhost_left(ch, c);
 	}
 	mod_forget(c);
+	files_gone(ch, c);
 	if (why == PEER_CUT_OFF) /* a REJOIN of this session is refused */
 		cutoffs_note(c->m.name, c->ip, c->port, io_now_ms());
 	presence_remove(&ch->pres, &c->m);
@@ -529,6 +541,7 @@ int chat_init(struct chat *ch, struct peers *peers, const char *transcript,
 	      const char *state, int history)
 {
 	ch->peers = peers;
+	ch->offers = NULL; /* chat_free frees it even after an early return */
 	ch->refusals = (struct ratelog){ .what = "logins refused",
 					 .per_second = REFUSALS_LOGGED_PER_S };
 	if (transcript_open(&ch->tr, transcript) != 0)
@@ -538,6 +551,10 @@ int chat_init(struct chat *ch, struct peers *peers, const char *transcript,
 		return EXIT_TEMP;
 	}
 	ch->state_dir = state;
+	if (files_init(ch, XFER_SIZE_DEFAULT) != 0) {
+		log_msg(LOG_ERR, "cannot start: %s", strerror(errno));
+		return EXIT_TEMP;
+	}
 	mod_init(ch);
 	int rc = history_open(ch, history ? state : NULL);
 	return rc ? rc : xhost_open(ch, ch->host_seed) ? EXIT_TEMP : 0;
@@ -548,6 +565,7 @@ void chat_free(struct chat *ch)
 	xhost_close(ch);
 	history_close(ch);
 	xhost_free(ch);
+	files_free(ch);
 	if (ch->pres.names)
 		presence_free(&ch->pres);
 	transcript_close(&ch->tr);
@@ -564,10 +582,13 @@ void chat_reopen(struct chat *ch)
 long long chat_due(const struct chat *ch)
 {
 	long long t = ratelog_due(&ch->refusals), h = history_due(ch);
-	return h >= 0 && (t < 0 || h < t) ? h : t;
+	long long f = files_due(ch);
+	t = h >= 0 && (t < 0 || h < t) ? h : t;
+	return f >= 0 && (t < 0 || f < t) ? f : t;
 }
 
 void chat_timers(struct chat *ch, long long now)
 {
 	ratelog_flush(&ch->refusals, now);
+	files_timers(ch, now);
 }

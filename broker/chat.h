@@ -46,9 +46,12 @@ struct chatter {
 	long long last_said;  /* io_now_ms of its last SAY or ME */
 	char *note;           /* kicked or banned: the room's notice */
 	/* took over an older session of its account (takeover.h) */
+	int files;            /* runs the natter client (files.h) */
 	int took_over;
 	char took_over_room[ROOM_LEN_MAX + 1], took_over_ip[CHAT_IP_MAX];
 };
+
+struct offers;
 
 struct chat {
 	struct peers *peers;
@@ -64,6 +67,8 @@ struct chat {
 	struct xhost *xh;          /* presence across hosts, NULL: none */
 	const char *host_seed;     /* set before chat_init: this host's
 				      ID's seed (xhost.h) */
+	struct offers *offers;     /* files on offer (files.h) */
+	uint64_t file_max;         /* -S: the largest file offered */
 	char frame[FRAME_MAX];     /* the frame being encoded */
 };
 

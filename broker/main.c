@@ -2,9 +2,10 @@
  * each other (broker.h): one UNIX socket, one thread, one event loop.
  *
  * Contract:
- *   natter-broker [-DNS] [-d fd] [-L transcript] [-n name] [-p fd]
- *                 [-P pidfile] [-q bytes] [-R redis] [-s statedir]
+ *   natter-broker [-DNS] [-d fd] [-F bytes] [-L transcript] [-n name]
+ *                 [-p fd] [-P pidfile] [-q bytes] [-R redis] [-s statedir]
  *                 [--] socket                    (see natter-broker(8))
+ *   -F: the largest file that may be offered (issue 16).
  *   -N: no room logs (history off); the rest of statedir is kept.
  *   -p fd: natterd's life line, a pipe only natterd writes to; at its
  *   end of file the broker stops (natterd died, even by SIGKILL).
@@ -31,6 +32,7 @@
 #include "io.h"
 #include "log.h"
 #include "store/store.h"
+#include "xferproto.h"
 #include "../supervisor/abspath.h"
 #include "../supervisor/fatal.h"
 #include "../supervisor/pidfile.h"
@@ -44,9 +46,9 @@
 #include <unistd.h>
 
 #ifdef __GLIBC__
-#define OPTSTRING "+d:DhL:n:Np:P:q:R:s:SV"
+#define OPTSTRING "+d:DF:hL:n:Np:P:q:R:s:SV"
 #else
-#define OPTSTRING "d:DhL:n:Np:P:q:R:s:SV"
+#define OPTSTRING "d:DF:hL:n:Np:P:q:R:s:SV"
 #endif
 #define QUEUE_MIN 4096
 #define QUEUE_MAX (64 * 1024 * 1024)
@@ -57,8 +59,8 @@ static const char *log_name = "natter-broker";
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: natter-broker [-DNS] [-d fd] [-L transcript] [-n name] [-p fd]\n"
-"                     [-P pidfile] [-q bytes] [-R redis] [-s statedir]\n"
+"usage: natter-broker [-DNS] [-d fd] [-F bytes] [-L transcript] [-n name]\n"
+"                     [-p fd] [-P pidfile] [-q bytes] [-R redis] [-s statedir]\n"
 "                     [--] socket\n"
 "       natter-broker -h | -V\n");
 }
@@ -98,6 +100,17 @@ static long number(char opt, const char *s, long min, long max)
 	if (errno || end == s || *end || v < min || v > max)
 		fatal(EXIT_USAGE, "bad -%c value '%s' (a number from %ld to %ld)",
 		      opt, s, min, max);
+	return v;
+}
+
+/* -F BYTES: from 1 to XFER_SIZE_LIMIT. */
+static unsigned long long file_max(const char *s)
+{
+	uint64_t v;
+	if (xfer_parse_u64(s, strlen(s), &v) != 0 || v < 1 ||
+	    v > XFER_SIZE_LIMIT)
+		fatal(EXIT_USAGE, "bad -F value '%s' (bytes, from 1 to %llu)",
+		      s, XFER_SIZE_LIMIT);
 	return v;
 }
 
@@ -173,6 +186,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'd': bc.ready_fd = ready_fd(optarg); break;
 		case 'D': daemon = 1; break;
+		case 'F': bc.file_max = file_max(optarg); break;
 		case 'h': usage(stdout); return 0;
 		case 'L': bc.transcript = absolute(optarg, transcript,
 						   sizeof transcript); break;

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cfiles.h"
 #include "cmention.h"
 #include "io.h"
 #include "loginstrings.h"
@@ -83,6 +84,13 @@ static void note_line(struct csess *s)
 		n -= LOGIN_PROMPT_LEN;
 	}
 	if (starts_with(l, n, LOGIN_OK_TEXT)) {
+		/* the natter client takes files: the session may offer
+		 * them (lib/xferproto.h) */
+		if (s->files && !s->logged_in &&
+		    csess_queue_line(s, XFER_CLIENT_HELLO,
+				     strlen(XFER_CLIENT_HELLO)) != 0)
+			csess_fail(s, NATTER_EXIT_LOST, "natter: cannot queue "
+				   "a line");
 		s->logged_in = 1;
 		note_name(s, l + strlen(LOGIN_OK_TEXT), n - strlen(LOGIN_OK_TEXT));
 	}
@@ -92,8 +100,24 @@ static void note_line(struct csess *s)
 		s->too_many = 1;
 }
 
+/* A line of file sharing's events (lib/xferproto.h): taken by
+ * cfiles, never shown.  Only once logged in: a banner is the admin's. */
+static int event_line(struct csess *s)
+{
+	size_t pl = strlen(XFER_EVENT_PREFIX);
+	if (!s->files || !s->logged_in || s->nprinted != 0 ||
+	    !starts_with(s->partial, s->npartial, XFER_EVENT_PREFIX))
+		return 0;
+	cfiles_event(s->files, s->partial + pl, s->npartial - pl);
+	s->npartial = 0;
+	s->prompts_seen = 0;
+	return 1;
+}
+
 static void end_line(struct csess *s, struct outq *display)
 {
+	if (event_line(s))
+		return;
 	note_line(s);
 	/* On a terminal: the server's bell (its /bell), and a line that
 	 * mentions the person in reverse video, by natter's own codes. */
@@ -114,6 +138,12 @@ static void end_line(struct csess *s, struct outq *display)
 
 void csess_print_partial(struct csess *s, struct outq *display)
 {
+	size_t pl = strlen(XFER_EVENT_PREFIX);
+	/* the start of an event line: not shown before it is whole */
+	if (s->files && s->logged_in && s->nprinted == 0 &&
+	    memcmp(s->partial, XFER_EVENT_PREFIX,
+		   s->npartial < pl ? s->npartial : pl) == 0)
+		return;
 	show(s, display, s->partial + s->nprinted, s->npartial - s->nprinted);
 	s->nprinted = s->npartial;
 }
@@ -254,8 +284,15 @@ static int queue_escaped(struct csess *s, const char *data, size_t len,
 	return 0;
 }
 
+int csess_queue_line(struct csess *s, const char *line, size_t len)
+{
+	return queue_escaped(s, line, len, 1);
+}
+
 int csess_send_line(struct csess *s, const char *line, size_t len)
 {
+	if (s->files && s->logged_in && cfiles_line(s->files, s, line, len))
+		return 0;
 	if (queue_escaped(s, line, len, 1) != 0)
 		return -1;
 	if ((len == 5 && !memcmp(line, "/exit", 5)) ||

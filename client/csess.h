@@ -24,8 +24,11 @@
 /* The longest password accepted from -p, -P or NATTER_PASSWORD. */
 #define CSESS_PASSWORD_MAX 1024
 
+struct cfiles;
+
 struct csess {
 	int sock;
+	struct cfiles *files; /* NULL, or file sharing (cfiles.h) */
 	struct outq to_server;
 	struct ctelnet tn;
 	struct scrub sc;
@@ -64,6 +67,9 @@ void csess_clear_prompt(struct csess *s);
 /* Queues a line (IAC doubled, CRLF added); notes /exit and /quit.
  * Returns 0, or -1 when the queue has no room (nothing queued). */
 int csess_send_line(struct csess *s, const char *line, size_t len);
+/* Queues a line as csess_send_line does, but never to file sharing:
+ * for cfiles.c's own lines. */
+int csess_queue_line(struct csess *s, const char *line, size_t len);
 /* Queues bytes without a line end (a scripted line too long to hold). */
 int csess_send_raw(struct csess *s, const char *data, size_t len);
 /* Sends what is queued.  1: all sent, 0: more to send, -1: error.

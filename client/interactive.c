@@ -12,6 +12,7 @@
  * Signals: ^C, SIGTERM, SIGHUP and ^\ end the session (status 128+N);
  * ^Z puts the terminal back and stops; SIGCONT and SIGWINCH redraw. */
 #include "client.h"
+#include "cfiles.h"
 #include "ctty.h"
 #include "ledit.h"
 #include "io.h"
@@ -231,12 +232,14 @@ static int step(struct csess *s, struct screen *sc, int sp)
 		sock_ev |= POLLOUT;
 	/* A socket polled for nothing would still report a hang-up, at
 	 * once and again: a busy loop while the terminal catches up. */
-	struct pollfd p[4] = {
+	struct pollfd p[4 + CFILES_MAX] = {
 		{ .fd = sp, .events = POLLIN },
 		{ .fd = keys ? 0 : -1, .events = POLLIN },
 		{ .fd = sock_ev ? s->sock : -1, .events = sock_ev },
 		{ .fd = outq_pending(&sc->out) ? 1 : -1, .events = POLLOUT },
 	};
+	/* file transfers' results (cfiles.h) */
+	size_t nf = s->files ? cfiles_pollfds(s->files, p + 4) : 0;
 	int timeout = -1;
 	if (sc->ending) {
 		long long left = sc->deadline - io_now_ms();
@@ -244,7 +247,7 @@ static int step(struct csess *s, struct screen *sc, int sp)
 			return finish(s, sc, 0, 0);
 		timeout = (int)left;
 	}
-	if (poll(p, 4, timeout) < 0)
+	if (poll(p, 4 + nf, timeout) < 0)
 		return errno == EINTR ? -1 : finish(s, sc, errno, 0);
 	int sig = p[0].revents ? on_signals(s, sc) : 0;
 	if (sig)
@@ -257,6 +260,16 @@ static int step(struct csess *s, struct screen *sc, int sp)
 		long n = csess_read(s, &sc->out);
 		if (n < 0)
 			return finish(s, sc, errno == EPIPE ? 0 : errno, 0);
+		redraw(s, sc);
+	}
+	if (nf > 0)
+		cfiles_check(s->files);
+	if (cfiles_have_notes(s->files) &&
+	    outq_pending(&sc->out) + 2 * CFILES_NOTES_MAX <= DISPLAY_MAX) {
+		puts_(s, sc, "\r\033[K");
+		if (cfiles_show(s->files, &sc->out, s->eol) != 0)
+			csess_fail(s, NATTER_EXIT_LOST, "natter: no memory for "
+				   "output");
 		redraw(s, sc);
 	}
 	if (outq_pending(&s->to_server) > 0 && csess_flush(s) < 0)

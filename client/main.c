@@ -1,6 +1,7 @@
 /* natter — the chat client.
  *
- *   natter [-4 | -6] [-u NAME [-p FILE | -P FD]] [HOST [PORT]]
+ *   natter [-4 | -6] [-d DIR] [-L KBPS] [-u NAME [-p FILE | -P FD]]
+ *          [HOST [PORT]]
  *
  * Connects to a natter server (default localhost, port 4120) and is
  * the person's terminal to it: with a terminal on fds 0 and 1, one process
@@ -9,11 +10,16 @@
  * lines and writes what comes back to fd 1 (scripted.c).  The client
  * adds comfort, never protocol: the server sees what telnet would send.
  *
+ * Files (/send, /accept: cfiles.h) are downloaded into -d DIR (default
+ * the current directory) and sent at most -L KBPS kilobytes (1024
+ * bytes) a second (default: no limit).
+ *
  * Descriptors: 0 keyboard or script, 1 display, 2 one-line errors.
  * Environment: NATTER_PASSWORD, the password for -u when neither -p
  * nor -P is given.
  * Exit: 0 ended normally, 1 usage, 2 could not resolve or connect,
  * 3 login failed, 4 connection or output lost, 128+N signal N. */
+#include "cfiles.h"
 #include "cli.h"
 #include "client.h"
 #include "cnet.h"
@@ -21,6 +27,7 @@
 #include "names.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,6 +41,8 @@
 
 struct options {
 	int family;
+	const char *dir;
+	long rate;
 	const char *host, *port, *name;
 	const char *pw_file;
 	int pw_fd;
@@ -41,8 +50,9 @@ struct options {
 
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: natter [-4 | -6] [-u NAME [-p FILE | -P FD]] "
-		"[HOST [PORT]]\n       natter -h | -V\n");
+	fprintf(to, "usage: natter [-4 | -6] [-d DIR] [-L KBPS] "
+		"[-u NAME [-p FILE | -P FD]]\n              [HOST [PORT]]\n"
+		"       natter -h | -V\n");
 }
 
 static void usage_error(const char *msg)
@@ -68,12 +78,23 @@ static int parse_fd(const char *s)
 	return (int)v;
 }
 
+static long parse_rate(const char *s)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 1000000)
+		usage_error("-L needs kilobytes a second, 1 to 1000000");
+	return v * 1024;
+}
+
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	int c;
 	memset(o, 0, sizeof *o);
 	o->family = AF_UNSPEC;
 	o->pw_fd = -1;
+	o->dir = ".";
 	opterr = 0;
 	c = cli_long_option(argc, argv);
 	if (c == 'h') {
@@ -82,7 +103,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	}
 	if (c == 'V')
 		cli_version("natter");
-	while ((c = getopt(argc, argv, ":46hu:p:P:V")) != -1) {
+	while ((c = getopt(argc, argv, ":46d:hL:u:p:P:V")) != -1) {
 		switch (c) {
 		case '4':
 		case '6':
@@ -90,6 +111,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 				usage_error("give only one of -4 and -6");
 			o->family = c == '4' ? AF_INET : AF_INET6;
 			break;
+		case 'd': o->dir = optarg; break;
+		case 'L': o->rate = parse_rate(optarg); break;
 		case 'h':
 			usage(stdout);
 			exit(NATTER_EXIT_OK);
@@ -155,6 +178,7 @@ int main(int argc, char **argv)
 {
 	struct options o;
 	static struct csess s; /* large: kept off the stack */
+	static struct cfiles files;
 	char err[300];
 
 	parse_options(argc, argv, &o);
@@ -171,6 +195,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "natter: signal: %s\n", strerror(errno));
 		return NATTER_EXIT_USAGE;
 	}
+	/* Downloads land here (cxfer.h): opened once, so a later chdir or
+	 * rename of the path changes nothing. */
+	int dir = open(o.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0) {
+		fprintf(stderr, "natter: download directory %s: %s\n", o.dir,
+			strerror(errno));
+		csess_free(&s);
+		return NATTER_EXIT_USAGE;
+	}
+	cfiles_init(&files, o.host, o.port, o.family, o.dir, dir, o.rate);
+	s.files = &files;
 	s.sock = cnet_connect(o.host, o.port, o.family, err, sizeof err);
 	if (s.sock < 0) {
 		fprintf(stderr, "natter: %s\n", err);

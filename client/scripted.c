@@ -16,6 +16,7 @@
  * A person may type at a terminal while fd 1 goes elsewhere: then the
  * terminal's echo is turned off while the server echoes (a password). */
 #include "client.h"
+#include "cfiles.h"
 #include "ctty.h"
 #include "ledit.h"
 #include "io.h"
@@ -170,13 +171,15 @@ static int step(struct csess *s, struct script *sc, struct outq *out, int sp)
 		sock_ev |= POLLOUT;
 	/* Not polled at all when nothing is wanted: a hang-up would
 	 * otherwise wake poll at once, again and again. */
-	struct pollfd p[4] = {
+	struct pollfd p[4 + CFILES_MAX] = {
 		{ .fd = sp, .events = POLLIN },
 		{ .fd = may_read_script(s, sc) ? 0 : -1, .events = POLLIN },
 		{ .fd = sock_ev ? s->sock : -1, .events = sock_ev },
 		{ .fd = outq_pending(out) ? 1 : -1, .events = POLLOUT },
 	};
-	if (poll(p, 4, -1) < 0)
+	/* file transfers' results (cfiles.h) */
+	size_t nf = s->files ? cfiles_pollfds(s->files, p + 4) : 0;
+	if (poll(p, 4 + nf, -1) < 0)
 		return errno == EINTR ? -1 : client_end(out, NATTER_EXIT_LOST,
 						       "natter: poll failed");
 	unsigned sigs = p[0].revents ? selfpipe_drain() : 0;
@@ -191,6 +194,12 @@ static int step(struct csess *s, struct script *sc, struct outq *out, int sp)
 		if (status >= 0)
 			return status;
 	}
+	if (nf > 0)
+		cfiles_check(s->files);
+	if (cfiles_have_notes(s->files) &&
+	    outq_pending(out) + 2 * CFILES_NOTES_MAX <= DISPLAY_MAX &&
+	    cfiles_show(s->files, out, s->eol) != 0)
+		csess_fail(s, NATTER_EXIT_LOST, "natter: no memory for output");
 	if (outq_pending(&s->to_server) > 0 && csess_flush(s) < 0)
 		return client_end_session(s, out, errno, 0);
 	if (outq_pending(out) > 0 && outq_flush(out, 1, 0) < 0)

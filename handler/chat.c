@@ -6,6 +6,7 @@
 #include "log.h"
 #include "machine.h"
 #include "modcmd.h"
+#include "sharing.h"
 #include "namecmp.h"
 #include "people.h"
 #include "text.h"
@@ -104,6 +105,7 @@ void chat_rejoined(struct chat *c)
 {
 	if (c->marks_last && c->awaiting)
 		return; /* chat_log_live, at the end of the catch-up */
+	sharing_rejoined(c);
 	chat_log_resend(c);
 	uint8_t type = c->resend;
 	c->resend = 0;
@@ -241,6 +243,10 @@ static enum chat_result command(struct chat *c, const char *line,
 		person_sayz(c->p, help_text);
 		if (c->op)
 			person_sayz(c->p, modcmd_help);
+		if (c->files)
+			person_sayz(c->p, sharing_help);
+	} else if (sharing_command(c, line, clen, arg, alen)) {
+		/* file sharing: sent, or refused in one line */
 	} else if (modcmd_line(c, line, clen, arg, alen)) {
 		/* an operator's command: sent, or refused in one line */
 	} else {
@@ -290,7 +296,7 @@ enum chat_result chat_frame(struct chat *c, const struct frame *f,
 	uint8_t was = c->awaiting;
 	if (f->flags & FRAME_LAST)
 		c->awaiting = 0; /* the next line may go */
-	if (chat_log_frame(c, f, self, was))
+	if (chat_log_frame(c, f, self, was) || sharing_frame(c, f, was))
 		return CHAT_GO_ON;
 	chat_show(c, f, self);
 	return f->type == FRAME_KICK ? CHAT_KICKED : CHAT_GO_ON;

@@ -48,6 +48,8 @@ struct chat {
 	uint8_t resend;   /* a query lost with the broker: ask again */
 	long long reply_deadline;
 	int op;           /* an operator (the users file says so) */
+	int files;        /* runs the natter client, which takes files
+			     (sharing.h) */
 	/* The room log (lib/natter-protocol.h, version 3). */
 	const char *origin;   /* this session's id */
 	int history_lines;    /* REPLAY on login and /join (-H) */

@@ -264,6 +264,12 @@ static void linger(struct person *p)
 	}
 }
 
+int person_drain(struct person *p, int ms)
+{
+	final_flush(&p->out, 1, p->out_sock, ms);
+	return outq_pending(&p->out) == 0 ? 0 : -1;
+}
+
 void person_finish(struct person *p, int ms)
 {
 	if (!silent(p)) {

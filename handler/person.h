@@ -92,6 +92,10 @@ int person_input_over(const struct person *p);
  * unechoed line. */
 void person_echo_off(struct person *p);
 void person_echo_on(struct person *p);
+/* Writes what is queued (the banner) for at most ms milliseconds,
+ * before a data session writes fd 1 itself (transfer.h).  0 when all
+ * of it went. */
+int person_drain(struct person *p, int ms);
 /* At the end: what is still queued, for at most ms milliseconds, then
  * a lingering close; restores the terminal and frees the queue. */
 void person_finish(struct person *p, int ms);

@@ -18,12 +18,14 @@
 #include "../supervisor/proctitle.h"
 #include "selfpipe.h"
 #include "term.h"
+#include "transfer.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -268,6 +270,12 @@ static void handle_line(struct session *s, long long now)
 	if (s->st == ST_CHAT) {
 		s->last_line_ms = now;
 		chat_result(s, chat_line(&s->chat, line, len));
+	} else if (s->st == ST_ID && xfer_is_request(line, len)) {
+		/* A data connection of file sharing: never a login. */
+		(void)person_drain(&s->person, FINAL_FLUSH_MS);
+		bconn_close(&s->bc);
+		exit(transfer_run(s->cfg->broker_path, s->cfg->peer, line,
+				  len));
 	} else if (s->st == ST_ID) {
 		login_step(s, login_name(&s->login, line, len));
 	} else if (s->st == ST_PW) {

@@ -1,5 +1,6 @@
 /* frame.c — encoder and validating decoder for broker frames. */
 #include "frame.h"
+#include "xferproto.h"
 
 #include <string.h>
 
@@ -83,6 +84,10 @@ static const struct shape shapes[FRAME_TO_HANDLER_END] = {
 	[FRAME_UNIGNORE] = { 1, 1, F, 0, 0, 0, 0, 0 },
 	[FRAME_MOD] = { 1, 1, 16, 0, F, T, 0, 0 },
 	[FRAME_CTL] = { 1, 1, F, 0, 0, 0, V, 0 },
+	[FRAME_FILECAP] = { 1, 0, 0, 0, 0, 0, 0, 0 },
+	[FRAME_OFFER] = { 1, 1, F, 1, N, FNAME_MAX, 0, DB },
+	[FRAME_FILEOP] = { 1, 1, 16, 0, N, 0, 0, DB },
+	[FRAME_XFER] = { 1, 3, 3, XFER_TOKEN_LEN, XFER_TOKEN_LEN, 0, 0, 0 },
 	[FRAME_OK] = { 1, 0, F, 0, F, T, FRAME_LAST | FRAME_MARKS_LAST | V, 0 },
 	[FRAME_ERR] = { 1, 0, 0, 0, 0, T, FRAME_LAST | FRAME_FATAL | V, 0 },
 	[FRAME_MSG] = { 1, 1, F, 1, F, T, 0, 0 },
@@ -99,6 +104,8 @@ static const struct shape shapes[FRAME_TO_HANDLER_END] = {
 	[FRAME_KICKED] = { 1, 1, F, 1, F, T, 0, 0 },
 	[FRAME_WALL] = { 1, 1, F, 0, 0, T, 0, 0 },
 	[FRAME_TOPIC] = { 1, 1, F, 1, F, T, 0, 0 },
+	[FRAME_OFFERED] = { 1, 1, F, 1, N, N + 1 + FNAME_MAX, 0, DB },
+	[FRAME_FILENOTE] = { 1, 1, 16, 0, N, T, 0, DB },
 };
 #undef F
 #undef T

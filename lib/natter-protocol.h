@@ -87,6 +87,26 @@
  *   CTL    a=program, flags the version:   OK, or ERR FATAL: a control
  *          natterctl instead of LOGIN      program (operator, no person)
  *
+ * Files (version 3, issue 16; lib/xferproto.h, doc/DESIGN.md "Sharing
+ * a file").  Offers are the broker's, in memory (broker/offers.h):
+ *   FILECAP: the person runs the natter   no reply (the broker offers
+ *          client (said after LOGIN, and   files only to such people)
+ *          again after a rejoin's OK)
+ *   OFFER  a=to b=SIZE text=NAME (a       OK a=to b=ID text=TOKEN, or
+ *          clean name: fname.h)            ERR; to the recipient OFFERED
+ *                                          a=from b=ID text="SIZE NAME"
+ *   FILEOP a=verb (accept, decline,        accept: OK a=from b=ID
+ *          cancel, list) b=ID (none for      text="TOKEN SIZE NAME";
+ *          list)                           the others INFO lines; or ERR
+ *                                          (one reply); the other person
+ *                                          hears FILENOTE a=event
+ *                                          (accepted, declined,
+ *                                          cancelled, expired, gone)
+ *                                          b=ID text=what happened
+ *   XFER   a=put|get b=TOKEN: a data       OK a=role b=ID text="SIZE
+ *          session's first and only         KEY NAME", or ERR (the session
+ *          frame, in place of LOGIN          then closes)
+ *
  * The room log (version 3; doc/DESIGN.md, "Rooms that remember").
  * ORIGIN names the session process, unique across restarts
  * ([A-Za-z0-9._-], 1 to 40 bytes); LINE_NO is its own count of the
@@ -201,6 +221,11 @@ enum frame_type {
 	/* 20-27: moderation (issue 15): */
 	FRAME_MOD = 20,
 	FRAME_CTL = 21,
+	/* 28-35: files (issue 16): */
+	FRAME_FILECAP = 28,
+	FRAME_OFFER = 29,
+	FRAME_FILEOP = 30,
+	FRAME_XFER = 31,
 	/* broker -> handler */
 	FRAME_OK = 64,
 	FRAME_ERR = 65,
@@ -223,6 +248,9 @@ enum frame_type {
 	FRAME_KICKED = 88,
 	FRAME_WALL = 89,
 	FRAME_TOPIC = 90,
+	/* 96-103: files (issue 16): */
+	FRAME_OFFERED = 96,
+	FRAME_FILENOTE = 97,
 };
 #define FRAME_TO_BROKER_FIRST 1
 #define FRAME_TO_BROKER_END 64   /* past the last handler -> broker type */

@@ -78,6 +78,10 @@ static void broker_argv(const char **argv, char *fdbuf, size_t len,
 	}
 	if (B.p.no_history)
 		argv[n++] = "-N";
+	if (B.p.file_max) {
+		argv[n++] = "-F";
+		argv[n++] = B.p.file_max;
+	}
 	if (B.p.state_dir) {
 		argv[n++] = "-s";
 		argv[n++] = B.p.state_dir;

@@ -30,6 +30,7 @@ struct brokerproc_params {
 	const char *state_dir;    /* -s: absolute (natterd -D or the default) */
 	const char *redis;        /* -R: the shared Redis, or NULL */
 	int no_history;           /* natter-broker -N: natterd -n */
+	const char *file_max;     /* natter-broker -F: natterd -S, or NULL */
 };
 
 /* p's strings must outlive natterd's serving. */

@@ -1,5 +1,6 @@
 /* config.c — natterd's command line. */
 #include "config.h"
+#include "xferproto.h"
 #include "cli.h"
 #include "fatal.h"
 #include "natter-protocol.h"
@@ -14,9 +15,9 @@
 /* glibc's getopt would otherwise permute, taking a handler's own
  * options (after a missing "--") for natterd's. */
 #ifdef __GLIBC__
-#define OPTSTRING "+ABc:D:fhH:l:L:M:nNp:P:r:R:s:t:u:U:Vx:"
+#define OPTSTRING "+ABc:D:fhH:l:L:M:nNp:P:r:R:s:S:t:u:U:Vx:"
 #else
-#define OPTSTRING "ABc:D:fhH:l:L:M:nNp:P:r:R:s:t:u:U:Vx:"
+#define OPTSTRING "ABc:D:fhH:l:L:M:nNp:P:r:R:s:S:t:u:U:Vx:"
 #endif
 
 void config_usage(void *stream)
@@ -25,10 +26,10 @@ void config_usage(void *stream)
 "usage: natterd [-fAnN] [-l [udp:]addr:port[=program]]... [-s socket]\n"
 "               [-L transcript] [-D statedir] [-H lines] [-P pidfile]\n"
 "               [-u user] [-U users] [-M motd] [-c max] [-p per-source]\n"
-"               [-r burst/seconds]\n"
+"               [-r burst/seconds] [-S file-bytes]\n"
 "               [-t grace] [-x rules] [-R redis] [-- program [arg ...]]\n"
 "       natterd -B [-fn] [-s socket] [-L transcript] [-D statedir]\n"
-"               [-P pidfile] [-R redis]\n"
+"               [-P pidfile] [-R redis] [-S file-bytes]\n"
 "       natterd -h | -V\n");
 }
 
@@ -65,6 +66,18 @@ static void parse_rate(struct config *cfg, const char *s)
 	*slash = '\0';
 	cfg->rate_burst = parse_uint('r', buf, 1, 1000000);
 	cfg->rate_seconds = parse_uint('r', slash + 1, 1, 86400);
+}
+
+/* -S: bytes, 1 to XFER_SIZE_LIMIT (checked here, passed on as given:
+ * natter-broker -F enforces it). */
+static const char *parse_bytes(char opt, const char *s)
+{
+	uint64_t v;
+	if (xfer_parse_u64(s, strlen(s), &v) != 0 || v < 1 ||
+	    v > XFER_SIZE_LIMIT)
+		fatal(EXIT_USAGE, "bad -%c value '%s' (bytes, from 1 to %llu)",
+		      opt, s, XFER_SIZE_LIMIT);
+	return s;
 }
 
 static void set_defaults(struct config *cfg)
@@ -106,6 +119,7 @@ static void parse_option(struct config *cfg, int c, const char *arg)
 	case 'r': parse_rate(cfg, arg); break;
 	case 'R': cfg->redis = arg; break;
 	case 's': cfg->broker_socket = arg; break;
+	case 'S': cfg->file_max = parse_bytes('S', arg); break;
 	case 't': cfg->grace_seconds = parse_uint('t', arg, 0, 3600); break;
 	case 'u': cfg->user = arg; break;
 	case 'U': cfg->users_file = arg; break;

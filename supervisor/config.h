@@ -31,6 +31,8 @@ struct config {
 	const char *state_dir;      /* -D; NULL: the default (store.h) */
 	const char *redis;          /* -R: rooms shared in this Redis */
 	int no_history;             /* -N: the broker keeps no room logs */
+	const char *file_max;       /* -S: the largest file offered (bytes,
+				       checked); NULL: the broker's default */
 	int history_lines;          /* -H; -1: the session's default */
 	int foreground;             /* -f */
 	int broker_only;            /* -B */

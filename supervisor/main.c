@@ -241,7 +241,7 @@ static void start_broker(const struct brokerproc_params *bp, int foreground,
 _Noreturn static void broker_alone(const struct config *cfg,
 				   const char *prog, const char *state)
 {
-	const char *argv[16];
+	const char *argv[20];
 	int n = 0;
 	argv[n++] = "natter-broker";
 	argv[n++] = "-n";
@@ -256,6 +256,10 @@ _Noreturn static void broker_alone(const struct config *cfg,
 	}
 	if (cfg->no_history)
 		argv[n++] = "-N";
+	if (cfg->file_max) {
+		argv[n++] = "-F";
+		argv[n++] = cfg->file_max;
+	}
 	argv[n++] = "-s";
 	argv[n++] = state;
 	if (cfg->redis) {
@@ -375,7 +379,8 @@ int main(int argc, char **argv)
 	int sigfd = signals_init();
 	banwatch_init(state); /* natterd reads the bans the broker writes */
 	struct brokerproc_params bp = { broker, broker_socket, cfg.transcript,
-					state, cfg.redis, cfg.no_history };
+					state, cfg.redis, cfg.no_history,
+					cfg.file_max };
 	if (upgrade_resuming()) {
 		brokerproc_init(&bp);
 		upgrade_resume_broker(io_now_ms());

@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/deps.sh — installs the Debian packages the super-server, telnet,
-# TLS, Redis, man-page, Debian-package and SSH tests and the benchmark (its peers tcpserver, xinetd
-# and ngircd; bench/deps.sh runs this) need, when they are missing.
+# TLS, Redis, man-page, Debian-package and SSH tests and the benchmark (its peers tcpserver, xinetd,
+# ngircd and socat; bench/deps.sh runs this) need, when they are missing.
 # Run as root on
 # Debian 12 by .ci/run (CI=true, no stdin); safe to run again: when all is
 # there it only looks and exits.
@@ -38,6 +38,7 @@ dh debhelper
 lintian lintian
 fakeroot fakeroot
 sshd openssh-server
+socat socat
 '
 
 missing=$(printf '%s\n' "$wanted" | while read -r cmd pkg; do

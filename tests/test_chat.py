@@ -1017,7 +1017,10 @@ def test_burst_memory_is_given_back():
     s.out.wait(r"^\[bob\] : 0059 m")
     peak = bss_rss_kib(s.p.pid)
     assert peak >= before + 40, (before, peak)
-    wait_until(lambda: bss_rss_kib(s.p.pid) <= before + 20,
+    # what stays: the 16 KiB kept (5 pages, the buffer is not page
+    # aligned) and the pages of the display's static buffers the burst
+    # touched, 1 or 2 each depending on where the linker put them
+    wait_until(lambda: bss_rss_kib(s.p.pid) <= before + 24,
                what="the buffer's pages given back (before %d, peak %d)"
                % (before, peak))
     b.close()

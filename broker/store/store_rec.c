@@ -1,6 +1,7 @@
 /* store_rec.c — encoding, decoding and scanning a room's log file
  * (the format is in store_rec.h). */
 #include "store_rec.h"
+#include "crc32c.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -10,26 +11,10 @@
 
 #define SCAN_BUF (64 * 1024) /* >= STORE_REC_MAX: a record always fits */
 
-/* CRC-32C, reflected polynomial 0x82F63B78, one table lookup a byte;
- * the table is made on first use (the broker has one thread). */
+/* The one CRC-32C (lib/crc32c.h). */
 uint32_t store_crc32c(const void *buf, size_t len)
 {
-	static uint32_t table[256];
-	static int made;
-	const unsigned char *p = buf;
-	uint32_t crc = 0xFFFFFFFFu;
-	if (!made) {
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t c = i;
-			for (int k = 0; k < 8; k++)
-				c = c & 1 ? (c >> 1) ^ 0x82F63B78u : c >> 1;
-			table[i] = c;
-		}
-		made = 1;
-	}
-	while (len--)
-		crc = table[(crc ^ *p++) & 0xFF] ^ (crc >> 8);
-	return crc ^ 0xFFFFFFFFu;
+	return crc32c(buf, len);
 }
 
 static void put16(unsigned char *p, unsigned v)
