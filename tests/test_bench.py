@@ -122,7 +122,9 @@ def test_bench_xhost_smoke():
             check_fanout(x["%d/%s" % (hosts, phase)], "%d hosts" % hosts)
         for g in x["%d/redis" % hosts]:
             # one append script and one XADD per line (nobody leaves
-            # before the counts are read)
+            # before the counts are read; a join announced just after
+            # they were reset is one presence event: an EVALSHA and an
+            # XADD more), not one per recipient (20 here)
             assert g["calls"].get("evalsha", 0) >= g["sent"], g
-            assert g["calls"]["xadd"] <= g["sent"], g
+            assert g["calls"]["xadd"] <= g["sent"] + 3, g
     assert "| 6 |" in p.stdout and "1 XADD per line | yes" in p.stdout
