@@ -12,6 +12,7 @@
  * which it removes and tries again. */
 #include "transfer.h"
 #include "io.h"
+#include "fdpass.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -53,25 +54,8 @@ static int hand_over(const struct sockaddr_un *sun)
 		return -1;
 	}
 	char byte = 'x';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	memset(&u, 0, sizeof u);
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = u.buf,
-			    .msg_controllen = sizeof u.buf };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
 	int zero = 0;
-	memcpy(CMSG_DATA(c), &zero, sizeof zero);
-	ssize_t n;
-	do
-		n = sendmsg(fd, &m, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
+	ssize_t n = fdpass_send(fd, &byte, 1, zero, MSG_NOSIGNAL);
 	int e = errno;
 	close(fd);
 	errno = e;
@@ -82,24 +66,12 @@ static int hand_over(const struct sockaddr_un *sun)
 static int take_fd(int conn)
 {
 	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = u.buf,
-			    .msg_controllen = sizeof u.buf };
-	ssize_t n;
-	do
-		n = recvmsg(conn, &m, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	struct cmsghdr *c = n == 1 ? CMSG_FIRSTHDR(&m) : NULL;
-	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-	    c->cmsg_len != CMSG_LEN(sizeof(int)))
-		return -1;
 	int fd;
-	memcpy(&fd, CMSG_DATA(c), sizeof fd);
+	ssize_t n = fdpass_recv(conn, &byte, 1, &fd);
+	if (n != 1 && fd >= 0) {
+		close(fd);
+		fd = -1;
+	}
 	return fd;
 }
 

@@ -2,6 +2,7 @@
 #include "launcher.h"
 #include "child.h"
 #include "exitcode.h"
+#include "fdpass.h"
 #include "io.h"
 #include "launchproto.h"
 #include "log.h"
@@ -52,26 +53,6 @@ static void reap(int sock)
 		report(sock, rec, n);
 }
 
-/* The descriptors in one message's control data: the first in *fd
- * (if *fd is still -1), the rest closed.  Returns how many came. */
-static int take_fds(struct msghdr *mh, int *fd)
-{
-	int count = 0;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < n; i++, count++) {
-			int got;
-			memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof got);
-			if (*fd < 0)
-				*fd = got;
-			else
-				close(got);
-		}
-	}
-	return count;
-}
 
 /* One whole request and its descriptor.  Returns 1, 0 at end of file
  * (natterd closed its end), -1 on an error (errno set). */
@@ -102,7 +83,7 @@ static int read_req(int sock, struct launch_req *req, int *fd, int *nfds)
 			return -1;
 		if (mh.msg_flags & MSG_CTRUNC)
 			*nfds += FDS_PER_MSG_MAX + 1; /* too many: refused */
-		*nfds += take_fds(&mh, fd);
+		*nfds += fdpass_take(&mh, fd);
 		got += (size_t)r;
 	}
 	/* the handler must get the connection on 0 and 1 only */

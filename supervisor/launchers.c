@@ -1,5 +1,6 @@
 /* launchers.c — natterd's launchers; see launchers.h. */
 #include "launchers.h"
+#include "fdpass.h"
 #include "io.h"
 #include "launcher.h"
 #include "launchproto.h"
@@ -190,21 +191,8 @@ int launchers_send(int li, uint32_t id, int fd, const struct endpoint *remote,
 	/* fit: the same sizes (launchproto.h) */
 	memcpy(req.remote_ip, remote->ip, sizeof req.remote_ip);
 	memcpy(req.local_ip, local->ip, sizeof req.local_ip);
-	union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } ctl;
-	memset(&ctl, 0, sizeof ctl);
-	struct iovec iov = { &req, sizeof req };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = ctl.buf,
-			     .msg_controllen = sizeof ctl.buf };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof fd);
-	ssize_t r;
-	do
-		r = sendmsg(l->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-	while (r < 0 && errno == EINTR);
+	ssize_t r = fdpass_send(l->fd, &req, sizeof req, fd,
+				MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (r == (ssize_t)sizeof req) {
 		l->busy++;
 		return 0;

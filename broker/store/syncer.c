@@ -1,6 +1,7 @@
 /* syncer.c — fdatasync(2) off the event loop, in a child process
  * (syncer.h). */
 #include "syncer.h"
+#include "fdpass.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -70,25 +71,9 @@ static void child_detach(int fd)
  * with it).  1, 0 at EOF, -1 on error. */
 static int child_recv(int fd, struct req_msg *m, int *got)
 {
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} cb;
-	struct iovec iov = { m, sizeof *m };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cb.buf,
-			     .msg_controllen = sizeof cb.buf };
-	ssize_t n;
-	do {
-		n = recvmsg(fd, &mh, 0);
-	} while (n < 0 && errno == EINTR);
+	ssize_t n = fdpass_recv(fd, m, sizeof *m, got);
 	if (n <= 0)
 		return n == 0 ? 0 : -1;
-	*got = -1;
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-	    c->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(got, CMSG_DATA(c), sizeof *got);
 	return (size_t)n == sizeof *m ? 1 : -1;
 }
 
@@ -188,24 +173,7 @@ int syncer_request(struct syncer *sy, int fd, enum syncer_kind kind,
 		return -1;
 	}
 	struct req_msg m = { .id = id, .kind = (uint32_t)kind };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} cb;
-	memset(&cb, 0, sizeof cb);
-	struct iovec iov = { &m, sizeof m };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cb.buf,
-			     .msg_controllen = sizeof cb.buf };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof fd);
-	ssize_t n;
-	do {
-		n = sendmsg(sy->fd, &mh, 0);
-	} while (n < 0 && errno == EINTR);
+	ssize_t n = fdpass_send(sy->fd, &m, sizeof m, fd, 0);
 	if (n != (ssize_t)sizeof m)
 		return -1; /* EAGAIN: its buffer is full; else it is gone
 			      (seen at the next syncer_answers) */
