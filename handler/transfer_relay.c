@@ -81,6 +81,23 @@ static size_t want(const struct relay *x)
 	return room < RELAY_PIPE ? (size_t)room : RELAY_PIPE;
 }
 
+/* What one read of the sender gave: 1 when n bytes may go on, 0 at
+ * its end (or a failure, in x->why), -1 when it sent more than it
+ * offered. */
+static int taken(struct relay *x, ssize_t n)
+{
+	if (n <= 0) {
+		if (n < 0)
+			x->why = "the sender's connection failed";
+		return 0;
+	}
+	if (x->moved + (uint64_t)n > x->t->size) {
+		x->why = "the sender sent more than it offered";
+		return -1;
+	}
+	return 1;
+}
+
 #ifdef RELAY_SPLICE
 /* Linux: socket to pipe to socket inside the kernel (splice(2)): the
  * file's bytes are never copied through this process, which leaves the
@@ -93,15 +110,9 @@ static int move_some(struct relay *x, char *buf)
 	do
 		n = splice(x->s, NULL, x->pipe[1], NULL, take, SPLICE_F_MOVE);
 	while (n < 0 && errno == EINTR);
-	if (n <= 0) {
-		if (n < 0)
-			x->why = "the sender's connection failed";
-		return 0;
-	}
-	if (x->moved + (uint64_t)n > x->t->size) {
-		x->why = "the sender sent more than it offered";
-		return -1;
-	}
+	int ok = taken(x, n);
+	if (ok <= 0)
+		return ok;
 	for (size_t left = (size_t)n; left > 0;) {
 		/* blocking, bounded by SO_SNDTIMEO (relay_setup) */
 		ssize_t w = splice(x->pipe[0], NULL, x->r, NULL, left,
@@ -142,15 +153,9 @@ static int move_some(struct relay *x, char *buf)
 {
 	ssize_t n = io_read(x->s, buf, want(x) < RELAY_BUF ? want(x)
 							 : RELAY_BUF);
-	if (n <= 0) {
-		if (n < 0)
-			x->why = "the sender's connection failed";
-		return 0;
-	}
-	if (x->moved + (uint64_t)n > x->t->size) {
-		x->why = "the sender sent more than it offered";
-		return -1;
-	}
+	int ok = taken(x, n);
+	if (ok <= 0)
+		return ok;
 	if (io_write_all(x->r, buf, (size_t)n, RELAY_IDLE_MS) != 0)
 		return -1;
 	x->moved += (uint64_t)n;
