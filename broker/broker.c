@@ -301,14 +301,27 @@ static void write_queues_midway(struct server *s)
 	write_queues(s, SIZE_MAX);
 }
 
+/* At once while queues wait to be written, unless the first waits
+ * for its turn (peer.h: pacing): then until that turn at most. */
+static int wait_timeout(struct server *s)
+{
+	long long now = io_now_ms();
+	int t = next_timeout(s, now);
+	if (!s->peers.dirty.head)
+		return t;
+	if (s->peers.pace_due <= now)
+		return 0;
+	int d = (int)(s->peers.pace_due - now);
+	return t >= 0 && t < d ? t : d;
+}
+
 /* 0 after SIGTERM or SIGINT, 1 when the event loop failed. */
 static int serve(struct server *s)
 {
 	static struct ev evs[EVENTS_MAX];
 	while (!s->stop) {
 		int n = evloop_wait(s->loop, evs, EVENTS_MAX,
-				    s->peers.dirty.head ? 0 :
-				    next_timeout(s, io_now_ms()));
+				    wait_timeout(s));
 		if (n < 0) {
 			log_msg(LOG_ERR, "evloop_wait: %s", strerror(errno));
 			return 1;
@@ -322,6 +335,8 @@ static int serve(struct server *s)
 		storeloop_pass_end(&s->store);
 		timers(s);
 		/* stopping: what the queues hold goes now or never */
+		if (s->stop)
+			s->peers.pace_ms = 0;
 		write_queues(s, s->stop ? SIZE_MAX : FLUSH_BATCH);
 		size_t had = s->peers.count;
 		peers_free_dead(&s->peers);

@@ -22,6 +22,8 @@ void peers_init(struct peers *set, struct evloop *loop, size_t queue_max,
 	set->ops = ops;
 	set->arg = arg;
 	set->hold_ms = PEER_HOLD_MS;
+	set->pace_ms = PEER_PACE_MS;
+	set->pace_min = PEER_PACE_MIN;
 	set->stalls = (struct ratelog){ .what = "handlers not reading "
 		"(holding nobody for them)", .per_second = PEER_STALL_LOGS };
 }

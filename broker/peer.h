@@ -39,7 +39,18 @@
  * Writing: a queue written to goes on the dirty list, oldest first;
  * the loop writes peers_flush(FLUSH_BATCH) of them per iteration, so a
  * queue gets one write a round with all that is in it.  A peer is asked
- * to be polled for writing only while its queue is non-empty. */
+ * to be polled for writing only while its queue is non-empty.
+ *
+ * Pacing: with PEER_PACE_MIN peers or more, a queue written less than
+ * PEER_PACE_MS ago waits until then to be written again (below low
+ * water; the loop sleeps until pace_due while nothing else is due).
+ * Each write wakes a handler process: a broker with fewer queues than
+ * the machine can write in PEER_PACE_MS would otherwise write each one
+ * more often with less in it, and the handlers' wake-ups take the CPU
+ * (two brokers on one machine, issue 13: twice the wake-ups per line,
+ * half the throughput).  A queue idle for PEER_PACE_MS is written at
+ * once, so a quiet room's lines are not delayed; a broker with fewer
+ * peers is never paced. */
 #ifndef NATTER_BROKER_PEER_H
 #define NATTER_BROKER_PEER_H
 
@@ -58,6 +69,8 @@
 #define PEER_HOLD_MS 200      /* no progress this long: stalled, holds
 				 nobody, so a frozen reader delays the
 				 others at most this long */
+#define PEER_PACE_MS 30       /* a queue written at most this often */
+#define PEER_PACE_MIN 256     /* with at least this many peers */
 #define PEER_STALL_LOGS 10    /* "is not reading" lines a second; the
 				 rest counted in one line (thousands of
 				 sessions descheduled at once on a
@@ -115,6 +128,7 @@ struct peer {
 	int stalled;            /* no progress in time: holds nobody */
 	int ending;             /* hung up or failed: held no more */
 	int resumed;            /* on the resumed chain */
+	long long written;      /* when it was last flushed (pacing) */
 	long long progress;     /* when its queue was last empty or a
 				   write took bytes (set->now) */
 	struct peer_link dirty_link, drain_link, wait_link, high_link;
@@ -143,6 +157,10 @@ struct peers {
 				      per flush: no clock per append */
 	struct peer *cuts, *dead;
 	struct ratelog stalls;     /* "is not reading" in the log */
+	long long pace_ms;         /* PEER_PACE_MS (0: no pacing) and */
+	size_t pace_min;           /* PEER_PACE_MIN, unless a test sets
+				      them */
+	long long pace_due;        /* the paced head's turn, or 0 */
 	size_t pass_in;            /* bytes read since every queue was
 				      written */
 	char inbuf[FRAME_MAX + PEER_READ_CHUNK];
@@ -176,8 +194,9 @@ void peer_end(struct peer *p, const char *why);
 
 /* Settles the cuts: `gone`, then DRAIN (see above). */
 void peers_settle(struct peers *set);
-/* Writes at most `most` queues, oldest on the list first; returns 1
- * when the list is then empty. */
+/* Writes at most `most` queues, oldest on the list first, stopping at
+ * one whose turn has not come (pacing: set->pace_due says when it
+ * comes); returns 1 when the list is then empty. */
 int peers_flush(struct peers *set, size_t most);
 /* Frames queued from now on count as sent by p (NULL: by nobody) for
  * backpressure, as while p's own frame is handled: for a layer above

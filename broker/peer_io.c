@@ -188,12 +188,31 @@ static void flush_one(struct peer *p)
 	}
 }
 
+/* 1 when p, the dirty chain's head, waits for its turn (peer.h:
+ * pacing).  The chain is in the order queues were dirtied: the ones
+ * after it were dirtied later, and wait for it (at most pace_ms; a
+ * queue from low water up may wait so behind a paced head: far below
+ * its bound, as pace_ms of a fast room fills a few KB). */
+static int paced(struct peers *set, const struct peer *p)
+{
+	if (!set->pace_ms || set->count < set->pace_min ||
+	    p->state != PEER_OPEN || set->now - p->written >= set->pace_ms ||
+	    outq_pending(&p->out) >= p->out.max / PEER_LOW_DIV)
+		return 0;
+	set->pace_due = p->written + set->pace_ms;
+	return 1;
+}
+
 int peers_flush(struct peers *set, size_t most)
 {
 	set->now = io_now_ms();
+	set->pace_due = 0;
 	for (size_t i = 0; i < most && set->dirty.head; i++) {
 		struct peer *p = set->dirty.head;
+		if (paced(set, p))
+			break;
 		peer_unmark_dirty(p);
+		p->written = set->now;
 		flush_one(p);
 		peers_settle(set); /* a `gone` may have cut someone */
 	}

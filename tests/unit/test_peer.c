@@ -2,7 +2,8 @@
  * sockets: the order of its callbacks, a cut in the middle of a fanout
  * (the peer stays allocated, `gone` comes after), a cut-off peer that
  * gets its KICK and is closed, and one that does not take it in time;
- * many stalling at once log a bounded number of lines. */
+ * many stalling at once log a bounded number of lines; writes paced
+ * while many queues wait. */
 #include "../../broker/peer.h"
 #include "io.h"
 #include "log.h"
@@ -320,6 +321,58 @@ static void senders_held_until_the_reader_drains(void)
 	close(others[1]);
 }
 
+/* Pacing: with pace_min peers or more, a queue written less than
+ * pace_ms ago waits for its turn (set.pace_due); with fewer peers, or
+ * from low water up, it goes at once, and so does an idle one. */
+static void writes_paced_while_many_wait(void)
+{
+	char one[FRAME_MAX], big[BIG];
+	struct tpeer *a = add(20, 0), *b = add(21, 0);
+	CHECK(a && b);
+	if (!a || !b)
+		return;
+	CHECK(io_set_nonblock(a->other, 1) == 0 &&
+	      io_set_nonblock(b->other, 1) == 0);
+	int n = frame_encode_str(one, FRAME_MSG, 0, "a", "r", "hi");
+	CHECK(n > 0);
+	set.pace_ms = 60000; /* far from any machine's stall */
+	set.pace_min = 2;
+	a->p.written = b->p.written = io_now_ms() - set.pace_ms;
+	peer_queue(&a->p, one, (size_t)n);
+	peer_queue(&b->p, one, (size_t)n);
+	long long t0 = io_now_ms();
+	peers_flush(&set, 16); /* idle ones: at once */
+	CHECK(read_some(a) == (size_t)n && read_some(b) == (size_t)n);
+	peer_queue(&a->p, one, (size_t)n);
+	peer_queue(&b->p, one, (size_t)n);
+	CHECK(peers_flush(&set, 16) == 0); /* written just now: paced */
+	CHECK(read_some(a) == 0 && read_some(b) == 0);
+	CHECK(set.pace_due >= t0 + set.pace_ms &&
+	      set.pace_due <= io_now_ms() + set.pace_ms);
+	set.pace_min = set.count + 1; /* fewer peers than that: at once */
+	CHECK(peers_flush(&set, 16) == 1);
+	CHECK(read_some(a) == (size_t)n && read_some(b) == (size_t)n);
+	set.pace_min = 2;
+	memset(big, 'y', sizeof big);
+	int k = frame_encode(one, FRAME_MSG, 0, "a", 1, "r", 1, big,
+			     sizeof big);
+	peer_queue(&a->p, one, (size_t)k); /* a past low water */
+	peer_queue(&a->p, one, (size_t)k);
+	frame_encode_str(one, FRAME_MSG, 0, "a", "r", "hi");
+	peer_queue(&b->p, one, (size_t)n);
+	peers_flush(&set, 16);
+	CHECK(read_some(a) == 2 * (size_t)k && read_some(b) == 0);
+	b->p.written -= set.pace_ms; /* its turn comes */
+	CHECK(peers_flush(&set, 16) == 1);
+	CHECK(read_some(b) > 0);
+	set.pace_ms = PEER_PACE_MS;
+	set.pace_min = PEER_PACE_MIN;
+	int others[2] = { a->other, b->other };
+	peers_close_all(&set);
+	close(others[0]);
+	close(others[1]);
+}
+
 /* How many times needle occurs in hay. */
 static int occurs(const char *hay, const char *needle)
 {
@@ -392,6 +445,7 @@ int main(void)
 	drain_expires();
 	senders_held_until_the_reader_drains();
 	stalls_logged_at_a_bound();
+	writes_paced_while_many_wait();
 	evloop_free(loop);
 	return UNIT_DONE();
 }
