@@ -124,6 +124,24 @@ void peers_run_resumed(struct peers *set)
 	}
 }
 
+/* p's socket takes more: its queue waits for its turn (which pacing
+ * may put off), and the loop stops asking for EV_OUT meanwhile: level
+ * triggered, a writable socket would wake it at once, again and again,
+ * until the turn came.  flush_one asks again if a write falls short. */
+static void now_writable(struct peer *p)
+{
+	p->writable = 1;
+	peer_mark_dirty(p);
+	unsigned w = p->registered & ~EV_OUT;
+	if (w != p->registered) {
+		if (evloop_mod(p->set->loop, p->fd, w, &p->src) != 0) {
+			peer_end(p, strerror(errno));
+			return;
+		}
+		p->registered = w;
+	}
+}
+
 void peer_ready(struct ev_source *src, unsigned events)
 {
 	struct peer *p = (struct peer *)(void *)src; /* src is first */
@@ -134,10 +152,8 @@ void peer_ready(struct ev_source *src, unsigned events)
 		read_frames(p, events);
 	else if (p->state == PEER_DRAIN && (events & EV_ERR))
 		peer_end(p, NULL); /* the handler is gone */
-	if (p->state != PEER_DEAD && (events & EV_OUT)) {
-		p->writable = 1;
-		peer_mark_dirty(p);
-	}
+	if (p->state != PEER_DEAD && (events & EV_OUT))
+		now_writable(p);
 	/* A `gone` as p closed may have cut others: settle them now, so
 	 * no later event of this batch meets a peer half cut. */
 	peers_settle(p->set);

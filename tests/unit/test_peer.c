@@ -373,6 +373,50 @@ static void writes_paced_while_many_wait(void)
 	close(others[1]);
 }
 
+/* A queue cut short by a full socket, behind a paced one: once its
+ * socket drains the loop learns it once, not at every wait until the
+ * turn comes (level-triggered EV_OUT, a busy loop of up to pace_ms). */
+static void writable_behind_a_paced_queue_wakes_once(void)
+{
+	char one[FRAME_MAX], big[BIG];
+	struct ev evs[EVENTS_MAX];
+	struct tpeer *a = add(22, 0), *b = add(23, 1);
+	CHECK(a && b);
+	if (!a || !b)
+		return;
+	CHECK(io_set_nonblock(a->other, 1) == 0 &&
+	      io_set_nonblock(b->other, 1) == 0);
+	set.pace_ms = 60000;
+	set.pace_min = 2;
+	memset(big, 'z', sizeof big);
+	int k = frame_encode(one, FRAME_MSG, 0, "a", 1, "r", 1, big,
+			     sizeof big);
+	b->p.written = io_now_ms() - set.pace_ms;
+	for (int i = 0; i < 3; i++) /* more than its small buffer takes */
+		peer_queue(&b->p, one, (size_t)k);
+	peers_flush(&set, 16); /* b's socket takes only part of it */
+	CHECK(outq_pending(&b->p.out) > 0);
+	int n = frame_encode_str(one, FRAME_MSG, 0, "a", "r", "hi");
+	a->p.written = io_now_ms();
+	peer_queue(&a->p, one, (size_t)n); /* a: dirty first, and paced */
+	CHECK(read_some(b) > 0); /* b's socket drains */
+	int woke = evloop_wait(set.loop, evs, EVENTS_MAX, 1000);
+	for (int i = 0; i < woke; i++)
+		ev_dispatch(&evs[i]);
+	CHECK(woke == 1 && b->p.writable);
+	CHECK(peers_flush(&set, 16) == 0); /* a's turn is not yet: b waits */
+	CHECK(evloop_wait(set.loop, evs, EVENTS_MAX, 0) == 0);
+	set.pace_min = set.count + 1; /* the turn, and b is written */
+	peers_flush(&set, 16);
+	CHECK(read_some(b) > 0 && read_some(a) == (size_t)n);
+	set.pace_ms = PEER_PACE_MS;
+	set.pace_min = PEER_PACE_MIN;
+	int others[2] = { a->other, b->other };
+	peers_close_all(&set);
+	close(others[0]);
+	close(others[1]);
+}
+
 /* How many times needle occurs in hay. */
 static int occurs(const char *hay, const char *needle)
 {
@@ -446,6 +490,7 @@ int main(void)
 	senders_held_until_the_reader_drains();
 	stalls_logged_at_a_bound();
 	writes_paced_while_many_wait();
+	writable_behind_a_paced_queue_wakes_once();
 	evloop_free(loop);
 	return UNIT_DONE();
 }
