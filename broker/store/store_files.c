@@ -505,13 +505,13 @@ static void files_answered(struct files *f, long long now)
 	}
 }
 
-/* Starts the syncs that are due: each written room at most every
+/* Starts the syncs that are due (the child's answers come through
+ * files_ready, when its socket has them: no read each pass): each written room at most every
  * STORE_SYNC_MS, one at a time; then a compaction step. */
 static int files_run(void *b, long long now)
 {
 	struct files *f = b;
 	long long next = -1;
-	files_answered(f, now);
 	for (struct froom *fr = f->rooms; fr; fr = fr->next) {
 		if (fr->fd >= 0 && !fr->ro && !fr->broken)
 			reserve_ahead(f, fr); /* those the child had no room for */
