@@ -17,8 +17,13 @@ SESSION = bin_path("natter-session")
 
 
 def session_pid(conn):
-    """The natter-session serving conn: its TCPREMOTEPORT is our port."""
-    port = str(conn.sock.getsockname()[1]).encode()
+    """The natter-session serving conn: its TCPREMOTEPORT is our port and
+    its TCPLOCALPORT the server's.  Both: tests run side by side, and a
+    session of another natterd may have a client on our port number (an
+    ephemeral port is unique per destination, not per host); a SIGSTOP
+    sent to that one once failed two tests at once."""
+    ours = {b"TCPREMOTEPORT=%d" % conn.sock.getsockname()[1],
+            b"TCPLOCALPORT=%d" % conn.sock.getpeername()[1]}
 
     def find():
         for pid in os.listdir("/proc"):
@@ -32,7 +37,7 @@ def session_pid(conn):
                     env = f.read().split(b"\0")
             except OSError:
                 continue
-            if b"TCPREMOTEPORT=" + port in env:
+            if ours <= set(env):
                 return int(pid)
         return None
     return wait_until(find, what="the session's pid")

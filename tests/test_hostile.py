@@ -532,7 +532,8 @@ def test_hostile_slowloris_200_half_names():
     deadline = start + 10
     while pending:
         left = deadline - time.monotonic()
-        assert left > 0, "%d slow sessions still open" % len(pending)
+        assert left > 0, "%d slow sessions still open, the first had: %r" % (
+            len(pending), next(iter(pending.values())).text[-80:])
         r, _, _ = select.select(list(pending), [], [], min(left, 0.5))
         for s in r:
             pending[s]._fill(0)
