@@ -282,7 +282,10 @@ void chat_show(struct chat *c, const struct frame *f, const char *self)
 	if (c->p->machine) {
 		n = machine_frame(&c->p->mach, plain, self, out, sizeof out);
 	} else {
-		n = text_display(f, self, out, sizeof out);
+		/* a live LINE shows as the MSG or ACTION it carries (parsed
+		 * once); a replayed one needs its time, from the LINE */
+		n = text_display(f->flags & FRAME_REPLAY ? f : plain, self,
+				 out, sizeof out);
 		if (n && mention_bell(c->bell, plain, self))
 			person_say(c->p, "\a", 1); /* the line rings */
 	}

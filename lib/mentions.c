@@ -10,15 +10,24 @@ static int name_char(char c)
 	       (c >= '0' && c <= '9') || c == '_' || c == '-';
 }
 
+/* ASCII only, as names are (name_char); a byte of UTF-8 is left. */
+static char fold(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
 int name_mentioned(const char *text, size_t len, const char *name)
 {
 	size_t n = name ? strlen(name) : 0;
 	if (n == 0 || n > len)
 		return 0;
+	/* Every line to everyone passes here: compare only where a word
+	 * starts with the name's first letter, not at every byte. */
+	char first = fold(name[0]);
 	for (size_t i = 0; i + n <= len; i++) {
-		if (strncasecmp(text + i, name, n) != 0)
+		if (fold(text[i]) != first || (i > 0 && name_char(text[i - 1])))
 			continue;
-		if ((i == 0 || !name_char(text[i - 1])) &&
+		if (strncasecmp(text + i, name, n) == 0 &&
 		    (i + n == len || !name_char(text[i + n])))
 			return 1;
 	}
