@@ -10,6 +10,7 @@ import subprocess
 import time
 
 import harness as H
+from test_chat import broker_pid
 
 
 class Client:
@@ -377,6 +378,86 @@ def test_files_after_a_broker_restart():
     bob.wait(r"Received report\.pdf \(file %s\)" % fid)
     with open(os.path.join(bob.dl, "report.pdf"), "rb") as f:
         assert f.read() == data
+
+
+def kill_broker(d):
+    """SIGKILL natterd's broker; returns once the next one listens."""
+    mark = len(d.log.lines)
+    os.kill(broker_pid(d), signal.SIGKILL)
+    d.log.wait(r"broker listening on", start=mark)
+    return mark
+
+
+def rejoined(c):
+    """Waits until c's session is back on the new broker (the answer to
+    a /transfers typed now comes from it); what it listed."""
+    a = c.mark()
+    c.say("/transfers")
+    c.wait(r"\*\*\* (No files on offer|\d+: )", since=a)
+    return a
+
+
+def test_offers_survive_a_broker_restart():
+    """An offer made before the broker is SIGKILLed is still there after
+    (the broker keeps its offers in the state directory): both see it
+    in /transfers with the same id, bob accepts it and the file
+    arrives byte for byte; nobody is told anything was lost."""
+    d = H.Natterd()
+    ann, bob = Client(d, "ann"), Client(d, "bob")
+    path, data = make_file(70000)
+    b = bob.mark()
+    ann.say("/send bob " + path)
+    fid = bob.wait(r"ann offers report\.pdf \(70\.0 KB\); /accept (\d+)",
+                   since=b).group(1)
+    ann.wait(r"Offered to bob as file %s" % fid)
+    mark = kill_broker(d)
+    d.log.wait(r"1 offers of files taken back from ", start=mark)
+    a, b = rejoined(ann), rejoined(bob)
+    ann.wait(r"\*\*\* %s: report\.pdf \(70\.0 KB\) to bob, waiting for "
+             r"an answer" % fid, since=a)
+    bob.wait(r"\*\*\* %s: report\.pdf \(70\.0 KB\) from ann, /accept or "
+             r"/decline it" % fid, since=b)
+    bob.say("/accept " + fid)
+    bob.wait(r"Received report\.pdf \(file %s\)" % fid)
+    ann.wait(r"Sent report\.pdf \(file %s\): 70000 bytes" % fid)
+    with open(os.path.join(bob.dl, "report.pdf"), "rb") as f:
+        assert f.read() == data
+    # ids go on from the old broker's: a new offer gets a new one
+    n = ann.mark()
+    ann.say("/send bob " + path)
+    new = ann.wait(r"Offered to bob as file (\d+)", since=n).group(1)
+    assert int(new) > int(fid)
+    for c in (ann, bob):
+        assert not re.search(r"is off|expired|No such offer", c.out.text())
+
+
+def test_an_offer_ends_when_its_person_does_not_come_back():
+    """bob's session ends while the broker is down (never heard by
+    any broker): the restored offer waits for him, then ends, and ann
+    is told in one line; her client frees its place."""
+    import test_client as TC
+    d = H.Natterd()
+    ann, bob = Client(d, "ann"), Client(d, "bob")
+    path, _ = make_file(10)
+    ann.say("/send bob " + path)
+    fid = bob.wait(r"/accept (\d+)").group(1)
+    ann.wait(r"Offered to bob as file %s" % fid)
+    pid = broker_pid(d)
+    os.kill(pid, signal.SIGSTOP)  # it never hears bob leave
+    try:
+        bob.proc.kill()
+        bob.proc.wait()
+        H.wait_until(lambda: len(TC.session_pids(d)) == 1,
+                     what="bob's session gone")
+    finally:
+        mark = len(d.log.lines)
+        os.kill(pid, signal.SIGKILL)
+    d.log.wait(r"1 offers of files taken back from ", start=mark)
+    ann.wait(r"\*\*\* bob did not come back after the server restarted; "
+             r"report\.pdf \(%s\) is off\.$" % fid, timeout=40)
+    a = rejoined(ann)
+    ann.wait(r"No files on offer to or from you", since=a)
+    assert ann.count(r"is off") == 1
 
 
 def test_offers_are_bounded():
