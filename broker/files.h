@@ -13,7 +13,7 @@
  * memory ran out.  Every function below does nothing without it. */
 int files_init(struct chat *ch, uint64_t max);
 /* natter-broker -O: how long an unanswered offer stays open (seconds,
- * OFFER_OPEN_S_MIN to OFFER_OPEN_S_MAX), before files_init. */
+ * XFER_OPEN_S_MIN to XFER_OPEN_S_MAX), before files_init. */
 void files_set_open_s(long seconds);
 /* After chat_init took the state directory: the offers a broker
  * before this one kept there (offers_file.h), each waiting for its

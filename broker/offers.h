@@ -3,7 +3,8 @@
  * frames with it.
  *
  * An offer is OPEN from /send until the recipient accepts or declines,
- * the sender cancels, either leaves, or OFFER_OPEN_MS pass; ACCEPTED
+ * the sender cancels, either leaves, or open_ms pass (OFFER_OPEN_MS, or
+ * natter-broker -O); ACCEPTED
  * until both data sessions have claimed it with its token (then it is
  * gone from here: the bytes are the data sessions' business) or
  * XFER_START_S pass.  Kept in memory, and in the state directory
@@ -20,9 +21,8 @@
 
 #define OFFERS_MAX 256          /* offers at once, in all */
 #define OFFERS_PER_PERSON 8     /* open offers one person has made */
-#define OFFER_OPEN_MS (10 * 60 * 1000LL) /* unanswered: expires */
-#define OFFER_OPEN_S_MIN 1      /* natter-broker -O: its bounds */
-#define OFFER_OPEN_S_MAX 86400
+/* unanswered: expires (natter-broker -O sets struct offers' open_ms) */
+#define OFFER_OPEN_MS (XFER_OPEN_S_DEFAULT * 1000LL)
 /* A restored offer whose sender or recipient is not back this long
  * after the broker started ends (the other is told).  Sessions retry
  * the broker every 2 s at most (handler/bconn.h). */

@@ -380,6 +380,54 @@ def test_files_after_a_broker_restart():
         assert f.read() == data
 
 
+def test_an_unanswered_offer_expires():
+    """natterd -O 1: an offer nobody answers ends after a second; both
+    are told in one line, an /accept after it is refused, and the
+    sender's client frees its place."""
+    d = H.Natterd("-O", "1")
+    ann, bob = Client(d, "ann"), Client(d, "bob")
+    path, _ = make_file(100)
+    a, b = ann.mark(), bob.mark()
+    ann.say("/send bob " + path)
+    fid = bob.wait(r"ann offers report\.pdf \(100 bytes\); /accept (\d+)",
+                   since=b).group(1)
+    ann.wait(r"Offered to bob as file %s" % fid, since=a)
+    ann.wait(r"\*\*\* report\.pdf \(%s\) to bob expired unanswered\.$" %
+             fid, since=a)
+    bob.wait(r"\*\*\* report\.pdf \(%s\) from ann expired unanswered\.$" %
+             fid, since=b)
+    b = bob.mark()
+    bob.say("/accept " + fid)
+    bob.wait(r"\*\*\* No such offer: %s$" % fid, since=b)
+    for c in (ann, bob):
+        m = c.mark()
+        c.say("/transfers")
+        c.wait(r"No files on offer to or from you\.", since=m)
+        assert c.count(r"expired unanswered") == 1
+    assert os.listdir(bob.dl) == []
+    # ann's natter holds 8 files at most: the expired one's place is
+    # free (these 8 go at once, long before their own second is up)
+    paths = [make_file(3, "e%d.txt" % i)[0] for i in range(8)]
+    for p in paths:
+        ann.say("/send bob " + p)
+    H.wait_until(lambda: len(re.findall(r"Offered to bob as file",
+                                        ann.out.text())) == 9,
+                 what="eight more offers")
+    assert "files are on offer or moving already" not in ann.out.text()
+
+
+def test_offer_time_bounds():
+    """-O takes 1 to 86400 seconds, on natterd and natter-broker; any
+    other value is a usage error (100) naming the bounds."""
+    for prog, extra in (("natterd", []), ("natter-broker", ["x.sock"])):
+        for bad in ("0", "86401", "-5", "1s", ""):
+            p = subprocess.run([H.bin_path(prog), "-O", bad] + extra,
+                               capture_output=True, text=True, timeout=10)
+            assert p.returncode == 100, (prog, bad, p.stderr)
+            assert "bad -O value '%s' (a number from 1 to 86400)" % bad \
+                in p.stderr, p.stderr
+
+
 def kill_broker(d):
     """SIGKILL natterd's broker; returns once the next one listens."""
     mark = len(d.log.lines)
