@@ -41,6 +41,8 @@ struct cfile {
 	char out[256];          /* its result line */
 	size_t nout;
 	int cancelled;
+	int ended;              /* the server ended its offer, and said so
+				   in a line: ours would only repeat it */
 };
 
 struct cfiles {

@@ -416,6 +416,53 @@ def test_an_unanswered_offer_expires():
     assert "files are on offer or moving already" not in ann.out.text()
 
 
+def test_accept_after_the_sender_left():
+    """ann offers and leaves the chat before bob answers: bob is told in
+    one line that the offer is off, and his /accept gets one clear
+    error; nothing lands in his directory."""
+    d = H.Natterd()
+    ann, bob = Client(d, "ann"), Client(d, "bob")
+    path, _ = make_file(100)
+    ann.say("/send bob " + path)
+    fid = bob.wait(r"/accept (\d+)").group(1)
+    ann.say("/exit")
+    assert ann.proc.wait(timeout=10) == 0
+    bob.wait(r"\*\*\* ann left; report\.pdf \(%s\) is off\.$" % fid)
+    b = bob.mark()
+    bob.say("/accept " + fid)
+    bob.wait(r"\*\*\* No such offer: %s$" % fid, since=b)
+    assert bob.transfer_children() == []
+    assert os.listdir(bob.dl) == []
+
+
+def test_sender_leaves_between_accept_and_sending():
+    """bob accepts, and ann's client leaves before its data connection
+    comes (a raw client that never opens one): bob's transfer process,
+    waiting for the other half, stops at once; bob sees the server's
+    one line and nothing else about the file, and no partial file
+    stays."""
+    d = H.Natterd()
+    bob = Client(d, "bob")
+    mal = raw_sender(d, "mal")
+    mal.send_line("/offer bob 5 x.txt")
+    fid = mal.expect_re(r"@@natter-file offered (\d+) ").group(1)
+    bob.wait(r"mal offers x\.txt \(5 bytes\); /accept %s" % fid)
+    bob.say("/accept " + fid)
+    bob.wait(r"Accepted file %s from mal: fetching\." % fid)
+    mal.expect("@@natter-file accepted " + fid)
+    H.wait_until(lambda: bob.transfer_children(), what="bob's transfer")
+    d.log.wait(r"file %s: bob's data connection" % fid)
+    mal.send_line("/exit")
+    bob.wait(r"\*\*\* mal left; x\.txt \(%s\) is off\.$" % fid)
+    H.wait_until(lambda: bob.transfer_children() == [], timeout=10,
+                 what="bob's transfer process gone (not its 30 s wait)")
+    assert_nothing_kept(bob)
+    m = bob.mark()
+    bob.say("/transfers")  # a round trip: any word of the end is shown
+    bob.wait(r"No files on offer to or from you\.", since=m)
+    assert bob.count(r"File %s" % fid) == 0, bob.out.text()
+
+
 def test_offer_time_bounds():
     """-O takes 1 to 86400 seconds, on natterd and natter-broker; any
     other value is a usage error (100) naming the bounds."""
