@@ -526,6 +526,60 @@ def test_offers_survive_a_broker_restart():
         assert not re.search(r"is off|expired|No such offer", c.out.text())
 
 
+def test_a_claim_while_the_broker_restarts():
+    """bob has accepted and his half has claimed the offer; mal's data
+    connection claims it while the broker is stopped, and the broker is
+    SIGKILLed before it answers: the data session tries again, the next
+    broker has the offer back, and the file arrives."""
+    d = H.Natterd()
+    bob = Client(d, "bob")
+    mal = raw_sender(d, "mal")
+    mal.send_line("/offer bob 5 x.txt")
+    m = mal.expect_re(r"@@natter-file offered (\d+) ([0-9a-f]{32})")
+    fid, token = m.group(1), m.group(2)
+    bob.wait(r"mal offers x\.txt \(5 bytes\); /accept %s" % fid)
+    bob.say("/accept " + fid)
+    mal.expect("@@natter-file accepted " + fid)
+    d.log.wait(r"file %s: bob's data connection" % fid)
+
+    def on_broker():
+        """The broker's sockets, the ones not accepted yet too: bound
+        to its listener's own name, .nbPID beside the socket's."""
+        name = os.path.join(os.path.dirname(d.sock), ".nb%d" % pid)
+        with open("/proc/net/unix") as f:
+            return sum(1 for line in f if line.rstrip().endswith(name))
+    pid = broker_pid(d)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        base = on_broker()
+        s = socket.create_connection((d.host, d.port), timeout=30)
+        s.sendall(("NATTER-FILE/1 PUT %s\r\n" % token).encode())
+        H.wait_until(lambda: on_broker() > base,
+                     what="the claim waiting on the stopped broker")
+    finally:
+        mark = len(d.log.lines)
+        os.kill(pid, signal.SIGKILL)
+    d.log.wait(r"no answer from the broker .*; trying again", start=mark)
+    buf = b""
+    while b"NATTER-FILE/1 OK" not in buf or not buf.endswith(b"\n"):
+        chunk = s.recv(4096)
+        assert chunk and b"NATTER-FILE/1 ERR" not in buf, buf
+        buf += chunk
+    assert b"NATTER-FILE/1 OK 5\r\n" in buf, buf
+    s.sendall(b"12345")
+    s.shutdown(socket.SHUT_WR)
+    answer = b""
+    while True:
+        chunk = s.recv(100)
+        if not chunk:
+            break
+        answer += chunk
+    assert re.match(rb"DONE 5 [0-9a-f]{8}\r\n$", answer), answer
+    bob.wait(r"Received x\.txt \(file %s\)" % fid)
+    with open(os.path.join(bob.dl, "x.txt"), "rb") as f:
+        assert f.read() == b"12345"
+
+
 def test_an_offer_ends_when_its_person_does_not_come_back():
     """bob's session ends while the broker is down (never heard by
     any broker): the restored offer waits for him, then ends, and ann
