@@ -522,6 +522,17 @@ def test_offers_survive_a_broker_restart():
     ann.say("/send bob " + path)
     new = ann.wait(r"Offered to bob as file (\d+)", since=n).group(1)
     assert int(new) > int(fid)
+    # a broker stopped (SIGTERM) and restarted keeps them too: its
+    # people leaving as it stops do not end their offers
+    mark = len(d.log.lines)
+    os.kill(broker_pid(d), signal.SIGTERM)
+    d.log.wait(r"broker listening on", start=mark)
+    d.log.wait(r"1 offers of files taken back from ", start=mark)
+    rejoined(ann)
+    rejoined(bob)
+    bob.say("/accept " + new)
+    bob.wait(r"Received report\.pdf \(file %s\) as .*/report \(1\)\.pdf"
+             % new)
     for c in (ann, bob):
         assert not re.search(r"is off|expired|No such offer", c.out.text())
 
