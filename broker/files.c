@@ -87,8 +87,8 @@ void files_restore(struct chat *ch)
 		log_msg(LOG_WARNING, "%s/%s: %zu lines skipped (not valid)",
 			ch->state_dir, OFFERS_FILE, bad);
 	if (ch->offers->live)
-		log_msg(LOG_INFO, "%zu offers of files taken back from %s/%s",
-			ch->offers->live, ch->state_dir, OFFERS_FILE);
+		log_msg(LOG_INFO, "offers of files taken back from %s/%s: "
+			"%zu", ch->state_dir, OFFERS_FILE, ch->offers->live);
 }
 
 void files_free(struct chat *ch)

@@ -506,7 +506,7 @@ def test_offers_survive_a_broker_restart():
                    since=b).group(1)
     ann.wait(r"Offered to bob as file %s" % fid)
     mark = kill_broker(d)
-    d.log.wait(r"1 offers of files taken back from ", start=mark)
+    d.log.wait(r"offers of files taken back from .*: 1$", start=mark)
     a, b = rejoined(ann), rejoined(bob)
     ann.wait(r"\*\*\* %s: report\.pdf \(70\.0 KB\) to bob, waiting for "
              r"an answer" % fid, since=a)
@@ -527,7 +527,7 @@ def test_offers_survive_a_broker_restart():
     mark = len(d.log.lines)
     os.kill(broker_pid(d), signal.SIGTERM)
     d.log.wait(r"broker listening on", start=mark)
-    d.log.wait(r"1 offers of files taken back from ", start=mark)
+    d.log.wait(r"offers of files taken back from .*: 1$", start=mark)
     rejoined(ann)
     rejoined(bob)
     bob.say("/accept " + new)
@@ -612,7 +612,7 @@ def test_an_offer_ends_when_its_person_does_not_come_back():
     finally:
         mark = len(d.log.lines)
         os.kill(pid, signal.SIGKILL)
-    d.log.wait(r"1 offers of files taken back from ", start=mark)
+    d.log.wait(r"offers of files taken back from .*: 1$", start=mark)
     ann.wait(r"\*\*\* bob did not come back after the server restarted; "
              r"report\.pdf \(%s\) is off\.$" % fid, timeout=40)
     a = rejoined(ann)
