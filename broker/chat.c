@@ -514,7 +514,8 @@ static void chat_gone(struct peer *p, enum peer_why why, void *arg)
 		xhost_left(ch, c);
 	}
 	mod_forget(c);
-	files_gone(ch, c);
+	if (why != PEER_SHUTDOWN) /* kept for the next broker (files.h) */
+		files_gone(ch, c);
 	if (why == PEER_CUT_OFF) /* a REJOIN of this session is refused */
 		cutoffs_note(c->m.name, c->ip, c->port, io_now_ms());
 	presence_remove(&ch->pres, &c->m);
@@ -557,6 +558,8 @@ int chat_init(struct chat *ch, struct peers *peers, const char *transcript,
 	}
 	mod_init(ch);
 	int rc = history_open(ch, history ? state : NULL);
+	if (rc == 0) /* the state directory is ours now */
+		files_restore(ch);
 	return rc ? rc : xhost_open(ch, ch->host_seed) ? EXIT_TEMP : 0;
 }
 

@@ -4,22 +4,91 @@
 #include "log.h"
 #include "namecmp.h"
 #include "offers.h"
+#include "offers_file.h"
 #include "reply.h"
+#include "statefile.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+static long long open_ms = OFFER_OPEN_MS; /* natter-broker -O */
+static int save_failed;   /* logged once until a save works again */
+
+void files_set_open_s(long seconds)
+{
+	open_ms = seconds * 1000LL;
+}
 
 int files_init(struct chat *ch, uint64_t max)
 {
 	ch->offers = malloc(sizeof *ch->offers);
 	if (!ch->offers)
 		return -1;
-	offers_init(ch->offers);
+	offers_init(ch->offers, open_ms);
 	ch->file_max = max;
 	return 0;
+}
+
+/* The Unix time in ms (the file's times outlive this process; its
+ * io_now_ms does not mean anything to the next). */
+static long long wall_ms(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return 0; /* required by POSIX; unreachable */
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The offers as they now are into the state directory, before anyone
+ * hears of the change (a crash after it loses nothing anyone saw).
+ * No fsync: the file is for a crash of the broker; a crash of the
+ * machine ends the sessions whose offers these are. */
+static void save(struct chat *ch)
+{
+	if (!ch->state_dir)
+		return;
+	char *buf = malloc(OFFERS_FILE_MAX);
+	long n = buf ? offers_format(ch->offers, buf, OFFERS_FILE_MAX,
+				     io_now_ms(), wall_ms()) : -1;
+	int rc = n < 0 ? -1 : statefile_write_nosync(ch->state_dir,
+						    OFFERS_FILE, buf,
+						    (size_t)n);
+	int err = n < 0 ? ENOMEM : errno;
+	free(buf);
+	if (rc != 0 && !save_failed)
+		log_msg(LOG_ERR, "cannot keep the offers in %s/%s: %s (a "
+			"restart would forget them)", ch->state_dir,
+			OFFERS_FILE, strerror(err));
+	else if (rc == 0 && save_failed)
+		log_msg(LOG_INFO, "offers kept in %s/%s again", ch->state_dir,
+			OFFERS_FILE);
+	save_failed = rc != 0;
+}
+
+void files_restore(struct chat *ch)
+{
+	if (!ch->offers || !ch->state_dir)
+		return;
+	char *buf = malloc(STATEFILE_MAX);
+	ssize_t n = buf ? statefile_read(ch->state_dir, OFFERS_FILE, buf,
+					 STATEFILE_MAX, NULL) : -1;
+	if (n < 0)
+		log_msg(LOG_ERR, "cannot read %s/%s: %s (its offers are "
+			"lost)", ch->state_dir, OFFERS_FILE,
+			buf ? strerror(errno) : strerror(ENOMEM));
+	size_t bad = n > 0 ? offers_parse(ch->offers, buf, (size_t)n,
+					  io_now_ms(), wall_ms()) : 0;
+	free(buf);
+	if (bad)
+		log_msg(LOG_WARNING, "%s/%s: %zu lines skipped (not valid)",
+			ch->state_dir, OFFERS_FILE, bad);
+	if (ch->offers->live)
+		log_msg(LOG_INFO, "offers of files taken back from %s/%s: "
+			"%zu", ch->state_dir, OFFERS_FILE, ch->offers->live);
 }
 
 void files_free(struct chat *ch)
@@ -128,7 +197,10 @@ static void offer(struct chat *ch, struct chatter *c, const struct frame *f)
 	else {
 		switch (offers_add(ch->offers, c->m.name, tc->m.name, name,
 				   size, io_now_ms(), &o)) {
-		case OFFERS_ADDED: offered(ch, c, tc, o); break;
+		case OFFERS_ADDED:
+			save(ch);
+			offered(ch, c, tc, o);
+			break;
 		case OFFERS_PERSON_FULL:
 			err(ch, c, "You have %d files on offer already; "
 			    "/cancel one first.", OFFERS_PER_PERSON);
@@ -179,6 +251,7 @@ static void accept_it(struct chat *ch, struct chatter *c, struct offer *o)
 	char id[16], text[3 * 32 + FNAME_MAX];
 	o->state = OFFER_ACCEPTED;
 	o->expires = io_now_ms() + XFER_START_S * 1000LL;
+	save(ch);
 	snprintf(id, sizeof id, "%u", o->id);
 	snprintf(text, sizeof text, "%s %llu %s", o->gtoken,
 		 (unsigned long long)o->size, o->name);
@@ -200,7 +273,11 @@ static void fileop(struct chat *ch, struct chatter *c, const struct frame *f)
 		o = offers_by_id(ch->offers, (unsigned)id);
 	int to_me = o && is(o->to, c->m.name) && o->state == OFFER_OPEN;
 	int mine = o && is(o->from, c->m.name);
-	if (f->alen == 6 && memcmp(f->a, "accept", 6) == 0 && to_me) {
+	if (f->alen == 6 && memcmp(f->a, "accept", 6) == 0 && to_me &&
+	    !online(ch, o->from)) { /* restored, its sender not back yet */
+		err(ch, c, "%s is not back yet (the server restarted); "
+		    "/accept %u again in a moment.", o->from, o->id);
+	} else if (f->alen == 6 && memcmp(f->a, "accept", 6) == 0 && to_me) {
 		accept_it(ch, c, o);
 	} else if (f->alen == 7 && memcmp(f->a, "decline", 7) == 0 && to_me) {
 		note(ch, o->from, "gone", o->id, "%s declined %s (%u).",
@@ -208,11 +285,13 @@ static void fileop(struct chat *ch, struct chatter *c, const struct frame *f)
 		info(ch, c, "You declined %s from %s (%u).", o->name, o->from,
 		    o->id);
 		offers_remove(ch->offers, o);
+		save(ch);
 	} else if (f->alen == 6 && memcmp(f->a, "cancel", 6) == 0 && mine) {
 		note(ch, o->to, "gone", o->id, "%s cancelled %s (%u).",
 		     o->from, o->name, o->id);
 		info(ch, c, "You cancelled %s (%u).", o->name, o->id);
 		offers_remove(ch->offers, o);
+		save(ch);
 	} else {
 		err(ch, c, "No such offer: %llu", (unsigned long long)id);
 	}
@@ -259,17 +338,22 @@ void files_xfer(struct chat *ch, struct chatter *c, const struct frame *f)
 		role == XFER_PUT ? o->from : o->to);
 	if (o->claimed == (XFER_PUT | XFER_GET))
 		offers_remove(ch->offers, o); /* the sessions' business now */
+	save(ch);
 }
 
 void files_gone(struct chat *ch, struct chatter *c)
 {
 	struct offer *o = NULL;
+	int changed = 0;
 	while (ch->offers && (o = offers_of(ch->offers, c->m.name, NULL))) {
 		int mine = is(o->from, c->m.name);
 		note(ch, mine ? o->to : o->from, "gone", o->id,
 		     "%s left; %s (%u) is off.", c->m.name, o->name, o->id);
 		offers_remove(ch->offers, o);
+		changed = 1;
 	}
+	if (changed)
+		save(ch);
 }
 
 long long files_due(const struct chat *ch)
@@ -277,10 +361,33 @@ long long files_due(const struct chat *ch)
 	return ch->offers ? offers_due(ch->offers) : -1;
 }
 
+/* A restored offer's time to have its people back came: it goes on
+ * if both are, else it ends and the one who is back is told.  1 when
+ * it ended. */
+static int back_or_gone(struct chat *ch, struct offer *o)
+{
+	int from = online(ch, o->from) != NULL, to = online(ch, o->to) != NULL;
+	o->restored = 0;
+	if (from && to)
+		return 0;
+	note(ch, o->from, "gone", o->id, "%s did not come back after the "
+	     "server restarted; %s (%u) is off.", o->to, o->name, o->id);
+	note(ch, o->to, "gone", o->id, "%s did not come back after the "
+	     "server restarted; %s (%u) is off.", o->from, o->name, o->id);
+	offers_remove(ch->offers, o);
+	return 1;
+}
+
 void files_timers(struct chat *ch, long long now)
 {
 	struct offer *o;
+	int changed = 0;
 	while (ch->offers && (o = offers_expired(ch->offers, now))) {
+		if (o->restored) {
+			changed |= back_or_gone(ch, o);
+			continue; /* if it goes on, its own time comes next */
+		}
+		changed = 1;
 		const char *why = o->state == OFFER_OPEN ? "expired unanswered"
 			: "did not start in time";
 		note(ch, o->from, "gone", o->id, "%s (%u) to %s %s.", o->name,
@@ -289,4 +396,6 @@ void files_timers(struct chat *ch, long long now)
 		     o->id, o->from, why);
 		offers_remove(ch->offers, o);
 	}
+	if (changed)
+		save(ch);
 }

@@ -12,6 +12,14 @@
  * default; natter-broker -F sets ch->file_max after).  0, or -1 when
  * memory ran out.  Every function below does nothing without it. */
 int files_init(struct chat *ch, uint64_t max);
+/* natter-broker -O: how long an unanswered offer stays open (seconds,
+ * XFER_OPEN_S_MIN to XFER_OPEN_S_MAX), before files_init. */
+void files_set_open_s(long seconds);
+/* After chat_init took the state directory: the offers a broker
+ * before this one kept there (offers_file.h), each waiting for its
+ * people to rejoin.  Every change to the offers is written there
+ * before anyone hears of it. */
+void files_restore(struct chat *ch);
 void files_free(struct chat *ch);
 /* FILECAP, OFFER, FILEOP from a logged-in person. */
 void files_frame(struct chat *ch, struct chatter *c, const struct frame *f);

@@ -3,9 +3,10 @@
  *
  * Contract:
  *   natter-broker [-DNS] [-d fd] [-F bytes] [-L transcript] [-n name]
- *                 [-p fd] [-P pidfile] [-q bytes] [-R redis] [-s statedir]
- *                 [--] socket                    (see natter-broker(8))
+ *                 [-O seconds] [-p fd] [-P pidfile] [-q bytes] [-R redis]
+ *                 [-s statedir] [--] socket      (see natter-broker(8))
  *   -F: the largest file that may be offered (issue 16).
+ *   -O: how long an offer of a file stays open unanswered.
  *   -N: no room logs (history off); the rest of statedir is kept.
  *   -p fd: natterd's life line, a pipe only natterd writes to; at its
  *   end of file the broker stops (natterd died, even by SIGKILL).
@@ -28,6 +29,7 @@
  * line on stderr. */
 #include "broker.h"
 #include "cli.h"
+#include "files.h"
 #include "exitcode.h"
 #include "io.h"
 #include "log.h"
@@ -46,9 +48,9 @@
 #include <unistd.h>
 
 #ifdef __GLIBC__
-#define OPTSTRING "+d:DF:hL:n:Np:P:q:R:s:SV"
+#define OPTSTRING "+d:DF:hL:n:NO:p:P:q:R:s:SV"
 #else
-#define OPTSTRING "d:DF:hL:n:Np:P:q:R:s:SV"
+#define OPTSTRING "d:DF:hL:n:NO:p:P:q:R:s:SV"
 #endif
 #define QUEUE_MIN 4096
 #define QUEUE_MAX (64 * 1024 * 1024)
@@ -60,8 +62,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: natter-broker [-DNS] [-d fd] [-F bytes] [-L transcript] [-n name]\n"
-"                     [-p fd] [-P pidfile] [-q bytes] [-R redis] [-s statedir]\n"
-"                     [--] socket\n"
+"                     [-O seconds] [-p fd] [-P pidfile] [-q bytes] [-R redis]\n"
+"                     [-s statedir] [--] socket\n"
 "       natter-broker -h | -V\n");
 }
 
@@ -192,6 +194,8 @@ int main(int argc, char **argv)
 						   sizeof transcript); break;
 		case 'n': log_name = optarg; fatal_set_name(optarg); break;
 		case 'N': bc.no_history = 1; break;
+		case 'O': files_set_open_s(number('O', optarg, XFER_OPEN_S_MIN,
+						  XFER_OPEN_S_MAX)); break;
 		case 'p': bc.parent_fd = ready_fd(optarg); break;
 		case 'P': pidfile = optarg; break;
 		case 'q': bc.queue_max = (size_t)number('q', optarg, QUEUE_MIN,

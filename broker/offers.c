@@ -10,10 +10,17 @@
 #include <string.h>
 #include <unistd.h>
 
-void offers_init(struct offers *os)
+void offers_init(struct offers *os, long long open_ms)
 {
 	memset(os, 0, sizeof *os);
 	os->next_id = 1;
+	os->open_ms = open_ms > 0 ? open_ms : OFFER_OPEN_MS;
+}
+
+/* When o is to be looked at again. */
+static long long due_at(const struct offer *o)
+{
+	return o->restored ? o->back_by : o->expires;
 }
 
 /* 16 random bytes in hex: whoever holds it may fetch or send the file,
@@ -60,13 +67,15 @@ enum offers_status offers_add(struct offers *os, const char *from,
 	memset(o, 0, sizeof *o);
 	if (token_make(o->token) != 0 || token_make(o->gtoken) != 0)
 		return OFFERS_NO_TOKEN;
+	do { /* an id in use (after a wrap, or restored) is skipped */
+		o->id = os->next_id++;
+		if (os->next_id > 999999999)
+			os->next_id = 1;
+	} while (offers_by_id(os, o->id));
 	o->state = OFFER_OPEN;
 	os->live++;
-	o->id = os->next_id++;
-	if (os->next_id > 999999999)
-		os->next_id = 1;
 	o->size = size;
-	o->expires = now + OFFER_OPEN_MS;
+	o->expires = now + os->open_ms;
 	snprintf(o->from, sizeof o->from, "%s", from);
 	snprintf(o->to, sizeof o->to, "%s", to);
 	snprintf(o->name, sizeof o->name, "%s", name);
@@ -111,7 +120,7 @@ struct offer *offers_of(struct offers *os, const char *name,
 struct offer *offers_expired(struct offers *os, long long now)
 {
 	for (size_t i = 0; os->live > 0 && i < OFFERS_MAX; i++)
-		if (os->o[i].state != OFFER_FREE && os->o[i].expires <= now)
+		if (os->o[i].state != OFFER_FREE && due_at(&os->o[i]) <= now)
 			return &os->o[i];
 	return NULL;
 }
@@ -121,8 +130,8 @@ long long offers_due(const struct offers *os)
 	long long due = -1;
 	for (size_t i = 0; os->live > 0 && i < OFFERS_MAX; i++)
 		if (os->o[i].state != OFFER_FREE &&
-		    (due < 0 || os->o[i].expires < due))
-			due = os->o[i].expires;
+		    (due < 0 || due_at(&os->o[i]) < due))
+			due = due_at(&os->o[i]);
 	return due;
 }
 

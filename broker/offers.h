@@ -3,11 +3,14 @@
  * frames with it.
  *
  * An offer is OPEN from /send until the recipient accepts or declines,
- * the sender cancels, either leaves, or OFFER_OPEN_MS pass; ACCEPTED
+ * the sender cancels, either leaves, or open_ms pass (OFFER_OPEN_MS, or
+ * natter-broker -O); ACCEPTED
  * until both data sessions have claimed it with its token (then it is
  * gone from here: the bytes are the data sessions' business) or
- * XFER_START_S pass.  Kept in memory only: a broker restart forgets
- * them (the people are told nothing; their clients time out). */
+ * XFER_START_S pass.  Kept in memory, and in the state directory
+ * (offers_file.h, files.c) so that a broker restarted after a crash
+ * takes them back: an offer so restored waits OFFERS_BACK_MS for its
+ * two people to rejoin before it is checked. */
 #ifndef NATTER_BROKER_OFFERS_H
 #define NATTER_BROKER_OFFERS_H
 
@@ -18,7 +21,12 @@
 
 #define OFFERS_MAX 256          /* offers at once, in all */
 #define OFFERS_PER_PERSON 8     /* open offers one person has made */
-#define OFFER_OPEN_MS (10 * 60 * 1000LL) /* unanswered: expires */
+/* unanswered: expires (natter-broker -O sets struct offers' open_ms) */
+#define OFFER_OPEN_MS (XFER_OPEN_S_DEFAULT * 1000LL)
+/* A restored offer whose sender or recipient is not back this long
+ * after the broker started ends (the other is told).  Sessions retry
+ * the broker every 2 s at most (handler/bconn.h). */
+#define OFFERS_BACK_MS 15000
 
 enum offer_state { OFFER_FREE, OFFER_OPEN, OFFER_ACCEPTED };
 
@@ -28,6 +36,8 @@ struct offer {
 	unsigned claimed;        /* XFER_PUT | XFER_GET seen */
 	uint64_t size;
 	long long expires;       /* io_now_ms */
+	int restored;            /* from the file: waiting for its people */
+	long long back_by;       /* io_now_ms: restored, checked then */
 	char token[XFER_TOKEN_LEN + 1];  /* the sender's (PUT) */
 	char gtoken[XFER_TOKEN_LEN + 1]; /* the recipient's (GET) */
 	char from[NAME_LEN_MAX + 1], to[NAME_LEN_MAX + 1];
@@ -38,6 +48,7 @@ struct offers {
 	struct offer o[OFFERS_MAX];
 	unsigned next_id;
 	size_t live;             /* offers not FREE: none, nothing to scan */
+	long long open_ms;       /* how long an offer stays OPEN */
 };
 
 enum offers_status {
@@ -47,7 +58,8 @@ enum offers_status {
 	OFFERS_NO_TOKEN = -3,    /* no random bytes for a token */
 };
 
-void offers_init(struct offers *os);
+/* Empty; OPEN offers last open_ms (OFFER_OPEN_MS by default). */
+void offers_init(struct offers *os, long long open_ms);
 /* A new OPEN offer (name clean, from and to NUL-terminated) in *out. */
 enum offers_status offers_add(struct offers *os, const char *from,
 			      const char *to, const char *name,
@@ -62,7 +74,8 @@ struct offer *offers_by_token(struct offers *os, enum xfer_role role,
  * NULL: for listing and for a person who leaves. */
 struct offer *offers_of(struct offers *os, const char *name,
 			struct offer *prev);
-/* An offer whose time ran out at now, or NULL. */
+/* An offer whose time ran out at now (a restored one: whose
+ * back_by came), or NULL. */
 struct offer *offers_expired(struct offers *os, long long now);
 /* -1, or the earliest expiry. */
 long long offers_due(const struct offers *os);

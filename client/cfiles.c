@@ -217,6 +217,19 @@ int cfiles_line(struct cfiles *cf, struct csess *s, const char *line,
 	return 0;
 }
 
+/* The server ended f's offer (the other side left, cancelled, or did
+ * not start in time) while f's transfer process had started: the
+ * server forgets an offer once both data connections have come, so
+ * this one's other half never will, and its process would only wait
+ * for it.  It stops; the server's line is the person's word on it. */
+static void stop_ended(struct cfiles *cf, struct cfile *f)
+{
+	f->ended = 1;
+	if (kill(f->pid, SIGTERM) != 0 && errno != ESRCH)
+		cfiles_note(cf, "Cannot stop file %u: %s", f->id,
+			    strerror(errno));
+}
+
 /* The oldest /send still waiting for the server's answer. */
 static struct cfile *oldest_pending(struct cfiles *cf)
 {
@@ -247,6 +260,10 @@ void cfiles_event(struct cfiles *cf, const char *line, size_t len)
 	} else if (!strcmp(e.verb, "gone") &&
 		   (f = by_id(cf, e.id, XFER_PUT)) && f->st == CF_OFFERED) {
 		cfiles_release(f);
+	} else if (!strcmp(e.verb, "gone") &&
+		   ((f = by_id(cf, e.id, XFER_GET)) ||
+		    (f = by_id(cf, e.id, XFER_PUT))) && f->st == CF_RUNNING) {
+		stop_ended(cf, f);
 	} else if (!strcmp(e.verb, "get")) {
 		if (!(f = free_slot(cf))) {
 			cfiles_note(cf, "File %u: %d files are moving already; /accept "

@@ -20,8 +20,9 @@
 
 #define CFILES_MAX 8
 #define CFILES_NOTES_MAX 8192  /* lines waiting to be shown; more: dropped */
-/* An offer the server never answered about (its broker restarted and
- * forgot it): its place is taken back after this. */
+/* An offer the server never answered about (its broker restarted
+ * without a state directory and forgot it): its place is taken back
+ * after this. */
 #define CFILES_STALE_MS (11 * 60 * 1000LL)
 
 enum cfile_state { CF_FREE, CF_PENDING, CF_OFFERED, CF_RUNNING };
@@ -41,6 +42,8 @@ struct cfile {
 	char out[256];          /* its result line */
 	size_t nout;
 	int cancelled;
+	int ended;              /* the server ended its offer, and said so
+				   in a line: ours would only repeat it */
 };
 
 struct cfiles {

@@ -153,10 +153,12 @@ static void finished(struct cfiles *cf, struct cfile *f)
 	close(f->result);
 	close(f->life);
 	f->result = f->life = -1;
-	if (f->cancelled)
-		note_error(cf, f, "cancelled.");
-	else if (!strncmp(f->out, "ok ", 3))
+	if (!strncmp(f->out, "ok ", 3))
 		cfiles_note(cf, "%s", f->out + 3);
+	else if (f->ended)
+		; /* the server's line said why (cfiles_event) */
+	else if (f->cancelled)
+		note_error(cf, f, "cancelled.");
 	else if (!strncmp(f->out, "fail ", 5))
 		cfiles_note(cf, "%s", f->out + 5);
 	else if (r > 0 && WIFSIGNALED(st))

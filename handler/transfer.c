@@ -13,7 +13,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define CLAIM_WAIT_MS 10000 /* the broker answers at once; a bound */
+/* The broker answers at once; a claim that finds no broker (one being
+ * restarted: it takes its offers back, offers_file.h) or loses it
+ * before the answer is tried again every CLAIM_RETRY_MS, all within
+ * CLAIM_WAIT_MS (natter waits CXFER_ANSWER_MS for the OK). */
+#define CLAIM_WAIT_MS 10000
+#define CLAIM_RETRY_MS 100
 
 /* One line to the client: "NATTER-FILE/1 ERR why" (it skips the
  * banner up to a line starting with XFER_MAGIC). */
@@ -48,12 +53,12 @@ static int broker_connect(const char *path)
 	return fd;
 }
 
-/* Reads one frame from fd into buf (FRAME_MAX), waiting at most
- * CLAIM_WAIT_MS.  0 with f set, or -1. */
-static int read_frame(int fd, char *buf, struct frame *f)
+/* Reads one frame from fd into buf (FRAME_MAX), waiting until
+ * deadline (io_now_ms).  0 with f set, or -1. */
+static int read_frame(int fd, char *buf, struct frame *f,
+		      long long deadline)
 {
 	size_t have = 0;
-	long long deadline = io_now_ms() + CLAIM_WAIT_MS;
 	for (;;) {
 		int r = frame_decode(buf, have, f);
 		if (r > 0)
@@ -89,6 +94,28 @@ static int take_ok(const struct frame *f, struct transfer *t)
 	return 0;
 }
 
+/* One try: the claim sent and the broker's answer read into f (buf
+ * holds it).  0, or -1 with errno (no broker, or lost before it
+ * answered). */
+static int claim_once(const char *broker_path, const struct xfer_request *r,
+		      char *buf, struct frame *f, long long deadline)
+{
+	int fd = broker_connect(broker_path);
+	if (fd < 0)
+		return -1;
+	int n = frame_encode_str(buf, FRAME_XFER, 0,
+				 r->role == XFER_PUT ? "put" : "get",
+				 r->token, NULL);
+	long long left = deadline - io_now_ms();
+	int ok = n > 0 && left > 0 &&
+		 io_write_all(fd, buf, (size_t)n, (int)left) == 0 &&
+		 read_frame(fd, buf, f, deadline) == 0;
+	int e = ok ? 0 : errno ? errno : EPIPE;
+	close(fd);
+	errno = e;
+	return ok ? 0 : -1;
+}
+
 /* Claims r's token with the broker.  0 with t filled; 1 refused (the
  * client told why); -1 no broker (told too). */
 static int claim(const char *broker_path, const struct xfer_request *r,
@@ -96,29 +123,31 @@ static int claim(const char *broker_path, const struct xfer_request *r,
 {
 	static char buf[FRAME_MAX];
 	struct frame f;
-	int fd = broker_connect(broker_path);
-	if (fd < 0) {
-		log_msg(LOG_WARNING, "file transfer: no broker at %s: %s",
-			broker_path, strerror(errno));
-		refuse("the server is not available; try again later");
-		return -1;
+	long long deadline = io_now_ms() + CLAIM_WAIT_MS;
+	int ok, logged = 0;
+	for (;;) {
+		ok = claim_once(broker_path, r, buf, &f, deadline) == 0;
+		if (ok || deadline - io_now_ms() <= CLAIM_RETRY_MS)
+			break;
+		if (!logged++)
+			log_msg(LOG_INFO, "file transfer: no answer from the "
+				"broker at %s (%s); trying again for %d s",
+				broker_path, strerror(errno),
+				CLAIM_WAIT_MS / 1000);
+		(void)poll(NULL, 0, CLAIM_RETRY_MS); /* a restart's time */
 	}
-	int n = frame_encode_str(buf, FRAME_XFER, 0,
-				 r->role == XFER_PUT ? "put" : "get",
-				 r->token, NULL);
-	int ok = n > 0 && io_write_all(fd, buf, (size_t)n, CLAIM_WAIT_MS) == 0 &&
-		 read_frame(fd, buf, &f) == 0;
-	if (ok && f.type == FRAME_OK && take_ok(&f, t) == 0) {
-		close(fd);
+	if (ok && f.type == FRAME_OK && take_ok(&f, t) == 0)
 		return 0;
-	}
 	char why[FRAME_TEXT_MAX + 1];
 	if (ok && f.type == FRAME_ERR)
 		frame_field(why, sizeof why, f.text, f.textlen);
 	else
-		snprintf(why, sizeof why, "the server could not check the "
-			 "transfer; try again later");
-	close(fd);
+		snprintf(why, sizeof why, "the server %s; try again later",
+			 ok ? "could not check the transfer" :
+			 "is not available");
+	if (!ok)
+		log_msg(LOG_WARNING, "file transfer: no broker at %s: %s",
+			broker_path, strerror(errno));
 	refuse(why);
 	return ok ? 1 : -1;
 }

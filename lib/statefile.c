@@ -33,16 +33,16 @@ int statefile_sync_dir(const char *dir)
 	return rc;
 }
 
-/* Writes and syncs the temporary file; 0 or -1 (errno). */
-static int fill(int fd, const char *buf, size_t len)
+/* Writes (and if durable syncs) the temporary file; 0 or -1 (errno). */
+static int fill(int fd, const char *buf, size_t len, int durable)
 {
-	if (io_write_all(fd, buf, len, -1) != 0 || fsync(fd) != 0)
+	if (io_write_all(fd, buf, len, -1) != 0 || (durable && fsync(fd) != 0))
 		return -1;
 	return 0;
 }
 
-int statefile_write(const char *dir, const char *name, const char *buf,
-		    size_t len)
+static int replace(const char *dir, const char *name, const char *buf,
+		   size_t len, int durable)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	if (statefile_path(path, sizeof path, dir, name) != 0 ||
@@ -53,7 +53,7 @@ int statefile_write(const char *dir, const char *name, const char *buf,
 	int fd = mkstemp(tmp);
 	if (fd < 0)
 		return -1;
-	int rc = fill(fd, buf, len);
+	int rc = fill(fd, buf, len, durable);
 	int saved = errno;
 	if (close(fd) != 0 && rc == 0) {
 		rc = -1;
@@ -68,7 +68,19 @@ int statefile_write(const char *dir, const char *name, const char *buf,
 		errno = saved;
 		return -1;
 	}
-	return statefile_sync_dir(dir);
+	return durable ? statefile_sync_dir(dir) : 0;
+}
+
+int statefile_write(const char *dir, const char *name, const char *buf,
+		    size_t len)
+{
+	return replace(dir, name, buf, len, 1);
+}
+
+int statefile_write_nosync(const char *dir, const char *name,
+			   const char *buf, size_t len)
+{
+	return replace(dir, name, buf, len, 0);
 }
 
 ssize_t statefile_read(const char *dir, const char *name, char *buf,

@@ -15,6 +15,12 @@
  * is missing.  0, or -1 with errno (nothing changed then). */
 int statefile_write(const char *dir, const char *name, const char *buf,
 		    size_t len);
+/* The same without the fsyncs: it lasts a crash of the process, not
+ * of the machine (for state that dies with the machine's processes
+ * anyway: offers of files between sessions), and never waits for the
+ * disk. */
+int statefile_write_nosync(const char *dir, const char *name,
+			   const char *buf, size_t len);
 /* Reads at most size bytes of dir/name into buf: the count, 0 for a
  * missing file, -1 with errno.  *st (if not NULL) gets its stat. */
 ssize_t statefile_read(const char *dir, const char *name, char *buf,

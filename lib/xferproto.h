@@ -47,6 +47,11 @@
 /* natterd -S, natter-broker -S: the largest file offered (bytes). */
 #define XFER_SIZE_DEFAULT (100ULL * 1024 * 1024)
 #define XFER_SIZE_LIMIT 999999999999ULL /* what -S may say: 12 digits */
+/* natterd -O, natter-broker -O: the seconds an unanswered offer
+ * stays open, and what -O may say. */
+#define XFER_OPEN_S_DEFAULT 600
+#define XFER_OPEN_S_MIN 1
+#define XFER_OPEN_S_MAX 86400
 /* After /accept the two data connections must start within this. */
 #define XFER_START_S 60
 /* A data session waits this long for its other half. */

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define BROKER_ARGS_MAX 20
+#define BROKER_ARGS_MAX 24 /* every option broker_argv may give, + NULL */
 
 static struct {
 	struct brokerproc_params p;
@@ -81,6 +81,10 @@ static void broker_argv(const char **argv, char *fdbuf, size_t len,
 	if (B.p.file_max) {
 		argv[n++] = "-F";
 		argv[n++] = B.p.file_max;
+	}
+	if (B.p.offer_open) {
+		argv[n++] = "-O";
+		argv[n++] = B.p.offer_open;
 	}
 	if (B.p.state_dir) {
 		argv[n++] = "-s";

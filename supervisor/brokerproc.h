@@ -31,6 +31,7 @@ struct brokerproc_params {
 	const char *redis;        /* -R: the shared Redis, or NULL */
 	int no_history;           /* natter-broker -N: natterd -n */
 	const char *file_max;     /* natter-broker -F: natterd -S, or NULL */
+	const char *offer_open;   /* natter-broker -O: natterd -O, or NULL */
 };
 
 /* p's strings must outlive natterd's serving. */

@@ -15,9 +15,9 @@
 /* glibc's getopt would otherwise permute, taking a handler's own
  * options (after a missing "--") for natterd's. */
 #ifdef __GLIBC__
-#define OPTSTRING "+ABc:D:fhH:l:L:M:nNp:P:r:R:s:S:t:u:U:Vx:"
+#define OPTSTRING "+ABc:D:fhH:l:L:M:nNO:p:P:r:R:s:S:t:u:U:Vx:"
 #else
-#define OPTSTRING "ABc:D:fhH:l:L:M:nNp:P:r:R:s:S:t:u:U:Vx:"
+#define OPTSTRING "ABc:D:fhH:l:L:M:nNO:p:P:r:R:s:S:t:u:U:Vx:"
 #endif
 
 void config_usage(void *stream)
@@ -26,10 +26,10 @@ void config_usage(void *stream)
 "usage: natterd [-fAnN] [-l [udp:]addr:port[=program]]... [-s socket]\n"
 "               [-L transcript] [-D statedir] [-H lines] [-P pidfile]\n"
 "               [-u user] [-U users] [-M motd] [-c max] [-p per-source]\n"
-"               [-r burst/seconds] [-S file-bytes]\n"
+"               [-r burst/seconds] [-S file-bytes] [-O offer-seconds]\n"
 "               [-t grace] [-x rules] [-R redis] [-- program [arg ...]]\n"
 "       natterd -B [-fn] [-s socket] [-L transcript] [-D statedir]\n"
-"               [-P pidfile] [-R redis] [-S file-bytes]\n"
+"               [-P pidfile] [-R redis] [-S file-bytes] [-O offer-seconds]\n"
 "       natterd -h | -V\n");
 }
 
@@ -114,6 +114,10 @@ static void parse_option(struct config *cfg, int c, const char *arg)
 	case 'L': cfg->transcript = arg; break;
 	case 'M': cfg->motd_file = arg; break;
 	case 'n': cfg->no_history = 1; break;
+	case 'O': /* checked here, passed on as given (natter-broker -O) */
+		(void)parse_uint('O', arg, XFER_OPEN_S_MIN, XFER_OPEN_S_MAX);
+		cfg->offer_open = arg;
+		break;
 	case 'p': cfg->max_per_source = parse_uint('p', arg, 0, MAX_SESSIONS_LIMIT); break;
 	case 'P': cfg->pidfile = arg; break;
 	case 'r': parse_rate(cfg, arg); break;

@@ -33,6 +33,8 @@ struct config {
 	int no_history;             /* -N: the broker keeps no room logs */
 	const char *file_max;       /* -S: the largest file offered (bytes,
 				       checked); NULL: the broker's default */
+	const char *offer_open;     /* -O: seconds an offer stays open
+				       (checked); NULL: the broker's default */
 	int history_lines;          /* -H; -1: the session's default */
 	int foreground;             /* -f */
 	int broker_only;            /* -B */

@@ -241,7 +241,7 @@ static void start_broker(const struct brokerproc_params *bp, int foreground,
 _Noreturn static void broker_alone(const struct config *cfg,
 				   const char *prog, const char *state)
 {
-	const char *argv[20];
+	const char *argv[24]; /* every option below, + NULL */
 	int n = 0;
 	argv[n++] = "natter-broker";
 	argv[n++] = "-n";
@@ -259,6 +259,10 @@ _Noreturn static void broker_alone(const struct config *cfg,
 	if (cfg->file_max) {
 		argv[n++] = "-F";
 		argv[n++] = cfg->file_max;
+	}
+	if (cfg->offer_open) {
+		argv[n++] = "-O";
+		argv[n++] = cfg->offer_open;
 	}
 	argv[n++] = "-s";
 	argv[n++] = state;
@@ -380,7 +384,7 @@ int main(int argc, char **argv)
 	banwatch_init(state); /* natterd reads the bans the broker writes */
 	struct brokerproc_params bp = { broker, broker_socket, cfg.transcript,
 					state, cfg.redis, cfg.no_history,
-					cfg.file_max };
+					cfg.file_max, cfg.offer_open };
 	if (upgrade_resuming()) {
 		brokerproc_init(&bp);
 		upgrade_resume_broker(io_now_ms());

@@ -10,6 +10,7 @@ import subprocess
 import time
 
 import harness as H
+from test_chat import broker_pid
 
 
 class Client:
@@ -377,6 +378,246 @@ def test_files_after_a_broker_restart():
     bob.wait(r"Received report\.pdf \(file %s\)" % fid)
     with open(os.path.join(bob.dl, "report.pdf"), "rb") as f:
         assert f.read() == data
+
+
+def test_an_unanswered_offer_expires():
+    """natterd -O 1: an offer nobody answers ends after a second; both
+    are told in one line, an /accept after it is refused, and the
+    sender's client frees its place."""
+    d = H.Natterd("-O", "1")
+    ann, bob = Client(d, "ann"), Client(d, "bob")
+    path, _ = make_file(100)
+    a, b = ann.mark(), bob.mark()
+    ann.say("/send bob " + path)
+    fid = bob.wait(r"ann offers report\.pdf \(100 bytes\); /accept (\d+)",
+                   since=b).group(1)
+    ann.wait(r"Offered to bob as file %s" % fid, since=a)
+    ann.wait(r"\*\*\* report\.pdf \(%s\) to bob expired unanswered\.$" %
+             fid, since=a)
+    bob.wait(r"\*\*\* report\.pdf \(%s\) from ann expired unanswered\.$" %
+             fid, since=b)
+    b = bob.mark()
+    bob.say("/accept " + fid)
+    bob.wait(r"\*\*\* No such offer: %s$" % fid, since=b)
+    for c in (ann, bob):
+        m = c.mark()
+        c.say("/transfers")
+        c.wait(r"No files on offer to or from you\.", since=m)
+        assert c.count(r"expired unanswered") == 1
+    assert os.listdir(bob.dl) == []
+    # ann's natter holds 8 files at most: the expired one's place is
+    # free (these 8 go at once, long before their own second is up)
+    paths = [make_file(3, "e%d.txt" % i)[0] for i in range(8)]
+    for p in paths:
+        ann.say("/send bob " + p)
+    H.wait_until(lambda: len(re.findall(r"Offered to bob as file",
+                                        ann.out.text())) == 9,
+                 what="eight more offers")
+    assert "files are on offer or moving already" not in ann.out.text()
+
+
+def test_accept_after_the_sender_left():
+    """ann offers and leaves the chat before bob answers: bob is told in
+    one line that the offer is off, and his /accept gets one clear
+    error; nothing lands in his directory."""
+    d = H.Natterd()
+    ann, bob = Client(d, "ann"), Client(d, "bob")
+    path, _ = make_file(100)
+    ann.say("/send bob " + path)
+    fid = bob.wait(r"/accept (\d+)").group(1)
+    ann.say("/exit")
+    assert ann.proc.wait(timeout=10) == 0
+    bob.wait(r"\*\*\* ann left; report\.pdf \(%s\) is off\.$" % fid)
+    b = bob.mark()
+    bob.say("/accept " + fid)
+    bob.wait(r"\*\*\* No such offer: %s$" % fid, since=b)
+    assert bob.transfer_children() == []
+    assert os.listdir(bob.dl) == []
+
+
+def test_sender_leaves_between_accept_and_sending():
+    """bob accepts, and ann's client leaves before its data connection
+    comes (a raw client that never opens one): bob's transfer process,
+    waiting for the other half, stops at once; bob sees the server's
+    one line and nothing else about the file, and no partial file
+    stays."""
+    d = H.Natterd()
+    bob = Client(d, "bob")
+    mal = raw_sender(d, "mal")
+    mal.send_line("/offer bob 5 x.txt")
+    fid = mal.expect_re(r"@@natter-file offered (\d+) ").group(1)
+    bob.wait(r"mal offers x\.txt \(5 bytes\); /accept %s" % fid)
+    bob.say("/accept " + fid)
+    bob.wait(r"Accepted file %s from mal: fetching\." % fid)
+    mal.expect("@@natter-file accepted " + fid)
+    H.wait_until(lambda: bob.transfer_children(), what="bob's transfer")
+    d.log.wait(r"file %s: bob's data connection" % fid)
+    mal.send_line("/exit")
+    bob.wait(r"\*\*\* mal left; x\.txt \(%s\) is off\.$" % fid)
+    H.wait_until(lambda: bob.transfer_children() == [], timeout=10,
+                 what="bob's transfer process gone (not its 30 s wait)")
+    assert_nothing_kept(bob)
+    m = bob.mark()
+    bob.say("/transfers")  # a round trip: any word of the end is shown
+    bob.wait(r"No files on offer to or from you\.", since=m)
+    assert bob.count(r"File %s" % fid) == 0, bob.out.text()
+
+
+def test_offer_time_bounds():
+    """-O takes 1 to 86400 seconds, on natterd and natter-broker; any
+    other value is a usage error (100) naming the bounds."""
+    for prog, extra in (("natterd", []), ("natter-broker", ["x.sock"])):
+        for bad in ("0", "86401", "-5", "1s", ""):
+            p = subprocess.run([H.bin_path(prog), "-O", bad] + extra,
+                               capture_output=True, text=True, timeout=10)
+            assert p.returncode == 100, (prog, bad, p.stderr)
+            assert "bad -O value '%s' (a number from 1 to 86400)" % bad \
+                in p.stderr, p.stderr
+
+
+def kill_broker(d):
+    """SIGKILL natterd's broker; returns once the next one listens."""
+    mark = len(d.log.lines)
+    os.kill(broker_pid(d), signal.SIGKILL)
+    d.log.wait(r"broker listening on", start=mark)
+    return mark
+
+
+def rejoined(c):
+    """Waits until c's session is back on the new broker (the answer to
+    a /transfers typed now comes from it); what it listed."""
+    a = c.mark()
+    c.say("/transfers")
+    c.wait(r"\*\*\* (No files on offer|\d+: )", since=a)
+    return a
+
+
+def test_offers_survive_a_broker_restart():
+    """An offer made before the broker is SIGKILLed is still there after
+    (the broker keeps its offers in the state directory): both see it
+    in /transfers with the same id, bob accepts it and the file
+    arrives byte for byte; nobody is told anything was lost."""
+    d = H.Natterd()
+    ann, bob = Client(d, "ann"), Client(d, "bob")
+    path, data = make_file(70000)
+    b = bob.mark()
+    ann.say("/send bob " + path)
+    fid = bob.wait(r"ann offers report\.pdf \(70\.0 KB\); /accept (\d+)",
+                   since=b).group(1)
+    ann.wait(r"Offered to bob as file %s" % fid)
+    mark = kill_broker(d)
+    d.log.wait(r"offers of files taken back from .*: 1$", start=mark)
+    a, b = rejoined(ann), rejoined(bob)
+    ann.wait(r"\*\*\* %s: report\.pdf \(70\.0 KB\) to bob, waiting for "
+             r"an answer" % fid, since=a)
+    bob.wait(r"\*\*\* %s: report\.pdf \(70\.0 KB\) from ann, /accept or "
+             r"/decline it" % fid, since=b)
+    bob.say("/accept " + fid)
+    bob.wait(r"Received report\.pdf \(file %s\)" % fid)
+    ann.wait(r"Sent report\.pdf \(file %s\): 70000 bytes" % fid)
+    with open(os.path.join(bob.dl, "report.pdf"), "rb") as f:
+        assert f.read() == data
+    # ids go on from the old broker's: a new offer gets a new one
+    n = ann.mark()
+    ann.say("/send bob " + path)
+    new = ann.wait(r"Offered to bob as file (\d+)", since=n).group(1)
+    assert int(new) > int(fid)
+    # a broker stopped (SIGTERM) and restarted keeps them too: its
+    # people leaving as it stops do not end their offers
+    mark = len(d.log.lines)
+    os.kill(broker_pid(d), signal.SIGTERM)
+    d.log.wait(r"broker listening on", start=mark)
+    d.log.wait(r"offers of files taken back from .*: 1$", start=mark)
+    rejoined(ann)
+    rejoined(bob)
+    bob.say("/accept " + new)
+    bob.wait(r"Received report\.pdf \(file %s\) as .*/report \(1\)\.pdf"
+             % new)
+    for c in (ann, bob):
+        assert not re.search(r"is off|expired|No such offer", c.out.text())
+
+
+def test_a_claim_while_the_broker_restarts():
+    """bob has accepted and his half has claimed the offer; mal's data
+    connection claims it while the broker is stopped, and the broker is
+    SIGKILLed before it answers: the data session tries again, the next
+    broker has the offer back, and the file arrives."""
+    d = H.Natterd()
+    bob = Client(d, "bob")
+    mal = raw_sender(d, "mal")
+    mal.send_line("/offer bob 5 x.txt")
+    m = mal.expect_re(r"@@natter-file offered (\d+) ([0-9a-f]{32})")
+    fid, token = m.group(1), m.group(2)
+    bob.wait(r"mal offers x\.txt \(5 bytes\); /accept %s" % fid)
+    bob.say("/accept " + fid)
+    mal.expect("@@natter-file accepted " + fid)
+    d.log.wait(r"file %s: bob's data connection" % fid)
+
+    def on_broker():
+        """The broker's sockets, the ones not accepted yet too: bound
+        to its listener's own name, .nbPID beside the socket's."""
+        name = os.path.join(os.path.dirname(d.sock), ".nb%d" % pid)
+        with open("/proc/net/unix") as f:
+            return sum(1 for line in f if line.rstrip().endswith(name))
+    pid = broker_pid(d)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        base = on_broker()
+        s = socket.create_connection((d.host, d.port), timeout=30)
+        s.sendall(("NATTER-FILE/1 PUT %s\r\n" % token).encode())
+        H.wait_until(lambda: on_broker() > base,
+                     what="the claim waiting on the stopped broker")
+    finally:
+        mark = len(d.log.lines)
+        os.kill(pid, signal.SIGKILL)
+    d.log.wait(r"no answer from the broker .*; trying again", start=mark)
+    buf = b""
+    while b"NATTER-FILE/1 OK" not in buf or not buf.endswith(b"\n"):
+        chunk = s.recv(4096)
+        assert chunk and b"NATTER-FILE/1 ERR" not in buf, buf
+        buf += chunk
+    assert b"NATTER-FILE/1 OK 5\r\n" in buf, buf
+    s.sendall(b"12345")
+    s.shutdown(socket.SHUT_WR)
+    answer = b""
+    while True:
+        chunk = s.recv(100)
+        if not chunk:
+            break
+        answer += chunk
+    assert re.match(rb"DONE 5 [0-9a-f]{8}\r\n$", answer), answer
+    bob.wait(r"Received x\.txt \(file %s\)" % fid)
+    with open(os.path.join(bob.dl, "x.txt"), "rb") as f:
+        assert f.read() == b"12345"
+
+
+def test_an_offer_ends_when_its_person_does_not_come_back():
+    """bob's session ends while the broker is down (never heard by
+    any broker): the restored offer waits for him, then ends, and ann
+    is told in one line; her client frees its place."""
+    import test_client as TC
+    d = H.Natterd()
+    ann, bob = Client(d, "ann"), Client(d, "bob")
+    path, _ = make_file(10)
+    ann.say("/send bob " + path)
+    fid = bob.wait(r"/accept (\d+)").group(1)
+    ann.wait(r"Offered to bob as file %s" % fid)
+    pid = broker_pid(d)
+    os.kill(pid, signal.SIGSTOP)  # it never hears bob leave
+    try:
+        bob.proc.kill()
+        bob.proc.wait()
+        H.wait_until(lambda: len(TC.session_pids(d)) == 1,
+                     what="bob's session gone")
+    finally:
+        mark = len(d.log.lines)
+        os.kill(pid, signal.SIGKILL)
+    d.log.wait(r"offers of files taken back from .*: 1$", start=mark)
+    ann.wait(r"\*\*\* bob did not come back after the server restarted; "
+             r"report\.pdf \(%s\) is off\.$" % fid, timeout=40)
+    a = rejoined(ann)
+    ann.wait(r"No files on offer to or from you", since=a)
+    assert ann.count(r"is off") == 1
 
 
 def test_offers_are_bounded():

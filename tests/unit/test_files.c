@@ -2,12 +2,14 @@
  * incremental equals whole), name cleaning (fname.h: nothing offered
  * can name a path outside the download directory), the numbered names
  * that avoid overwriting, the lines of lib/xferproto.h, and the
- * broker's offers table (bounds, tokens, expiry). */
+ * broker's offers table (bounds, tokens, expiry) and its file form
+ * (what a restarted broker takes back). */
 #include "unit.h"
 #include "crc32c.h"
 #include "fname.h"
 #include "xferproto.h"
 #include "../../broker/offers.h"
+#include "../../broker/offers_file.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -150,7 +152,7 @@ static void test_offers(void)
 {
 	static struct offers os;
 	struct offer *o, *first = NULL;
-	offers_init(&os);
+	offers_init(&os, 0);
 	for (int i = 0; i < OFFERS_PER_PERSON; i++) {
 		CHECK(offers_add(&os, "ann", "bob", "f", 1, 1000, &o) ==
 		      OFFERS_ADDED);
@@ -187,11 +189,76 @@ static void test_offers(void)
 	CHECK(offers_add(&os, "late", "bob", "f", 1, 0, &o) == OFFERS_FULL);
 }
 
+/* Written out and read back (by a broker started later: other clocks),
+ * the offers are the same, each restored; a damaged file loses only
+ * its damaged lines. */
+static void test_offers_file(void)
+{
+	static struct offers os, back;
+	static char buf[OFFERS_FILE_MAX];
+	struct offer *o, *a, *b;
+	offers_init(&os, 5000);
+	CHECK(offers_add(&os, "ann", "bob", "my report (1).pdf", 123, 100, &a)
+	      == OFFERS_ADDED);
+	CHECK(a->expires == 5100); /* -O's time, not OFFER_OPEN_MS */
+	CHECK(offers_add(&os, "cy", "ann", "x", 9, 100, &b) == OFFERS_ADDED);
+	b->state = OFFER_ACCEPTED;
+	b->claimed = XFER_PUT;
+	b->expires = 100 + 60000;
+	long n = offers_format(&os, buf, sizeof buf, 1100, 1700000000000LL);
+	char small[50];
+	CHECK(n > 0 && offers_format(&os, small, sizeof small, 1100, 0) == -1);
+	offers_init(&back, 3000);
+	/* 1 s later by the wall, another monotonic clock */
+	CHECK(offers_parse(&back, buf, (size_t)n, 50, 1700000001000LL) == 0);
+	CHECK(back.live == 2);
+	o = offers_by_id(&back, a->id);
+	CHECK(o && o->state == OFFER_OPEN && o->restored &&
+	      o->back_by == 50 + OFFERS_BACK_MS && !strcmp(o->token, a->token)
+	      && !strcmp(o->gtoken, a->gtoken) && !strcmp(o->from, "ann") &&
+	      !strcmp(o->to, "bob") && o->size == 123 &&
+	      !strcmp(o->name, "my report (1).pdf"));
+	CHECK(o && o->expires == 50 + 3000); /* 4 s left, at most -O's 3 */
+	o = offers_by_id(&back, b->id);
+	CHECK(o && o->state == OFFER_ACCEPTED && o->claimed == XFER_PUT &&
+	      o->expires == 50 + 58000);
+	/* restored: looked at when its people should be back */
+	CHECK(offers_due(&back) == 50 + OFFERS_BACK_MS);
+	CHECK(!offers_expired(&back, 50 + 3000));
+	CHECK(offers_expired(&back, 50 + OFFERS_BACK_MS));
+	/* ids go on after the restored ones */
+	CHECK(offers_add(&back, "dee", "ann", "y", 1, 60, &o) == OFFERS_ADDED
+	      && o->id > b->id);
+	/* damage: each bad line is skipped, the good ones kept */
+	static const char bad[] =
+		"natter-offers 1\nnext 40\n"
+		"offer 7 open 0 5 1 0123456789abcdef0123456789abcdef "
+		"0123456789abcdef0123456789abcdef ann bob ok.txt\n"
+		"offer 7 open 0 5 1 0123456789abcdef0123456789abcdef "
+		"0123456789abcdef0123456789abcdef ann bob again.txt\n"
+		"offer 8 open 1 5 1 0123456789abcdef0123456789abcdef "
+		"0123456789abcdef0123456789abcdef ann bob claimed.txt\n"
+		"offer 9 open 0 5 1 0123456789ABCDEF0123456789abcdef "
+		"0123456789abcdef0123456789abcdef ann bob upper.txt\n"
+		"offer 10 open 0 5 1 0123456789abcdef0123456789abcdef "
+		"0123456789abcdef0123456789abcdef ann bob ../x\n"
+		"offer 11 open 0 5 1 0123456789abcdef0123456789abcdef "
+		"0123456789abcdef0123456789abcdef a/n bob x\n"
+		"offer 0 open 0 5 1 0123456789abcdef0123456789abcdef "
+		"0123456789abcdef0123456789abcdef ann bob zero\n"
+		"offer 12 open 0 5 1\ngarbage\n";
+	offers_init(&back, 0);
+	CHECK(offers_parse(&back, bad, sizeof bad - 1, 0, 1) == 8);
+	CHECK(back.live == 1 && offers_by_id(&back, 7) &&
+	      offers_by_id(&back, 7)->expires == 0 && back.next_id == 40);
+}
+
 int main(void)
 {
 	test_crc();
 	test_names();
 	test_lines();
 	test_offers();
+	test_offers_file();
 	return UNIT_DONE();
 }
