@@ -121,6 +121,41 @@ def socat_send(src, out, free_port):
     return t
 
 
+def socat_relay(src, out, free_port):
+    """The same copy through a relay that does nothing else: socat
+    forwarding one loopback connection to another, as natterd's relay
+    does (natter's topology, without its checksum, tokens or process
+    starts); seconds from the sender's start to the receiver's end."""
+    p_rx, p_relay = free_port(), free_port()
+    buf = str(SOCAT_BUF)
+    rx = subprocess.Popen(NICE + ["socat", "-u", "-b", buf,
+                                  "TCP-LISTEN:%d,bind=127.0.0.1,reuseaddr"
+                                  % p_rx, "CREATE:" + out],
+                          stderr=subprocess.DEVNULL)
+    relay = subprocess.Popen(NICE + ["socat", "-b", buf,
+                                     "TCP-LISTEN:%d,bind=127.0.0.1,"
+                                     "reuseaddr" % p_relay,
+                                     "TCP:127.0.0.1:%d" % p_rx],
+                             stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not (listening(p_rx) and listening(p_relay)):
+        if rx.poll() is not None or relay.poll() is not None or \
+                time.monotonic() > deadline:
+            raise RuntimeError("socat relay did not listen")
+        time.sleep(0.01)
+    t0 = time.monotonic()
+    subprocess.run(NICE + ["socat", "-u", "-b", buf, "FILE:" + src,
+                           "TCP:127.0.0.1:%d" % p_relay], check=True)
+    rx.wait(timeout=120)
+    relay.wait(timeout=120)
+    t = time.monotonic() - t0
+    if os.path.getsize(out) != os.path.getsize(src):
+        raise RuntimeError("socat relay copied %d bytes"
+                           % os.path.getsize(out))
+    os.unlink(out)
+    return t
+
+
 def chat_p99(b, port, secs, during=None):
     """A steady room (20 people, 2 senders, 200 lines/s for secs s) on
     port; during() runs in a loop while it sends.  The steady phase's
@@ -170,18 +205,22 @@ def section_files(tmp, cfg, res, b, start_natterd, free_port, note):
     try:
         ann = Person(b, "ann", srv.port, tmp)
         bob = Person(b, "bob", srv.port, dl)
-        got = {"natter": [], "socat": [], "ratio": []}
+        got = {"natter": [], "socat": [], "relay": [], "ratio": [],
+               "relay_ratio": []}
+        copy = os.path.join(tmp, "copy")
         for rnd in range(rounds):
             note("files: round %d of %d" % (rnd + 1, rounds))
-            order = ["natter", "socat"] if rnd % 2 == 0 else \
-                ["socat", "natter"]
-            t = {}
+            order = ["natter", "socat", "relay"]
+            if rnd % 2:
+                order.reverse()
             for name in order:
-                t[name] = natter_send(ann, bob, src, dl) \
-                    if name == "natter" else \
-                    socat_send(src, os.path.join(tmp, "copy"), free_port)
-                got[name].append(size / MB / t[name])
+                t = natter_send(ann, bob, src, dl) if name == "natter" \
+                    else socat_send(src, copy, free_port) \
+                    if name == "socat" else \
+                    socat_relay(src, copy, free_port)
+                got[name].append(size / MB / t)
             got["ratio"].append(got["natter"][-1] / got["socat"][-1])
+            got["relay_ratio"].append(got["relay"][-1] / got["socat"][-1])
         note("files: the steady room alone, then with transfers")
         alone, _ = chat_p99(b, srv.port, cfg.get("file_chat_secs", 10))
         busy, n = chat_p99(b, srv.port, cfg.get("file_chat_secs", 10),
@@ -192,6 +231,9 @@ def section_files(tmp, cfg, res, b, start_natterd, free_port, note):
             natter_median=statistics.median(got["natter"]),
             socat_median=statistics.median(got["socat"]),
             ratio_median=statistics.median(got["ratio"]),
+            relay_mbs=got["relay"], relay_ratios=got["relay_ratio"],
+            relay_median=statistics.median(got["relay"]),
+            relay_ratio_median=statistics.median(got["relay_ratio"]),
             chat_alone=alone, chat_busy=busy, transfers_during=n,
             load=[round(load0, 1), round(os.getloadavg()[0], 1)])
     finally:

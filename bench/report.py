@@ -185,7 +185,12 @@ def files_rows(res, sect):
                 "%s (natter /send, natterd relaying)" %
                 num(f["natter_median"], 0), "socat",
                 num(f["socat_median"], 0), f["ratio_median"], "≥ 0.8",
-                verdict(f["ratio_median"], ">=", 0.8), rounds, 0.8),
+                verdict(f["ratio_median"], ">=", 0.8), rounds, 0.8)] + (
+        [row(sect, "the same file through a relay that only copies (socat "
+             "between two loopback connections, natterd's topology): "
+             "MB/s", num(f["relay_median"], 0) + " (socat relay)", "socat",
+             num(f["socat_median"], 0), f["relay_ratio_median"], "", "",
+             f["relay_ratios"])] if "relay_median" in f else []) + [
             row(sect, "steady room (20 people, 200 lines/s) while %d "
                 "transfers of %d MB ran back to back: p50 / p99 / max ms "
                 "(ratio of p99)" % (f["transfers_during"], f["mb"]),
