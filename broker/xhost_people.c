@@ -19,6 +19,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#define XP_STR(x) #x
+#define XP_NUM(x) XP_STR(x) /* a bound's number in a log line */
+
 void xp_clear(struct xhost *xh)
 {
 	xh->npeople = 0;
@@ -32,8 +35,13 @@ static int host_index(struct xhost *xh, const char *h, size_t len)
 		if (strlen(xh->hosts[i]) == len &&
 		    memcmp(xh->hosts[i], h, len) == 0)
 			return i;
-	if (xh->nhosts == XHOST_HOSTS_MAX || !xwire_host_ok(h, len)) {
-		xh_bad(xh, "a host past the bound");
+	if (!xwire_host_ok(h, len)) { /* a snapshot's: events are checked */
+		xh_bad(xh, "a host with a bad ID in Redis' set of hosts");
+		return -1;
+	}
+	if (xh->nhosts == XHOST_HOSTS_MAX) {
+		xh_bad(xh, "a host past the bound (" XP_NUM(XHOST_HOSTS_MAX)
+		       " other hosts)");
 		return -1;
 	}
 	memcpy(xh->hosts[xh->nhosts], h, len);
@@ -66,7 +74,8 @@ static struct xperson *person_set(struct xhost *xh, int host,
 	struct xperson *p = xp_find(xh, name->s, name->len);
 	if (!p) {
 		if (xh->npeople == XHOST_REMOTE_MAX) {
-			xh_bad(xh, "a person past the bound");
+			xh_bad(xh, "a person past the bound ("
+			       XP_NUM(XHOST_REMOTE_MAX) " of other hosts)");
 			return NULL;
 		}
 		p = &xh->people[xh->npeople++];

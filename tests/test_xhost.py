@@ -8,6 +8,7 @@ with AOF and empty, stalled (SIGSTOP), and one host SIGKILLed."""
 import os
 import re
 import signal
+import socket
 import time
 
 import harness as H
@@ -167,3 +168,30 @@ def test_a_frozen_host_is_taken_for_dead_and_comes_back():
     ann.expect("[bob] : I was frozen")
     ann.send_line("/msg bob welcome back")
     bob.expect("[ann] (private) : welcome back")
+
+
+def redis_do(r, *args):
+    """One command to r over a plain connection; its raw reply."""
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a.encode()
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    with socket.create_connection(("127.0.0.1", r.port), 5) as s:
+        s.sendall(out)
+        return s.recv(4096)
+
+
+def test_a_bad_host_id_in_redis_is_logged_as_such():
+    """A host in Redis' set whose ID breaks the rule (anyone who can
+    write to the Redis may have put it there) is skipped with a log
+    line that says so, not as a host past the bound of 64."""
+    r = RedisServer()
+    bad = "bad host!"
+    redis_do(r, "SADD", "natter:hosts", bad)
+    redis_do(r, "SET", "natter:host:" + bad, "1")
+    redis_do(r, "HSET", "natter:people:" + bad, "eve", "eve lobby")
+    a = host(r.addr)
+    m = a.log.wait(r"presence across hosts: skipped a host .*")
+    assert "bad ID" in m.group(0), m.group(0)
+    ann = a.login("ann")
+    ask(ann, "/who", r"In lobby \(1\): ann\r\n")
