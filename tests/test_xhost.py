@@ -195,3 +195,26 @@ def test_a_bad_host_id_in_redis_is_logged_as_such():
     assert "bad ID" in m.group(0), m.group(0)
     ann = a.login("ann")
     ask(ann, "/who", r"In lobby \(1\): ann\r\n")
+
+
+def test_dead_hosts_free_their_places_for_new_ones():
+    """Hosts that came and went (their 'dead' event read) do not keep
+    their places in the table of other hosts (XHOST_HOSTS_MAX, 64):
+    after 70 of them, a new host's person is known here.  The events
+    are put in the stream by hand, as a host would write them."""
+    r = RedisServer()
+    a = host(r.addr)
+    ann = a.login("ann")
+    ask(ann, "/who", r"In lobby \(1\): ann\r\n")
+    for i in range(70):
+        h = "gone-%d" % i
+        redis_do(r, "XADD", "natter:events", "*", "h", h, "k", "join",
+                 "n", "p%d" % i, "r", "lobby", "o", "")
+        redis_do(r, "XADD", "natter:events", "*", "h", h, "k", "dead",
+                 "n", "", "r", "", "o", "")
+    received(ann, "[p69] has left the chat")
+    redis_do(r, "XADD", "natter:events", "*", "h", "new-1", "k", "join",
+             "n", "zed", "r", "lobby", "o", "")
+    received(ann, "[zed] has joined the chat")
+    who_until(ann, r"In lobby \(2\): (ann, zed|zed, ann)")
+    assert "past the bound" not in a.log.text()
