@@ -258,6 +258,15 @@ int xhost_claim(struct chat *ch, struct chatter *c, const struct login_go *g)
 	return 1;
 }
 
+int xhost_claiming(const struct chat *ch, const struct chatter *c)
+{
+	for (const struct xpend *p = ch->xh ? ch->xh->pend : NULL; p;
+	     p = p->next)
+		if (p->c == c && p->what == XP_CLAIM)
+			return 1;
+	return 0;
+}
+
 void xhost_entered(struct chat *ch, struct chatter *c, enum hist_how how,
 		   const char *old)
 {

@@ -8,10 +8,12 @@ import glob
 import os
 import re
 import signal
+import subprocess
 import time
 
 import harness as H
 from rserver import RedisServer
+from test_broker import Handler, LOGIN, OK, REJOIN
 from test_xhost import host, received, who_until, broker_of
 
 LOST = "*** The other servers cannot be reached; chat here goes on."
@@ -152,6 +154,21 @@ def test_redis_stalled_local_chat_goes_on_bounded_one_line():
           (took, grew))
 
 
+def broker_with_redis(r):
+    """natterd -f -B -R on r, its own socket and state directory: the
+    socket's path, its log, its host ID in Redis."""
+    d = H.tmpdir()
+    path = os.path.join(d, "run", "broker.sock")
+    proc = H.spawn([H.bin_path("natterd"), "-f", "-B", "-R", r.addr,
+                    "-s", path, "-D", os.path.join(d, "state")],
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.PIPE)
+    log = H.LogReader(proc.stderr)
+    hid = log.wait(r"presence shared in Redis as host (\S+)").group(1)
+    log.wait(r"broker listening on")
+    return path, log, hid
+
+
 def test_redis_restarted_empty_more_people_than_the_link_holds():
     """A host with more people than the Redis link's commands in
     flight (REDIS_PENDING_MAX, 4096) announces every one of them again
@@ -162,23 +179,13 @@ def test_redis_restarted_empty_more_people_than_the_link_holds():
     sockets standing in for handlers, as in test_broker.py."""
     import resource
     import socket
-    import subprocess
-    from test_broker import Handler, LOGIN, REJOIN
     n = 4400
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != resource.RLIM_INFINITY and hard < n + 200:
         raise H.Skip("descriptor limit %d is too low" % hard)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     r = RedisServer()
-    d = H.tmpdir()
-    path = os.path.join(d, "run", "broker.sock")
-    proc = H.spawn([H.bin_path("natterd"), "-f", "-B", "-R", r.addr,
-                    "-s", path, "-D", os.path.join(d, "state")],
-                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.PIPE)
-    log = H.LogReader(proc.stderr)
-    hid = log.wait(r"presence shared in Redis as host (\S+)").group(1)
-    log.wait(r"broker listening on")
+    path, log, hid = broker_with_redis(r)
 
     def people():
         req = "*2\r\n$4\r\nHLEN\r\n$%d\r\n%s\r\n" % (
@@ -199,3 +206,23 @@ def test_redis_restarted_empty_more_people_than_the_link_holds():
                  what="%d people in Redis after its restart" % n)
     for h in hs:
         h.close()
+
+
+def test_a_second_login_while_the_name_is_claimed_is_refused():
+    """A handler whose LOGIN waits for Redis (the name claimed across
+    hosts) and which sends another LOGIN meanwhile breaks the protocol
+    and is cut off, as after any LOGIN; the second was taken as a new
+    login of the same person (its name written over the first's in the
+    broker's table of names, which then held the person twice)."""
+    r = RedisServer()
+    path, log, _ = broker_with_redis(r)
+    h = Handler(path)
+    h.send(LOGIN, "ann", "", "127.0.0.1 1")
+    h.send(LOGIN, "bob", "", "127.0.0.1 1")
+    log.wait(r"protocol error .*: a second LOGIN or CTL")
+    other = Handler(path)
+    other.send(LOGIN, "ann", "", "127.0.0.1 2")
+    other.expect(OK)            # ann is free again, and so is bob
+    third = Handler(path)
+    third.send(LOGIN, "bob", "", "127.0.0.1 3")
+    third.expect(OK)
