@@ -443,7 +443,7 @@ static void chat_frame(struct peer *p, const struct frame *f, void *arg)
 	switch (f->type) {
 	case FRAME_LOGIN:
 	case FRAME_CTL:
-		if (c->logged_in || c->ctl)
+		if (c->logged_in || c->ctl || xhost_claiming(ch, c))
 			refuse(c, f, "a second LOGIN or CTL");
 		else if (f->type == FRAME_CTL)
 			mod_ctl(ch, c, f);

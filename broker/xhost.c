@@ -28,7 +28,9 @@
  * Life: when the link works (SCRIPT LOAD answered) UP clears what
  * Redis held of this host, sets its key, emits 'reset' and returns
  * the snapshot (every live host's people, the event stream's last ID);
- * then each person here is announced again ('here', quiet).  BEAT
+ * then each person here is announced again ('here', quiet; as many at
+ * once as leave the link XHOST_HERE_PENDING commands waiting, the rest
+ * as replies come, so any number of people fit its ring).  BEAT
  * refreshes the key (SET XX) and finds hosts whose key expired: they
  * leave the set, their people hash goes, and a 'dead' event tells
  * every host to take their people out (announced as leaves).  A BEAT
@@ -261,6 +263,7 @@ static void on_link(void *ctx, int up)
 	}
 	xh->ready = 0;
 	xp_clear(xh);
+	xh_here_drop(xh);
 	if (!xh->told_down) {
 		xh->told_down = 1;
 		xp_tell_all(xh, "The other servers cannot be reached; chat "
@@ -325,6 +328,8 @@ static int on_run(void *ctx, long long now)
 		beat_send(xh);
 		xh->beat_at = now + XHOST_BEAT_MS;
 	}
+	/* more to announce once replies (which wake the loop) make room */
+	(void)xh_here_more(xh);
 	return xh->beat_at > now ? (int)(xh->beat_at - now) : 0;
 }
 
@@ -375,6 +380,7 @@ void xhost_free(struct chat *ch)
 		return;
 	while (xh->pend)
 		xh_pend_free(xh, xh->pend);
+	xh_here_drop(xh);
 	free(xh->people);
 	free(xh);
 	ch->xh = NULL;

@@ -41,6 +41,9 @@ void xhost_free(struct chat *ch);
  * and chat_login_claimed follows; -1: a person on another host has it
  * (refuse as a name in use). */
 int xhost_claim(struct chat *ch, struct chatter *c, const struct login_go *g);
+/* 1 while c's claim waits for its answer (c is in local presence but
+ * not logged in: a second LOGIN now breaks the protocol). */
+int xhost_claiming(const struct chat *ch, const struct chatter *c);
 /* c came into its room (how; from old on a move, "" otherwise). */
 void xhost_entered(struct chat *ch, struct chatter *c, enum hist_how how,
 		   const char *old);

@@ -19,6 +19,10 @@
 #define XHOST_INBOX_KEEP 10000   /* MAXLEN ~ of a host's inbox */
 #define XHOST_PEND_MAX 1024      /* claims and private lines waiting
 				    (the link's ring holds 4096) */
+#define XHOST_HERE_PENDING (REDIS_PENDING_MAX / 2) /* 'here' events are
+				    sent while fewer commands than this wait
+				    for replies: more people than the link's
+				    ring holds are announced over several runs */
 #define XHOST_KEY_MAX (STORE_REDIS_PREFIX_MAX + 8 + XHOST_ID_MAX + 1)
 #define XHOST_BAD_LOG_MS 10000
 
@@ -70,6 +74,11 @@ struct xhost {
 	int nhosts;
 	struct xpend *pend;
 	size_t npend;
+	/* after UP, the names still to announce ('here'): sent while the
+	 * link has room (XHOST_HERE_PENDING), the rest at the next runs;
+	 * one per person here, so bounded by the broker's sessions */
+	char (*here)[NAME_LEN_MAX + 1];
+	size_t here_n, here_next;
 	long long bad_at;
 	unsigned long bad_hidden;
 };
@@ -90,8 +99,13 @@ void xh_load_scripts(struct xhost *xh);
 /* Sends an event about c (its room now, old: moved from); 0 or -1. */
 int xh_event(struct xhost *xh, struct chatter *c, const char *kind,
 	     const char *room, const char *old);
-/* Every person here in a room announced again ('here'), after UP. */
+/* Every person here in a room announced again ('here'), after UP:
+ * as many as the link takes now, the others by xh_here_more. */
 void xh_here_all(struct xhost *xh);
+/* The next of those, while the link has room; 1 while some are left. */
+int xh_here_more(struct xhost *xh);
+/* Those not announced yet forgotten (the link is lost: UP again). */
+void xh_here_drop(struct xhost *xh);
 void xh_pend_free(struct xhost *xh, struct xpend *p);
 
 /* xhost_people.c */

@@ -148,17 +148,60 @@ int xh_event(struct xhost *xh, struct chatter *c, const char *kind,
 	return event_send(xh, c->m.name, kind, room, old);
 }
 
-static void here_room(const struct room *r, void *arg)
+static void here_count(const struct room *r, void *arg)
+{
+	*(size_t *)arg += r->count;
+}
+
+static void here_names(const struct room *r, void *arg)
 {
 	struct xhost *xh = arg;
 	for (size_t i = 0; i < r->count; i++)
-		(void)xh_event(xh, chatter_of(r->members[i]), "here", r->name,
-			       "");
+		memcpy(xh->here[xh->here_n++], r->members[i]->name,
+		       sizeof xh->here[0]);
+}
+
+void xh_here_drop(struct xhost *xh)
+{
+	free(xh->here);
+	xh->here = NULL;
+	xh->here_n = xh->here_next = 0;
+}
+
+/* By name, not by pointer: whoever left meanwhile is skipped, whoever
+ * moved is announced in the room he is in now. */
+int xh_here_more(struct xhost *xh)
+{
+	struct redis *l = store_redis_link(xh->st);
+	while (xh->here && l && xh->here_next < xh->here_n &&
+	       redis_pending(l) < XHOST_HERE_PENDING) {
+		const char *name = xh->here[xh->here_next];
+		const struct member *m = presence_find(&xh->ch->pres, name,
+						       strlen(name));
+		if (m && m->room &&
+		    event_send(xh, m->name, "here", m->room->name, "") != 0)
+			break; /* the next run tries it again */
+		xh->here_next++;
+	}
+	if (xh->here && xh->here_next == xh->here_n)
+		xh_here_drop(xh);
+	return xh->here != NULL;
 }
 
 void xh_here_all(struct xhost *xh)
 {
-	presence_each_room(&xh->ch->pres, here_room, xh);
+	size_t n = 0;
+	xh_here_drop(xh);
+	presence_each_room(&xh->ch->pres, here_count, &n);
+	if (n == 0)
+		return;
+	xh->here = malloc(n * sizeof xh->here[0]);
+	if (!xh->here) {
+		xh_bad(xh, "announcing this host's people (out of memory)");
+		return;
+	}
+	presence_each_room(&xh->ch->pres, here_names, xh);
+	(void)xh_here_more(xh);
 }
 
 static void claim_reply(void *ctx, const struct resp_value *v)
@@ -213,6 +256,15 @@ int xhost_claim(struct chat *ch, struct chatter *c, const struct login_go *g)
 		return 0;
 	}
 	return 1;
+}
+
+int xhost_claiming(const struct chat *ch, const struct chatter *c)
+{
+	for (const struct xpend *p = ch->xh ? ch->xh->pend : NULL; p;
+	     p = p->next)
+		if (p->c == c && p->what == XP_CLAIM)
+			return 1;
+	return 0;
 }
 
 void xhost_entered(struct chat *ch, struct chatter *c, enum hist_how how,

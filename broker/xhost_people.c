@@ -6,7 +6,8 @@
  * hosts, in an array searched linearly (a /who, a login's name check,
  * an event: thousands of comparisons at most).  Past either bound a
  * person is not known here (one log line per XHOST_BAD_LOG_MS): not
- * counted, not reachable by /msg. */
+ * counted, not reachable by /msg.  A host taken for dead, once its
+ * people are gone, gives its place to the next new host. */
 #include "xhost_int.h"
 
 #include "chat.h"
@@ -19,10 +20,31 @@
 #include <stdio.h>
 #include <string.h>
 
+#define XP_STR(x) #x
+#define XP_NUM(x) XP_STR(x) /* a bound's number in a log line */
+
 void xp_clear(struct xhost *xh)
 {
 	xh->npeople = 0;
 	xh->nhosts = 0;
+}
+
+/* A place in the full table: a host taken for dead whose people are
+ * all gone (a dead one that never came back must not hold its place
+ * until the next snapshot; should it come back after all, its people
+ * come in quietly, as after a snapshot); -1 if none. */
+static int host_reusable(const struct xhost *xh)
+{
+	for (int i = 0; i < xh->nhosts; i++) {
+		size_t k = 0;
+		if (!xh->host_gone[i])
+			continue;
+		while (k < xh->npeople && xh->people[k].host != i)
+			k++;
+		if (k == xh->npeople)
+			return i;
+	}
+	return -1;
 }
 
 /* The host's index, added when new; -1 when the table is full. */
@@ -32,14 +54,21 @@ static int host_index(struct xhost *xh, const char *h, size_t len)
 		if (strlen(xh->hosts[i]) == len &&
 		    memcmp(xh->hosts[i], h, len) == 0)
 			return i;
-	if (xh->nhosts == XHOST_HOSTS_MAX || !xwire_host_ok(h, len)) {
-		xh_bad(xh, "a host past the bound");
+	if (!xwire_host_ok(h, len)) { /* a snapshot's: events are checked */
+		xh_bad(xh, "a host with a bad ID in Redis' set of hosts");
 		return -1;
 	}
-	memcpy(xh->hosts[xh->nhosts], h, len);
-	xh->hosts[xh->nhosts][len] = '\0';
-	xh->host_gone[xh->nhosts] = 0;
-	return xh->nhosts++;
+	int i = xh->nhosts < XHOST_HOSTS_MAX ? xh->nhosts++ :
+		host_reusable(xh);
+	if (i < 0) {
+		xh_bad(xh, "a host past the bound (" XP_NUM(XHOST_HOSTS_MAX)
+		       " other hosts)");
+		return -1;
+	}
+	memcpy(xh->hosts[i], h, len);
+	xh->hosts[i][len] = '\0';
+	xh->host_gone[i] = 0;
+	return i;
 }
 
 struct xperson *xp_find(struct xhost *xh, const char *name, size_t len)
@@ -66,7 +95,8 @@ static struct xperson *person_set(struct xhost *xh, int host,
 	struct xperson *p = xp_find(xh, name->s, name->len);
 	if (!p) {
 		if (xh->npeople == XHOST_REMOTE_MAX) {
-			xh_bad(xh, "a person past the bound");
+			xh_bad(xh, "a person past the bound ("
+			       XP_NUM(XHOST_REMOTE_MAX) " of other hosts)");
 			return NULL;
 		}
 		p = &xh->people[xh->npeople++];

@@ -291,8 +291,8 @@ int launchers_ended(pid_t pid, int status, long long now)
 			continue;
 		if (l->fd >= 0) /* what it said last, then end of file */
 			(void)drain(l, now);
+		l->pid = 0; /* reaped: the number may be another's, no kill */
 		launcher_lost(l, now);
-		l->pid = 0;
 		int sig = WIFSIGNALED(status);
 		log_msg(LS.stopping ? LOG_INFO : LOG_ERR,
 			sig ? "launcher %d pid %ld killed by signal %d" :

@@ -8,6 +8,7 @@ with AOF and empty, stalled (SIGSTOP), and one host SIGKILLed."""
 import os
 import re
 import signal
+import socket
 import time
 
 import harness as H
@@ -167,3 +168,53 @@ def test_a_frozen_host_is_taken_for_dead_and_comes_back():
     ann.expect("[bob] : I was frozen")
     ann.send_line("/msg bob welcome back")
     bob.expect("[ann] (private) : welcome back")
+
+
+def redis_do(r, *args):
+    """One command to r over a plain connection; its raw reply."""
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a.encode()
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    with socket.create_connection(("127.0.0.1", r.port), 5) as s:
+        s.sendall(out)
+        return s.recv(4096)
+
+
+def test_a_bad_host_id_in_redis_is_logged_as_such():
+    """A host in Redis' set whose ID breaks the rule (anyone who can
+    write to the Redis may have put it there) is skipped with a log
+    line that says so, not as a host past the bound of 64."""
+    r = RedisServer()
+    bad = "bad host!"
+    redis_do(r, "SADD", "natter:hosts", bad)
+    redis_do(r, "SET", "natter:host:" + bad, "1")
+    redis_do(r, "HSET", "natter:people:" + bad, "eve", "eve lobby")
+    a = host(r.addr)
+    m = a.log.wait(r"presence across hosts: skipped a host .*")
+    assert "bad ID" in m.group(0), m.group(0)
+    ann = a.login("ann")
+    ask(ann, "/who", r"In lobby \(1\): ann\r\n")
+
+
+def test_dead_hosts_free_their_places_for_new_ones():
+    """Hosts that came and went (their 'dead' event read) do not keep
+    their places in the table of other hosts (XHOST_HOSTS_MAX, 64):
+    after 70 of them, a new host's person is known here.  The events
+    are put in the stream by hand, as a host would write them."""
+    r = RedisServer()
+    a = host(r.addr)
+    ann = a.login("ann")
+    ask(ann, "/who", r"In lobby \(1\): ann\r\n")
+    for i in range(70):
+        h = "gone-%d" % i
+        redis_do(r, "XADD", "natter:events", "*", "h", h, "k", "join",
+                 "n", "p%d" % i, "r", "lobby", "o", "")
+        redis_do(r, "XADD", "natter:events", "*", "h", h, "k", "dead",
+                 "n", "", "r", "", "o", "")
+    received(ann, "[p69] has left the chat")
+    redis_do(r, "XADD", "natter:events", "*", "h", "new-1", "k", "join",
+             "n", "zed", "r", "lobby", "o", "")
+    received(ann, "[zed] has joined the chat")
+    who_until(ann, r"In lobby \(2\): (ann, zed|zed, ann)")
+    assert "past the bound" not in a.log.text()

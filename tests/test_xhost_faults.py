@@ -8,10 +8,12 @@ import glob
 import os
 import re
 import signal
+import subprocess
 import time
 
 import harness as H
 from rserver import RedisServer
+from test_broker import Handler, LOGIN, OK, REJOIN
 from test_xhost import host, received, who_until, broker_of
 
 LOST = "*** The other servers cannot be reached; chat here goes on."
@@ -150,3 +152,77 @@ def test_redis_stalled_local_chat_goes_on_bounded_one_line():
     assert bob.text.count("[ann] : stalled 150") == 1
     print("300 lines in the stall: %.2f s, broker grew %d kB" %
           (took, grew))
+
+
+def broker_with_redis(r):
+    """natterd -f -B -R on r, its own socket and state directory: the
+    socket's path, its log, its host ID in Redis."""
+    d = H.tmpdir()
+    path = os.path.join(d, "run", "broker.sock")
+    proc = H.spawn([H.bin_path("natterd"), "-f", "-B", "-R", r.addr,
+                    "-s", path, "-D", os.path.join(d, "state")],
+                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.PIPE)
+    log = H.LogReader(proc.stderr)
+    hid = log.wait(r"presence shared in Redis as host (\S+)").group(1)
+    log.wait(r"broker listening on")
+    return path, log, hid
+
+
+def test_redis_restarted_empty_more_people_than_the_link_holds():
+    """A host with more people than the Redis link's commands in
+    flight (REDIS_PENDING_MAX, 4096) announces every one of them again
+    after Redis restarts empty: the 'here' events go out as replies
+    make room (they were sent all at once, and those past the ring's
+    end were dropped: people the other hosts did not see, their names
+    free there).  The broker alone (natterd -B -R), spoken to by
+    sockets standing in for handlers, as in test_broker.py."""
+    import resource
+    import socket
+    n = 4400
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < n + 200:
+        raise H.Skip("descriptor limit %d is too low" % hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    r = RedisServer()
+    path, log, hid = broker_with_redis(r)
+
+    def people():
+        req = "*2\r\n$4\r\nHLEN\r\n$%d\r\n%s\r\n" % (
+            len("natter:people:" + hid), "natter:people:" + hid)
+        with socket.create_connection(("127.0.0.1", r.port), 5) as s:
+            s.sendall(req.encode())
+            return int(s.recv(64).strip()[1:])
+    hs = []
+    for i in range(n):
+        hs.append(Handler(path))
+        hs[-1].send(LOGIN, "u%d" % i, "", "127.0.0.1 1", REJOIN)
+    H.wait_until(lambda: people() == n, timeout=60, interval=0.2,
+                 what="%d people in Redis" % n)
+    r.kill()
+    r.start()
+    log.wait(r"presence across hosts: back")
+    H.wait_until(lambda: people() == n, timeout=30, interval=0.2,
+                 what="%d people in Redis after its restart" % n)
+    for h in hs:
+        h.close()
+
+
+def test_a_second_login_while_the_name_is_claimed_is_refused():
+    """A handler whose LOGIN waits for Redis (the name claimed across
+    hosts) and which sends another LOGIN meanwhile breaks the protocol
+    and is cut off, as after any LOGIN; the second was taken as a new
+    login of the same person (its name written over the first's in the
+    broker's table of names, which then held the person twice)."""
+    r = RedisServer()
+    path, log, _ = broker_with_redis(r)
+    h = Handler(path)
+    h.send(LOGIN, "ann", "", "127.0.0.1 1")
+    h.send(LOGIN, "bob", "", "127.0.0.1 1")
+    log.wait(r"protocol error .*: a second LOGIN or CTL")
+    other = Handler(path)
+    other.send(LOGIN, "ann", "", "127.0.0.1 2")
+    other.expect(OK)            # ann is free again, and so is bob
+    third = Handler(path)
+    third.send(LOGIN, "bob", "", "127.0.0.1 3")
+    third.expect(OK)

@@ -48,19 +48,28 @@ int outbox_keep(struct rbk *b, struct rroom *rr, const struct store_entry *e,
 	struct obx *x = NULL;
 	if (b->closing)
 		return -1;
-	if (b->ob_n < STORE_REDIS_OUTBOX_MAX &&
-	    b->ob_bytes + bytes <= STORE_REDIS_OUTBOX_BYTES)
+	int fits = b->ob_n < STORE_REDIS_OUTBOX_MAX &&
+		   b->ob_bytes + bytes <= STORE_REDIS_OUTBOX_BYTES;
+	if (fits)
 		x = calloc(1, sizeof *x);
 	if (x && !(x->e = rentry_copy(e))) {
 		free(x);
 		x = NULL;
 	}
 	if (!x) {
-		if (b->ob_dropped++ == 0)
-			store_backend_log(b->st, LOG_WARNING, "redis: more "
-					  "than %d lines said while it is "
-					  "away: later ones stay on this host",
-					  STORE_REDIS_OUTBOX_MAX);
+		/* once an episode: what is kept, and why no more */
+		if (b->ob_dropped++ == 0 && fits)
+			store_backend_log(b->st, LOG_WARNING, "redis: out of "
+					  "memory for a line said while it is "
+					  "away: it stays on this host");
+		else if (b->ob_dropped == 1)
+			store_backend_log(b->st, LOG_WARNING, "redis: %zu lines "
+					  "(%zu bytes) said while it is away are "
+					  "kept, the most it keeps (%d lines or %d "
+					  "bytes): later ones stay on this host",
+					  b->ob_n, b->ob_bytes,
+					  STORE_REDIS_OUTBOX_MAX,
+					  STORE_REDIS_OUTBOX_BYTES);
 		return -1;
 	}
 	x->rr = rr;

@@ -1,6 +1,7 @@
 /* test_fdpass.c — a message with one descriptor (lib/fdpass.h): it
  * arrives with its bytes; a message without one gives -1; extra
- * descriptors sent with a message are closed, not leaked. */
+ * descriptors sent with a message are closed, not leaked, also past
+ * FDPASS_MAX (cut off by the kernel: MSG_CTRUNC). */
 #include "fdpass.h"
 #include "unit.h"
 
@@ -10,25 +11,39 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-/* Sends "xy" with two descriptors attached, by hand. */
-static int send_two(int sock, int fd1, int fd2)
+#define MANY (FDPASS_MAX + 2)
+
+/* Sends "xy" with n (at most MANY) copies of fd attached, by hand. */
+static int send_n(int sock, int fd, int n)
 {
 	union {
 		struct cmsghdr align;
-		char buf[CMSG_SPACE(2 * sizeof(int))];
+		char buf[CMSG_SPACE(MANY * sizeof(int))];
 	} ctl;
 	memset(&ctl, 0, sizeof ctl);
-	int fds[2] = { fd1, fd2 };
+	int fds[MANY];
+	for (int i = 0; i < n; i++)
+		fds[i] = fd;
 	struct iovec iov = { "xy", 2 };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 			     .msg_control = ctl.buf,
-			     .msg_controllen = sizeof ctl.buf };
+			     .msg_controllen = CMSG_SPACE((size_t)n *
+							  sizeof(int)) };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof fds);
-	memcpy(CMSG_DATA(c), fds, sizeof fds);
+	c->cmsg_len = CMSG_LEN((size_t)n * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, (size_t)n * sizeof(int));
 	return sendmsg(sock, &mh, 0) == 2 ? 0 : -1;
+}
+
+#define SEEN 64 /* descriptors looked at: far past what this opens */
+
+/* Which of the first SEEN descriptors are open, as bits in open. */
+static void open_ones(unsigned char *open)
+{
+	for (int i = 0; i < SEEN; i++)
+		open[i] = fcntl(i, F_GETFD) >= 0;
 }
 
 int main(void)
@@ -51,13 +66,24 @@ int main(void)
 	CHECK(fdpass_recv(sv[1], buf, sizeof buf, &fd) == 2 && fd == -1);
 	/* two: the first kept, the second closed (the pipe's write end
 	 * then has only its own and the first copy) */
-	CHECK(send_two(sv[0], p[1], p[1]) == 0);
+	CHECK(send_n(sv[0], p[1], 2) == 0);
 	int before = dup(0);
 	close(before); /* the lowest free number before receiving */
 	CHECK(fdpass_recv(sv[1], buf, sizeof buf, &fd) == 2 && fd == before);
 	int next = dup(0); /* the second's number is free again */
 	CHECK(next == fd + 1);
 	close(next);
+	close(fd);
+	/* more than FDPASS_MAX: the kernel cuts the rest off (MSG_CTRUNC);
+	 * the first is kept, and none of the others is left open */
+	unsigned char was[SEEN], is[SEEN];
+	CHECK(send_n(sv[0], p[1], MANY) == 0);
+	open_ones(was);
+	CHECK(fdpass_recv(sv[1], buf, sizeof buf, &fd) == 2 && fd >= 0 &&
+	      fd < SEEN && !was[fd]);
+	open_ones(is);
+	is[fd] = 0; /* the one kept: the only one more */
+	CHECK(memcmp(was, is, sizeof was) == 0);
 	close(fd);
 	/* end of file: 0 */
 	close(sv[0]);

@@ -29,6 +29,7 @@ struct col {
 	int own_as_remote;          /* a remote with this store's name */
 	char name[16];
 	int stopped, resumed, skipped, lines;
+	char not_kept[256];         /* the outbox's "not kept" line */
 };
 
 static void col_done(void *ctx, const struct store_result *r)
@@ -68,6 +69,8 @@ static void col_log(void *ctx, int level, const char *line)
 	c->stopped += strstr(line, "history not written") != NULL;
 	c->resumed += strstr(line, "history written again") != NULL;
 	c->skipped += strstr(line, "skipped") != NULL;
+	if (strstr(line, "stay on this host"))
+		snprintf(c->not_kept, sizeof c->not_kept, "%s", line);
 	if (getenv("STORE_TEST_VERBOSE"))
 		fprintf(stderr, "log %s: %s\n", c->name, line);
 }
@@ -494,6 +497,41 @@ static void killed_and_back(void)
 	store_close(sts[1]);
 }
 
+static int all_done(void *ctx)
+{
+	return ((struct col *)ctx)->appends >= 301;
+}
+
+/* Lines of 4,000 bytes said while Redis is away fill the outbox's
+ * bytes (STORE_REDIS_OUTBOX_BYTES) long before its count of lines:
+ * the log line says so, not "more than 1000 lines". */
+static void outbox_bytes(void)
+{
+	struct rserver p = { .pid = -1 };
+	struct col a;
+	char why[200], text[4001];
+	CHECK(rserver_start(&p, NULL) == 0);
+	CHECK(redis_addr_parse(&addr, p.spec, why, sizeof why) == 0);
+	struct store *st = open_as(&a, "ann", "t9:", 0, NULL);
+	CHECK(st != NULL);
+	if (st) {
+		say(st, "lobby", "ann", "hi", NULL, 0, 0);
+		CHECK(wait_for(&st, 1, &a, 1, 0, 0) && a.status == 0);
+		rserver_signal(&p, SIGKILL);
+		CHECK(pump(&st, 1, stopped, &a, 5000));
+		memset(text, 'x', sizeof text - 1);
+		text[sizeof text - 1] = '\0';
+		for (int i = 0; i < 300; i++)
+			say(st, "lobby", "ann", text, NULL, 0, 0);
+		CHECK(pump(&st, 1, all_done, &a, 5000));
+		printf("# %s\n", a.not_kept);
+		CHECK(strstr(a.not_kept, "bytes") != NULL &&
+		      strstr(a.not_kept, "more than 1000 lines") == NULL);
+	}
+	store_close(st);
+	rserver_cleanup(&p);
+}
+
 static void auth_password(void)
 {
 	struct rserver p = { .pid = -1 };
@@ -535,5 +573,6 @@ int main(void)
 	}
 	rserver_cleanup(&srv);
 	auth_password();
+	outbox_bytes();
 	return UNIT_DONE();
 }
