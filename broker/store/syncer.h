@@ -11,7 +11,8 @@
  * The child is forked (the broker is single-threaded, so that is
  * safe), is named natter-syncer where the system allows (Linux: what
  * ps and pgrep show), closes every descriptor it inherited but its own end of a
- * SOCK_SEQPACKET socketpair (below SYNCER_CLOSE_MAX), and then, for each
+ * SOCK_SEQPACKET socketpair (all of them on Linux; elsewhere those below
+ * SYNCER_CLOSE_MAX and the descriptor limit), and then, for each
  * request, receives a descriptor (SCM_RIGHTS) and a 64-bit id,
  * fdatasyncs (or fsyncs) it, closes it and answers the id with 0 or the
  * errno value.  It ends when the parent's end closes (the broker ends
@@ -30,7 +31,8 @@
 #include <stdint.h>
 
 #define SYNCER_INFLIGHT_MAX 64   /* requests sent and not yet answered */
-#define SYNCER_CLOSE_MAX 65536   /* the child closes descriptors below */
+#define SYNCER_CLOSE_MAX 65536   /* without close_range(2), the child
+				    closes descriptors below this */
 
 struct syncer;
 
