@@ -38,10 +38,18 @@ int fdpass_take(struct msghdr *mh, int *fd)
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
-		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		/* the kernel's word, bounded by the buffer it wrote into
+		 * (a system that truncates may leave a longer cmsg_len) */
+		const unsigned char *data = CMSG_DATA(c);
+		const unsigned char *end = (const unsigned char *)
+			mh->msg_control + mh->msg_controllen;
+		size_t len = c->cmsg_len > CMSG_LEN(0) ?
+			     c->cmsg_len - CMSG_LEN(0) : 0;
+		size_t room = data < end ? (size_t)(end - data) : 0;
+		size_t n = (len < room ? len : room) / sizeof(int);
 		for (size_t i = 0; i < n; i++, count++) {
 			int got;
-			memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof got);
+			memcpy(&got, data + i * sizeof(int), sizeof got);
 			if (*fd < 0)
 				*fd = got;
 			else

@@ -46,8 +46,35 @@ static void open_ones(unsigned char *open)
 		open[i] = fcntl(i, F_GETFD) >= 0;
 }
 
+/* A control message whose cmsg_len claims more descriptors than the
+ * buffer holds (a kernel that truncates without fixing it): only what
+ * is in the buffer is taken. */
+static void len_past_the_buffer(void)
+{
+	union {
+		struct cmsghdr align;
+		unsigned char buf[CMSG_SPACE(4 * sizeof(int))];
+	} ctl;
+	int p[2], fd = -1;
+	CHECK(pipe(p) == 0);
+	memset(&ctl, 0xff, sizeof ctl); /* past the one: "descriptor" -1 */
+	struct msghdr mh = { .msg_control = ctl.buf,
+			     .msg_controllen = CMSG_LEN(sizeof(int)) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	CHECK(c != NULL);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(4 * sizeof(int));
+	memcpy(CMSG_DATA(c), &p[0], sizeof p[0]);
+	CHECK(fdpass_take(&mh, &fd) == 1);
+	CHECK(fd == p[0]);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
+	len_past_the_buffer();
 	int sv[2], p[2];
 	char buf[8];
 	int fd = -2;
