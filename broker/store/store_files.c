@@ -411,7 +411,8 @@ static void reserve_ahead(struct files *f, struct froom *fr)
 	size_t len = store_rec_encode(buf, &rsv);
 	if (files_write_at(f, fr->fd, buf, len, fr->end) != 0) {
 		fr->torn = ftruncate(fr->fd, fr->end) != 0;
-		return; /* tried again with the next append */
+		fr->rsv_failed = 1; /* tried again with the next append */
+		return;
 	}
 	files_offs_push(f, fr, fr->end);
 	fr->count++;
@@ -466,6 +467,7 @@ static int files_append(void *b, struct store_room *r,
 	fr->end += (off_t)len;
 	fr->next_seq++;
 	fr->dirty = 1;
+	fr->rsv_failed = 0; /* the disk takes writes again */
 	reserve_ahead(f, fr);
 	store_backend_done(f->st, r, token, 0, &c);
 	return 0;
@@ -513,7 +515,7 @@ static int files_run(void *b, long long now)
 	struct files *f = b;
 	long long next = -1;
 	for (struct froom *fr = f->rooms; fr; fr = fr->next) {
-		if (fr->fd >= 0 && !fr->ro && !fr->broken)
+		if (fr->fd >= 0 && !fr->ro && !fr->broken && !fr->rsv_failed)
 			reserve_ahead(f, fr); /* those the child had no room for */
 		if (fr->fd < 0 || !fr->dirty || fr->sync_id)
 			continue;

@@ -29,6 +29,9 @@ struct froom {
 	/* the next block of sequence numbers, reserved ahead: written,
 	 * usable (ceiling) once its sync is answered */
 	uint64_t rsv_ceiling, rsv_id;
+	int rsv_failed;         /* its write failed: tried again after the
+				   next append that is written, not at
+				   every pass (a full disk) */
 	/* compaction, when cfd >= 0 */
 	int cfd;
 	off_t c_from, c_pos, c_out;
