@@ -72,6 +72,7 @@ struct xhost {
 	size_t npend;
 	long long bad_at;
 	unsigned long bad_hidden;
+	struct xmod *mod;      /* moderation across hosts (xmod.c) */
 };
 
 /* xhost.c */
