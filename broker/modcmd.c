@@ -8,6 +8,7 @@
 #include "namecmp.h"
 #include "reply.h"
 #include "statefile.h"
+#include "xmod.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -75,7 +76,9 @@ static void save(struct chat *ch, struct chatter *asker, const char *file,
 		return;
 	log_msg(LOG_ERR, "cannot write %s/%s: %s", ch->state_dir, file,
 		strerror(errno));
-	mod_notice(ch, asker, "(Not saved: it will not outlive a restart.)");
+	if (asker)
+		mod_notice(ch, asker, "(Not saved: it will not outlive a "
+			   "restart.)");
 }
 
 void mod_save_bans(struct chat *ch, struct chatter *asker)
@@ -196,26 +199,23 @@ static struct chatter *online(struct chat *ch, struct chatter *c,
 	return NULL;
 }
 
-/* Ends v's session: it is told who did it and why, then closed; its
- * room sees "[v] was <verb> by X: why" (mod_leave_notice). */
-static int remove_person(struct chat *ch, struct chatter *by,
-			 struct chatter *v, const char *verb,
-			 const char *why, size_t whylen)
+int mod_remove(struct chat *ch, const char *by, struct chatter *v,
+	       const char *verb, const char *why, size_t whylen)
 {
 	char tell[MOD_NOTE_MAX + 32];
 	char *note = malloc(MOD_NOTE_MAX);
 	if (!note)
 		return -1;
-	snprintf(note, MOD_NOTE_MAX, "was %s by %s%s%.*s", verb, mod_by(by),
+	snprintf(note, MOD_NOTE_MAX, "was %s by %s%s%.*s", verb, by,
 		 whylen ? ": " : "", (int)whylen, why);
-	snprintf(tell, sizeof tell, "You were %s by %s%s%.*s.", verb,
-		 mod_by(by), whylen ? ": " : "", (int)whylen, why);
+	snprintf(tell, sizeof tell, "You were %s by %s%s%.*s.", verb, by,
+		 whylen ? ": " : "", (int)whylen, why);
 	mod_forget(v);
 	v->note = note;
 	int n = frame_encode_str(ch->frame, FRAME_KICK, 0, NULL, NULL, tell);
 	if (n > 0)
 		peer_queue(&v->peer, ch->frame, (size_t)n);
-	log_msg(LOG_NOTICE, "%s %s by %s%s%.*s", v->m.name, verb, mod_by(by),
+	log_msg(LOG_NOTICE, "%s %s by %s%s%.*s", v->m.name, verb, by,
 		whylen ? ": " : "", (int)whylen, why);
 	peer_finish(&v->peer);
 	return 0;
@@ -224,6 +224,9 @@ static int remove_person(struct chat *ch, struct chatter *by,
 static void kick(struct chat *ch, struct chatter *c, const struct frame *f)
 {
 	char msg[96];
+	if (f->textlen <= BAN_REASON_MAX &&
+	    xmod_kick(ch, c, f->b, f->blen, f->text, f->textlen))
+		return; /* a person of another host */
 	struct chatter *v = online(ch, c, f);
 	if (!v)
 		return;
@@ -238,7 +241,7 @@ static void kick(struct chat *ch, struct chatter *c, const struct frame *f)
 		return;
 	}
 	snprintf(msg, sizeof msg, "%s was kicked.", v->m.name);
-	if (remove_person(ch, c, v, "kicked", f->text, f->textlen) != 0)
+	if (mod_remove(ch, mod_by(c), v, "kicked", f->text, f->textlen) != 0)
 		snprintf(msg, sizeof msg, "The broker is out of memory.");
 	else
 		ch->mod.stats.kicks++;
@@ -298,9 +301,7 @@ static int hits_self(const struct chatter *c, const struct ban *b)
 	return !c->ctl && ban_covers(b, c->m.name, c->ip);
 }
 
-/* Everyone the new ban b shuts out is removed. */
-static size_t ban_online(struct chat *ch, struct chatter *c,
-			 const struct ban *b)
+size_t mod_ban_people(struct chat *ch, const struct ban *b)
 {
 	size_t n = 0;
 	for (struct peer *p = ch->peers->all; p; p = p->next_all) {
@@ -308,8 +309,8 @@ static size_t ban_online(struct chat *ch, struct chatter *c,
 		if (!o->logged_in || p->state != PEER_OPEN ||
 		    !ban_covers(b, o->m.name, o->ip))
 			continue;
-		if (remove_person(ch, c, o, "banned", b->reason,
-				  strlen(b->reason)) == 0)
+		if (mod_remove(ch, b->by, o, "banned", b->reason,
+			       strlen(b->reason)) == 0)
 			n++;
 	}
 	return n;
@@ -344,9 +345,10 @@ static void ban(struct chat *ch, struct chatter *c, const struct frame *f)
 	until_text(b.until, until, sizeof until);
 	log_msg(LOG_NOTICE, "%s banned %s %s", mod_by(c), target, until);
 	mod_save_bans(ch, c);
-	size_t gone = ban_online(ch, c, &b);
-	snprintf(msg, sizeof msg, "%s is banned %s (%zu removed).", target,
-		 until, gone);
+	size_t gone = mod_ban_people(ch, &b);
+	int shared = xmod_ban(ch, &b) == 0;
+	snprintf(msg, sizeof msg, "%s is banned %s (%zu removed%s).", target,
+		 until, gone, shared ? " here; every server applies it" : "");
 	reply_only(ch, c, FRAME_INFO, msg);
 }
 
@@ -364,6 +366,7 @@ static void unban(struct chat *ch, struct chatter *c, const struct frame *f)
 	}
 	log_msg(LOG_NOTICE, "%s lifted the ban on %s", mod_by(c), target);
 	mod_save_bans(ch, c);
+	(void)xmod_unban(ch, &b, mod_by(c));
 	snprintf(msg, sizeof msg, "The ban on %s is lifted.", target);
 	reply_only(ch, c, FRAME_INFO, msg);
 }
@@ -389,12 +392,36 @@ static void bans(struct chat *ch, struct chatter *c)
 	reply_only(ch, c, FRAME_INFO, shown ? line : "Nobody is banned.");
 }
 
+void mod_tell_muted(struct chat *ch, struct chatter *v, const char *by,
+		    const char *dur)
+{
+	char tell[128];
+	snprintf(tell, sizeof tell, "You have been muted by %s%s%s: nobody "
+		 "sees what you say.", by, dur[0] ? " for " : "", dur);
+	reply_send(ch, v, FRAME_INFO, 0, NULL, NULL, tell, strlen(tell));
+}
+
+/* The person named by f's b here (*v) or on another host (its name in
+ * name): 0, or -1 with "No such user" sent. */
+static int mute_target(struct chat *ch, struct chatter *c,
+		       const struct frame *f, struct chatter **v, char *name)
+{
+	struct member *m = name_valid(f->b, f->blen) ?
+			   presence_find(&ch->pres, f->b, f->blen) : NULL;
+	*v = m ? chatter_of(m) : NULL;
+	if (m)
+		snprintf(name, NAME_LEN_MAX + 1, "%s", (*v)->m.name);
+	else if (!xmod_remote(ch, f->b, f->blen, name))
+		return online(ch, c, f) ? 0 : -1; /* sends No such user */
+	return 0;
+}
+
 static void mute(struct chat *ch, struct chatter *c, const struct frame *f)
 {
 	long long secs = 0;
-	char msg[128], tell[128];
-	struct chatter *v = online(ch, c, f);
-	if (!v)
+	char msg[160], name[NAME_LEN_MAX + 1], dur[FRAME_FIELD_MAX + 1];
+	struct chatter *v;
+	if (mute_target(ch, c, f, &v, name) != 0)
 		return;
 	if (f->textlen && ban_duration(f->text, f->textlen, &secs) != 0) {
 		snprintf(msg, sizeof msg, "Bad duration: %.*s (%s).",
@@ -403,18 +430,19 @@ static void mute(struct chat *ch, struct chatter *c, const struct frame *f)
 		reply_only(ch, c, FRAME_ERR, msg);
 		return;
 	}
-	if (mod_mute(&ch->mod, v->m.name, secs ? mod_now() + secs : 0) != 0) {
+	long long until = secs ? mod_now() + secs : 0;
+	if (mod_mute(&ch->mod, name, until) != 0) {
 		reply_only(ch, c, FRAME_ERR, "Too many people muted (256).");
 		return;
 	}
-	snprintf(tell, sizeof tell, "You have been muted by %s%s%.*s: nobody "
-		 "sees what you say.", mod_by(c), secs ? " for " : "",
-		 (int)f->textlen, f->text);
-	reply_send(ch, v, FRAME_INFO, 0, NULL, NULL, tell, strlen(tell));
-	log_msg(LOG_NOTICE, "%s muted %s%s%.*s", mod_by(c), v->m.name,
-		secs ? " for " : "", (int)f->textlen, f->text);
-	snprintf(msg, sizeof msg, "%s is muted%s%.*s.", v->m.name,
-		 secs ? " for " : "", (int)f->textlen, f->text);
+	frame_field(dur, sizeof dur, f->text, secs ? f->textlen : 0);
+	if (v)
+		mod_tell_muted(ch, v, mod_by(c), dur);
+	(void)xmod_mute(ch, name, until, mod_by(c), dur);
+	log_msg(LOG_NOTICE, "%s muted %s%s%s", mod_by(c), name,
+		secs ? " for " : "", dur);
+	snprintf(msg, sizeof msg, "%s is muted%s%s%s.", name,
+		 secs ? " for " : "", dur, v ? "" : " (on another server)");
 	reply_only(ch, c, FRAME_INFO, msg);
 }
 
@@ -430,6 +458,7 @@ static void unmute(struct chat *ch, struct chatter *c, const struct frame *f)
 		return;
 	}
 	mod_unmute(&ch->mod, name);
+	(void)xmod_unmute(ch, name, mod_by(c));
 	struct member *m = presence_find(&ch->pres, name, strlen(name));
 	if (m)
 		mod_notice(ch, chatter_of(m), "You may speak again.");

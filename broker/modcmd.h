@@ -51,6 +51,16 @@ void mod_notice(struct chat *ch, struct chatter *c, const char *text);
 long long mod_now(void);
 /* Who acts: the person's name, or "natterctl". */
 const char *mod_by(const struct chatter *c);
+/* Ends v's session: it is told who did it (by) and why, then closed;
+ * its room sees "[v] was <verb> by X: why" (mod_leave_notice).  0, or
+ * -1 out of memory. */
+int mod_remove(struct chat *ch, const char *by, struct chatter *v,
+	       const char *verb, const char *why, size_t whylen);
+/* Everyone here the ban b shuts out is removed (by b->by); how many. */
+size_t mod_ban_people(struct chat *ch, const struct ban *b);
+/* Tells v it is muted by by (dur as typed, or ""). */
+void mod_tell_muted(struct chat *ch, struct chatter *v, const char *by,
+		    const char *dur);
 /* who, stats, topic, wall (modinfo.c). */
 void mod_who(struct chat *ch, struct chatter *c);
 void mod_stats(struct chat *ch, struct chatter *c);

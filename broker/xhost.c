@@ -43,6 +43,7 @@
  * people here are told once that the other servers cannot be reached,
  * and once when they can again (after the next snapshot). */
 #include "xhost_int.h"
+#include "xmod.h"
 
 #include "chat.h"
 #include "io.h"
@@ -203,6 +204,7 @@ static void up_reply(void *ctx, const struct resp_value *v)
 	xh->beat_at = io_now_ms() + XHOST_BEAT_MS;
 	store_redis_restream(xh->st);
 	xh_here_all(xh);
+	xmod_up(xh);
 	if (xh->told_down) {
 		xh->told_down = 0;
 		xp_tell_all(xh, "The other servers can be reached again.");
@@ -281,7 +283,7 @@ static int on_streams(void *ctx, const char **keys, struct stream_id *ids,
 	ids[0] = xh->ev_last;
 	keys[1] = xh->k_inbox;
 	ids[1] = xh->ib_last;
-	return 2;
+	return 2 + xmod_streams(xh, keys + 2, ids + 2, max - 2);
 }
 
 static void on_entry(void *ctx, const char *key, size_t keylen,
@@ -295,6 +297,8 @@ static void on_entry(void *ctx, const char *key, size_t keylen,
 	int ib = keylen == strlen(xh->k_inbox) &&
 		 memcmp(key, xh->k_inbox, keylen) == 0;
 	struct stream_id *last = ev ? &xh->ev_last : &xh->ib_last;
+	if (xmod_entry(xh, key, keylen, id, fields))
+		return;
 	if (xh->closing || !xh->ready || (!ev && !ib) ||
 	    stream_id_cmp(id, last) <= 0)
 		return;
@@ -355,9 +359,16 @@ int xhost_open(struct chat *ch, const char *seed)
 	xh_key(xh, xh->k_host, "host:", xh->id);
 	xh_key(xh, xh->k_hosts, "hosts", "");
 	xh_key(xh, xh->k_people, "people:", xh->id);
+	if (xmod_open(xh) != 0) {
+		free(xh->people);
+		free(xh);
+		log_msg(LOG_ERR, "presence across hosts: out of memory");
+		return -1;
+	}
 	xh->user = (struct store_redis_user){ xh, on_link, on_streams,
 					      on_entry, on_run };
 	if (store_redis_attach(st, &xh->user) != 0) {
+		xmod_free(xh);
 		free(xh->people);
 		free(xh);
 		return 0;
@@ -381,6 +392,7 @@ void xhost_free(struct chat *ch)
 	while (xh->pend)
 		xh_pend_free(xh, xh->pend);
 	xh_here_drop(xh);
+	xmod_free(xh);
 	free(xh->people);
 	free(xh);
 	ch->xh = NULL;

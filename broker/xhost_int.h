@@ -81,6 +81,7 @@ struct xhost {
 	size_t here_n, here_next;
 	long long bad_at;
 	unsigned long bad_hidden;
+	struct xmod *mod;      /* moderation across hosts (xmod.c) */
 };
 
 /* xhost.c */

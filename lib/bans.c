@@ -350,6 +350,11 @@ static int parse_line(const char *s, size_t len, struct ban *b)
 	return 0;
 }
 
+int ban_parse(const char *s, size_t len, struct ban *b)
+{
+	return parse_line(s, len, b);
+}
+
 size_t banlist_parse(struct banlist *l, const char *text, size_t len)
 {
 	size_t skipped = 0, at = 0;

@@ -91,6 +91,9 @@ size_t banlist_expire(struct banlist *l, long long now);
 /* One line of the file for b in buf (BAN_LINE_MAX bytes): its length,
  * LF included. */
 size_t ban_format(const struct ban *b, char *buf, size_t size);
+/* One line of the file without its LF (len bytes, not NUL-terminated):
+ * 0 and *b, or -1 when it is not a valid ban line. */
+int ban_parse(const char *s, size_t len, struct ban *b);
 /* Reads the file's text (len bytes, not NUL-terminated) into l,
  * replacing what it held.  Returns how many lines were skipped. */
 size_t banlist_parse(struct banlist *l, const char *text, size_t len);

@@ -43,7 +43,7 @@ struct store *store_open_redis(const struct store_config *cfg,
  * (broker/xhost.c).  Its commands go on the command link, its streams
  * are read by the one XREAD BLOCK with the rooms'.  Every callback is
  * made from store_run or store_ready, never from a call of the user's. */
-#define STORE_REDIS_USER_STREAMS 2
+#define STORE_REDIS_USER_STREAMS 3
 struct stream_id;
 struct store_redis_user {
 	void *ctx;

@@ -1,0 +1,189 @@
+/* xmod_wire.c — moderation entries and values read from Redis, checked
+ * (xmod_wire.h). */
+#include "xmod_wire.h"
+
+#include "namecmp.h"
+#include "names.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const kinds[] = { "ban", "unban", "mute", "unmute",
+				     "kick" };
+
+const char *xmodwire_kind(enum xmod_kind k)
+{
+	return kinds[k];
+}
+
+/* No control byte in len bytes at s; a TAB too when tabs. */
+static int clean(const char *s, size_t len, int tabs)
+{
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)s[i] < 0x20 && !(tabs && s[i] == '\t')) ||
+		    s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* The fields h, k, t, v once each into out[0..3]; -1 with *why. */
+static int fields_get(const struct resp_value *f, struct xstr *out,
+		      const char **why)
+{
+	static const char want[] = "hktv";
+	unsigned seen = 0;
+	if (f->type != RESP_ARRAY || f->n % 2 || f->n > 2 * XWIRE_FIELDS_MAX) {
+		*why = "a moderation entry that is not field pairs";
+		return -1;
+	}
+	for (size_t i = 0; i < f->n; i += 2) {
+		const struct resp_value *k = &f->elem[i], *v = &f->elem[i + 1];
+		if (k->type != RESP_BULK || v->type != RESP_BULK) {
+			*why = "a moderation field that is not a string";
+			return -1;
+		}
+		const char *p = k->len == 1 ? memchr(want, k->str[0], 4)
+					    : NULL;
+		if (!p || k->str[0] == '\0')
+			continue; /* a later version's field */
+		unsigned bit = 1u << (p - want);
+		if (seen & bit || v->len > XMOD_VALUE_MAX ||
+		    !clean(v->str, v->len, *p == 'v')) {
+			*why = "a moderation field twice, too long or with a "
+			       "control byte";
+			return -1;
+		}
+		seen |= bit;
+		out[p - want] = (struct xstr){ v->str, v->len };
+	}
+	if (seen != 0xf) {
+		*why = "a moderation entry with a field missing";
+		return -1;
+	}
+	return 0;
+}
+
+int xmodwire_entry(const struct resp_value *fields, struct xmod_entry *e,
+		   const char **why)
+{
+	struct xstr v[4];
+	size_t k = 0;
+	if (fields_get(fields, v, why) < 0)
+		return -1;
+	while (k < sizeof kinds / sizeof kinds[0] &&
+	       (strlen(kinds[k]) != v[1].len ||
+		memcmp(kinds[k], v[1].s, v[1].len) != 0))
+		k++;
+	if (k == sizeof kinds / sizeof kinds[0]) {
+		*why = "an unknown kind of moderation entry";
+		return -1;
+	}
+	if (!xwire_host_ok(v[0].s, v[0].len) || v[2].len == 0 ||
+	    v[2].len >= XMOD_KEY_MAX) {
+		*why = "a moderation entry with a bad host or target";
+		return -1;
+	}
+	e->kind = (enum xmod_kind)k;
+	e->host = v[0];
+	e->target = v[2];
+	e->value = v[3];
+	return 0;
+}
+
+size_t xmodwire_ban_key(const struct ban *b, char *buf)
+{
+	ban_target_text(b, buf, XMOD_KEY_MAX);
+	if (b->kind == BAN_NAME)
+		for (char *p = buf; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	return strlen(buf);
+}
+
+int xmodwire_ban(const struct xstr *key, const struct xstr *line,
+		 struct ban *b)
+{
+	char mine[XMOD_KEY_MAX];
+	if (ban_parse(line->s, line->len, b) != 0)
+		return -1;
+	size_t n = xmodwire_ban_key(b, mine);
+	return n == key->len && memcmp(mine, key->s, n) == 0 ? 0 : -1;
+}
+
+/* A field up to the next TAB (or the end when last) of at most max
+ * bytes, into out (max + 1); -1 when there is none or it is longer. */
+static int part(const char **p, const char *end, size_t max, char *out,
+		int last)
+{
+	const char *tab = memchr(*p, '\t', (size_t)(end - *p));
+	const char *stop = last ? end : tab;
+	if (!stop || (last && tab) || (size_t)(stop - *p) > max)
+		return -1;
+	memcpy(out, *p, (size_t)(stop - *p));
+	out[stop - *p] = '\0';
+	*p = last ? end : stop + 1;
+	return 0;
+}
+
+/* A name in lower case (a person's key): copied into out, or -1. */
+static int lower_name(const struct xstr *s, char *out)
+{
+	if (!name_valid(s->s, s->len))
+		return -1;
+	for (size_t i = 0; i < s->len; i++) {
+		if (isupper((unsigned char)s->s[i]))
+			return -1;
+		out[i] = s->s[i];
+	}
+	out[s->len] = '\0';
+	return 0;
+}
+
+int xmodwire_mute(const struct xstr *name, const struct xstr *value,
+		  struct xmute *m)
+{
+	const char *p = value->s, *end = value->s + value->len;
+	char until[13];
+	long long secs, u = 0;
+	if (lower_name(name, m->name) != 0 || part(&p, end, 12, until, 0) ||
+	    part(&p, end, BAN_BY_MAX, m->by, 0) ||
+	    part(&p, end, XMOD_DUR_MAX, m->dur, 1) || !until[0] ||
+	    !name_valid(m->by, strlen(m->by)) ||
+	    (m->dur[0] && ban_duration(m->dur, strlen(m->dur), &secs) != 0))
+		return -1;
+	for (const char *d = until; *d; d++) {
+		if (*d < '0' || *d > '9')
+			return -1;
+		u = u * 10 + (*d - '0');
+	}
+	m->until = u;
+	return 0;
+}
+
+size_t xmodwire_mute_value(const struct xmute *m, char *buf)
+{
+	int n = snprintf(buf, XMOD_VALUE_MAX, "%lld\t%s\t%s", m->until, m->by,
+			 m->dur);
+	return n < 0 ? 0 : (size_t)n; /* fits: 12 + 16 + 15 + 2 bytes */
+}
+
+int xmodwire_kick(const struct xstr *name, const struct xstr *value,
+		  struct xkick *k)
+{
+	const char *p = value->s, *end = value->s + value->len;
+	if (lower_name(name, k->name) != 0 ||
+	    part(&p, end, BAN_BY_MAX, k->by, 0) ||
+	    part(&p, end, BAN_REASON_MAX, k->reason, 1) ||
+	    !name_valid(k->by, strlen(k->by)))
+		return -1;
+	return 0;
+}
+
+int xmodwire_by(const struct xstr *value, char *by)
+{
+	if (value->len > BAN_BY_MAX || !name_valid(value->s, value->len))
+		return -1;
+	memcpy(by, value->s, value->len);
+	by[value->len] = '\0';
+	return 0;
+}

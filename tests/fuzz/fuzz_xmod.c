@@ -1,0 +1,100 @@
+/* fuzz_xmod.c — libFuzzer harness for moderation across hosts' parser
+ * of what it reads from Redis (broker/xmod_wire.c): the input is one
+ * RESP reply, decoded by resp.c, then taken as an entry's field array
+ * of the moderation stream, walked as an XREAD reply whose entries are
+ * taken so, and as the merge's hashes (pairs taken as a ban and as a
+ * mute).  Whatever decodes must keep xmod_wire.h's promises: a host ID
+ * of its alphabet, a ban whose key is its target's, valid names, the
+ * bounds; a refusal says why.
+ *
+ * make fuzz runs it (make check replays tests/fuzz/corpus/xmod). */
+#include "../../broker/store/store_stream.h"
+#include "../../broker/xmod_wire.h"
+#include "names.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA 8192
+
+static struct resp_value arena[ARENA];
+
+static void values(const struct xstr *key, const struct xstr *val)
+{
+	struct ban b;
+	struct xmute m;
+	struct xkick k;
+	char buf[XMOD_KEY_MAX], by[BAN_BY_MAX + 1], mv[XMOD_VALUE_MAX];
+	if (xmodwire_ban(key, val, &b) == 0 &&
+	    (xmodwire_ban_key(&b, buf) != key->len ||
+	     memcmp(buf, key->s, key->len) != 0 ||
+	     !name_valid(b.by, strlen(b.by)) ||
+	     strlen(b.reason) > BAN_REASON_MAX))
+		abort();
+	if (xmodwire_mute(key, val, &m) == 0) {
+		struct xstr again = { mv, xmodwire_mute_value(&m, mv) };
+		struct xmute m2;
+		if (!name_valid(m.name, strlen(m.name)) ||
+		    !name_valid(m.by, strlen(m.by)) ||
+		    strlen(m.dur) > XMOD_DUR_MAX ||
+		    xmodwire_mute(key, &again, &m2) != 0 ||
+		    m2.until != m.until)
+			abort();
+	}
+	if (xmodwire_kick(key, val, &k) == 0 &&
+	    (!name_valid(k.name, strlen(k.name)) ||
+	     !name_valid(k.by, strlen(k.by)) ||
+	     strlen(k.reason) > BAN_REASON_MAX))
+		abort();
+	if (xmodwire_by(val, by) == 0 && !name_valid(by, strlen(by)))
+		abort();
+}
+
+static void check(const struct resp_value *fields)
+{
+	struct xmod_entry e;
+	const char *why = NULL;
+	if (xmodwire_entry(fields, &e, &why) == 0) {
+		if (!xwire_host_ok(e.host.s, e.host.len) ||
+		    e.target.len == 0 || e.target.len >= XMOD_KEY_MAX ||
+		    e.value.len > XMOD_VALUE_MAX ||
+		    strlen(xmodwire_kind(e.kind)) < 3)
+			abort();
+		values(&e.target, &e.value);
+	} else if (!why) {
+		abort();
+	}
+}
+
+static void on_entry(void *ctx, const struct resp_value *key,
+		     const struct stream_id *id,
+		     const struct resp_value *fields)
+{
+	(void)ctx;
+	(void)key;
+	(void)id;
+	check(fields);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct resp_reader rd;
+	const char *buf = (const char *)data;
+	resp_reader_init(&rd);
+	long n = resp_scan(&rd, buf, size, ARENA);
+	if (n <= 0)
+		return 0;
+	struct resp_value *v = resp_decode(buf, (size_t)n, arena);
+	(void)stream_walk_read(v, on_entry, NULL);
+	check(v);
+	for (size_t i = 0; v->type == RESP_ARRAY && i + 1 < v->n; i += 2) {
+		const struct resp_value *k = &v->elem[i], *x = &v->elem[i + 1];
+		if (k->type != RESP_BULK || x->type != RESP_BULK)
+			continue;
+		struct xstr key = { k->str, k->len }, val = { x->str, x->len };
+		values(&key, &val);
+	}
+	return 0;
+}
