@@ -9,7 +9,8 @@
  *                 mute, unmute and kick, read by every host with the
  *                 presence streams (one XREAD); the host that made it
  *                 skips its own
- *   PREFIXmodinit a string: some host has shared its bans (below)
+ *   PREFIXmodhosts a hash: host ID -> 1, the hosts whose bans file
+ *                 Redis has taken (below)
  * A change is one script (EVAL: atomic): the hash and the entry agree.
  *
  * Redis holds the list.  At every UP (xmod_up) the merge script pushes
@@ -20,9 +21,11 @@
  * last ID: this host's bans and mutes become the shared ones (the bans
  * file written; the people here a ban covers removed), and the stream
  * is read from that ID on (what came before is in the hashes).  The
- * first merge of a broker whose Redis has no PREFIXmodinit yet also
- * shares the bans of its bans file, so the first host brings its bans
- * and a later one takes the shared list.
+ * first merge of a host that Redis has not seen (no field in
+ * PREFIXmodhosts) also shares the bans of its bans file: every host
+ * brings its bans once, when it first joins, and takes the shared list
+ * from then on (so a ban lifted elsewhere while it was away stays
+ * lifted).
  *
  * A kick needs the link: without it the operator is told the other
  * servers cannot be reached now.
@@ -229,7 +232,7 @@ int xmod_open(struct xhost *xh)
 	xh_key(xh, md->k_mod, "mod", "");
 	xh_key(xh, md->k_bans, "bans", "");
 	xh_key(xh, md->k_mutes, "mutes", "");
-	xh_key(xh, md->k_init, "modinit", "");
+	xh_key(xh, md->k_init, "modhosts", "");
 	xh->mod = md;
 	return 0;
 }

@@ -13,11 +13,11 @@
 #include <stdio.h>
 #include <string.h>
 
-/* KEYS bans, mutes, mod, modinit; ARGV bans and mutes read at most,
+/* KEYS bans, mutes, mod, modhosts; ARGV bans and mutes read at most,
  * host, keep, the changes' count, then each: its op (bs ban, bd unban,
  * bi a ban of the file, ms mute, md unmute), field, value. */
 static const char merge_script[] =
-    "local first = redis.call('EXISTS', KEYS[4]) == 0\n"
+    "local first = redis.call('HSETNX', KEYS[4], ARGV[3], '1') == 1\n"
     "local kinds = {bs = 'ban', bd = 'unban', ms = 'mute', md = 'unmute'}\n"
     "local i = 6\n"
     "for _ = 1, tonumber(ARGV[5]) do\n"
@@ -29,13 +29,13 @@ static const char merge_script[] =
     "  elseif what == 'd' then\n"
     "    redis.call('HDEL', key, f)\n"
     "  end\n"
-    "  if kinds[op] then\n"
+    "  local kind = kinds[op] or (what == 'i' and first and 'ban')\n"
+    "  if kind then\n"
     "    redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*',\n"
-    "      'h', ARGV[3], 'k', kinds[op], 't', f, 'v', v)\n"
+    "      'h', ARGV[3], 'k', kind, 't', f, 'v', v)\n"
     "  end\n"
     "  i = i + 3\n"
     "end\n"
-    "redis.call('SET', KEYS[4], '1')\n"
     "local now = tonumber(redis.call('TIME')[1])\n"
     "local last = redis.call('XREVRANGE', KEYS[3], '+', '-', 'COUNT', 1)\n"
     "local out = {last[1] and last[1][1] or '0-0'}\n"
@@ -55,8 +55,9 @@ static const char merge_script[] =
     "end\n"
     "return out\n";
 
-/* The merge's changes: this host's bans file on the first merge (when
- * Redis has none yet), then the changes kept; argc. */
+/* The merge's changes: this host's bans file on its first merge (Redis
+ * takes them the first time it sees this host), then the changes kept;
+ * argc. */
 static int merge_args(struct xhost *xh, int argc)
 {
 	struct xmod *md = xh->mod;

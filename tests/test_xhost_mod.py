@@ -231,3 +231,28 @@ def test_bans_and_mutes_made_while_redis_is_away_are_shared_after():
     bob.expect("*** You are muted")
     bans_b = open(os.path.join(b.state, "bans")).read()
     assert "ban\t192.0.2.9/32\t0\tann\taway\n" in bans_b, bans_b
+
+
+def test_every_host_brings_its_bans_file_once():
+    """A host that joins a Redis already in use still brings the bans
+    of its own bans file (the first time Redis sees that host); the
+    shared list then holds both hosts' bans."""
+    r = RedisServer()
+    users = op_users()
+    a = host(r.addr, users)
+    ann = login(a, "ann", "pw-ann")
+    ann.send_line("/ban cy from a")
+    ann.expect("*** cy is banned until lifted")
+    state = os.path.join(H.tmpdir(), "state-b")
+    os.makedirs(state)
+    with open(os.path.join(state, "bans"), "w") as f:
+        f.write("ban\tdee\t0\tbob\tfrom b's file\n")
+    b = Natterd("-R", r.addr, "-U", users, "-p", "0", "-r", "0", "-D", state)
+    b.log.wait(r"moderation across hosts: 2 shared bans")
+    refused(b, "cy", "pw-cy", "You are banned from this chat (by ann: "
+            "from a)")
+    assert redis_cmd(r, "HEXISTS", "natter:bans", "dee") == b":1\r\n"
+    # the hosts already up hear of it as of any ban
+    a.log.wait(r"bob banned dee \(on another server\)")
+    refused(a, "dee", "pw-dee", "You are banned from this chat (by bob: "
+            "from b's file)")
