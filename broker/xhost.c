@@ -319,6 +319,22 @@ static void on_entry(void *ctx, const char *key, size_t keylen,
 		xp_msg(xh, &m);
 }
 
+/* Events were dropped (xhost_int.h, dropped): once the link has room,
+ * UP again, as after a reconnect.  1 when it was sent. */
+static int resync(struct xhost *xh)
+{
+	struct redis *l = store_redis_link(xh->st);
+	if (!l || redis_pending(l) >= XHOST_HERE_PENDING)
+		return 0; /* replies make room and bring us back here */
+	log_msg(LOG_NOTICE, "presence across hosts: %lu joins or leaves did "
+		"not fit the link to Redis; this host is announced again",
+		xh->dropped);
+	xh->dropped = 0;
+	xh->ready = 0;
+	xh_send_up(xh);
+	return 1;
+}
+
 static int on_run(void *ctx, long long now)
 {
 	struct xhost *xh = ctx;
@@ -334,6 +350,8 @@ static int on_run(void *ctx, long long now)
 	}
 	/* more to announce once replies (which wake the loop) make room */
 	(void)xh_here_more(xh);
+	if (xh->dropped && !xh->here && !xh->up_out && resync(xh))
+		return XHOST_BEAT_MS;
 	return xh->beat_at > now ? (int)(xh->beat_at - now) : 0;
 }
 

@@ -64,6 +64,11 @@ struct xhost {
 				  "": EVAL with its text (~800 bytes) */
 	long long beat_at;     /* the next BEAT */
 	int told_down;         /* people were told the others are away */
+	unsigned long dropped; /* joins, moves, leaves that did not fit the
+				  link's queue (REDIS_PENDING_MAX): UP
+				  again once it has room, which clears
+				  what Redis holds of this host and
+				  announces its people anew */
 	int closing;
 	struct xperson *people;
 	size_t npeople;

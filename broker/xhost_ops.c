@@ -142,10 +142,22 @@ static int event_send(struct xhost *xh, const char *name, const char *kind,
 	return redis_command(l, 14, argv, lens, event_reply, xh);
 }
 
+/* event_send, and a drop noted (on_run sends UP again) when the link
+ * is there but its queue is full: a leave lost so would keep the name
+ * held in Redis. */
+static int event_or_note(struct xhost *xh, const char *name,
+			 const char *kind, const char *room, const char *old)
+{
+	int rc = event_send(xh, name, kind, room, old);
+	if (rc != 0 && store_redis_link(xh->st) && (xh->ready || xh->up_out))
+		xh->dropped++;
+	return rc;
+}
+
 int xh_event(struct xhost *xh, struct chatter *c, const char *kind,
 	     const char *room, const char *old)
 {
-	return event_send(xh, c->m.name, kind, room, old);
+	return event_or_note(xh, c->m.name, kind, room, old);
 }
 
 static void here_count(const struct room *r, void *arg)
@@ -220,7 +232,7 @@ static void claim_reply(void *ctx, const struct resp_value *v)
 		xh_bad(xh, "a bad answer to a claim");
 	if (!c) { /* gone while claiming: the name is given back */
 		if (v && ok)
-			(void)event_send(xh, name, "leave", "", "");
+			(void)event_or_note(xh, name, "leave", "", "");
 		return;
 	}
 	chat_login_claimed(xh->ch, c, ok, &g);

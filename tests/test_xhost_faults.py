@@ -208,6 +208,65 @@ def test_redis_restarted_empty_more_people_than_the_link_holds():
         h.close()
 
 
+def test_leaves_past_the_link_s_queue_free_their_names():
+    """More people leaving at once than the Redis link holds commands
+    (REDIS_PENDING_MAX, 4096): the leaves past its end could not be
+    queued and were dropped, so their names stayed held in Redis (the
+    other hosts refused them) until a reconnect.  Now the host notes
+    the drop and announces itself again (UP) once the link has room:
+    no name and no person of it is left in Redis."""
+    import resource
+    import socket
+    n = 4400
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < n + 200:
+        raise H.Skip("descriptor limit %d is too low" % hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    r = RedisServer()
+    path, log, hid = broker_with_redis(r)
+
+    def redis(*args):
+        req = "*%d\r\n" % len(args) + "".join(
+            "$%d\r\n%s\r\n" % (len(a), a) for a in args)
+        with socket.create_connection(("127.0.0.1", r.port), 5) as s:
+            s.sendall(req.encode())
+            got = b""
+            while not got.endswith(b"\r\n"):
+                got += s.recv(65536)
+            return got
+
+    def people():
+        return int(redis("HLEN", "natter:people:" + hid).strip()[1:])
+
+    def names_held():
+        return int(redis("EVAL", "return #redis.call('KEYS', "
+                         "'natter:name:*')", "0").strip()[1:])
+    hs = []
+    for i in range(n):
+        hs.append(Handler(path))
+        hs[-1].send(LOGIN, "u%d" % i, "", "127.0.0.1 1", REJOIN)
+    H.wait_until(lambda: people() == n, timeout=60, interval=0.2,
+                 what="%d people in Redis" % n)
+    # Redis stopped while they leave (less than the 5 s that take a
+    # link for dead): no reply makes room, so the queue fills for sure
+    mark = len(log.lines)
+    r.proc.send_signal(signal.SIGSTOP)
+    try:
+        for h in hs:
+            h.close()
+        log.wait(r"logout u%d " % (n - 1), start=mark)
+    finally:
+        r.proc.send_signal(signal.SIGCONT)
+    log.wait(r"did not fit the link to Redis", start=mark)
+    try:
+        H.wait_until(lambda: people() == 0 and names_held() == 0,
+                     timeout=30, interval=0.2, what="no person and no "
+                     "name of the host left in Redis")
+    except AssertionError:
+        raise AssertionError("left in Redis: %d people, %d names"
+                             % (people(), names_held()))
+
+
 def test_a_second_login_while_the_name_is_claimed_is_refused():
     """A handler whose LOGIN waits for Redis (the name claimed across
     hosts) and which sends another LOGIN meanwhile breaks the protocol
