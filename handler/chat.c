@@ -23,6 +23,7 @@ static const char help_text[] =
 	"***   /me action      an action: * you action\r\n"
 	"***   /join ROOM      move to another room\r\n"
 	"***   /rooms          the rooms and how many are in each\r\n"
+	"***   /topic          your room's topic\r\n"
 	"***   /away [message] say you are away; /back  you are back\r\n"
 	"***   /ignore [NAME]  ignore NAME's lines (no NAME: the list)\r\n"
 	"***   /unignore NAME  stop ignoring NAME\r\n"

@@ -102,6 +102,11 @@ def test_non_operator_refused_in_one_line():
     bob.send_line("/topic")
     bob.expect("*** lobby has no topic.")
     ann.expect_none("kicked|banned|muted|Announcement", within=0.3)
+    # /help lists what bob may use: /topic to see it, not the operators'
+    bob.send_line("/help")
+    bob.expect("***   /topic          your room's topic\r\n")
+    bob.expect("*** Any other line is said to your room")
+    assert "Operators:" not in bob.text
 
 
 def test_ban_by_name_and_its_end():
