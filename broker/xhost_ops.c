@@ -5,10 +5,10 @@
 
 #include "chat.h"
 #include "log.h"
+#include "names.h"
 #include "namecmp.h"
 #include "reply.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,14 +43,6 @@ static const char event_script[] =
     "redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', 'h',\n"
     "  ARGV[1], 'k', ARGV[2], 'n', ARGV[4], 'r', ARGV[5], 'o', ARGV[6])\n"
     "return 1\n";
-
-static void lower(char *out, const char *s)
-{
-	size_t i = 0;
-	for (; s[i] && i < NAME_LEN_MAX; i++)
-		out[i] = (char)tolower((unsigned char)s[i]);
-	out[i] = '\0';
-}
 
 static struct xpend *pend_new(struct xhost *xh, struct chatter *c,
 			      enum xpend_what what, size_t extra)
@@ -127,7 +119,7 @@ static int event_send(struct xhost *xh, const char *name, const char *kind,
 	char lname[NAME_LEN_MAX + 1], nkey[XHOST_KEY_MAX], keep[24];
 	if (!l || (!xh->ready && !xh->up_out))
 		return -1;
-	lower(lname, name);
+	name_lower(lname, name);
 	xh_key(xh, nkey, "name:", lname);
 	snprintf(keep, sizeof keep, "%d", XHOST_EVENTS_KEEP);
 	int sha = xh->ev_sha[0] != '\0';
@@ -255,7 +247,7 @@ int xhost_claim(struct chat *ch, struct chatter *c, const struct login_go *g)
 		return 0;
 	p->g = *g;
 	memcpy(p->to, c->m.name, sizeof p->to);
-	lower(lname, c->m.name);
+	name_lower(lname, c->m.name);
 	xh_key(xh, nkey, "name:", lname);
 	snprintf(val, sizeof val, "%s ", c->m.name);
 	const char *argv[] = { "EVAL", claim_script, "2", nkey, xh->k_people,

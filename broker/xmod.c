@@ -36,10 +36,10 @@
 
 #include "chat.h"
 #include "log.h"
+#include "names.h"
 #include "modcmd.h"
 #include "reply.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,14 +53,6 @@ static const char change_script[] =
     "redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', 'h',\n"
     "  ARGV[4], 'k', ARGV[5], 't', ARGV[2], 'v', ARGV[3])\n"
     "return 1\n";
-
-static void lower(char *out, const char *s)
-{
-	size_t i = 0;
-	for (; s[i] && i < NAME_LEN_MAX; i++)
-		out[i] = (char)tolower((unsigned char)s[i]);
-	out[i] = '\0';
-}
 
 static struct xhost *linked(struct chat *ch)
 {
@@ -152,7 +144,7 @@ int xmod_mute(struct chat *ch, const char *name, long long until,
 	char value[XMOD_VALUE_MAX];
 	if (!xh)
 		return -1;
-	lower(m.name, name);
+	name_lower(m.name, name);
 	m.until = until;
 	snprintf(m.by, sizeof m.by, "%s", by);
 	if (strlen(dur) > XMOD_DUR_MAX)
@@ -169,7 +161,7 @@ int xmod_unmute(struct chat *ch, const char *name, const char *by)
 	char key[NAME_LEN_MAX + 1];
 	if (!xh)
 		return -1;
-	lower(key, name);
+	name_lower(key, name);
 	change(xh, 1, 0, key, by);
 	return 0;
 }
@@ -194,7 +186,7 @@ int xmod_kick(struct chat *ch, struct chatter *c, const char *name,
 	char value[XMOD_VALUE_MAX];
 	if (!xmod_remote(ch, name, len, who))
 		return 0;
-	lower(key, who);
+	name_lower(key, who);
 	snprintf(value, sizeof value, "%s\t%.*s", mod_by(c), (int)whylen, why);
 	for (char *p = value; *p; p++)
 		if (*p == '\t' && p != strchr(value, '\t'))

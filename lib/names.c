@@ -24,3 +24,12 @@ int room_valid(const char *s, size_t len)
 {
 	return word_valid(s, len, ROOM_LEN_MAX);
 }
+
+void name_lower(char *out, const char *s)
+{
+	size_t i = 0;
+	for (; s[i] && i < NAME_LEN_MAX; i++)
+		out[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a')
+						    : s[i];
+	out[i] = '\0';
+}

@@ -10,5 +10,9 @@
 
 int name_valid(const char *s, size_t len);
 int room_valid(const char *s, size_t len);
+/* s (NUL-terminated) in ASCII lower case into out, at most NAME_LEN_MAX
+ * bytes of it: the key a name has wherever case must not count (out
+ * holds NAME_LEN_MAX + 1). */
+void name_lower(char *out, const char *s);
 
 #endif

@@ -69,6 +69,13 @@ static void names(void)
 	CHECK(!name_valid("seventeen_chars_x", 17));
 	CHECK(name_valid("sixteen_chars_xx", 16));
 	CHECK(!room_valid("r\xc3\xa9", 3));
+	char low[NAME_LEN_MAX + 1];
+	name_lower(low, "Ann_B-2");
+	CHECK(strcmp(low, "ann_b-2") == 0);
+	name_lower(low, "SEVENTEEN_CHARS_X"); /* cut at NAME_LEN_MAX */
+	CHECK(strcmp(low, "seventeen_chars_") == 0);
+	name_lower(low, "");
+	CHECK(low[0] == '\0');
 }
 
 static int shaped(int type, int flags, const char *a, const char *b,
