@@ -169,6 +169,45 @@ def broker_with_redis(r):
     return path, log, hid
 
 
+LINK_MORE = 4400  # people: more than the Redis link's queue (4096)
+
+
+def redis_int(r, *args):
+    """One command to r over a raw socket; its integer reply."""
+    import socket
+    req = "*%d\r\n" % len(args) + "".join(
+        "$%d\r\n%s\r\n" % (len(a), a) for a in args)
+    with socket.create_connection(("127.0.0.1", r.port), 5) as s:
+        s.sendall(req.encode())
+        got = b""
+        while not got.endswith(b"\r\n"):
+            got += s.recv(65536)
+    return int(got.strip()[1:])
+
+
+def more_people_than_the_link(r, n=LINK_MORE):
+    """A broker alone on r (natterd -B -R), n sockets standing in for
+    handlers logged in as u0...: its socket's path, its log, the
+    handlers and a function giving how many of its people Redis has.
+    Skips where the descriptor limit cannot hold them."""
+    import resource
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < n + 200:
+        raise H.Skip("descriptor limit %d is too low" % hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    path, log, hid = broker_with_redis(r)
+
+    def people():
+        return redis_int(r, "HLEN", "natter:people:" + hid)
+    hs = []
+    for i in range(n):
+        hs.append(Handler(path))
+        hs[-1].send(LOGIN, "u%d" % i, "", "127.0.0.1 1", REJOIN)
+    H.wait_until(lambda: people() == n, timeout=60, interval=0.2,
+                 what="%d people in Redis" % n)
+    return path, log, hs, people
+
+
 def test_redis_restarted_empty_more_people_than_the_link_holds():
     """A host with more people than the Redis link's commands in
     flight (REDIS_PENDING_MAX, 4096) announces every one of them again
@@ -177,33 +216,13 @@ def test_redis_restarted_empty_more_people_than_the_link_holds():
     end were dropped: people the other hosts did not see, their names
     free there).  The broker alone (natterd -B -R), spoken to by
     sockets standing in for handlers, as in test_broker.py."""
-    import resource
-    import socket
-    n = 4400
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard != resource.RLIM_INFINITY and hard < n + 200:
-        raise H.Skip("descriptor limit %d is too low" % hard)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     r = RedisServer()
-    path, log, hid = broker_with_redis(r)
-
-    def people():
-        req = "*2\r\n$4\r\nHLEN\r\n$%d\r\n%s\r\n" % (
-            len("natter:people:" + hid), "natter:people:" + hid)
-        with socket.create_connection(("127.0.0.1", r.port), 5) as s:
-            s.sendall(req.encode())
-            return int(s.recv(64).strip()[1:])
-    hs = []
-    for i in range(n):
-        hs.append(Handler(path))
-        hs[-1].send(LOGIN, "u%d" % i, "", "127.0.0.1 1", REJOIN)
-    H.wait_until(lambda: people() == n, timeout=60, interval=0.2,
-                 what="%d people in Redis" % n)
+    _, log, hs, people = more_people_than_the_link(r)
     r.kill()
     r.start()
     log.wait(r"presence across hosts: back")
-    H.wait_until(lambda: people() == n, timeout=30, interval=0.2,
-                 what="%d people in Redis after its restart" % n)
+    H.wait_until(lambda: people() == LINK_MORE, timeout=30, interval=0.2,
+                 what="%d people in Redis after its restart" % LINK_MORE)
     for h in hs:
         h.close()
 
@@ -215,38 +234,12 @@ def test_leaves_past_the_link_s_queue_free_their_names():
     other hosts refused them) until a reconnect.  Now the host notes
     the drop and announces itself again (UP) once the link has room:
     no name and no person of it is left in Redis."""
-    import resource
-    import socket
-    n = 4400
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard != resource.RLIM_INFINITY and hard < n + 200:
-        raise H.Skip("descriptor limit %d is too low" % hard)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     r = RedisServer()
-    path, log, hid = broker_with_redis(r)
-
-    def redis(*args):
-        req = "*%d\r\n" % len(args) + "".join(
-            "$%d\r\n%s\r\n" % (len(a), a) for a in args)
-        with socket.create_connection(("127.0.0.1", r.port), 5) as s:
-            s.sendall(req.encode())
-            got = b""
-            while not got.endswith(b"\r\n"):
-                got += s.recv(65536)
-            return got
-
-    def people():
-        return int(redis("HLEN", "natter:people:" + hid).strip()[1:])
+    _, log, hs, people = more_people_than_the_link(r)
 
     def names_held():
-        return int(redis("EVAL", "return #redis.call('KEYS', "
-                         "'natter:name:*')", "0").strip()[1:])
-    hs = []
-    for i in range(n):
-        hs.append(Handler(path))
-        hs[-1].send(LOGIN, "u%d" % i, "", "127.0.0.1 1", REJOIN)
-    H.wait_until(lambda: people() == n, timeout=60, interval=0.2,
-                 what="%d people in Redis" % n)
+        return redis_int(r, "EVAL", "return #redis.call('KEYS', "
+                         "'natter:name:*')", "0")
     # Redis stopped while they leave (less than the 5 s that take a
     # link for dead): no reply makes room, so the queue fills for sure
     mark = len(log.lines)
@@ -254,7 +247,7 @@ def test_leaves_past_the_link_s_queue_free_their_names():
     try:
         for h in hs:
             h.close()
-        log.wait(r"logout u%d " % (n - 1), start=mark)
+        log.wait(r"logout u%d " % (LINK_MORE - 1), start=mark)
     finally:
         r.proc.send_signal(signal.SIGCONT)
     log.wait(r"did not fit the link to Redis", start=mark)
