@@ -3,7 +3,9 @@ one Redis, a /msg to an account logged in nowhere is kept in Redis
 (natter:mail:NAME) and delivered once, at the account's next log-in on
 any host, with the time it was left; the local mailbox's bounds hold;
 while Redis is away it is kept on the sender's host and pushed to Redis
-when it is back.  Each test starts its own redis-server
+when it is back.  Room topics too: a topic set on one host shows to
+the room's people on every host and to those who join later, also one
+set while Redis was away.  Each test starts its own redis-server
 (tests/rserver.py)."""
 import os
 
@@ -109,3 +111,62 @@ def test_offline_message_kept_while_redis_is_away():
     bob.expect("*** 1 private message was left for you while you were "
                "away:")
     bob.expect_re(LEFT + "kept here")
+
+
+def test_topic_set_on_one_host_shows_on_every_host():
+    r = RedisServer()
+    users = op_users()
+    a, b = host(r.addr, users), host(r.addr, users)
+    for d in (a, b):
+        d.log.wait(r"moderation across hosts: 0 shared topics merged")
+    ann = login(a, "ann", "pw-ann")
+    bob = login(b, "bob", "pw-bob")
+    who_until(ann, r"In lobby \(2\): ")
+    ann.send_line("/topic Welcome, be kind")
+    ann.expect("*** Topic set.")
+    bob.expect("*** Topic of lobby: Welcome, be kind (set by ann)")
+    b.log.wait(r"ann set the topic of lobby \(on another server\)")
+    assert redis_cmd(r, "HGET", "natter:topics", "lobby") == \
+        b"$20\r\nann\tWelcome, be kind\r\n"
+    topics_b = os.path.join(b.state, "topics")
+    H.wait_until(lambda: os.path.exists(topics_b) and
+                 "lobby\tann\tWelcome, be kind\n" in open(topics_b).read(),
+                 what="the topic in B's topics file")
+    cy = login(b, "cy", "pw-cy")                  # joins later, on B
+    assert "Topic of lobby: Welcome, be kind (set by ann)" in cy.text
+    cy.send_line("/rooms")
+    cy.expect('"Welcome, be kind"')
+    # a host started later has both
+    ann.send_line("/join hall")
+    ann.expect("*** You are now alone in hall.")
+    ann.send_line("/topic the hall's")
+    ann.expect("*** Topic set.")
+    ann.send_line("/join lobby")
+    ann.expect("*** Topic of lobby: Welcome, be kind (set by ann)")
+    ann.expect("*** You are now in lobby with: ")
+    H.wait_until(lambda: redis_cmd(r, "HEXISTS", "natter:topics", "hall")
+                 == b":1\r\n", what="hall's topic in Redis")
+    c = host(r.addr, users)
+    c.log.wait(r"moderation across hosts: 2 shared topics merged")
+    dee = login(c, "dee", "pw-dee")
+    assert "Topic of lobby: Welcome, be kind (set by ann)" in dee.text
+    dee.send_line("/join hall")
+    dee.expect("*** Topic of hall: the hall's (set by ann)")
+
+
+def test_topic_set_while_redis_is_away_is_shared_when_back():
+    r = RedisServer()
+    users = op_users()
+    a, b = host(r.addr, users), host(r.addr, users)
+    ann = login(a, "ann", "pw-ann")
+    r.kill()
+    ann.expect(LOST)
+    ann.send_line("/topic said apart")
+    ann.expect("*** Topic set.")
+    r.start()                                    # empty
+    ann.expect(BACK)
+    b.log.wait(r"presence across hosts: back")
+    H.wait_until(lambda: redis_cmd(r, "HEXISTS", "natter:topics", "lobby")
+                 == b":1\r\n", what="the topic in Redis")
+    bob = login(b, "bob", "pw-bob")   # at the join, or as a change
+    bob.expect("*** Topic of lobby: said apart (set by ann)")

@@ -3,7 +3,7 @@
  * RESP reply, decoded by resp.c, then taken as an entry's field array
  * of the moderation stream, walked as an XREAD reply whose entries are
  * taken so, and as the merge's hashes (pairs taken as a ban and as a
- * mute), and as the offline messages a take reads (broker/mailbox.c's
+ * mute and as a topic), and as the offline messages a take reads (broker/mailbox.c's
  * mailbox_values).  Whatever decodes must keep xmod_wire.h's and
  * mailbox.h's promises: a host ID
  * of its alphabet, a ban whose key is its target's, valid names, the
@@ -51,6 +51,19 @@ static void values(const struct xstr *key, const struct xstr *val)
 		abort();
 	if (xmodwire_by(val, by) == 0 && !name_valid(by, strlen(by)))
 		abort();
+	struct xtopic t, t2;
+	if (xmodwire_topic(key, val, &t) == 0) {
+		struct xstr again = { mv, xmodwire_topic_value(&t, mv) };
+		if (!room_valid(t.room, strlen(t.room)) ||
+		    !name_valid(t.by, strlen(t.by)) ||
+		    strlen(t.text) > MOD_TOPIC_MAX || strchr(t.text, '\t') ||
+		    xmodwire_topic(key, &again, &t2) != 0 ||
+		    strcmp(t2.text, t.text) != 0)
+			abort();
+		for (const char *c = t.text; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				abort();
+	}
 }
 
 static void check(const struct resp_value *fields)
