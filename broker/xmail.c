@@ -327,15 +327,19 @@ void xmail_up(struct xhost *xh)
 		return;
 	}
 	struct dirent *e;
+	errno = 0;
 	while (sent < XMAIL_PUSH_MAX && (e = readdir(d))) {
 		const char *name = e->d_name;
 		size_t count;
-		if (!name_valid(name, strlen(name)) || pushing(xh, name))
-			continue; /* ".", "..", a temporary file */
-		count = mailbox_load(xh->ch, name, in, v);
-		if (count && push_send(xh, name, v, count, 1) == 0)
-			sent++;
+		if (name_valid(name, strlen(name)) && !pushing(xh, name) &&
+		    (count = mailbox_load(xh->ch, name, in, v)) &&
+		    push_send(xh, name, v, count, 1) == 0)
+			sent++; /* not ".", "..", a temporary file */
+		errno = 0;
 	}
+	if (sent < XMAIL_PUSH_MAX && errno)
+		log_msg(LOG_ERR, "offline messages: cannot read %s: %s", path,
+			strerror(errno));
 	if (closedir(d) != 0)
 		log_msg(LOG_ERR, "offline messages: cannot close %s: %s", path,
 			strerror(errno));
