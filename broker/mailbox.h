@@ -16,11 +16,16 @@
  *
  * WHEN the Unix time in decimal (1 to 19 digits), FROM a valid name,
  * TEXT 1 to FRAME_TEXT_MAX bytes without control characters.  The
- * parser skips any other line and stops after MAILBOX_MAX good ones. */
+ * parser skips any other line and stops after MAILBOX_MAX good ones.
+ *
+ * With natter-broker -R the messages are kept in Redis instead, in the
+ * same line format and bounds, and delivered at a log-in on any host
+ * (xmail.h); this file is then the fallback while Redis is away. */
 #ifndef NATTER_BROKER_MAILBOX_H
 #define NATTER_BROKER_MAILBOX_H
 
 #include "chat.h"
+#include "resp/resp.h"
 
 #include <stddef.h>
 #include <time.h>
@@ -44,9 +49,40 @@ size_t mailbox_parse(const char *buf, size_t len,
 /* A message's line (out: MAILBOX_LINE_MAX bytes); its length. */
 size_t mailbox_line(const struct mail *m, char *out, size_t size);
 
+/* One line without its LF (also an element of a list in Redis): 1 and
+ * *m (text pointing into s) when it is a good message, else 0. */
+int mailbox_line_parse(const char *s, size_t len, struct mail *m);
+/* The good messages of v (an array of such lines, from Redis), at most
+ * max into out (texts pointing into v); how many.  *bad counts the
+ * elements skipped (v not an array: 1). */
+size_t mailbox_values(const struct resp_value *v, struct mail *out,
+		      size_t max, size_t *bad);
+
 /* A PRIV to f->a, not logged in: keep it (an account) or refuse. */
 void mailbox_keep(struct chat *ch, struct chatter *c, const struct frame *f);
+/* m kept in this host's file for to, within the bounds; c (NULL: gone)
+ * answered as mailbox_keep answers. */
+void mailbox_keep_local(struct chat *ch, struct chatter *c,
+			const struct mail *m, const char *to);
+/* The answers to the sender: kept (OK and a note), or not (ERR). */
+void mailbox_kept(struct chat *ch, struct chatter *c, const char *to,
+		  const char *text, size_t len);
+void mailbox_refuse(struct chat *ch, struct chatter *c, const char *to,
+		    const char *why);
 /* At an account's log-in: its messages, as STORED frames. */
 void mailbox_deliver(struct chat *ch, struct chatter *c);
+/* n messages to c: a note saying how many, then each (those from
+ * someone c ignores left out). */
+void mailbox_show(struct chat *ch, struct chatter *c, const struct mail *v,
+		  size_t n);
+/* This host's file for name read into buf (MAILBOX_FILE_MAX bytes) and
+ * parsed into out (MAILBOX_MAX); how many (0 without a state
+ * directory, or on an error, logged). */
+size_t mailbox_load(struct chat *ch, const char *name, char *buf,
+		    struct mail *out);
+/* The file for name replaced by v[0..n) (n 0: removed): 0, or -1
+ * (logged; also without a state directory when n > 0). */
+int mailbox_save(struct chat *ch, const char *name, const struct mail *v,
+		 size_t n);
 
 #endif

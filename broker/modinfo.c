@@ -1,6 +1,7 @@
 /* modinfo.c — what operators and natterctl ask and announce: who,
  * stats, topics, wall (modcmd.h). */
 #include "modcmd.h"
+#include "xmod.h"
 #include "io.h"
 #include "log.h"
 #include "reply.h"
@@ -113,6 +114,7 @@ void mod_topic_cmd(struct chat *ch, struct chatter *c, const struct frame *f)
 		return;
 	}
 	mod_save_topics(ch, c);
+	(void)xmod_topic(ch, r->name, mod_by(c)); /* every host's */
 	log_msg(LOG_NOTICE, "%s set the topic of %s: %.*s", mod_by(c), r->name,
 		(int)f->textlen, f->text);
 	snprintf(msg, sizeof msg, "%.*s", (int)f->textlen, f->text);

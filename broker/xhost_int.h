@@ -33,7 +33,7 @@ struct xperson {
 	int host;                      /* index in xh->hosts */
 };
 
-enum xpend_what { XP_CLAIM, XP_PRIV, XP_EVENT };
+enum xpend_what { XP_CLAIM, XP_PRIV, XP_EVENT, XP_MAIL, XP_TAKE, XP_PUSH };
 
 /* A command whose answer names a chatter (NULL once it is gone). */
 struct xpend {
@@ -112,6 +112,10 @@ void xh_here_all(struct xhost *xh);
 int xh_here_more(struct xhost *xh);
 /* Those not announced yet forgotten (the link is lost: UP again). */
 void xh_here_drop(struct xhost *xh);
+/* A pending command naming c (NULL: none) with extra bytes after it,
+ * or NULL (out of memory, or XHOST_PEND_MAX waiting). */
+struct xpend *xh_pend_new(struct xhost *xh, struct chatter *c,
+			  enum xpend_what what, size_t extra);
 void xh_pend_free(struct xhost *xh, struct xpend *p);
 
 /* xhost_people.c */

@@ -44,8 +44,8 @@ static const char event_script[] =
     "  ARGV[1], 'k', ARGV[2], 'n', ARGV[4], 'r', ARGV[5], 'o', ARGV[6])\n"
     "return 1\n";
 
-static struct xpend *pend_new(struct xhost *xh, struct chatter *c,
-			      enum xpend_what what, size_t extra)
+struct xpend *xh_pend_new(struct xhost *xh, struct chatter *c,
+			  enum xpend_what what, size_t extra)
 {
 	struct xpend *p = xh->npend < XHOST_PEND_MAX ?
 			  calloc(1, sizeof *p + extra + 1) : NULL;
@@ -242,7 +242,7 @@ int xhost_claim(struct chat *ch, struct chatter *c, const struct login_go *g)
 		return 0; /* Redis away: names are checked here only */
 	if (xp_find(xh, c->m.name, strlen(c->m.name)))
 		return -1;
-	struct xpend *p = l ? pend_new(xh, c, XP_CLAIM, 0) : NULL;
+	struct xpend *p = l ? xh_pend_new(xh, c, XP_CLAIM, 0) : NULL;
 	if (!p)
 		return 0;
 	p->g = *g;
@@ -330,7 +330,7 @@ int xhost_priv(struct chat *ch, struct chatter *c, const struct frame *f)
 	if (!to)
 		return 0;
 	struct redis *l = store_redis_link(xh->st);
-	struct xpend *p = l ? pend_new(xh, c, XP_PRIV, f->textlen) : NULL;
+	struct xpend *p = l ? xh_pend_new(xh, c, XP_PRIV, f->textlen) : NULL;
 	if (!p) {
 		snprintf(key, sizeof key, "%s could not be reached: the other "
 			 "servers cannot be reached now.", to->name);

@@ -10,7 +10,10 @@
  *                 presence streams (one XREAD); the host that made it
  *                 skips its own
  *   PREFIXmodhosts a hash: host ID -> 1, the hosts whose bans file
- *                 Redis has taken (below)
+ *                 Redis has taken (below); "t:" ID -> 1, whose topics
+ *                 file (xtopic.c)
+ *   PREFIXtopics  a hash: a room's name in lower case -> "BY TAB TEXT"
+ *                 (xtopic.c; a change is a topic entry of PREFIXmod)
  * A change is one script (EVAL: atomic): the hash and the entry agree.
  *
  * Redis holds the list.  At every UP (xmod_up) the merge script pushes
@@ -66,10 +69,8 @@ static void change_reply(void *ctx, const struct resp_value *v)
 		xh_bad(xh, "a bad answer to a moderation change");
 }
 
-/* One change (op set, del or none) as one script: 0, or -1 when it
- * could not be sent now. */
-static int change_send(struct xhost *xh, const char *hash, const char *op,
-		       const char *kind, const char *key, const char *value)
+int xmod_change_send(struct xhost *xh, const char *hash, const char *op,
+		     const char *kind, const char *key, const char *value)
 {
 	struct xmod *md = xh->mod;
 	struct redis *l = store_redis_link(xh->st);
@@ -93,7 +94,7 @@ static void change(struct xhost *xh, int mute, int set, const char *key,
 	struct xmod *md = xh->mod;
 	const char *kind = mute ? set ? "mute" : "unmute" :
 				  set ? "ban" : "unban";
-	if (change_send(xh, mute ? md->k_mutes : md->k_bans,
+	if (xmod_change_send(xh, mute ? md->k_mutes : md->k_bans,
 			set ? "set" : "del", kind, key, value) == 0)
 		return;
 	if (md->ndirty == XMOD_DIRTY_MAX) {
@@ -191,7 +192,8 @@ int xmod_kick(struct chat *ch, struct chatter *c, const char *name,
 	for (char *p = value; *p; p++)
 		if (*p == '\t' && p != strchr(value, '\t'))
 			*p = ' '; /* the reason's own TABs */
-	if (change_send(xh, xh->mod->k_bans, "none", "kick", key, value) != 0) {
+	if (xmod_change_send(xh, xh->mod->k_bans, "none", "kick", key,
+			     value) != 0) {
 		snprintf(msg, sizeof msg, "%s could not be kicked: the other "
 			 "servers cannot be reached now.", who);
 		reply_only(ch, c, FRAME_ERR, msg);
@@ -225,6 +227,7 @@ int xmod_open(struct xhost *xh)
 	xh_key(xh, md->k_bans, "bans", "");
 	xh_key(xh, md->k_mutes, "mutes", "");
 	xh_key(xh, md->k_init, "modhosts", "");
+	xh_key(xh, md->k_topics, "topics", "");
 	xh->mod = md;
 	return 0;
 }

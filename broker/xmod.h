@@ -1,6 +1,7 @@
 /* xmod.h — moderation across hosts (issue 13): with natter-broker -R,
- * bans and mutes are kept in Redis and apply on every host; a kick or
- * a mute of a person on another host is done by that host.  The keys,
+ * bans, mutes and room topics are kept in Redis and apply on every
+ * host (topics: xtopic.c); a kick or a mute of a person on another
+ * host is done by that host.  The keys,
  * the stream and what happens while Redis is away are in xmod.c's
  * header and doc/DESIGN.md ("Across machines").
  *
@@ -29,6 +30,9 @@ int xmod_unban(struct chat *ch, const struct ban *b, const char *by);
 int xmod_mute(struct chat *ch, const char *name, long long until,
 	      const char *by, const char *dur);
 int xmod_unmute(struct chat *ch, const char *name, const char *by);
+/* The topic of room (by whom, or who cleared it) as it is here now:
+ * shared (sent, or kept until Redis is back): 0; -1 without -R. */
+int xmod_topic(struct chat *ch, const char *room, const char *by);
 /* 1 when name (len bytes) is a person of another host and nobody here:
  * its spelling copied into out (NAME_LEN_MAX + 1 bytes). */
 int xmod_remote(struct chat *ch, const char *name, size_t len, char *out);

@@ -194,10 +194,20 @@ static void merge_reply(void *ctx, const struct resp_value *v)
 	log_msg(LOG_INFO, "moderation across hosts: %zu shared bans and %zu "
 		"mutes merged from Redis", nb, nm);
 	md->last = last;
-	md->ready = 1;
-	store_redis_restream(xh->st);
+	md->merged = 1;
+	if (!md->tout)
+		xmod_go(xh); /* else at the topics' answer (xtopic.c) */
 	if (md->ndirty)
 		xmod_merge_send(xh); /* made while this merge was on its way */
+}
+
+void xmod_go(struct xhost *xh)
+{
+	struct xmod *md = xh->mod;
+	if (md->ready || !md->merged)
+		return;
+	md->ready = 1;
+	store_redis_restream(xh->st);
 }
 
 /* Entries of PREFIXmod made on another host, acted on here. */
@@ -272,8 +282,14 @@ static int act(struct chat *ch, const struct xmod_entry *e)
 	struct ban b;
 	struct xmute m;
 	struct xkick k;
+	struct xtopic t;
 	char by[BAN_BY_MAX + 1], name[NAME_LEN_MAX + 1];
 	switch (e->kind) {
+	case XM_TOPIC:
+		if (xmodwire_topic(&e->target, &e->value, &t) != 0)
+			return -1;
+		xtopic_act(ch, &t);
+		return 0;
 	case XM_BAN:
 		if (xmodwire_ban(&e->target, &e->value, &b) != 0)
 			return -1;
@@ -333,6 +349,8 @@ void xmod_up(struct xhost *xh)
 	if (!xh->mod)
 		return;
 	xh->mod->ready = 0;
+	xh->mod->merged = 0;
 	xmod_merge_send(xh);
+	xtopic_merge_send(xh); /* after it on the link */
 }
 

@@ -10,7 +10,9 @@
 #include <string.h>
 
 static const char *const kinds[] = { "ban", "unban", "mute", "unmute",
-				     "kick" };
+				     "kick", "topic" };
+_Static_assert(XMOD_VALUE_MAX >= BAN_BY_MAX + 1 + MOD_TOPIC_MAX,
+	       "a topic's value fits");
 
 const char *xmodwire_kind(enum xmod_kind k)
 {
@@ -186,4 +188,28 @@ int xmodwire_by(const struct xstr *value, char *by)
 	memcpy(by, value->s, value->len);
 	by[value->len] = '\0';
 	return 0;
+}
+
+int xmodwire_topic(const struct xstr *room, const struct xstr *value,
+		   struct xtopic *t)
+{
+	const char *p = value->s, *end = value->s + value->len;
+	if (!room_valid(room->s, room->len) || !clean(value->s, value->len, 1) ||
+	    part(&p, end, BAN_BY_MAX, t->by, 0) ||
+	    part(&p, end, MOD_TOPIC_MAX, t->text, 1) ||
+	    !name_valid(t->by, strlen(t->by)))
+		return -1;
+	for (size_t i = 0; i < room->len; i++) {
+		if (isupper((unsigned char)room->s[i]))
+			return -1;
+		t->room[i] = room->s[i];
+	}
+	t->room[room->len] = '\0';
+	return 0;
+}
+
+size_t xmodwire_topic_value(const struct xtopic *t, char *buf)
+{
+	int n = snprintf(buf, XMOD_VALUE_MAX, "%s\t%s", t->by, t->text);
+	return n < 0 ? 0 : (size_t)n; /* fits: asserted above */
 }

@@ -22,18 +22,24 @@
  * PREFIXmutes, a hash: field a name in lower case, value
  * "UNTIL TAB BY TAB DURATION": UNTIL the Unix time it ends (0: never,
  * at most 12 digits), DURATION as the operator typed it (ban_duration)
- * or empty. */
+ * or empty.
+ *
+ * Room topics (xtopic.c): an entry of kind topic, t a room's name in
+ * lower case, v "BY TAB TEXT" (TEXT at most MOD_TOPIC_MAX bytes, no
+ * TAB; empty: the topic cleared).  PREFIXtopics, a hash: field a room's
+ * name in lower case, value as v (never with an empty TEXT). */
 #ifndef NATTER_BROKER_XMOD_WIRE_H
 #define NATTER_BROKER_XMOD_WIRE_H
 
 #include "bans.h"
+#include "moderation.h"
 #include "xhost_wire.h"
 
 #define XMOD_KEY_MAX BAN_TARGET_TEXT_MAX   /* a ban's key, its NUL too */
 #define XMOD_DUR_MAX 15                    /* bytes of a DURATION */
 #define XMOD_VALUE_MAX BAN_LINE_MAX        /* bytes of any v */
 
-enum xmod_kind { XM_BAN, XM_UNBAN, XM_MUTE, XM_UNMUTE, XM_KICK };
+enum xmod_kind { XM_BAN, XM_UNBAN, XM_MUTE, XM_UNMUTE, XM_KICK, XM_TOPIC };
 
 struct xmod_entry {
 	enum xmod_kind kind;
@@ -51,6 +57,12 @@ struct xkick {
 	char name[NAME_LEN_MAX + 1];
 	char by[BAN_BY_MAX + 1];
 	char reason[BAN_REASON_MAX + 1];
+};
+
+struct xtopic {
+	char room[ROOM_LEN_MAX + 1];
+	char by[BAN_BY_MAX + 1];
+	char text[MOD_TOPIC_MAX + 1];  /* "": cleared */
 };
 
 /* An entry's fields: 0, or -1 with *why saying in a few words what was
@@ -73,6 +85,11 @@ size_t xmodwire_mute_value(const struct xmute *m, char *buf);
 /* A kick (name, value): 0 and *k, or -1. */
 int xmodwire_kick(const struct xstr *name, const struct xstr *value,
 		  struct xkick *k);
+/* A topic (room, value): 0 and *t, or -1. */
+int xmodwire_topic(const struct xstr *room, const struct xstr *value,
+		   struct xtopic *t);
+/* A topic's value for t in buf (XMOD_VALUE_MAX bytes); its length. */
+size_t xmodwire_topic_value(const struct xtopic *t, char *buf);
 /* BY of an unban or unmute into by (BAN_BY_MAX + 1 bytes): 0, or -1. */
 int xmodwire_by(const struct xstr *value, char *by);
 

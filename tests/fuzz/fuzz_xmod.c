@@ -3,12 +3,15 @@
  * RESP reply, decoded by resp.c, then taken as an entry's field array
  * of the moderation stream, walked as an XREAD reply whose entries are
  * taken so, and as the merge's hashes (pairs taken as a ban and as a
- * mute).  Whatever decodes must keep xmod_wire.h's promises: a host ID
+ * mute and as a topic), and as the offline messages a take reads (broker/mailbox.c's
+ * mailbox_values).  Whatever decodes must keep xmod_wire.h's and
+ * mailbox.h's promises: a host ID
  * of its alphabet, a ban whose key is its target's, valid names, the
  * bounds; a refusal says why.
  *
  * make fuzz runs it (make check replays tests/fuzz/corpus/xmod). */
 #include "../../broker/store/store_stream.h"
+#include "../../broker/mailbox.h"
 #include "../../broker/xmod_wire.h"
 #include "names.h"
 
@@ -48,6 +51,19 @@ static void values(const struct xstr *key, const struct xstr *val)
 		abort();
 	if (xmodwire_by(val, by) == 0 && !name_valid(by, strlen(by)))
 		abort();
+	struct xtopic t, t2;
+	if (xmodwire_topic(key, val, &t) == 0) {
+		struct xstr again = { mv, xmodwire_topic_value(&t, mv) };
+		if (!room_valid(t.room, strlen(t.room)) ||
+		    !name_valid(t.by, strlen(t.by)) ||
+		    strlen(t.text) > MOD_TOPIC_MAX || strchr(t.text, '\t') ||
+		    xmodwire_topic(key, &again, &t2) != 0 ||
+		    strcmp(t2.text, t.text) != 0)
+			abort();
+		for (const char *c = t.text; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				abort();
+	}
 }
 
 static void check(const struct resp_value *fields)
@@ -76,6 +92,26 @@ static void on_entry(void *ctx, const struct resp_value *key,
 	check(fields);
 }
 
+/* Offline messages from a take: at most max, each a valid sender and
+ * a clean text of 1 to FRAME_TEXT_MAX bytes; every element counted. */
+static void mails(const struct resp_value *v)
+{
+	struct mail m[MAILBOX_MAX];
+	char line[MAILBOX_LINE_MAX];
+	size_t bad = 0, n = mailbox_values(v, m, MAILBOX_MAX, &bad);
+	if (n > MAILBOX_MAX || (v->type == RESP_ARRAY && n < MAILBOX_MAX &&
+				n + bad != v->n))
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		if (!name_valid(m[i].from, strlen(m[i].from)) ||
+		    m[i].textlen == 0 || m[i].textlen > FRAME_TEXT_MAX ||
+		    m[i].when < 0 || memchr(m[i].text, '\n', m[i].textlen) ||
+		    memchr(m[i].text, '\t', m[i].textlen) ||
+		    mailbox_line(&m[i], line, sizeof line) == 0)
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -89,6 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct resp_value *v = resp_decode(buf, (size_t)n, arena);
 	(void)stream_walk_read(v, on_entry, NULL);
 	check(v);
+	mails(v);
 	for (size_t i = 0; v->type == RESP_ARRAY && i + 1 < v->n; i += 2) {
 		const struct resp_value *k = &v->elem[i], *x = &v->elem[i + 1];
 		if (k->type != RESP_BULK || x->type != RESP_BULK)

@@ -119,11 +119,45 @@ static void kicks(void)
 	CHECK(xmodwire_by(&bad, by) == -1);
 }
 
+static void topics(void)
+{
+	struct xtopic t, t2;
+	char buf[XMOD_VALUE_MAX];
+	struct xstr room = xs("lobby"), val = xs("ann\tWelcome, be kind");
+	CHECK(xmodwire_topic(&room, &val, &t) == 0 &&
+	      strcmp(t.room, "lobby") == 0 && strcmp(t.by, "ann") == 0 &&
+	      strcmp(t.text, "Welcome, be kind") == 0);
+	struct xstr again = { buf, xmodwire_topic_value(&t, buf) };
+	CHECK(xmodwire_topic(&room, &again, &t2) == 0 &&
+	      strcmp(t2.text, t.text) == 0);
+	struct xstr cleared = xs("ann\t"), upper = xs("Lobby"),
+		    tab = xs("ann\ta\tb"), ctl = xs("ann\ta\x1b[2J"),
+		    noby = xs("\tx"), badroom = xs("lob by");
+	CHECK(xmodwire_topic(&room, &cleared, &t) == 0 && t.text[0] == '\0');
+	CHECK(xmodwire_topic(&upper, &val, &t) == -1);
+	CHECK(xmodwire_topic(&badroom, &val, &t) == -1);
+	CHECK(xmodwire_topic(&room, &tab, &t) == -1);
+	CHECK(xmodwire_topic(&room, &ctl, &t) == -1);
+	CHECK(xmodwire_topic(&room, &noby, &t) == -1);
+	char big[MOD_TOPIC_MAX + 8];
+	memset(big, 'x', sizeof big);
+	memcpy(big, "ann\t", 4);
+	struct xstr at = { big, 4 + MOD_TOPIC_MAX },
+		    past = { big, 5 + MOD_TOPIC_MAX };
+	CHECK(xmodwire_topic(&room, &at, &t) == 0);
+	CHECK(xmodwire_topic(&room, &past, &t) == -1);
+	static const char *const entry[] = { "h", "host-a", "k", "topic",
+		"t", "lobby", "v", "ann\tx", NULL };
+	struct xmod_entry e;
+	CHECK(entry_ok(entry, &e) == 1 && e.kind == XM_TOPIC);
+}
+
 int main(void)
 {
 	entries();
 	bans();
 	mutes();
 	kicks();
+	topics();
 	return UNIT_DONE();
 }
