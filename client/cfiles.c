@@ -162,7 +162,8 @@ static void cmd_transfers(struct cfiles *cf)
 	char sz[32];
 	for (size_t i = 0; i < CFILES_MAX; i++) {
 		const struct cfile *f = &cf->f[i];
-		if (f->st != CF_RUNNING)
+		/* an ended one is being stopped: the server said it is off */
+		if (f->st != CF_RUNNING || f->ended)
 			continue;
 		xfer_size_text(f->size, sz, sizeof sz);
 		cfiles_note(cf, "File %u: %s %s (%s), under way.", f->id,

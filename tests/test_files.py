@@ -454,6 +454,11 @@ def test_sender_leaves_between_accept_and_sending():
     d.log.wait(r"file %s: bob's data connection" % fid)
     mal.send_line("/exit")
     bob.wait(r"\*\*\* mal left; x\.txt \(%s\) is off\.$" % fid)
+    # at once, while its process may still be stopping: not under way
+    m = bob.mark()
+    bob.say("/transfers")
+    bob.wait(r"No files on offer to or from you\.", since=m)
+    assert bob.count(r"File %s: receiving" % fid) == 0, bob.out.text()
     H.wait_until(lambda: bob.transfer_children() == [], timeout=10,
                  what="bob's transfer process gone (not its 30 s wait)")
     assert_nothing_kept(bob)
