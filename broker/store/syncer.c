@@ -184,6 +184,11 @@ void syncer_stop(struct syncer *sy)
 int syncer_request(struct syncer *sy, int fd, enum syncer_kind kind,
 		   uint64_t id)
 {
+	/* a child lost while it was still exiting is reaped here, at the
+	 * next sync asked for, not left a zombie until the store closes */
+	if (sy && sy->fd < 0 && sy->pid > 0 &&
+	    waitpid(sy->pid, NULL, WNOHANG) == sy->pid)
+		sy->pid = 0;
 	if (!sy || sy->fd < 0 || sy->n == SYNCER_INFLIGHT_MAX) {
 		errno = EAGAIN;
 		return -1;

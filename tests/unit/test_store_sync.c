@@ -11,7 +11,9 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 
 static int slow_ms;          /* the child's syncs take this long */
@@ -113,6 +115,19 @@ static void child_dies(void)
 	CHECK(syncer_inflight(sy) == 0 && syncer_fd(sy) < 0);
 	/* from now on the caller syncs inline */
 	CHECK(syncer_request(sy, fd, SYNCER_DATA, 3) == -1);
+	/* and the dead child is reaped by the syncs asked for after, not
+	 * left a zombie until syncer_stop (peeked at, not reaped here) */
+	int zombie = 1;
+	for (int i = 0; i < 200 && zombie; i++) {
+		siginfo_t si;
+		memset(&si, 0, sizeof si);
+		(void)syncer_request(sy, fd, SYNCER_DATA, 4);
+		zombie = waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT)
+			 == 0 && si.si_pid != 0;
+		if (zombie)
+			nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+	}
+	CHECK(!zombie);
 	syncer_stop(sy);
 	close(fd);
 	unlink(path);
