@@ -43,6 +43,7 @@
  * people here are told once that the other servers cannot be reached,
  * and once when they can again (after the next snapshot). */
 #include "xhost_int.h"
+#include "xignore.h"
 #include "xmail.h"
 #include "xmod.h"
 
@@ -207,6 +208,7 @@ static void up_reply(void *ctx, const struct resp_value *v)
 	xh_here_all(xh);
 	xmod_up(xh);
 	xmail_up(xh);
+	xignore_up(xh);
 	if (xh->told_down) {
 		xh->told_down = 0;
 		xp_tell_all(xh, "The other servers can be reached again.");

@@ -6,6 +6,7 @@
 #define NATTER_BROKER_XHOST_INT_H
 
 #include "xhost.h"
+#include "xignore.h"
 #include "xhost_wire.h"
 #include "store/store_redis.h"
 #include "store/store_stream.h"
@@ -33,7 +34,8 @@ struct xperson {
 	int host;                      /* index in xh->hosts */
 };
 
-enum xpend_what { XP_CLAIM, XP_PRIV, XP_EVENT, XP_MAIL, XP_TAKE, XP_PUSH };
+enum xpend_what { XP_CLAIM, XP_PRIV, XP_EVENT, XP_MAIL, XP_TAKE, XP_PUSH,
+		  XP_IGET, XP_ISET };
 
 /* A command whose answer names a chatter (NULL once it is gone). */
 struct xpend {
@@ -44,6 +46,7 @@ struct xpend {
 	struct login_go g;               /* XP_CLAIM */
 	char to[NAME_LEN_MAX + 1];       /* XP_PRIV: the recipient's name */
 	size_t textlen;                  /* XP_PRIV: the text, after this */
+	int stale;                       /* XP_IGET: a SET went after it */
 };
 
 struct xhost {
@@ -87,6 +90,10 @@ struct xhost {
 	long long bad_at;
 	unsigned long bad_hidden;
 	struct xmod *mod;      /* moderation across hosts (xmod.c) */
+	/* accounts whose ignore lists changed while Redis was away
+	 * (xignore.c), pushed at the next UP */
+	char ign_dirty[XIGNORE_DIRTY_MAX][NAME_LEN_MAX + 1];
+	size_t ign_ndirty;
 };
 
 /* xhost.c */
