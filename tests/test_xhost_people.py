@@ -2,7 +2,9 @@
 sharing one Redis, an account's ignore list follows it to any host
 (natter:ignore:NAME), read at its log-in and written at each change,
 pushed when Redis is back after a change made while it was away.  Each
-test starts its own redis-server (tests/rserver.py)."""
+test starts its own redis-server (tests/rserver.py).  Away marks too:
+a /msg from another host to an away person gets the away notice, and
+/who there shows the mark (natter:away:HOST, 'away' events)."""
 import os
 
 import harness as H
@@ -18,6 +20,11 @@ def people_users():
     """ann, bob, cy and mal, each an account."""
     return make_users(("ann", "pw-ann"), ("bob", "pw-bob"),
                       ("cy", "pw-cy"), ("mal", "pw-mal"))
+
+
+def host_id(d):
+    """d's host ID, as its broker logged it."""
+    return d.log.wait(r"presence shared in Redis as host (\S+)").group(1)
 
 
 def ignores_until(conn, text):
@@ -109,3 +116,78 @@ def test_a_list_from_before_sharing_is_shared_and_bad_ones_skipped():
     b.log.wait(r"an ignore list in Redis that is not valid")
     cy.send_line("/ignore")
     cy.expect("*** You ignore no one.")
+
+
+def test_a_msg_to_an_away_person_of_another_host_gets_the_away_notice():
+    r = RedisServer()
+    users = people_users()
+    a, b = host(r.addr, users), host(r.addr, users)
+    ann = login(a, "ann", "pw-ann")
+    cy = login(b, "cy", "pw-cy")
+    bob = login(b, "bob", "pw-bob")
+    who_until(ann, r"In lobby \(3\): ")
+    cy.send_line("/away at lunch")
+    cy.expect("*** You are away: at lunch")
+    assert redis_cmd(r, "HVALS", "natter:away:" + host_id(b)) == \
+        b"*1\r\n$8\r\nat lunch\r\n"
+    who_until(ann, r"cy \(away: at lunch\)")   # /who on A shows it
+    ann.send_line("/msg cy are you there?")
+    ann.expect("[you -> cy] (private) : are you there?")
+    ann.expect("*** cy is away: at lunch")
+    cy.expect("[ann] (private) : are you there?")
+    bob.send_line("/msg cy local")                # as on cy's own host
+    bob.expect("*** cy is away: at lunch")
+    # /back clears it on every host
+    cy.send_line("/back")
+    cy.expect("*** You are back.")
+    who_until(ann, r"(?<![\w-])cy(?! \()")
+    ann.send_line("/msg cy back?")
+    ann.expect("[you -> cy] (private) : back?")
+    cy.expect("[ann] (private) : back?")
+    ann.send_line("/msg cy marker")
+    cy.expect("[ann] (private) : marker")
+    assert "cy is away" not in ann.text[ann.text.index("back?"):]
+    assert redis_cmd(r, "HLEN", "natter:away:" + host_id(b)) == b":0\r\n"
+
+
+def test_away_marks_come_with_the_snapshot_and_leave_with_their_person():
+    r = RedisServer()
+    users = people_users()
+    b = host(r.addr, users)
+    cy = login(b, "cy", "pw-cy")
+    cy.send_line("/away gone fishing")
+    cy.expect("*** You are away: gone fishing")
+    a = host(r.addr, users)                       # its snapshot has it
+    ann = login(a, "ann", "pw-ann")
+    who_until(ann, r"cy \(away: gone fishing\)")
+    ann.send_line("/msg cy hi")
+    ann.expect("*** cy is away: gone fishing")
+    cy.send_line("/exit")
+    cy.expect_closed()
+    who_until(ann, r"In lobby \(1\): ")
+    assert redis_cmd(r, "HLEN", "natter:away:" + host_id(b)) == b":0\r\n"
+    cy = login(b, "cy", "pw-cy")                   # not away any more
+    who_until(ann, r"In lobby \(2\): ")
+    ann.send_line("/who")
+    m = ann.expect_re(r"\*\*\* In lobby \(2\): [^\r\n]*")
+    assert "away" not in m.group(0)
+
+
+def test_away_marks_are_announced_again_after_redis_restarts_empty():
+    r = RedisServer()
+    users = people_users()
+    a, b = host(r.addr, users), host(r.addr, users)
+    ann = login(a, "ann", "pw-ann")
+    cy = login(b, "cy", "pw-cy")
+    who_until(ann, r"In lobby \(2\): ")
+    r.kill()
+    ann.expect(LOST)
+    cy.expect(LOST)
+    cy.send_line("/away meeting")                 # while Redis is away
+    cy.expect("*** You are away: meeting")
+    r.start()                                     # empty
+    ann.expect(BACK)
+    cy.expect(BACK)
+    who_until(ann, r"cy \(away: meeting\)")
+    ann.send_line("/msg cy hello")
+    ann.expect("*** cy is away: meeting")
