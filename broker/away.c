@@ -1,6 +1,7 @@
 /* away.c — away messages and idle times (away.h). */
 #include "away.h"
 #include "reply.h"
+#include "xhost.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,9 +11,12 @@ void away_request(struct chat *ch, struct chatter *c, const struct frame *f)
 {
 	char msg[AWAY_TEXT_MAX + 32];
 	if (f->textlen == 0) {
-		reply_only(ch, c, FRAME_INFO, c->away ? "You are back." :
+		int was = c->away != NULL;
+		reply_only(ch, c, FRAME_INFO, was ? "You are back." :
 			   "You were not away.");
 		away_free(c);
+		if (was)
+			xhost_away(ch, c);
 		return;
 	}
 	char *text = malloc(f->textlen + 1);
@@ -23,6 +27,7 @@ void away_request(struct chat *ch, struct chatter *c, const struct frame *f)
 	frame_field(text, f->textlen + 1, f->text, f->textlen);
 	away_free(c);
 	c->away = text;
+	xhost_away(ch, c); /* the other hosts hear it */
 	snprintf(msg, sizeof msg, "You are away: %s", text);
 	reply_only(ch, c, FRAME_INFO, msg);
 }
@@ -62,8 +67,14 @@ size_t away_label(struct member *m, char *out, size_t size, long long now)
 
 void away_tell(struct chat *ch, struct chatter *c, const struct chatter *to)
 {
+	away_tell_name(ch, c, to->m.name, to->away);
+}
+
+void away_tell_name(struct chat *ch, struct chatter *c, const char *name,
+		    const char *away)
+{
 	char msg[NAME_LEN_MAX + AWAY_TEXT_MAX + 32];
-	snprintf(msg, sizeof msg, "%s is away: %s", to->m.name, to->away);
+	snprintf(msg, sizeof msg, "%s is away: %s", name, away);
 	reply_only(ch, c, FRAME_INFO, msg);
 }
 

@@ -1,6 +1,7 @@
 /* away.h — who is away (with a message) and how long each person has
  * been idle (since the last frame its handler sent: a line, a command).
- * Kept in memory only: a broker restart brings everyone back. */
+ * Kept in memory only: a broker restart brings everyone back.  With
+ * natter-broker -R the other hosts hear each change (xhost.h). */
 #ifndef NATTER_BROKER_AWAY_H
 #define NATTER_BROKER_AWAY_H
 
@@ -20,6 +21,9 @@ size_t away_label(struct member *m, char *out, size_t size, long long now);
 /* After the OK to a PRIV to `to`, who is away: the reply's last frame,
  * INFO "to is away: message". */
 void away_tell(struct chat *ch, struct chatter *c, const struct chatter *to);
+/* The same for a person of another host (its name, its message). */
+void away_tell_name(struct chat *ch, struct chatter *c, const char *name,
+		    const char *away);
 void away_free(struct chatter *c);
 
 #endif

@@ -4,6 +4,7 @@
 #include "namecmp.h"
 #include "reply.h"
 #include "acctfile.h"
+#include "xignore.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -44,6 +45,27 @@ size_t ignore_parse(struct ignores *ig, const char *buf, size_t len)
 	return ig->n;
 }
 
+int ignore_strict(struct ignores *ig, const char *buf, size_t len)
+{
+	size_t start = 0;
+	ig->n = 0;
+	if (len > IGNORE_MAX * (NAME_LEN_MAX + 1))
+		return -1;
+	while (start < len) {
+		const char *nl = memchr(buf + start, '\n', len - start);
+		size_t n = nl ? (size_t)(nl - (buf + start)) : 0;
+		if (!nl || ig->n == IGNORE_MAX ||
+		    !name_valid(buf + start, n) ||
+		    ignore_has(ig, buf + start, n)) {
+			ig->n = 0;
+			return -1;
+		}
+		add(ig, buf + start, n);
+		start += n + 1;
+	}
+	return 0;
+}
+
 size_t ignore_format(const struct ignores *ig, char *out, size_t size)
 {
 	size_t o = 0;
@@ -63,7 +85,18 @@ static int persistent(const struct chat *ch, const struct chatter *c)
 	return c->account && ch->state_dir;
 }
 
+static void load_file(struct chat *ch, struct chatter *c);
+
 void ignore_load(struct chat *ch, struct chatter *c)
+{
+	if (!c->account)
+		return;
+	load_file(ch, c);
+	xignore_login(ch, c); /* across hosts: the shared list, later */
+}
+
+/* c's list from this host's file (the fallback across hosts). */
+static void load_file(struct chat *ch, struct chatter *c)
 {
 	static char buf[IGNORE_FILE_MAX];
 	if (!persistent(ch, c))
@@ -82,18 +115,42 @@ void ignore_load(struct chat *ch, struct chatter *c)
 	ignore_parse(c->ign, buf, (size_t)n);
 }
 
-/* Writes c's list; returns a note for the reply ("" when it is kept). */
-static const char *save(struct chat *ch, struct chatter *c)
+/* Writes c's list to this host's file: 0, or -1 (logged). */
+static int save_file(struct chat *ch, struct chatter *c)
 {
 	char buf[IGNORE_FILE_MAX];
 	if (!persistent(ch, c))
-		return "";
-	size_t n = ignore_format(c->ign, buf, sizeof buf);
+		return 0;
+	size_t n = c->ign ? ignore_format(c->ign, buf, sizeof buf) : 0;
 	if (acctfile_write(ch->state_dir, IGNORE_SUB, c->m.name, buf, n) == 0)
-		return "";
+		return 0;
 	log_msg(LOG_ERR, "cannot write %s's ignore list in %s: %s", c->m.name,
 		ch->state_dir, strerror(errno));
+	return -1;
+}
+
+/* Writes c's list (here, and across hosts); returns a note for the
+ * reply ("" when it is kept). */
+static const char *save(struct chat *ch, struct chatter *c)
+{
+	if (c->account)
+		xignore_changed(ch, c);
+	if (save_file(ch, c) == 0)
+		return "";
 	return " (It could not be saved for your next log-in.)";
+}
+
+int ignore_replace(struct chat *ch, struct chatter *c,
+		   const struct ignores *ig)
+{
+	if (!c->ign && ig->n == 0)
+		return save_file(ch, c);
+	if (!c->ign && !(c->ign = calloc(1, sizeof *c->ign))) {
+		log_msg(LOG_ERR, "out of memory loading an ignore list");
+		return -1;
+	}
+	memcpy(c->ign, ig, sizeof *ig);
+	return save_file(ch, c);
 }
 
 static void list(struct chat *ch, struct chatter *c)

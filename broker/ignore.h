@@ -5,7 +5,9 @@
  * An account's list (LOGIN with FRAME_ACCOUNT) is kept in the state
  * directory, file ignore/NAME (statefile.h): one name per line, at most
  * IGNORE_MAX.  Anyone else's lasts as long as the session (and is lost
- * with a broker restart). */
+ * with a broker restart).  With natter-broker -R an account's list is
+ * shared by every host (xignore.h); the file is then this host's copy,
+ * used while Redis is away. */
 #ifndef NATTER_BROKER_IGNORE_H
 #define NATTER_BROKER_IGNORE_H
 
@@ -28,6 +30,10 @@ struct ignores {
  * lines, repeats and names past IGNORE_MAX are skipped, and so is a
  * last line without its '\n' (a cut read).  Returns ig->n. */
 size_t ignore_parse(struct ignores *ig, const char *buf, size_t len);
+/* Parses a list read from Redis (untrusted): every line one valid
+ * name ending in '\n', no repeats, at most IGNORE_MAX.  0, or -1 when
+ * anything is off (ig->n is then 0). */
+int ignore_strict(struct ignores *ig, const char *buf, size_t len);
 /* The file's bytes for ig (out: IGNORE_FILE_MAX bytes); the length. */
 size_t ignore_format(const struct ignores *ig, char *out, size_t size);
 /* Whether ig holds name. */
@@ -35,6 +41,10 @@ int ignore_has(const struct ignores *ig, const char *name, size_t len);
 
 /* Reads c's list at login (an account, with a state directory). */
 void ignore_load(struct chat *ch, struct chatter *c);
+/* c's list becomes ig (the shared one, read at log-in), also in this
+ * host's file: 0, or -1 (logged). */
+int ignore_replace(struct chat *ch, struct chatter *c,
+		   const struct ignores *ig);
 /* IGNORE (a: a name to ignore, or empty: the list) and UNIGNORE. */
 void ignore_request(struct chat *ch, struct chatter *c,
 		    const struct frame *f);

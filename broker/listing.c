@@ -88,10 +88,17 @@ static void lister_end(struct lister *l, uint8_t last)
 	lister_flush(l, last);
 }
 
-static void add_remote(void *arg, const char *name)
+static void add_remote(void *arg, const char *name, const char *away)
 {
 	struct lister *l = arg;
-	if (l->c->peer.state == PEER_OPEN)
+	char item[AWAY_LABEL_MAX];
+	int n = away[0] ? snprintf(item, sizeof item, "%s (away: %s)", name,
+				   away) : -1;
+	if (l->c->peer.state != PEER_OPEN)
+		return;
+	if (n > 0 && (size_t)n < sizeof item)
+		lister_add(l, item, (size_t)n);
+	else
 		lister_add(l, name, strlen(name));
 }
 

@@ -8,11 +8,14 @@
  *   PREFIXhosts       a set: the hosts that said they are up
  *   PREFIXpeople:ID   a hash: the host's people, lower-case name ->
  *                     "Name Room" (Room empty between claim and entry)
+ *   PREFIXaway:ID     a hash: those of them who are away, lower-case
+ *                     name -> away message (an 'away' event each change)
  *   PREFIXname:NAME   a string: the host that claimed the lower-case
  *                     name; it holds the name only while that host is
  *                     alive and lists it in its people
  *   PREFIXevents      a stream (MAXLEN ~ XHOST_EVENTS_KEEP): joins,
- *                     moves, leaves; a host's reset (it starts again
+ *                     moves, leaves, away marks set and cleared ('away',
+ *                     the message in field a); a host's reset (it starts again
  *                     from nothing) and death (found by another)
  *   PREFIXinbox:ID    a stream (MAXLEN ~ XHOST_INBOX_KEEP): private
  *                     lines to the host's people
@@ -27,7 +30,8 @@
  *
  * Life: when the link works (SCRIPT LOAD answered) UP clears what
  * Redis held of this host, sets its key, emits 'reset' and returns
- * the snapshot (every live host's people, the event stream's last ID);
+ * the snapshot (every live host's people and away marks, the event
+ * stream's last ID);
  * then each person here is announced again ('here', quiet; as many at
  * once as leave the link XHOST_HERE_PENDING commands waiting, the rest
  * as replies come, so any number of people fit its ring).  BEAT
@@ -43,6 +47,7 @@
  * people here are told once that the other servers cannot be reached,
  * and once when they can again (after the next snapshot). */
 #include "xhost_int.h"
+#include "xignore.h"
 #include "xmail.h"
 #include "xmod.h"
 
@@ -63,13 +68,14 @@ static const char up_script[] =
     "  if redis.call('GET', k) == ARGV[1] then redis.call('DEL', k) end\n"
     "end\n"
     "redis.call('DEL', KEYS[3])\n"
+    "redis.call('DEL', ARGV[3] .. 'away:' .. ARGV[1])\n"
     "redis.call('SET', KEYS[1], '1', 'PX', ARGV[2])\n"
     "redis.call('SADD', KEYS[2], ARGV[1])\n"
     "local ev = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[4], '*',\n"
     "  'h', ARGV[1], 'k', 'reset', 'n', '', 'r', '', 'o', '')\n"
     "local ib = redis.call('XREVRANGE', KEYS[5], '+', '-', 'COUNT', 1)\n"
     "local out = {ev, ib[1] and ib[1][1] or '0-0'}\n"
-    "local total = 0\n"
+    "local total, aways = 0, 0\n"
     "for _, h in ipairs(redis.call('SMEMBERS', KEYS[2])) do\n"
     "  if h ~= ARGV[1] and\n"
     "     redis.call('EXISTS', ARGV[3] .. 'host:' .. h) == 1 then\n"
@@ -78,6 +84,10 @@ static const char up_script[] =
     "    total = total + #p / 2\n"
     "    out[#out + 1] = h\n"
     "    out[#out + 1] = p\n"
+    "    local a = redis.call('HGETALL', ARGV[3] .. 'away:' .. h)\n"
+    "    if aways + #a / 2 > tonumber(ARGV[6]) then a = {} end\n"
+    "    aways = aways + #a / 2\n"
+    "    out[#out + 1] = a\n"
     "  end\n"
     "end\n"
     "return out\n";
@@ -89,6 +99,7 @@ static const char beat_script[] =
     "     redis.call('EXISTS', ARGV[3] .. 'host:' .. h) == 0 then\n"
     "    redis.call('SREM', KEYS[2], h)\n"
     "    redis.call('DEL', ARGV[3] .. 'people:' .. h)\n"
+    "    redis.call('DEL', ARGV[3] .. 'away:' .. h)\n"
     "    redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*',\n"
     "      'h', h, 'k', 'dead', 'n', '', 'r', '', 'o', '')\n"
     "  end\n"
@@ -155,20 +166,21 @@ static void up_reply(void *ctx, const struct resp_value *v);
 void xh_send_up(struct xhost *xh)
 {
 	struct redis *l = store_redis_link(xh->st);
-	char ttl[24], keep[24], most[24];
+	char ttl[24], keep[24], most[24], aways[24];
 	if (!l || xh->up_out)
 		return;
 	snprintf(ttl, sizeof ttl, "%d", XHOST_TTL_MS);
 	snprintf(keep, sizeof keep, "%d", XHOST_EVENTS_KEEP);
 	snprintf(most, sizeof most, "%d", XHOST_REMOTE_MAX);
+	snprintf(aways, sizeof aways, "%d", XHOST_AWAY_SNAP_MAX);
 	const char *argv[] = { "EVAL", up_script, "5", xh->k_host,
 			       xh->k_hosts, xh->k_people, xh->k_events,
 			       xh->k_inbox, xh->id, ttl, xh->prefix, keep,
-			       most };
-	size_t lens[13];
-	for (int i = 0; i < 13; i++)
+			       most, aways };
+	size_t lens[14];
+	for (int i = 0; i < 14; i++)
 		lens[i] = strlen(argv[i]);
-	if (redis_command(l, 13, argv, lens, up_reply, xh) == 0)
+	if (redis_command(l, 14, argv, lens, up_reply, xh) == 0)
 		xh->up_out = 1;
 }
 
@@ -187,7 +199,7 @@ static void up_reply(void *ctx, const struct resp_value *v)
 	xh->up_out = 0;
 	if (!v)
 		return; /* the link is lost: UP again when it is back */
-	if (v->type != RESP_ARRAY || v->n < 2 || v->n % 2 ||
+	if (v->type != RESP_ARRAY || v->n < 2 || (v->n - 2) % 3 ||
 	    id_of(&v->elem[0], &xh->ev_last) < 0 ||
 	    id_of(&v->elem[1], &ib) < 0) {
 		xh_bad(xh, "a bad answer to UP");
@@ -197,16 +209,17 @@ static void up_reply(void *ctx, const struct resp_value *v)
 		xh->ib_last = ib;
 	xh->ib_known = 1;
 	xp_clear(xh);
-	for (size_t i = 2; i < v->n; i += 2)
+	for (size_t i = 2; i < v->n; i += 3)
 		if (v->elem[i].type == RESP_BULK)
 			xp_load(xh, v->elem[i].str, v->elem[i].len,
-				&v->elem[i + 1]);
+				&v->elem[i + 1], &v->elem[i + 2]);
 	xh->ready = 1;
 	xh->beat_at = io_now_ms() + XHOST_BEAT_MS;
 	store_redis_restream(xh->st);
 	xh_here_all(xh);
 	xmod_up(xh);
 	xmail_up(xh);
+	xignore_up(xh);
 	if (xh->told_down) {
 		xh->told_down = 0;
 		xp_tell_all(xh, "The other servers can be reached again.");

@@ -56,10 +56,20 @@ void xhost_gone(struct chat *ch, struct chatter *c);
  * another host (the reply is owed by xhost), 0 when nobody has it. */
 int xhost_priv(struct chat *ch, struct chatter *c, const struct frame *f);
 
-/* People of other hosts in room (by name_same), for /who. */
+/* c's away message was set or cleared (c->away): the other hosts
+ * hear it (a /msg to c from there is answered with it, /who shows it). */
+void xhost_away(struct chat *ch, struct chatter *c);
+/* After the OK to a PRIV to a person of another host: the away
+ * notice when that person is away (1: sent, the reply's last frame),
+ * else 0. */
+int xhost_away_tell(struct chat *ch, struct chatter *c, const char *to);
+
+/* People of other hosts in room (by name_same), for /who: each one's
+ * name and away message ("" when not away). */
 size_t xhost_room_count(const struct chat *ch, const char *room);
 void xhost_each_in_room(const struct chat *ch, const char *room,
-			void (*fn)(void *arg, const char *name), void *arg);
+			void (*fn)(void *arg, const char *name,
+				   const char *away), void *arg);
 /* How many people of other hosts are known (a bound on their rooms). */
 size_t xhost_room_total(const struct chat *ch);
 /* Rooms of other hosts and their counts (a room once per call, also

@@ -6,7 +6,9 @@
 #define NATTER_BROKER_XHOST_INT_H
 
 #include "xhost.h"
+#include "xignore.h"
 #include "xhost_wire.h"
+#include "natter-protocol.h"
 #include "store/store_redis.h"
 #include "store/store_stream.h"
 
@@ -15,6 +17,10 @@
 #define XHOST_TTL_MS 8000        /* a host's key lives this long */
 #define XHOST_REMOTE_MAX 3000    /* people of other hosts known */
 #define XHOST_HOSTS_MAX 64       /* other hosts known */
+#define XHOST_AWAY_SNAP_MAX 512  /* away marks of other hosts' people in
+				    a snapshot (the rest known at their next
+				    change): with XHOST_REMOTE_MAX people
+				    the reply stays within REDIS_VALUES_MAX */
 #define XHOST_EVENTS_KEEP 10000  /* MAXLEN ~ of the event stream */
 #define XHOST_INBOX_KEEP 10000   /* MAXLEN ~ of a host's inbox */
 #define XHOST_PEND_MAX 1024      /* claims and private lines waiting
@@ -31,9 +37,11 @@ struct xperson {
 	char name[NAME_LEN_MAX + 1];
 	char room[ROOM_LEN_MAX + 1];   /* "" while not in a room yet */
 	int host;                      /* index in xh->hosts */
+	char away[AWAY_TEXT_MAX + 1];  /* its away message, or "" */
 };
 
-enum xpend_what { XP_CLAIM, XP_PRIV, XP_EVENT, XP_MAIL, XP_TAKE, XP_PUSH };
+enum xpend_what { XP_CLAIM, XP_PRIV, XP_EVENT, XP_MAIL, XP_TAKE, XP_PUSH,
+		  XP_IGET, XP_ISET };
 
 /* A command whose answer names a chatter (NULL once it is gone). */
 struct xpend {
@@ -44,6 +52,7 @@ struct xpend {
 	struct login_go g;               /* XP_CLAIM */
 	char to[NAME_LEN_MAX + 1];       /* XP_PRIV: the recipient's name */
 	size_t textlen;                  /* XP_PRIV: the text, after this */
+	int stale;                       /* XP_IGET: a SET went after it */
 };
 
 struct xhost {
@@ -87,6 +96,10 @@ struct xhost {
 	long long bad_at;
 	unsigned long bad_hidden;
 	struct xmod *mod;      /* moderation across hosts (xmod.c) */
+	/* accounts whose ignore lists changed while Redis was away
+	 * (xignore.c), pushed at the next UP */
+	char ign_dirty[XIGNORE_DIRTY_MAX][NAME_LEN_MAX + 1];
+	size_t ign_ndirty;
 };
 
 /* xhost.c */
@@ -120,9 +133,10 @@ void xh_pend_free(struct xhost *xh, struct xpend *p);
 
 /* xhost_people.c */
 void xp_clear(struct xhost *xh);
-/* One host's people from the snapshot: HGETALL's array. */
+/* One host's people from the snapshot: HGETALL's arrays of its people
+ * and of their away messages. */
 void xp_load(struct xhost *xh, const char *host, size_t hlen,
-	     const struct resp_value *people);
+	     const struct resp_value *people, const struct resp_value *aways);
 void xp_event(struct xhost *xh, const struct xev *ev);
 void xp_msg(struct xhost *xh, const struct xmsg *m);
 /* The person of another host named name (any case), or NULL. */

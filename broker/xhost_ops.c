@@ -8,6 +8,7 @@
 #include "names.h"
 #include "namecmp.h"
 #include "reply.h"
+#include "away.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ static const char claim_script[] =
 static const char event_script[] =
     "if ARGV[2] == 'leave' then\n"
     "  redis.call('HDEL', KEYS[1], ARGV[3])\n"
+    "  redis.call('HDEL', ARGV[8] .. 'away:' .. ARGV[1], ARGV[3])\n"
     "  if redis.call('GET', KEYS[3]) == ARGV[1] then\n"
     "    redis.call('DEL', KEYS[3])\n"
     "  end\n"
@@ -42,6 +44,19 @@ static const char event_script[] =
     "end\n"
     "redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[7], '*', 'h',\n"
     "  ARGV[1], 'k', ARGV[2], 'n', ARGV[4], 'r', ARGV[5], 'o', ARGV[6])\n"
+    "return 1\n";
+
+/* KEYS away hash, events; ARGV host, lower-case name, Name, room,
+ * message ("" when back), MAXLEN */
+static const char away_script[] =
+    "if ARGV[5] == '' then\n"
+    "  redis.call('HDEL', KEYS[1], ARGV[2])\n"
+    "else\n"
+    "  redis.call('HSET', KEYS[1], ARGV[2], ARGV[5])\n"
+    "end\n"
+    "redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '*', 'h',\n"
+    "  ARGV[1], 'k', 'away', 'n', ARGV[3], 'r', ARGV[4], 'o', '',\n"
+    "  'a', ARGV[5])\n"
     "return 1\n";
 
 struct xpend *xh_pend_new(struct xhost *xh, struct chatter *c,
@@ -134,6 +149,45 @@ static int event_send(struct xhost *xh, const char *name, const char *kind,
 	return redis_command(l, 14, argv, lens, event_reply, xh);
 }
 
+/* The away mark of name (msg, "" when back) to the other hosts. */
+static int away_send(struct xhost *xh, const char *name, const char *room,
+		     const char *msg)
+{
+	struct redis *l = store_redis_link(xh->st);
+	char lname[NAME_LEN_MAX + 1], akey[XHOST_KEY_MAX], keep[24];
+	if (!l || (!xh->ready && !xh->up_out))
+		return -1;
+	name_lower(lname, name);
+	xh_key(xh, akey, "away:", xh->id);
+	snprintf(keep, sizeof keep, "%d", XHOST_EVENTS_KEEP);
+	const char *argv[] = { "EVAL", away_script, "2", akey, xh->k_events,
+			       xh->id, lname, name, room, msg, keep };
+	size_t lens[11];
+	for (int i = 0; i < 11; i++)
+		lens[i] = strlen(argv[i]);
+	return redis_command(l, 11, argv, lens, event_reply, xh);
+}
+
+void xhost_away(struct chat *ch, struct chatter *c)
+{
+	struct xhost *xh = ch->xh;
+	/* while the link is away, UP's 'here' announcements bring it */
+	if (xh && !xh->closing && xh->ready && c->m.room &&
+	    away_send(xh, c->m.name, c->m.room->name,
+		      c->away ? c->away : "") != 0)
+		xh_bad(xh, "an away mark (the link to Redis is full; the "
+		       "other hosts hear it at the next reconnect)");
+}
+
+int xhost_away_tell(struct chat *ch, struct chatter *c, const char *to)
+{
+	struct xperson *p = ch->xh ? xp_find(ch->xh, to, strlen(to)) : NULL;
+	if (!p || !p->away[0])
+		return 0;
+	away_tell_name(ch, c, p->name, p->away);
+	return 1;
+}
+
 /* event_send, and a drop noted (on_run sends UP again) when the link
  * is there but its queue is full: a leave lost so would keep the name
  * held in Redis. */
@@ -180,11 +234,14 @@ int xh_here_more(struct xhost *xh)
 	while (xh->here && l && xh->here_next < xh->here_n &&
 	       redis_pending(l) < XHOST_HERE_PENDING) {
 		const char *name = xh->here[xh->here_next];
-		const struct member *m = presence_find(&xh->ch->pres, name,
-						       strlen(name));
+		struct member *m = presence_find(&xh->ch->pres, name,
+						 strlen(name));
 		if (m && m->room &&
 		    event_send(xh, m->name, "here", m->room->name, "") != 0)
 			break; /* the next run tries it again */
+		const char *away = m ? chatter_of(m)->away : NULL;
+		if (m && m->room && away)
+			(void)away_send(xh, m->name, m->room->name, away);
 		xh->here_next++;
 	}
 	if (xh->here && xh->here_next == xh->here_n)
@@ -309,8 +366,13 @@ static void priv_reply(void *ctx, const struct resp_value *v)
 	if (!xh->closing && p->c) {
 		char msg[NAME_LEN_MAX + 96];
 		if (v && v->type == RESP_BULK) {
-			reply_send(xh->ch, p->c, FRAME_OK, FRAME_LAST, p->to,
-				   NULL, (const char *)(p + 1), p->textlen);
+			struct xperson *to = xp_find(xh, p->to, strlen(p->to));
+			int away = to && to->away[0];
+			reply_send(xh->ch, p->c, FRAME_OK, away ? 0 : FRAME_LAST,
+				   p->to, NULL, (const char *)(p + 1),
+				   p->textlen);
+			if (away)
+				(void)xhost_away_tell(xh->ch, p->c, p->to);
 		} else {
 			snprintf(msg, sizeof msg, "%s could not be reached: "
 				 "the other servers cannot be reached now.",

@@ -100,6 +100,7 @@ static struct xperson *person_set(struct xhost *xh, int host,
 			return NULL;
 		}
 		p = &xh->people[xh->npeople++];
+		p->away[0] = '\0';
 	}
 	put(p->name, sizeof p->name, name);
 	put(p->room, sizeof p->room, room);
@@ -112,8 +113,25 @@ static void person_drop(struct xhost *xh, struct xperson *p)
 	*p = xh->people[--xh->npeople];
 }
 
+/* Host h's away marks from the snapshot, on its people known here. */
+static void aways_load(struct xhost *xh, int h, const struct resp_value *a)
+{
+	if (a->type != RESP_ARRAY || a->n % 2) {
+		xh_bad(xh, "a bad list of away marks in a snapshot");
+		return;
+	}
+	for (size_t i = 0; i < a->n; i += 2) {
+		struct xstr name, msg;
+		struct xperson *p;
+		if (xwire_away(&a->elem[i], &a->elem[i + 1], &name, &msg) != 0)
+			xh_bad(xh, "a bad away mark in a snapshot");
+		else if ((p = xp_find(xh, name.s, name.len)) && p->host == h)
+			put(p->away, sizeof p->away, &msg);
+	}
+}
+
 void xp_load(struct xhost *xh, const char *host, size_t hlen,
-	     const struct resp_value *people)
+	     const struct resp_value *people, const struct resp_value *aways)
 {
 	int h = host_index(xh, host, hlen);
 	if (h < 0 || people->type != RESP_ARRAY || people->n % 2)
@@ -125,6 +143,7 @@ void xp_load(struct xhost *xh, const char *host, size_t hlen,
 		else
 			xh_bad(xh, "a bad person in a snapshot");
 	}
+	aways_load(xh, h, aways);
 }
 
 /* The room here hears JOINED or LEFT about name (text: the other
@@ -192,6 +211,11 @@ void xp_event(struct xhost *xh, const struct xev *ev)
 		}
 		return;
 	}
+	if (ev->kind == XEV_AWAY) { /* quiet, as here */
+		if (p && p->host == h)
+			put(p->away, sizeof p->away, &ev->away);
+		return;
+	}
 	int was_here = p && p->host == h && name_same(p->room,
 			strlen(p->room), room, strlen(room));
 	if (p && p->host == h && ev->kind == XEV_MOVE)
@@ -257,13 +281,14 @@ size_t xhost_room_count(const struct chat *ch, const char *room)
 }
 
 void xhost_each_in_room(const struct chat *ch, const char *room,
-			void (*fn)(void *arg, const char *name), void *arg)
+			void (*fn)(void *arg, const char *name,
+				   const char *away), void *arg)
 {
 	const struct xhost *xh = ch->xh;
 	for (size_t i = 0; xh && i < xh->npeople; i++)
 		if (name_same(xh->people[i].room, strlen(xh->people[i].room),
 			      room, strlen(room)))
-			fn(arg, xh->people[i].name);
+			fn(arg, xh->people[i].name, xh->people[i].away);
 }
 
 void xhost_each_room(const struct chat *ch,

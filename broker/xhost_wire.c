@@ -4,12 +4,13 @@
 
 #include "frame.h"
 #include "names.h"
+#include "natter-protocol.h"
 
 #include <ctype.h>
 #include <string.h>
 
 static const char *const kinds[] = { "join", "here", "move", "leave",
-				     "reset", "dead" };
+				     "reset", "dead", "away" };
 
 const char *xwire_kind(enum xev_kind k)
 {
@@ -73,6 +74,28 @@ static int fields_get(const struct resp_value *f, const char *want,
 	return 0;
 }
 
+/* The optional one-letter field key of f (pairs of strings, checked)
+ * into out (empty when absent): 0, or -1 when it comes twice or holds
+ * a control byte. */
+static int field_opt(const struct resp_value *f, char key, struct xstr *out,
+		     const char **why)
+{
+	int seen = 0;
+	*out = (struct xstr){ "", 0 };
+	for (size_t i = 0; i < f->n; i += 2) {
+		const struct resp_value *k = &f->elem[i], *v = &f->elem[i + 1];
+		if (k->len != 1 || k->str[0] != key)
+			continue;
+		if (seen++ || !clean(v->str, v->len)) {
+			*why = seen > 1 ? "a field twice" :
+			       "a control byte in a field";
+			return -1;
+		}
+		*out = (struct xstr){ v->str, v->len };
+	}
+	return 0;
+}
+
 static int room_or_empty(const struct xstr *r)
 {
 	return r->len == 0 || room_valid(r->s, r->len);
@@ -82,8 +105,13 @@ int xwire_event(const struct resp_value *fields, struct xev *ev,
 		const char **why)
 {
 	struct xstr v[5];
-	if (fields_get(fields, "hknro", v, why) < 0)
+	if (fields_get(fields, "hknro", v, why) < 0 ||
+	    field_opt(fields, 'a', &ev->away, why) < 0)
 		return -1;
+	if (ev->away.len > AWAY_TEXT_MAX) {
+		*why = "an away message too long";
+		return -1;
+	}
 	size_t k = 0;
 	while (k < sizeof kinds / sizeof kinds[0] &&
 	       (strlen(kinds[k]) != v[1].len ||
@@ -138,4 +166,16 @@ int xwire_person(const struct resp_value *v, struct xstr *name,
 	*name = (struct xstr){ v->str, (size_t)(sp - v->str) };
 	*room = (struct xstr){ sp + 1, v->len - name->len - 1 };
 	return name_valid(name->s, name->len) && room_or_empty(room) ? 0 : -1;
+}
+
+int xwire_away(const struct resp_value *k, const struct resp_value *v,
+	       struct xstr *name, struct xstr *msg)
+{
+	if (k->type != RESP_BULK || v->type != RESP_BULK ||
+	    !name_valid(k->str, k->len) || v->len == 0 ||
+	    v->len > AWAY_TEXT_MAX || !clean(v->str, v->len))
+		return -1;
+	*name = (struct xstr){ k->str, k->len };
+	*msg = (struct xstr){ v->str, v->len };
+	return 0;
 }

@@ -4,15 +4,19 @@
  *
  * An event (PREFIXevents), fields as bulk strings, each once, any order:
  *   h  the host it concerns: 1..XHOST_ID_MAX of [A-Za-z0-9.-]
- *   k  join | here | move | leave | reset | dead
+ *   k  join | here | move | leave | reset | dead | away
  *   n  a person's name (names.h); empty for reset and dead
  *   r  a room (names.h) or empty; o  the room moved from, or empty
+ *   a  (optional) away: the person's away message, 0..AWAY_TEXT_MAX
+ *      bytes, empty when back
  * A private line (PREFIXinbox:HOST):
  *   f  from (a name)   t  to (a name)
  *   i  "ORIGIN LINE_NO" (0..XWIRE_ID_MAX bytes)   x  the text
  *      (0..FRAME_TEXT_MAX bytes)
  * A person in a host's people hash (UP's snapshot), the value:
  *   "Name Room": a name, one space, a room or nothing.
+ * A pair of a host's away hash (UP's snapshot): a name in lower case,
+ *   then its away message, 1..AWAY_TEXT_MAX bytes.
  * No value holds a control byte (below 0x20, or 0x7f).  Other fields
  * are ignored, at most XWIRE_FIELDS_MAX pairs in all. */
 #ifndef NATTER_BROKER_XHOST_WIRE_H
@@ -27,7 +31,7 @@
 #define XWIRE_FIELDS_MAX 16
 
 enum xev_kind { XEV_JOIN, XEV_HERE, XEV_MOVE, XEV_LEAVE, XEV_RESET,
-		XEV_DEAD };
+		XEV_DEAD, XEV_AWAY };
 
 /* A string of an entry: points into the reply, not NUL-terminated. */
 struct xstr {
@@ -38,6 +42,7 @@ struct xstr {
 struct xev {
 	enum xev_kind kind;
 	struct xstr host, name, room, old;
+	struct xstr away;  /* the a field, or empty */
 };
 
 struct xmsg {
@@ -52,6 +57,9 @@ int xwire_msg(const struct resp_value *fields, struct xmsg *m,
 /* A person's value from a snapshot: 0, or -1. */
 int xwire_person(const struct resp_value *v, struct xstr *name,
 		 struct xstr *room);
+/* An away hash's pair from a snapshot: 0, or -1. */
+int xwire_away(const struct resp_value *k, const struct resp_value *v,
+	       struct xstr *name, struct xstr *msg);
 /* The kind's word in an event. */
 const char *xwire_kind(enum xev_kind k);
 /* 1 when s is a host ID (the h field's rule). */

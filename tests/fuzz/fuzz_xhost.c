@@ -2,7 +2,8 @@
  * of what it reads from Redis (broker/xhost_wire.c): the input is one
  * RESP reply, decoded by resp.c, then taken as an event's and as a
  * private line's field array, and walked as an XREAD reply whose
- * entries are taken both ways.  Every entry that decodes must keep
+ * entries are taken both ways, and its pairs as a snapshot's away
+ * marks.  Every entry that decodes must keep
  * xhost_wire.h's promises (a host ID of its alphabet, valid names and
  * rooms, the bounds, no control byte); a refusal says why.
  *
@@ -38,8 +39,10 @@ static void check(const struct resp_value *fields)
 		    (whole && ev.name.len) ||
 		    (ev.room.len && !room_valid(ev.room.s, ev.room.len)) ||
 		    (ev.old.len && !room_valid(ev.old.s, ev.old.len)) ||
-		    strlen(xwire_kind(ev.kind)) < 4)
+		    strlen(xwire_kind(ev.kind)) < 4 ||
+		    ev.away.len > AWAY_TEXT_MAX)
 			abort();
+		no_controls(&ev.away);
 	} else if (!why) {
 		abort();
 	}
@@ -85,6 +88,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (!name_valid(name.s, name.len) ||
 		     (room.len && !room_valid(room.s, room.len))))
 			abort();
+	}
+	for (size_t i = 0; v->type == RESP_ARRAY && i + 1 < v->n; i += 2) {
+		struct xstr name, msg;
+		if (xwire_away(&v->elem[i], &v->elem[i + 1], &name, &msg) == 0) {
+			if (!name_valid(name.s, name.len) || msg.len == 0 ||
+			    msg.len > AWAY_TEXT_MAX)
+				abort();
+			no_controls(&msg);
+		}
 	}
 	return 0;
 }

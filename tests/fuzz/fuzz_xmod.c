@@ -4,13 +4,15 @@
  * of the moderation stream, walked as an XREAD reply whose entries are
  * taken so, and as the merge's hashes (pairs taken as a ban and as a
  * mute and as a topic), and as the offline messages a take reads (broker/mailbox.c's
- * mailbox_values).  Whatever decodes must keep xmod_wire.h's and
+ * mailbox_values), and as an ignore list a log-in reads (broker/ignore.c's
+ * ignore_strict).  Whatever decodes must keep xmod_wire.h's and
  * mailbox.h's promises: a host ID
  * of its alphabet, a ban whose key is its target's, valid names, the
  * bounds; a refusal says why.
  *
  * make fuzz runs it (make check replays tests/fuzz/corpus/xmod). */
 #include "../../broker/store/store_stream.h"
+#include "../../broker/ignore.h"
 #include "../../broker/mailbox.h"
 #include "../../broker/xmod_wire.h"
 #include "names.h"
@@ -112,6 +114,30 @@ static void mails(const struct resp_value *v)
 	}
 }
 
+/* An ignore list (GET's bulk string): all of it valid names, each
+ * with its LF, no repeats, at most IGNORE_MAX, and formatted again it
+ * is the same bytes; or refused with nothing kept. */
+static void ignores(const struct resp_value *v)
+{
+	static struct ignores ig;
+	static char out[IGNORE_FILE_MAX];
+	if (v->type != RESP_BULK)
+		return;
+	if (ignore_strict(&ig, v->str, v->len) != 0) {
+		if (ig.n != 0)
+			abort();
+		return;
+	}
+	if (ig.n > IGNORE_MAX)
+		abort();
+	for (size_t i = 0; i < ig.n; i++)
+		if (!name_valid(ig.names[i], strlen(ig.names[i])))
+			abort();
+	size_t n = ignore_format(&ig, out, sizeof out);
+	if (n != v->len || memcmp(out, v->str, n) != 0)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -126,6 +152,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)stream_walk_read(v, on_entry, NULL);
 	check(v);
 	mails(v);
+	ignores(v);
 	for (size_t i = 0; v->type == RESP_ARRAY && i + 1 < v->n; i += 2) {
 		const struct resp_value *k = &v->elem[i], *x = &v->elem[i + 1];
 		if (k->type != RESP_BULK || x->type != RESP_BULK)
