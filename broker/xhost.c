@@ -54,6 +54,7 @@
 #include "chat.h"
 #include "io.h"
 #include "log.h"
+#include "names.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -128,6 +129,20 @@ size_t xh_key(const struct xhost *xh, char *buf, const char *kind,
 {
 	int n = snprintf(buf, XHOST_KEY_MAX, "%s%s%s", xh->prefix, kind, rest);
 	return n < 0 ? 0 : (size_t)n; /* fits: XHOST_KEY_MAX is the sum */
+}
+
+size_t xh_name_key(const struct xhost *xh, char *buf, const char *kind,
+		   const char *name)
+{
+	char lo[NAME_LEN_MAX + 1];
+	name_lower(lo, name);
+	return xh_key(xh, buf, kind, lo);
+}
+
+struct redis *xh_link(struct chat *ch)
+{
+	return ch->xh && ch->xh->ready && !ch->xh->closing ?
+	       store_redis_link(ch->xh->st) : NULL;
 }
 
 static uint64_t fnv(uint64_t h, const char *s, size_t len)

@@ -107,6 +107,11 @@ void xh_bad(struct xhost *xh, const char *why);
 /* Builds PREFIX + kind + rest into buf (XHOST_KEY_MAX); its length. */
 size_t xh_key(const struct xhost *xh, char *buf, const char *kind,
 	      const char *rest);
+/* PREFIX KIND name, the name in lower case (any case finds it). */
+size_t xh_name_key(const struct xhost *xh, char *buf, const char *kind,
+		   const char *name);
+/* ch's link to Redis while this host is in (UP answered), else NULL. */
+struct redis *xh_link(struct chat *ch);
 /* The UP script: this host (again) from a clean slate, and the
  * snapshot of the others. */
 void xh_send_up(struct xhost *xh);

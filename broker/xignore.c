@@ -38,18 +38,10 @@
 #include <stdio.h>
 #include <string.h>
 
-static struct redis *linked(struct chat *ch)
-{
-	return ch->xh && ch->xh->ready && !ch->xh->closing ?
-	       store_redis_link(ch->xh->st) : NULL;
-}
-
 /* The list's key for name (any case). */
 static void list_key(const struct xhost *xh, const char *name, char *key)
 {
-	char lo[NAME_LEN_MAX + 1];
-	name_lower(lo, name);
-	xh_key(xh, key, "ignore:", lo);
+	xh_name_key(xh, key, "ignore:", name);
 }
 
 /* name's list to be pushed at the next UP. */
@@ -125,7 +117,7 @@ static void get_reply(void *ctx, const struct resp_value *v)
 
 void xignore_login(struct chat *ch, struct chatter *c)
 {
-	struct redis *l = linked(ch);
+	struct redis *l = xh_link(ch);
 	struct xhost *xh = ch->xh;
 	char key[XHOST_KEY_MAX];
 	struct xpend *p = l ? xh_pend_new(xh, c, XP_IGET, 0) : NULL;
@@ -147,7 +139,7 @@ void xignore_changed(struct chat *ch, struct chatter *c)
 	for (struct xpend *p = xh->pend; p; p = p->next)
 		if (p->what == XP_IGET && p->c == c)
 			p->stale = 1; /* this change wins over its answer */
-	if (!linked(ch) || set_send(xh, c->m.name, c->ign) != 0)
+	if (!xh_link(ch) || set_send(xh, c->m.name, c->ign) != 0)
 		dirty(xh, c->m.name);
 }
 

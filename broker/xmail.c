@@ -90,18 +90,10 @@ struct pushed {
 	size_t n;
 };
 
-static struct redis *linked(struct chat *ch)
-{
-	return ch->xh && ch->xh->ready && !ch->xh->closing ?
-	       store_redis_link(ch->xh->st) : NULL;
-}
-
 /* The list's key for name (any case). */
 static void list_key(const struct xhost *xh, const char *name, char *key)
 {
-	char lo[NAME_LEN_MAX + 1];
-	name_lower(lo, name);
-	xh_key(xh, key, "mail:", lo);
+	xh_name_key(xh, key, "mail:", name);
 }
 
 /* A push of name's file is on its way. */
@@ -148,7 +140,7 @@ static void keep_reply(void *ctx, const struct resp_value *v)
 int xmail_keep(struct chat *ch, struct chatter *c, const struct mail *m,
 	       const char *to)
 {
-	struct redis *l = linked(ch);
+	struct redis *l = xh_link(ch);
 	struct xhost *xh = ch->xh;
 	char key[XHOST_KEY_MAX], line[MAILBOX_LINE_MAX], from[NAME_LEN_MAX + 1];
 	char most[24], per[24];
@@ -287,7 +279,7 @@ static void take_reply(void *ctx, const struct resp_value *v)
 
 int xmail_take(struct chat *ch, struct chatter *c)
 {
-	struct redis *l = linked(ch);
+	struct redis *l = xh_link(ch);
 	struct xhost *xh = ch->xh;
 	char key[XHOST_KEY_MAX], most[24];
 	struct xpend *p = l ? xh_pend_new(xh, c, XP_TAKE, 0) : NULL;
