@@ -9,10 +9,43 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A line of who costs at most this in the asker's queue. */
+#define WHO_LINE_MAX (NAME_LEN_MAX + ROOM_LEN_MAX + 64)
+
+/* who's lines for the people of other hosts (xhost_each_person's
+ * callback): at most a quarter of the queue bound, as listing.c's lists,
+ * so that asking cannot get the asker cut off; the rest counted. */
+struct who_walk {
+	struct chat *ch;
+	struct chatter *c;
+	size_t n, omitted, budget;
+};
+
+static void who_remote(void *arg, const char *name, const char *room,
+		       const char *host)
+{
+	struct who_walk *w = arg;
+	char line[WHO_LINE_MAX];
+	int n = snprintf(line, sizeof line, "%s %s - - - - %s", name,
+			 room[0] ? room : "-", host);
+	if (n < 0 || (size_t)n >= sizeof line ||
+	    (size_t)n + FRAME_HDR + 16 > w->budget ||
+	    w->c->peer.state != PEER_OPEN) {
+		w->omitted++;
+		return;
+	}
+	w->budget -= (size_t)n + FRAME_HDR + 16; /* the frame's lengths */
+	reply_send(w->ch, w->c, FRAME_INFO, 0, NULL, NULL, line, (size_t)n);
+	w->n++;
+}
+
 /* One line per person, fields split by a space (none holds one; a
  * frame holds no tab, natterctl prints tabs): name, room, address,
- * login time (Unix seconds), idle seconds, "op" or "-"; then "N
- * people.". */
+ * login time (Unix seconds), idle seconds, "op" or "-".  With -R, then
+ * the people of other hosts known here: name, room, four "-" (not
+ * known here) and a seventh field, their host's ID.  Then "N
+ * people.", or "N people, K more on other hosts not listed." past the
+ * bound. */
 void mod_who(struct chat *ch, struct chatter *c)
 {
 	long long now = io_now_ms();
@@ -31,7 +64,13 @@ void mod_who(struct chat *ch, struct chatter *c)
 			   strlen(line));
 		n++;
 	}
-	snprintf(line, sizeof line, "%zu people.", n);
+	struct who_walk w = { ch, c, 0, 0, ch->peers->queue_max / 4 };
+	xhost_each_person(ch, who_remote, &w);
+	if (w.omitted)
+		snprintf(line, sizeof line, "%zu people, %zu more on other "
+			 "hosts not listed.", n + w.n, w.omitted);
+	else
+		snprintf(line, sizeof line, "%zu people.", n + w.n);
 	reply_only(ch, c, FRAME_INFO, line);
 }
 
@@ -173,7 +212,7 @@ static void room_line(const struct room *r, void *arg)
 }
 
 /* natterctl status: "key value" lines (room and refused lines carry a
- * label first); natterctl metrics turns them into Prometheus' text.
+ * label first; hosts and people_elsewhere only with -R); natterctl metrics turns them into Prometheus' text.
  * The last line, lines_per_second, ends the reply. */
 void mod_status(struct chat *ch, struct chatter *c)
 {
@@ -185,6 +224,10 @@ void mod_status(struct chat *ch, struct chatter *c)
 	stat_line(ch, c, "uptime_seconds",
 		  (unsigned long long)(mod_now() - ch->started));
 	stat_line(ch, c, "people", people);
+	if (ch->xh) { /* -R: what this host knows of the others */
+		stat_line(ch, c, "hosts", xhost_hosts(ch));
+		stat_line(ch, c, "people_elsewhere", xhost_room_total(ch));
+	}
 	struct status_walk w = { ch, c };
 	presence_each_room(&ch->pres, room_line, &w);
 	stat_line(ch, c, "sessions_started", s->sessions);

@@ -72,6 +72,14 @@ void xhost_each_in_room(const struct chat *ch, const char *room,
 				   const char *away), void *arg);
 /* How many people of other hosts are known (a bound on their rooms). */
 size_t xhost_room_total(const struct chat *ch);
+/* For natterctl: the other hosts known (taken for dead ones not
+ * counted), and every person of them with their room ("" while in
+ * none) and host's ID, grouped by host. */
+size_t xhost_hosts(const struct chat *ch);
+void xhost_each_person(const struct chat *ch,
+		       void (*fn)(void *arg, const char *name,
+				  const char *room, const char *host),
+		       void *arg);
 /* Rooms of other hosts and their counts (a room once per call, also
  * one that has people here). */
 void xhost_each_room(const struct chat *ch,

@@ -314,3 +314,25 @@ size_t xhost_room_total(const struct chat *ch)
 {
 	return ch->xh ? ch->xh->npeople : 0;
 }
+
+size_t xhost_hosts(const struct chat *ch)
+{
+	const struct xhost *xh = ch->xh;
+	size_t n = 0;
+	for (int i = 0; xh && i < xh->nhosts; i++)
+		n += !xh->host_gone[i];
+	return n;
+}
+
+void xhost_each_person(const struct chat *ch,
+		       void (*fn)(void *arg, const char *name,
+				  const char *room, const char *host),
+		       void *arg)
+{
+	const struct xhost *xh = ch->xh;
+	for (int h = 0; xh && h < xh->nhosts; h++)
+		for (size_t i = 0; i < xh->npeople; i++)
+			if (xh->people[i].host == h)
+				fn(arg, xh->people[i].name,
+				   xh->people[i].room, xh->hosts[h]);
+}

@@ -10,7 +10,8 @@
  *   (lib/natter-protocol.h) and prints the reply's lines on stdout,
  *   one per line (who, stats and status: tab-separated fields; metrics:
  *   status in the Prometheus text format), or the broker's refusal on
- *   stderr as "natterctl: TEXT".
+ *   stderr as "natterctl: TEXT" (so is who's note of the people of
+ *   other hosts left out past its bound, with exit status 0).
  * Exit status: 0 done; 1 the broker refused the command (no such
  * user, a bad duration...); 100 bad usage; 111 no broker there, not
  * ours (another user's), too old, or it went away or did not answer
@@ -155,6 +156,10 @@ static const struct metric metrics[] = {
 	{ "uptime_seconds", "natter_uptime_seconds", "gauge", NULL,
 	  "Seconds since the broker started." },
 	{ "people", "natter_people", "gauge", NULL, "People logged in." },
+	{ "hosts", "natter_hosts", "gauge", NULL,
+	  "Other hosts sharing the Redis known here (-R)." },
+	{ "people_elsewhere", "natter_people_elsewhere", "gauge", NULL,
+	  "People logged in on the other hosts known here (-R)." },
 	{ "room", "natter_room_people", "gauge", "room",
 	  "People logged in, per room." },
 	{ "sessions_started", "natter_sessions_started_total", "counter",
@@ -232,7 +237,8 @@ static void metric_line(const char *t, size_t len)
 enum shape { PLAIN, TABLE, METRICS };
 
 /* Prints the reply's lines: as they are, with tabs for the spaces
- * between fields (TABLE: who, stats, status; no field holds a space),
+ * between fields (TABLE: who, stats, status; no field holds a space;
+ * not in what goes to stderr, which is text),
  * or as metrics; returns the exit status. */
 static int reply(int fd, enum shape shape)
 {
@@ -250,13 +256,17 @@ static int reply(int fd, enum shape shape)
 			continue; /* nothing else is for a control program */
 		if (table && (f.flags & FRAME_LAST) && ends_with(&f, " people."))
 			continue; /* who's count: not a row */
+		if (table && (f.flags & FRAME_LAST) &&
+		    ends_with(&f, " not listed.")) /* who's, past its bound */
+			to = stderr;
 		if (shape == METRICS && f.type == FRAME_INFO) {
 			metric_line(f.text, f.textlen);
 			continue;
 		}
 		fputs(to == stderr ? "natterctl: " : "", to);
 		for (size_t i = 0; i < f.textlen; i++)
-			fputc(table && f.text[i] == ' ' ? '\t' : f.text[i], to);
+			fputc(table && to == stdout && f.text[i] == ' ' ? '\t' :
+			      f.text[i], to);
 		fputc('\n', to);
 	} while (!(f.flags & FRAME_LAST));
 	return status;

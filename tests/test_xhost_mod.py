@@ -4,7 +4,8 @@ it covers on every host and refuses them everywhere; /unban lifts it
 everywhere; a host started after the ban applies it (the merge at UP);
 /kick and /mute of a person on another host are done by that host;
 garbage written to the moderation stream by hand is skipped with a log
-line.  Each test starts its own redis-server (tests/rserver.py)."""
+line; natterctl who and status on one host show the people of the
+others.  Each test starts its own redis-server (tests/rserver.py)."""
 import os
 import re
 import socket
@@ -12,7 +13,7 @@ import socket
 import harness as H
 from harness import Natterd
 from rserver import RedisServer
-from test_moderation import login, op_users
+from test_moderation import ctl, login, op_users, parse_prometheus
 from test_xhost import who_until
 
 
@@ -256,3 +257,71 @@ def test_every_host_brings_its_bans_file_once():
     a.log.wait(r"bob banned dee \(on another server\)")
     refused(a, "dee", "pw-dee", "You are banned from this chat (by bob: "
             "from b's file)")
+
+
+def test_natterctl_who_and_status_show_the_people_of_other_hosts():
+    r = RedisServer()
+    users = op_users()
+    a, b = host(r.addr, users), host(r.addr, users)
+    ann = login(a, "ann", "pw-ann")
+    bob = login(b, "bob", "pw-bob")
+    bob.send_line("/join dev")
+    bob.expect("*** You are now alone in dev.")
+    cy = login(b, "cy", "pw-cy")
+    who_until(ann, r"In lobby \(2\): ")
+    b_id = re.search(r"presence shared in Redis as host (\S+)",
+                     b.log.text()).group(1)
+    p = ctl(a, "who")
+    assert p.returncode == 0 and p.stderr == "", p
+    rows = [l.split("\t") for l in p.stdout.splitlines()]
+    assert rows[0][0] == "ann" and len(rows[0]) == 6, rows  # as before
+    assert sorted(rows[1:]) == [["bob", "dev", "-", "-", "-", "-", b_id],
+                                ["cy", "lobby", "-", "-", "-", "-", b_id]]
+    p = ctl(a, "status")
+    st = {tuple(r[:-1]): r[-1] for r in
+          (l.split("\t") for l in p.stdout.splitlines())}
+    assert st[("people",)] == "1" and st[("hosts",)] == "1", st
+    assert st[("people_elsewhere",)] == "2", st
+    m, _ = parse_prometheus(ctl(a, "metrics").stdout)
+    assert m[("natter_hosts", None)] == 1
+    assert m[("natter_people_elsewhere", None)] == 2
+    cy.send_line("/exit")
+    cy.expect_closed()
+    H.wait_until(lambda: "cy" not in ctl(a, "who").stdout,
+                 what="cy gone from A's natterctl who")
+
+
+def test_natterctl_who_bounds_the_people_of_other_hosts():
+    """2000 people of another host (its 'join' events put in the stream
+    by hand): who lists as many as a quarter of the queue bound holds,
+    in order of host, and natterctl says on stderr how many are left
+    out; status counts them all."""
+    r = RedisServer()
+    a = host(r.addr, op_users())
+    out = b""
+    for i in range(2000):
+        args = [b"XADD", b"natter:events", b"*", b"h", b"many-1", b"k",
+                b"join", b"n", b"p%d" % i, b"r", b"lobby", b"o", b""]
+        out += b"*%d\r\n" % len(args)
+        out += b"".join(b"$%d\r\n%s\r\n" % (len(x), x) for x in args)
+    out += b"*1\r\n$4\r\nPING\r\n"
+    with socket.create_connection(("127.0.0.1", r.port), 5) as s:
+        s.sendall(out)
+        got = b""
+        while not got.endswith(b"+PONG\r\n"):
+            chunk = s.recv(65536)
+            assert chunk, got[-200:]
+            got += chunk
+    def counted():
+        st = dict(l.split("\t") for l in ctl(a, "status").stdout
+                  .splitlines() if l.count("\t") == 1)
+        return st["people_elsewhere"] == "2000" and st["hosts"] == "1"
+    H.wait_until(counted, what="A to know the 2000")
+    p = ctl(a, "who")
+    assert p.returncode == 0, p
+    rows = [l.split("\t") for l in p.stdout.splitlines()]
+    assert 500 < len(rows) < 2000, len(rows)
+    assert all(r[1:] == ["lobby", "-", "-", "-", "-", "many-1"]
+               for r in rows), rows[:3]
+    assert p.stderr == "natterctl: %d people, %d more on other hosts not " \
+        "listed.\n" % (len(rows), 2000 - len(rows)), p.stderr
