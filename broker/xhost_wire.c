@@ -17,12 +17,19 @@ const char *xwire_kind(enum xev_kind k)
 	return kinds[k];
 }
 
-static int clean(const char *s, size_t len)
+/* No control byte in len bytes at s; TABs allowed when tab_ok. */
+static int clean_but(const char *s, size_t len, int tab_ok)
 {
 	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+		if (((unsigned char)s[i] < 0x20 && !(tab_ok && s[i] == '\t')) ||
+		    s[i] == 0x7f)
 			return 0;
 	return 1;
+}
+
+static int clean(const char *s, size_t len)
+{
+	return clean_but(s, len, 0);
 }
 
 int xwire_host_ok(const char *s, size_t len)
@@ -36,11 +43,9 @@ int xwire_host_ok(const char *s, size_t len)
 	return 1;
 }
 
-/* Each one-letter field of `want` found once into out (by its index in
- * want); -1 when the array is not pairs of strings, too long, a wanted
- * field comes twice or is missing, or a value holds a control byte. */
-static int fields_get(const struct resp_value *f, const char *want,
-		      struct xstr *out, const char **why)
+int xwire_fields(const struct resp_value *f, const char *want,
+		 const char *tabs, size_t max, struct xstr *out,
+		 const char **why)
 {
 	size_t nwant = strlen(want);
 	unsigned seen = 0;
@@ -54,13 +59,16 @@ static int fields_get(const struct resp_value *f, const char *want,
 			*why = "a field that is not a string";
 			return -1;
 		}
-		const char *p = k->len == 1 ? memchr(want, k->str[0], nwant)
-					    : NULL;
+		const char *p = k->len == 1 && k->str[0] ?
+				memchr(want, k->str[0], nwant) : NULL;
 		if (!p)
 			continue; /* a later version's field */
 		unsigned bit = 1u << (p - want);
-		if (seen & bit || !clean(v->str, v->len)) {
+		int tab_ok = strchr(tabs, *p) != NULL;
+		if (seen & bit || (max && v->len > max) ||
+		    !clean_but(v->str, v->len, tab_ok)) {
 			*why = seen & bit ? "a field twice" :
+			       max && v->len > max ? "a field too long" :
 			       "a control byte in a field";
 			return -1;
 		}
@@ -105,7 +113,7 @@ int xwire_event(const struct resp_value *fields, struct xev *ev,
 		const char **why)
 {
 	struct xstr v[5];
-	if (fields_get(fields, "hknro", v, why) < 0 ||
+	if (xwire_fields(fields, "hknro", "", 0, v, why) < 0 ||
 	    field_opt(fields, 'a', &ev->away, why) < 0)
 		return -1;
 	if (ev->away.len > AWAY_TEXT_MAX) {
@@ -141,7 +149,7 @@ int xwire_msg(const struct resp_value *fields, struct xmsg *m,
 	      const char **why)
 {
 	struct xstr v[4];
-	if (fields_get(fields, "ftix", v, why) < 0)
+	if (xwire_fields(fields, "ftix", "", 0, v, why) < 0)
 		return -1;
 	m->from = v[0];
 	m->to = v[1];

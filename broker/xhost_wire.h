@@ -49,6 +49,15 @@ struct xmsg {
 	struct xstr from, to, id, text;
 };
 
+/* Each one-letter field of `want` (at most 31) found once in fields,
+ * into out (by its index in want): 0, or -1 with *why when the array is
+ * not pairs of strings, past XWIRE_FIELDS_MAX pairs, a wanted field
+ * comes twice, is missing, is longer than max (0: no bound) or holds a
+ * control byte (a TAB only in the fields named in tabs).  Other fields
+ * are a later version's: skipped. */
+int xwire_fields(const struct resp_value *fields, const char *want,
+		 const char *tabs, size_t max, struct xstr *out,
+		 const char **why);
 /* 0, or -1 with *why saying in a few words what was wrong. */
 int xwire_event(const struct resp_value *fields, struct xev *ev,
 		const char **why);

@@ -29,41 +29,18 @@ static int clean(const char *s, size_t len, int tabs)
 	return 1;
 }
 
-/* The fields h, k, t, v once each into out[0..3]; -1 with *why. */
+/* The fields h, k, t, v once each into out[0..3] (a TAB only in v);
+ * -1 with *why, which says it was a moderation entry. */
 static int fields_get(const struct resp_value *f, struct xstr *out,
 		      const char **why)
 {
-	static const char want[] = "hktv";
-	unsigned seen = 0;
-	if (f->type != RESP_ARRAY || f->n % 2 || f->n > 2 * XWIRE_FIELDS_MAX) {
-		*why = "a moderation entry that is not field pairs";
-		return -1;
-	}
-	for (size_t i = 0; i < f->n; i += 2) {
-		const struct resp_value *k = &f->elem[i], *v = &f->elem[i + 1];
-		if (k->type != RESP_BULK || v->type != RESP_BULK) {
-			*why = "a moderation field that is not a string";
-			return -1;
-		}
-		const char *p = k->len == 1 ? memchr(want, k->str[0], 4)
-					    : NULL;
-		if (!p || k->str[0] == '\0')
-			continue; /* a later version's field */
-		unsigned bit = 1u << (p - want);
-		if (seen & bit || v->len > XMOD_VALUE_MAX ||
-		    !clean(v->str, v->len, *p == 'v')) {
-			*why = "a moderation field twice, too long or with a "
-			       "control byte";
-			return -1;
-		}
-		seen |= bit;
-		out[p - want] = (struct xstr){ v->str, v->len };
-	}
-	if (seen != 0xf) {
-		*why = "a moderation entry with a field missing";
-		return -1;
-	}
-	return 0;
+	static char said[96];
+	const char *w;
+	if (xwire_fields(f, "hktv", "v", XMOD_VALUE_MAX, out, &w) == 0)
+		return 0;
+	snprintf(said, sizeof said, "a moderation entry: %s", w);
+	*why = said;
+	return -1;
 }
 
 int xmodwire_entry(const struct resp_value *fields, struct xmod_entry *e,
