@@ -17,8 +17,7 @@ const char *xwire_kind(enum xev_kind k)
 	return kinds[k];
 }
 
-/* No control byte in len bytes at s; TABs allowed when tab_ok. */
-static int clean_but(const char *s, size_t len, int tab_ok)
+int xwire_clean(const char *s, size_t len, int tab_ok)
 {
 	for (size_t i = 0; i < len; i++)
 		if (((unsigned char)s[i] < 0x20 && !(tab_ok && s[i] == '\t')) ||
@@ -29,7 +28,7 @@ static int clean_but(const char *s, size_t len, int tab_ok)
 
 static int clean(const char *s, size_t len)
 {
-	return clean_but(s, len, 0);
+	return xwire_clean(s, len, 0);
 }
 
 int xwire_host_ok(const char *s, size_t len)
@@ -66,7 +65,7 @@ int xwire_fields(const struct resp_value *f, const char *want,
 		unsigned bit = 1u << (p - want);
 		int tab_ok = strchr(tabs, *p) != NULL;
 		if (seen & bit || (max && v->len > max) ||
-		    !clean_but(v->str, v->len, tab_ok)) {
+		    !xwire_clean(v->str, v->len, tab_ok)) {
 			*why = seen & bit ? "a field twice" :
 			       max && v->len > max ? "a field too long" :
 			       "a control byte in a field";

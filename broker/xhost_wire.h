@@ -49,6 +49,9 @@ struct xmsg {
 	struct xstr from, to, id, text;
 };
 
+/* 1 when len bytes at s hold no control byte (below 0x20, or 0x7f),
+ * a TAB allowed when tab_ok; else 0. */
+int xwire_clean(const char *s, size_t len, int tab_ok);
 /* Each one-letter field of `want` (at most 31) found once in fields,
  * into out (by its index in want): 0, or -1 with *why when the array is
  * not pairs of strings, past XWIRE_FIELDS_MAX pairs, a wanted field

@@ -19,16 +19,6 @@ const char *xmodwire_kind(enum xmod_kind k)
 	return kinds[k];
 }
 
-/* No control byte in len bytes at s; a TAB too when tabs. */
-static int clean(const char *s, size_t len, int tabs)
-{
-	for (size_t i = 0; i < len; i++)
-		if (((unsigned char)s[i] < 0x20 && !(tabs && s[i] == '\t')) ||
-		    s[i] == 0x7f)
-			return 0;
-	return 1;
-}
-
 /* The fields h, k, t, v once each into out[0..3] (a TAB only in v);
  * -1 with *why, which says it was a moderation entry. */
 static int fields_get(const struct resp_value *f, struct xstr *out,
@@ -171,7 +161,8 @@ int xmodwire_topic(const struct xstr *room, const struct xstr *value,
 		   struct xtopic *t)
 {
 	const char *p = value->s, *end = value->s + value->len;
-	if (!room_valid(room->s, room->len) || !clean(value->s, value->len, 1) ||
+	if (!room_valid(room->s, room->len) ||
+	    !xwire_clean(value->s, value->len, 1) ||
 	    part(&p, end, BAN_BY_MAX, t->by, 0) ||
 	    part(&p, end, MOD_TOPIC_MAX, t->text, 1) ||
 	    !name_valid(t->by, strlen(t->by)))
