@@ -17,6 +17,15 @@ const char *xwire_kind(enum xev_kind k)
 	return kinds[k];
 }
 
+int xwire_word(const char *const *words, size_t n, const struct xstr *w)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(words[i]) == w->len &&
+		    memcmp(words[i], w->s, w->len) == 0)
+			return (int)i;
+	return -1;
+}
+
 int xwire_clean(const char *s, size_t len, int tab_ok)
 {
 	for (size_t i = 0; i < len; i++)
@@ -119,12 +128,8 @@ int xwire_event(const struct resp_value *fields, struct xev *ev,
 		*why = "an away message too long";
 		return -1;
 	}
-	size_t k = 0;
-	while (k < sizeof kinds / sizeof kinds[0] &&
-	       (strlen(kinds[k]) != v[1].len ||
-		memcmp(kinds[k], v[1].s, v[1].len) != 0))
-		k++;
-	if (k == sizeof kinds / sizeof kinds[0]) {
+	int k = xwire_word(kinds, sizeof kinds / sizeof kinds[0], &v[1]);
+	if (k < 0) {
 		*why = "an unknown kind of event";
 		return -1;
 	}

@@ -49,6 +49,8 @@ struct xmsg {
 	struct xstr from, to, id, text;
 };
 
+/* The index of w among the n words, or -1. */
+int xwire_word(const char *const *words, size_t n, const struct xstr *w);
 /* 1 when len bytes at s hold no control byte (below 0x20, or 0x7f),
  * a TAB allowed when tab_ok; else 0. */
 int xwire_clean(const char *s, size_t len, int tab_ok);

@@ -37,14 +37,10 @@ int xmodwire_entry(const struct resp_value *fields, struct xmod_entry *e,
 		   const char **why)
 {
 	struct xstr v[4];
-	size_t k = 0;
 	if (fields_get(fields, v, why) < 0)
 		return -1;
-	while (k < sizeof kinds / sizeof kinds[0] &&
-	       (strlen(kinds[k]) != v[1].len ||
-		memcmp(kinds[k], v[1].s, v[1].len) != 0))
-		k++;
-	if (k == sizeof kinds / sizeof kinds[0]) {
+	int k = xwire_word(kinds, sizeof kinds / sizeof kinds[0], &v[1]);
+	if (k < 0) {
 		*why = "an unknown kind of moderation entry";
 		return -1;
 	}
