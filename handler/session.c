@@ -537,17 +537,29 @@ static void loop(struct session *s, int sigfd)
 	}
 }
 
+/* 8 random bytes: getentropy(3) (POSIX.1-2024) where the C library
+ * has it, one system call; else /dev/urandom.  Returns 0 or -1. */
+static int random_bytes(unsigned char *r, size_t n)
+{
+#if (defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 25)) || \
+    defined(__OpenBSD__)
+	if (getentropy(r, n) == 0)
+		return 0;
+#endif
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	ssize_t got = fd >= 0 ? io_read(fd, r, n) : -1;
+	if (fd >= 0)
+		close(fd);
+	return got == (ssize_t)n ? 0 : -1;
+}
+
 /* An id for this session process, unique across restarts of anything:
- * 8 random bytes in hex, or (no /dev/urandom) pid, time and a counter
+ * 8 random bytes in hex, or (none to be had) pid, time and a counter
  * of the clock. */
 static void origin_make(char *out, size_t size)
 {
 	unsigned char r[8];
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd >= 0 ? io_read(fd, r, sizeof r) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (n == (ssize_t)sizeof r) {
+	if (random_bytes(r, sizeof r) == 0) {
 		for (size_t i = 0; i < sizeof r && 2 * i + 2 < size; i++)
 			snprintf(out + 2 * i, 3, "%02x", r[i]);
 		return;

@@ -45,18 +45,41 @@ int log_stamped(void)
 	return stamped;
 }
 
+/* The proleptic Gregorian date of a count of days since 1970-01-01
+ * (H. Hinnant's civil_from_days: 400-year eras of 146,097 days, years
+ * counted from March so that the leap day comes last). */
+void log_civil(long long days, long long *year, unsigned *month,
+	       unsigned *day)
+{
+	long long z = days + 719468;
+	long long era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);          /* [0, 146096] */
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100); /* [0, 365] */
+	unsigned mp = (5 * doy + 2) / 153;                    /* March = 0 */
+	*day = doy - (153 * mp + 2) / 5 + 1;
+	*month = mp < 10 ? mp + 3 : mp - 9;
+	*year = (long long)yoe + era * 400 + (*month <= 2);
+}
+
+/* By hand, not gmtime_r: glibc's reads /etc/localtime the first time
+ * it runs, whatever zone is asked for, and every session is a new
+ * process that logs as it starts (BENCHMARKS.md, session start). */
 size_t log_time(char *buf, size_t size)
 {
 	struct timespec ts;
-	struct tm tm;
 	if (size < LOG_TIME_MAX || clock_gettime(CLOCK_REALTIME, &ts) != 0 ||
-	    !gmtime_r(&ts.tv_sec, &tm))
+	    ts.tv_sec < 0)
 		return 0;
-	size_t n = strftime(buf, size, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (n == 0)
+	long long secs = (long long)ts.tv_sec, year;
+	unsigned month, day, sod = (unsigned)(secs % 86400);
+	log_civil(secs / 86400, &year, &month, &day);
+	if (year > 9999)
 		return 0;
-	int m = snprintf(buf + n, size - n, ".%03ldZ", ts.tv_nsec / 1000000);
-	return m > 0 && (size_t)m < size - n ? n + (size_t)m : 0;
+	int n = snprintf(buf, size, "%04lld-%02u-%02uT%02u:%02u:%02u.%03ldZ",
+			 year, month, day, sod / 3600, sod / 60 % 60, sod % 60,
+			 (long)(ts.tv_nsec / 1000000));
+	return n > 0 && (size_t)n < size ? (size_t)n : 0;
 }
 
 enum log_target log_target(void)

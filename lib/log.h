@@ -26,6 +26,10 @@ int log_stamped(void);
  * clock cannot be read. */
 #define LOG_TIME_MAX 32
 size_t log_time(char *buf, size_t size);
+/* Year, month (1-12) and day (1-31) of the proleptic Gregorian
+ * calendar for days since 1970-01-01 (negative: before). */
+void log_civil(long long days, long long *year, unsigned *month,
+	       unsigned *day);
 enum log_target log_target(void);
 /* level is a syslog priority: LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO. */
 void log_msg(int level, const char *fmt, ...)
