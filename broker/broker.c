@@ -14,6 +14,7 @@
 #include "broker.h"
 #include "chat.h"
 #include "exitcode.h"
+#include "fdnew.h"
 #include "io.h"
 #include "log.h"
 #include "peercred.h"
@@ -170,8 +171,7 @@ static void accept_one(struct server *s, int fd)
 		close(fd);
 		return;
 	}
-	if (io_set_nonblock(fd, 1) != 0 || io_set_cloexec(fd) != 0 ||
-	    !chat_accept(&s->chat, fd)) {
+	if (!chat_accept(&s->chat, fd)) {
 		log_msg(LOG_ERR, "cannot take a handler: %s", strerror(errno));
 		close(fd);
 	}
@@ -186,7 +186,7 @@ static void accept_some(struct ev_source *src, unsigned events)
 	if (!s->listening)
 		return; /* left in the loop by a pause: an error report */
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		int fd = accept(s->lfd, NULL, NULL);
+		int fd = fdnew_accept(s->lfd, NULL, NULL);
 		if (fd >= 0) {
 			accept_one(s, fd);
 			continue;

@@ -1,6 +1,7 @@
 /* bconn.c — the link to the broker: connect, send, read frames, lose,
  * retry.  Returns events; never calls up into the session. */
 #include "bconn.h"
+#include "fdnew.h"
 #include "io.h"
 #include "log.h"
 
@@ -32,13 +33,12 @@ int bconn_open(struct bconn *bc)
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, bc->path, len + 1);
-	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (fd < 0)
-		return -1;
 	/* Non-blocking before connect: a full backlog is a failed try
 	 * (EAGAIN), retried later, never a hang. */
-	if (io_set_cloexec(fd) != 0 || io_set_nonblock(fd, 1) != 0 ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
+	int fd = fdnew_socket(AF_UNIX, SOCK_STREAM);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
 		int saved = errno;
 		close(fd);
 		errno = saved;

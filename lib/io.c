@@ -96,13 +96,16 @@ ssize_t io_read(int fd, void *buf, size_t len)
 	return n;
 }
 
+/* Each reads the flags first and writes them only if they change: a
+ * descriptor received with MSG_CMSG_CLOEXEC, or accepted with the
+ * flags, costs one system call, not two. */
 int io_set_nonblock(int fd, int on)
 {
 	int fl = fcntl(fd, F_GETFL);
 	if (fl < 0)
 		return -1;
-	fl = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
-	return fcntl(fd, F_SETFL, fl);
+	int want = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
+	return want == fl ? 0 : fcntl(fd, F_SETFL, want);
 }
 
 int io_set_cloexec(int fd)
@@ -110,5 +113,5 @@ int io_set_cloexec(int fd)
 	int fl = fcntl(fd, F_GETFD);
 	if (fl < 0)
 		return -1;
-	return fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
+	return fl & FD_CLOEXEC ? 0 : fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
 }

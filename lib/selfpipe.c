@@ -1,5 +1,6 @@
 /* selfpipe.c — the classic self-pipe trick (D. J. Bernstein). */
 #include "selfpipe.h"
+#include "fdnew.h"
 #include "io.h"
 
 #include <errno.h>
@@ -50,10 +51,6 @@ static void close_pipe(void)
 static int setup(const int *sigs)
 {
 	struct sigaction sa;
-	for (int i = 0; i < 2; i++)
-		if (io_set_nonblock(pipefd[i], 1) != 0 ||
-		    io_set_cloexec(pipefd[i]) != 0)
-			return -1;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -65,7 +62,7 @@ static int setup(const int *sigs)
  * signal keeps the action it had. */
 int selfpipe_init(const int *sigs)
 {
-	if (pipe(pipefd) != 0)
+	if (fdnew_pipe(pipefd) != 0)
 		return -1;
 	if (setup(sigs) == 0)
 		return pipefd[0];

@@ -152,18 +152,27 @@ static int serve_one(struct starter *s, long long now)
 }
 
 /* natterd's handlers out, the launcher's own in; then the spawn state,
- * which records the dispositions a handler must have reset. */
+ * which records the dispositions a handler must have reset.  The
+ * signals natterd catches or ignores are blocked here instead, at their
+ * defaults: as safe from a stray kill or a ^C as ignored, and a
+ * handler then has only SIGCHLD to set back (and the mask), not a
+ * dozen, in the vfork child that the launcher waits for. */
 static int launcher_signals_init(void)
 {
-	static const int ignored[] = { SIGTERM, SIGINT, SIGHUP, SIGPIPE, 0 };
-	sigset_t none;
+	static const int stray[] = { SIGTERM, SIGINT, SIGHUP, SIGPIPE, 0 };
+	sigset_t blocked;
+	sigemptyset(&blocked);
 	selfpipe_reset(natterd_signals); /* natterd's pipe: closed */
-	for (const int *s = ignored; *s; s++)
-		if (signal(*s, SIG_IGN) == SIG_ERR)
+	for (const int *s = stray; *s; s++)
+		sigaddset(&blocked, *s);
+	for (const int *s = natterd_ignored; *s; s++)
+		sigaddset(&blocked, *s);
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(&blocked, sig) == 1 &&
+		    signal(sig, SIG_DFL) == SIG_ERR)
 			return -1;
 	int fd = selfpipe_init(launcher_signals);
-	sigemptyset(&none);
-	if (fd < 0 || sigprocmask(SIG_SETMASK, &none, NULL) != 0)
+	if (fd < 0 || sigprocmask(SIG_SETMASK, &blocked, NULL) != 0)
 		return -1;
 	return fd;
 }

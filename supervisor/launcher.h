@@ -14,9 +14,10 @@
  * starts the handler on the connection (spawn.h: vfork, or
  * posix_spawn with -DNATTER_SPAWN_POSIX), closes its copy and reports
  * STARTED or FAILED; it reaps its own children (SIGCHLD through a
- * self-pipe) and reports each as ENDED.  SIGTERM, SIGINT and SIGHUP are
- * ignored: natterd decides when sessions end, and a ^C to the
- * terminal's process group must not take the launchers with it.  It
+ * self-pipe) and reports each as ENDED.  SIGTERM, SIGINT, SIGHUP and
+ * the signals natterd ignores are blocked: natterd decides when
+ * sessions end, and a ^C to the terminal's process group must not take
+ * the launchers with it.  It
  * leaves, with _exit, when natterd closes its end (status 0) or on a
  * request that breaks the protocol (EXIT_TEMP, logged). */
 #ifndef NATTERD_LAUNCHER_H

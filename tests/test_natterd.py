@@ -1252,6 +1252,27 @@ def test_launchers_are_named_and_a_killed_one_is_restarted():
     os.kill(handler, signal.SIGKILL)
 
 
+def test_stray_signals_do_not_end_a_launcher():
+    """A launcher blocks the signals natterd catches or ignores (a ^C to
+    the process group, a stray kill): each sent to a launcher leaves it
+    running and serving; its handlers still get none blocked."""
+    d = start("-r", "0", handler=CAT)
+    pids = wait_until(lambda: len(launcher_pids(d)) >= 2 and launcher_pids(d),
+                      what="launchers")
+    for p in pids:
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP,
+                    signal.SIGPIPE, signal.SIGUSR1, signal.SIGALRM):
+            os.kill(p, sig)
+    for p in pids:
+        status = open("/proc/%d/status" % p).read()
+        assert "State:\tZ" not in status, status
+    c = d.connect()
+    c.send("still here\n")
+    c.expect("still here")
+    assert launcher_pids(d) == pids
+    assert not re.search(r"launcher \d+ pid \d+ killed", d.log.text())
+
+
 def test_busy_launchers_leave_connections_in_the_backlog():
     """While every launcher is busy natterd does not poll its listeners:
     connections wait in the kernel's backlog (none refused), natterd
