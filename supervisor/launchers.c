@@ -39,9 +39,12 @@ static struct {
 int launchers_wanted(void)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if (cpus < LAUNCHERS_MIN)
-		return LAUNCHERS_MIN;
-	return cpus > LAUNCHERS_MAX ? LAUNCHERS_MAX : (int)cpus;
+	if (cpus < 1)
+		cpus = 1; /* unknown: the least */
+	if (cpus > LAUNCHERS_MAX / LAUNCHERS_PER_CPU)
+		return LAUNCHERS_MAX;
+	long n = cpus * LAUNCHERS_PER_CPU;
+	return n < LAUNCHERS_MIN ? LAUNCHERS_MIN : (int)n;
 }
 
 void launchers_forget(void)

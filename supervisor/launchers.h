@@ -2,8 +2,13 @@
  * them, handing each a connection, reading what they report, and
  * restarting one that dies.
  *
- * How many: one per online processor, at least LAUNCHERS_MIN and at
- * most LAUNCHERS_MAX (BENCHMARKS.md: on 2 cores, 2 launchers). Each
+ * How many: LAUNCHERS_PER_CPU per online processor, at least
+ * LAUNCHERS_MIN and at most LAUNCHERS_MAX.  Two per processor, because
+ * a launcher waits in vfork until its child has exec'd, and when every
+ * processor is busy with sessions that child waits for its turn: with
+ * one per processor both launchers of 2 cores stalled often enough to
+ * leave a core idle (BENCHMARKS.md, session start: idle 2.5 % -> 0.5 %,
+ * 0.949 -> 0.962 of the threaded natterd's rate).  Each
  * takes at most LAUNCHER_DEPTH connections before it has answered for
  * them; natterd does not poll its listeners while every launcher has
  * that many (connections wait in the kernel's backlog), the s6 way.
@@ -26,8 +31,9 @@
 
 #include "addr.h"
 
+#define LAUNCHERS_PER_CPU 2
 #define LAUNCHERS_MIN 2
-#define LAUNCHERS_MAX 4
+#define LAUNCHERS_MAX 8
 #define LAUNCHER_DEPTH 4
 #define LAUNCHER_RESTART_MIN_MS 100
 #define LAUNCHER_RESTART_MAX_MS 5000
@@ -52,7 +58,8 @@ struct launchers_params {
 	const struct launcher_events *ev;
 };
 
-/* One per online processor within [LAUNCHERS_MIN, LAUNCHERS_MAX]. */
+/* LAUNCHERS_PER_CPU per online processor, within [LAUNCHERS_MIN,
+ * LAUNCHERS_MAX]. */
 int launchers_wanted(void);
 /* Starts n launchers (n <= LAUNCHERS_MAX); p is kept.  Returns 0, or -1
  * (logged) when none could be started. */
