@@ -32,6 +32,10 @@ struct transfer {
 int transfer_run(const char *broker_path, const char *peer,
 		 const char *line, size_t len);
 
+/* How long the first half waits for a connection to its meeting place
+ * to send the other half's socket before it drops that connection. */
+#define XFER_HAND_MS 1000
+
 /* transfer_meet.c: meets the other half of t in the broker's socket
  * directory.  Returns the other half's socket (this process relays),
  * -2 when the other half took ours (its process relays: we are done),

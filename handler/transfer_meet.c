@@ -75,6 +75,26 @@ static int take_fd(int conn)
 	return fd;
 }
 
+/* The descriptor sent on conn, waiting for it at most XFER_HAND_MS
+ * (and not past deadline): the other half sends it as it connects, so
+ * a connection that sends nothing (a stray process of the same user)
+ * is dropped, and the wait goes on, instead of holding this session
+ * in a read that never returns.  -1 if none came. */
+static int handed(int conn, long long deadline)
+{
+	long long until = io_now_ms() + XFER_HAND_MS;
+	if (until > deadline)
+		until = deadline;
+	for (;;) {
+		long long left = until - io_now_ms();
+		struct pollfd p = { .fd = conn, .events = POLLIN };
+		int r = left > 0 ? poll(&p, 1, (int)left) : 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r > 0 ? take_fd(conn) : -1;
+	}
+}
+
 /* Waits on lfd for the other half, at most XFER_WAIT_MS, giving up if
  * our own client goes (fd 0 readable: it sends nothing before OK). */
 static int wait_other(int lfd, char *err, size_t errlen)
@@ -99,7 +119,7 @@ static int wait_other(int lfd, char *err, size_t errlen)
 		int conn = accept(lfd, NULL, NULL);
 		if (conn < 0)
 			continue; /* EINTR, ECONNABORTED: wait on */
-		int fd = take_fd(conn);
+		int fd = handed(conn, deadline);
 		close(conn);
 		if (fd >= 0)
 			return fd;

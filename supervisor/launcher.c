@@ -86,9 +86,12 @@ static int read_req(int sock, struct launch_req *req, int *fd, int *nfds)
 		*nfds += fdpass_take(&mh, fd);
 		got += (size_t)r;
 	}
-	/* the handler must get the connection on 0 and 1 only */
+	/* the handler must get the connection on 0 and 1 only (with
+	 * MSG_CMSG_CLOEXEC it came so) */
+#ifndef MSG_CMSG_CLOEXEC
 	if (*fd >= 0 && io_set_cloexec(*fd) != 0)
 		return -1;
+#endif
 	return 1;
 }
 
