@@ -20,7 +20,9 @@
  * crash of the broker loses nothing.  Each room's file is fdatasync'd
  * at most once a second (STORE_SYNC_MS) when it was written, and at
  * close; so a power cut or a kernel crash can lose the entries of about
- * the last second.  Sequence numbers are reserved in blocks of
+ * the last second.  A new room's file is made to last with its name:
+ * the directory is fsync'd as the file is made, in the call (once per
+ * room).  Sequence numbers are reserved in blocks of
  * STORE_SEQ_BLOCK by a record that is fdatasync'd before any number of
  * the block is handed out (completed): they are never reused, even
  * after a power cut.  A clean close gives back the unused part.
@@ -262,7 +264,12 @@ cut:
 			return -1;
 		fr->end = STORE_MAGIC_LEN;
 	}
-	return 0;
+	/* A new file's name (or the set-aside copy's) lasts a power cut
+	 * only once the directory is synced: else the room's first
+	 * reservation, synced in its file, could go with the name and
+	 * its numbers be handed out again.  Once per new room, in the
+	 * call. */
+	return sync_now(f, f->dirfd, 1);
 fail:
 	if (bfd >= 0)
 		close(bfd);

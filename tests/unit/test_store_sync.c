@@ -13,16 +13,20 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
 static int slow_ms;          /* the child's syncs take this long */
 static int fail_with;        /* the child's syncs fail with this */
 static int die_in_sync;      /* the child exits in its next sync */
+static int dir_syncs;        /* full syncs of a directory seen */
 
 static int hook(int fd, int full)
 {
-	(void)full;
+	struct stat st;
+	if (full && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+		dir_syncs++;
 	if (die_in_sync)
 		_exit(3);
 	if (slow_ms) {
@@ -255,6 +259,36 @@ static void slow_disk(void)
 	test_rmdir(dir);
 }
 
+/* A room's new file is made to last a power cut with its name: the
+ * directory is synced once as the file is made (before its first
+ * numbers are handed out), not again for its later lines, nor for a
+ * room already there at the next open. */
+static void new_room_syncs_its_directory(void)
+{
+	char dir[64], err[256];
+	struct got g = { 0 };
+	test_tmpdir(dir, sizeof dir);
+	struct store_config c = test_config(dir, &g);
+	c.sync_hook = hook;
+	struct store *st = store_open_files(&c, err, sizeof err);
+	CHECK(st != NULL);
+	dir_syncs = 0;
+	CHECK(test_say(st, &g, "lobby", "first", "o", 1) == 0);
+	CHECK(dir_syncs == 1);
+	CHECK(test_say(st, &g, "lobby", "second", "o", 1) == 0);
+	CHECK(dir_syncs == 1);
+	CHECK(test_say(st, &g, "kitchen", "hi", "o", 1) == 0);
+	CHECK(dir_syncs == 2);
+	store_close(st);
+	st = store_open_files(&c, err, sizeof err);
+	CHECK(st != NULL);
+	dir_syncs = 0;
+	CHECK(test_say(st, &g, "lobby", "third", "o", 1) == 0);
+	CHECK(dir_syncs == 0);
+	store_close(st);
+	test_rmdir(dir);
+}
+
 /* 70 rooms, more than the child takes at once (SYNCER_INFLIGHT_MAX):
  * their reservations at open and their once-a-second syncs wait for
  * the child's answers instead of being done in a pass. */
@@ -336,6 +370,7 @@ static void closes_high_descriptors(void)
 int main(void)
 {
 	closes_high_descriptors();
+	new_room_syncs_its_directory();
 	answers();
 	child_dies();
 	bounded();
