@@ -49,6 +49,16 @@ def redis_cmd(r, *args):
     return got
 
 
+def name_free(r, name):
+    """Waits until no host holds name in Redis: a person who just left
+    one host (their connection closed) is given back by that host's
+    broker a moment later, and a log-in on another host before that is
+    refused as logged in elsewhere."""
+    H.wait_until(lambda: redis_cmd(r, "EXISTS", "natter:name:" +
+                                   name.lower()) == b":0\r\n",
+                 what="%s given back in Redis" % name)
+
+
 def test_a_ban_on_one_host_removes_and_refuses_on_every_host():
     r = RedisServer()
     users = op_users()
@@ -99,6 +109,7 @@ def test_a_host_started_after_a_ban_applies_it():
             "trolling), until ")
     ann.send_line("/exit")
     ann.expect_closed()
+    name_free(r, "ann")
     ann2 = login(c, "ann", "pw-ann")
     ann2.send_line("/bans")
     ann2.expect("*** 2 bans.")
@@ -149,14 +160,17 @@ def test_mute_of_a_person_on_another_host_holds_on_every_host():
         conn.expect("[cy] : marker one")
     assert "first" not in ann.text + dee.text + cy.text
     # bob leaves B and comes in on A: still muted there
+    assert redis_cmd(r, "EXISTS", "natter:name:bob") == b":1\r\n"
     bob.send_line("/exit")
     bob.expect_closed()
+    name_free(r, "bob")
     bob = login(a, "bob", "pw-bob")
     bob.send_line("second")
     bob.expect("*** You are muted")
     # and back on B
     bob.send_line("/exit")
     bob.expect_closed()
+    name_free(r, "bob")
     bob = login(b, "bob", "pw-bob")
     bob.send_line("third")
     bob.expect("*** You are muted")

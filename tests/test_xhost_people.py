@@ -13,7 +13,7 @@ from test_chat import make_users
 from test_moderation import login
 from test_xhost_faults import BACK, LOST
 from test_xhost import who_until
-from test_xhost_mod import host, redis_cmd
+from test_xhost_mod import host, name_free, redis_cmd
 
 
 def people_users():
@@ -96,6 +96,7 @@ def test_ignore_list_changed_while_redis_is_away_is_pushed():
     bob.expect_closed()
     b.log.wait(r"presence across hosts: back")
     cy = login(a, "cy", "pw-cy")
+    name_free(r, "bob")
     bob = login(b, "bob", "pw-bob")
     ignores_until(bob, "You ignore: cy")
 

@@ -49,8 +49,10 @@ def test_offline_message_reaches_another_host_once():
     bob2.send_line("/exit")
     bob2.expect_closed()
     assert "see you at 5" not in bob2.text
+    cy = login(b, "cy", "pw-cy")
+    who_until(cy, r"In lobby \(2\): ")      # B knows bob left A
     bob3 = login(b, "bob", "pw-bob")
-    who_until(ann, r"In lobby \(2\): ")     # A knows bob is on B
+    who_until(ann, r"In lobby \(3\): ")     # A knows bob is on B
     ann.send_line("/msg bob online now")
     bob3.expect("[ann] (private) : online now")   # on B: not kept
     assert "left for you" not in bob3.text
