@@ -39,6 +39,7 @@ int fdnew_pipe(int p[2])
 			int saved = errno;
 			close(p[0]);
 			close(p[1]);
+			p[0] = p[1] = -1; /* nothing left for a caller to close */
 			errno = saved;
 			return -1;
 		}
