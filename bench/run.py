@@ -428,8 +428,9 @@ class Chat:
             self.proc.wait()
 
 
-def children(pid):
-    out = []
+def parents():
+    """{pid: parent pid} of every process, in one pass over /proc."""
+    out = {}
     for p in os.listdir("/proc"):
         if p.isdigit():
             try:
@@ -437,9 +438,14 @@ def children(pid):
                     st = f.read()
             except OSError:
                 continue
-            if int(st[st.rfind(")") + 2:].split()[1]) == pid:
-                out.append(int(p))
+            out[int(p)] = int(st[st.rfind(")") + 2:].split()[1])
     return out
+
+
+def children(pid, ppid=None):
+    """pid's children (ppid: a parents() map, made once for many)."""
+    ppid = parents() if ppid is None else ppid
+    return [p for p, parent in ppid.items() if parent == pid]
 
 
 def proc_field(pid, path, key):
@@ -478,11 +484,17 @@ def is_launcher(pid):
 def natter_procs(srv):
     """(handler pids, other pids: natterd and the broker)."""
     handlers, others = [], [srv.proc.pid]
-    kids = children(srv.proc.pid)
+    # one pass over /proc, not one per process: with 3,000 sessions a
+    # pass each took the soak's loop 36 s (the burst's log-ins timed out)
+    ppid = parents()
+    by_parent = {}
+    for p, parent in ppid.items():
+        by_parent.setdefault(parent, []).append(p)
+    kids = list(by_parent.get(srv.proc.pid, []))
     for pid in kids:
         # a launcher's children are the sessions; the broker's, its
         # syncer (broker/store/syncer.h), counted with the broker
-        kids.extend(children(pid))
+        kids.extend(by_parent.get(pid, []))
         try:
             exe = os.readlink("/proc/%d/exe" % pid)
         except OSError:
