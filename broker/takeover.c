@@ -11,22 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 
-int takeover_claim(struct chat *ch, struct chatter *c, const struct frame *f,
-		   const char *name)
+void takeover_end(struct chat *ch, struct chatter *old, const char *from)
 {
-	struct member *m = presence_find(&ch->pres, name, strlen(name));
-	if (!m || !(f->flags & FRAME_ACCOUNT) || (f->flags & FRAME_REJOIN))
-		return 0;
-	struct chatter *old = chatter_of(m);
-	if (old == c || !old->account || old->peer.state != PEER_OPEN)
-		return 0;
-	c->took_over = 1;
-	snprintf(c->took_over_room, sizeof c->took_over_room, "%s",
-		 old->m.room ? old->m.room->name : "");
-	snprintf(c->took_over_ip, sizeof c->took_over_ip, "%s", old->ip);
-	log_msg(LOG_NOTICE, "%s logged in again from %s port %s: the session "
-		"from %s port %s ends", old->m.name, c->ip, c->port, old->ip,
-		old->port);
+	log_msg(LOG_NOTICE, "%s logged in again from %s: the session from "
+		"%s port %s ends", old->m.name, from, old->ip, old->port);
 	int n = frame_encode_str(ch->frame, FRAME_KICK, 0, NULL, NULL,
 				 TAKEOVER_TELL);
 	if (n > 0)
@@ -40,7 +28,30 @@ int takeover_claim(struct chat *ch, struct chatter *c, const struct frame *f,
 		   old->port);
 	peer_finish(&old->peer);
 	ch->mod.stats.takeovers++;
+}
+
+int takeover_claim(struct chat *ch, struct chatter *c, const struct frame *f,
+		   const char *name)
+{
+	struct member *m = presence_find(&ch->pres, name, strlen(name));
+	if (!m || !(f->flags & FRAME_ACCOUNT) || (f->flags & FRAME_REJOIN))
+		return 0;
+	struct chatter *old = chatter_of(m);
+	if (old == c || !takeover_endable(old))
+		return 0;
+	c->took_over = 1;
+	snprintf(c->took_over_room, sizeof c->took_over_room, "%s",
+		 old->m.room ? old->m.room->name : "");
+	snprintf(c->took_over_ip, sizeof c->took_over_ip, "%s", old->ip);
+	char from[CHAT_IP_MAX + CHAT_PORT_MAX + 8];
+	snprintf(from, sizeof from, "%s port %s", c->ip, c->port);
+	takeover_end(ch, old, from);
 	return 1;
+}
+
+int takeover_endable(const struct chatter *old)
+{
+	return old->account && old->peer.state == PEER_OPEN;
 }
 
 /* The predecessor's room (if it is still there) hears of a move. */

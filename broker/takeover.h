@@ -11,7 +11,11 @@
  * Never for a REJOIN (after a broker restart the old session may
  * re-announce after a newer one logged in: it is refused, as any
  * login for a taken name), nor in open mode (no password proves
- * anything), nor over a holder that is not an account. */
+ * anything), nor over a holder that is not an account.
+ *
+ * Across hosts (xtakeover.c) the same: a claim refused because another
+ * host has the name asks that host to end its session, and claims
+ * again until the name is given back. */
 #ifndef NATTER_BROKER_TAKEOVER_H
 #define NATTER_BROKER_TAKEOVER_H
 
@@ -24,6 +28,11 @@
  * name is free), else 0. */
 int takeover_claim(struct chat *ch, struct chatter *c, const struct frame *f,
 		   const char *name);
+/* old, an account's session, can be taken over (1) or not (0). */
+int takeover_endable(const struct chatter *old);
+/* old is told TAKEOVER_TELL and ends quietly (out of presence, no
+ * leave heard); from says in the log where it logged in again. */
+void takeover_end(struct chat *ch, struct chatter *old, const char *from);
 /* c, logged in, has come into its room (after the OK): 1 when the room
  * is to hear nothing of it; else 0, with old set to the room its
  * predecessor was in when c took over ("" for none or no takeover). */

@@ -296,6 +296,7 @@ static void on_link(void *ctx, int up)
 	xh->ready = 0;
 	xp_clear(xh);
 	xh_here_drop(xh);
+	xtake_drop(xh);
 	if (!xh->told_down) {
 		xh->told_down = 1;
 		xp_tell_all(xh, "The other servers cannot be reached; chat "
@@ -370,9 +371,10 @@ static int on_run(void *ctx, long long now)
 	struct xhost *xh = ctx;
 	if (xh->closing || !xh->up)
 		return -1;
+	int wait = xtake_run(xh, now);
 	if (!xh->ready) {
 		xh_send_up(xh); /* one that could not be queued */
-		return XHOST_BEAT_MS;
+		return wait >= 0 && wait < XHOST_BEAT_MS ? wait : XHOST_BEAT_MS;
 	}
 	if (!xh->beat_out && now >= xh->beat_at) {
 		beat_send(xh);
@@ -382,7 +384,8 @@ static int on_run(void *ctx, long long now)
 	(void)xh_here_more(xh);
 	if (xh->dropped && !xh->here && !xh->up_out && resync(xh))
 		return XHOST_BEAT_MS;
-	return xh->beat_at > now ? (int)(xh->beat_at - now) : 0;
+	int beat = xh->beat_at > now ? (int)(xh->beat_at - now) : 0;
+	return wait >= 0 && wait < beat ? wait : beat;
 }
 
 int xhost_open(struct chat *ch, const char *seed)

@@ -31,6 +31,14 @@
 				    ring holds are announced over several runs */
 #define XHOST_KEY_MAX (STORE_REDIS_PREFIX_MAX + 8 + XHOST_ID_MAX + 1)
 #define XHOST_BAD_LOG_MS 10000
+#define XTAKE_RETRY_MS 100       /* a login taking its name back from
+				    another host claims it again this often */
+#define XTAKE_WAIT_MS 3000       /* for at most this long, then it is
+				    refused (natter-session waits 30 s) */
+#define XTAKE_STALE_MS (XTAKE_WAIT_MS + 2000) /* a takeover entry older
+				    than this (its ID's time, by this host's
+				    clock: 2 s for clocks that differ) is
+				    not acted on: its log-in has given up */
 
 /* A person of another host. */
 struct xperson {
@@ -53,6 +61,11 @@ struct xpend {
 	char to[NAME_LEN_MAX + 1];       /* XP_PRIV: the recipient's name */
 	size_t textlen;                  /* XP_PRIV: the text, after this */
 	int stale;                       /* XP_IGET: a SET went after it */
+	long long wait_until, retry_at;  /* XP_CLAIM taking its name back
+					    from another host (xtakeover.c):
+					    refused at wait_until; claimed
+					    again at retry_at (0: a claim
+					    is out) */
 };
 
 struct xhost {
@@ -135,6 +148,26 @@ void xh_here_drop(struct xhost *xh);
 struct xpend *xh_pend_new(struct xhost *xh, struct chatter *c,
 			  enum xpend_what what, size_t extra);
 void xh_pend_free(struct xhost *xh, struct xpend *p);
+
+/* The claim of p's name (XP_CLAIM) sent: 0, or -1. */
+int xh_claim_send(struct xhost *xh, struct xpend *p);
+
+/* xtakeover.c */
+struct xtake;
+/* p's claim was refused: 1 when p waits for the other host to give the
+ * name back (asked now, or already; claimed again by xtake_run), 0
+ * when the login is to be refused. */
+int xtake_wait(struct xhost *xh, struct xpend *p, long long now);
+/* The waiting logins claimed again when due: ms to the next, or -1. */
+int xtake_run(struct xhost *xh, long long now);
+/* The link is lost: the waiting logins are refused. */
+void xtake_drop(struct xhost *xh);
+/* c's claim, after waiting, went through: it is told so at entry. */
+void xtake_took(struct chatter *c);
+/* A takeover entry of another host, made at ms (Unix, Redis' clock):
+ * the session of its name here ends (if an account's), and the name
+ * is given back; unless the entry is older than XTAKE_STALE_MS. */
+void xtake_act(struct chat *ch, const struct xtake *t, uint64_t ms);
 
 /* xhost_people.c */
 void xp_clear(struct xhost *xh);

@@ -4,6 +4,7 @@
 #include "xhost_int.h"
 
 #include "chat.h"
+#include "io.h"
 #include "log.h"
 #include "names.h"
 #include "namecmp.h"
@@ -269,14 +270,18 @@ static void claim_reply(void *ctx, const struct resp_value *v)
 {
 	struct xpend *p = ctx;
 	struct xhost *xh = p->xh;
+	int ok = !v || (v->type == RESP_INTEGER && v->integer == 1);
+	if (!xh->closing && v && v->type == RESP_INTEGER && !ok &&
+	    xtake_wait(xh, p, io_now_ms()))
+		return; /* claimed again once the other host gives it back */
 	struct chatter *c = p->c;
 	struct login_go g = p->g;
+	int took = p->wait_until != 0;
 	char name[NAME_LEN_MAX + 1];
 	memcpy(name, p->to, sizeof name);
 	xh_pend_free(xh, p);
 	if (xh->closing)
 		return;
-	int ok = !v || (v->type == RESP_INTEGER && v->integer == 1);
 	if (v && v->type != RESP_INTEGER)
 		xh_bad(xh, "a bad answer to a claim");
 	if (!c) { /* gone while claiming: the name is given back */
@@ -284,35 +289,50 @@ static void claim_reply(void *ctx, const struct resp_value *v)
 			(void)event_or_note(xh, name, "leave", "", "");
 		return;
 	}
+	if (ok && took)
+		xtake_took(c);
 	chat_login_claimed(xh->ch, c, ok, &g);
+}
+
+int xh_claim_send(struct xhost *xh, struct xpend *p)
+{
+	struct redis *l = store_redis_link(xh->st);
+	char lname[NAME_LEN_MAX + 1], nkey[XHOST_KEY_MAX],
+	    val[NAME_LEN_MAX + 2];
+	if (!l)
+		return -1;
+	name_lower(lname, p->to);
+	xh_key(xh, nkey, "name:", lname);
+	snprintf(val, sizeof val, "%s ", p->to);
+	const char *argv[] = { "EVAL", claim_script, "2", nkey, xh->k_people,
+			       xh->id, lname, xh->prefix, val };
+	size_t lens[9];
+	for (int i = 0; i < 9; i++)
+		lens[i] = strlen(argv[i]);
+	return redis_command(l, 9, argv, lens, claim_reply, p);
 }
 
 int xhost_claim(struct chat *ch, struct chatter *c, const struct login_go *g)
 {
 	struct xhost *xh = ch->xh;
 	struct redis *l = xh ? store_redis_link(xh->st) : NULL;
-	char lname[NAME_LEN_MAX + 1], nkey[XHOST_KEY_MAX],
-	    val[NAME_LEN_MAX + 2];
 	if (xh && !xh->ready)
 		xh_send_up(xh); /* a first link: queued before the claim */
 	if (!xh || (!xh->ready && !xh->up_out))
 		return 0; /* Redis away: names are checked here only */
-	if (xp_find(xh, c->m.name, strlen(c->m.name)))
-		return -1;
+	int held = xp_find(xh, c->m.name, strlen(c->m.name)) != NULL;
 	struct xpend *p = l ? xh_pend_new(xh, c, XP_CLAIM, 0) : NULL;
 	if (!p)
-		return 0;
+		return held ? -1 : 0;
 	p->g = *g;
 	memcpy(p->to, c->m.name, sizeof p->to);
-	name_lower(lname, c->m.name);
-	xh_key(xh, nkey, "name:", lname);
-	snprintf(val, sizeof val, "%s ", c->m.name);
-	const char *argv[] = { "EVAL", claim_script, "2", nkey, xh->k_people,
-			       xh->id, lname, xh->prefix, val };
-	size_t lens[9];
-	for (int i = 0; i < 9; i++)
-		lens[i] = strlen(argv[i]);
-	if (redis_command(l, 9, argv, lens, claim_reply, p) != 0) {
+	if (held) { /* its password again: that host is asked to let go */
+		if (xtake_wait(xh, p, io_now_ms()))
+			return 1;
+		xh_pend_free(xh, p);
+		return -1;
+	}
+	if (xh_claim_send(xh, p) != 0) {
 		xh_pend_free(xh, p);
 		return 0;
 	}

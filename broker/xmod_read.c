@@ -276,13 +276,16 @@ static void on_kick(struct chat *ch, const struct xkick *k)
 				 strlen(k->reason));
 }
 
-/* One entry's value checked and acted on: 0, or -1 when it is bad. */
-static int act(struct chat *ch, const struct xmod_entry *e)
+/* One entry's value checked and acted on: 0, or -1 when it is bad.
+ * id: the entry's (a takeover's age is read from it). */
+static int act(struct chat *ch, const struct xmod_entry *e,
+	       const struct stream_id *id)
 {
 	struct ban b;
 	struct xmute m;
 	struct xkick k;
 	struct xtopic t;
+	struct xtake tk;
 	char by[BAN_BY_MAX + 1], name[NAME_LEN_MAX + 1];
 	switch (e->kind) {
 	case XM_TOPIC:
@@ -299,6 +302,13 @@ static int act(struct chat *ch, const struct xmod_entry *e)
 		if (xmodwire_mute(&e->target, &e->value, &m) != 0)
 			return -1;
 		on_mute(ch, &m);
+		return 0;
+	case XM_TAKEOVER:
+		if (xmodwire_take(&e->target, &e->value, &tk) != 0 ||
+		    strlen(tk.host) != e->host.len ||
+		    memcmp(tk.host, e->host.s, e->host.len) != 0)
+			return -1;
+		xtake_act(ch, &tk, id->ms);
 		return 0;
 	case XM_KICK:
 		if (xmodwire_kick(&e->target, &e->value, &k) != 0)
@@ -339,7 +349,7 @@ int xmod_entry(struct xhost *xh, const char *key, size_t keylen,
 	else if (e.host.len == strlen(xh->id) &&
 		 memcmp(e.host.s, xh->id, e.host.len) == 0)
 		return 1; /* made here, done here */
-	else if (act(xh->ch, &e) != 0)
+	else if (act(xh->ch, &e, id) != 0)
 		xh_bad(xh, "a moderation entry with a bad value");
 	return 1;
 }

@@ -10,7 +10,11 @@
 #include <string.h>
 
 static const char *const kinds[] = { "ban", "unban", "mute", "unmute",
-				     "kick", "topic" };
+				     "kick", "topic", "takeover" };
+_Static_assert(sizeof kinds / sizeof kinds[0] == XM_TAKEOVER + 1,
+	       "a word for every kind");
+_Static_assert(XMOD_VALUE_MAX >= XHOST_ID_MAX + 1 + XMOD_IP_MAX,
+	       "a takeover's value fits");
 _Static_assert(XMOD_VALUE_MAX >= BAN_BY_MAX + 1 + MOD_TOPIC_MAX,
 	       "a topic's value fits");
 
@@ -175,5 +179,30 @@ int xmodwire_topic(const struct xstr *room, const struct xstr *value,
 size_t xmodwire_topic_value(const struct xtopic *t, char *buf)
 {
 	int n = snprintf(buf, XMOD_VALUE_MAX, "%s\t%s", t->by, t->text);
+	return n < 0 ? 0 : (size_t)n; /* fits: asserted above */
+}
+
+int xmodwire_ip_ok(const char *s)
+{
+	size_t n = strlen(s);
+	return strcmp(s, "?") == 0 ||
+	       (n > 0 && strspn(s, "0123456789abcdefABCDEF.:") == n);
+}
+
+int xmodwire_take(const struct xstr *name, const struct xstr *value,
+		  struct xtake *t)
+{
+	const char *p = value->s, *end = value->s + value->len;
+	if (lower_name(name, t->name) != 0 ||
+	    part(&p, end, XHOST_ID_MAX, t->host, 0) ||
+	    part(&p, end, XMOD_IP_MAX, t->ip, 1) ||
+	    !xwire_host_ok(t->host, strlen(t->host)) || !xmodwire_ip_ok(t->ip))
+		return -1;
+	return 0;
+}
+
+size_t xmodwire_take_value(const struct xtake *t, char *buf)
+{
+	int n = snprintf(buf, XMOD_VALUE_MAX, "%s\t%s", t->host, t->ip);
 	return n < 0 ? 0 : (size_t)n; /* fits: asserted above */
 }

@@ -7,12 +7,16 @@
  * (other fields ignored, at most XWIRE_FIELDS_MAX pairs in all; no
  * value holds a control byte but the TABs of v):
  *   h  the host that made the change (xwire_host_ok)
- *   k  ban | unban | mute | unmute | kick
- *   t  the target: a ban's key (below); a person's name, lower case,
- *      for the others
+ *   k  ban | unban | mute | unmute | kick | topic | takeover
+ *   t  the target: a ban's key (below); a room's name (topic); a
+ *      person's name, lower case, for the others
  *   v  ban: the ban's line in the bans file's format (lib/bans.h),
  *      without its LF, whose target is t; mute: a mute's value
- *      (below); kick: "BY TAB REASON"; unban, unmute: BY
+ *      (below); kick: "BY TAB REASON"; unban, unmute: BY; takeover:
+ *      "HOST TAB IP", the host where t logs in again with its
+ *      password (the same as h) and the new session's address (1 to
+ *      XMOD_IP_MAX hex digits, dots and colons, or "?" when not
+ *      known): the host that has t ends that session (xtakeover.c)
  * BY is a name (names.h; "natterctl" is one), REASON at most
  * BAN_REASON_MAX bytes.
  *
@@ -39,7 +43,10 @@
 #define XMOD_DUR_MAX 15                    /* bytes of a DURATION */
 #define XMOD_VALUE_MAX BAN_LINE_MAX        /* bytes of any v */
 
-enum xmod_kind { XM_BAN, XM_UNBAN, XM_MUTE, XM_UNMUTE, XM_KICK, XM_TOPIC };
+enum xmod_kind { XM_BAN, XM_UNBAN, XM_MUTE, XM_UNMUTE, XM_KICK, XM_TOPIC,
+		 XM_TAKEOVER };
+
+#define XMOD_IP_MAX 45   /* bytes of a takeover's IP (INET6_ADDRSTRLEN - 1) */
 
 struct xmod_entry {
 	enum xmod_kind kind;
@@ -57,6 +64,12 @@ struct xkick {
 	char name[NAME_LEN_MAX + 1];
 	char by[BAN_BY_MAX + 1];
 	char reason[BAN_REASON_MAX + 1];
+};
+
+struct xtake {
+	char name[NAME_LEN_MAX + 1];
+	char host[XHOST_ID_MAX + 1];   /* where it logs in again */
+	char ip[XMOD_IP_MAX + 1];      /* from where */
 };
 
 struct xtopic {
@@ -85,6 +98,13 @@ size_t xmodwire_mute_value(const struct xmute *m, char *buf);
 /* A kick (name, value): 0 and *k, or -1. */
 int xmodwire_kick(const struct xstr *name, const struct xstr *value,
 		  struct xkick *k);
+/* A takeover (name, value): 0 and *t, or -1. */
+int xmodwire_take(const struct xstr *name, const struct xstr *value,
+		  struct xtake *t);
+/* 1 when s may be a takeover's IP. */
+int xmodwire_ip_ok(const char *s);
+/* A takeover's value for t in buf (XMOD_VALUE_MAX bytes); its length. */
+size_t xmodwire_take_value(const struct xtake *t, char *buf);
 /* A topic (room, value): 0 and *t, or -1. */
 int xmodwire_topic(const struct xstr *room, const struct xstr *value,
 		   struct xtopic *t);
