@@ -3,7 +3,7 @@
  * RESP reply, decoded by resp.c, then taken as an entry's field array
  * of the moderation stream, walked as an XREAD reply whose entries are
  * taken so, and as the merge's hashes (pairs taken as a ban and as a
- * mute and as a topic), and as the offline messages a take reads (broker/mailbox.c's
+ * mute and as a topic and as a takeover), and as the offline messages a take reads (broker/mailbox.c's
  * mailbox_values), and as an ignore list a log-in reads (broker/ignore.c's
  * ignore_strict).  Whatever decodes must keep xmod_wire.h's and
  * mailbox.h's promises: a host ID
@@ -53,6 +53,17 @@ static void values(const struct xstr *key, const struct xstr *val)
 		abort();
 	if (xmodwire_by(val, by) == 0 && !name_valid(by, strlen(by)))
 		abort();
+	struct xtake tk, tk2;
+	if (xmodwire_take(key, val, &tk) == 0) {
+		struct xstr again = { mv, xmodwire_take_value(&tk, mv) };
+		if (!name_valid(tk.name, strlen(tk.name)) ||
+		    !xwire_host_ok(tk.host, strlen(tk.host)) ||
+		    !xmodwire_ip_ok(tk.ip) || strlen(tk.ip) > XMOD_IP_MAX ||
+		    xmodwire_take(key, &again, &tk2) != 0 ||
+		    strcmp(tk2.ip, tk.ip) != 0 ||
+		    strcmp(tk2.host, tk.host) != 0)
+			abort();
+	}
 	struct xtopic t, t2;
 	if (xmodwire_topic(key, val, &t) == 0) {
 		struct xstr again = { mv, xmodwire_topic_value(&t, mv) };

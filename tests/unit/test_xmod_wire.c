@@ -1,7 +1,8 @@
 /* test_xmod_wire.c — moderation across hosts' entries and values as
  * read from Redis (broker/xmod_wire.c): taken when every field is
  * right, refused (with a reason for an entry) when one is not; a ban's
- * key must be its line's target, a mute's value reads back as written. */
+ * key must be its line's target, a mute's value reads back as written;
+ * a takeover names a host and an address, nothing else. */
 #include "../../broker/xmod_wire.h"
 #include "unit.h"
 
@@ -152,6 +153,50 @@ static void topics(void)
 	CHECK(entry_ok(entry, &e) == 1 && e.kind == XM_TOPIC);
 }
 
+static void takeovers(void)
+{
+	struct xtake t, t2;
+	char buf[XMOD_VALUE_MAX];
+	struct xstr name = xs("bob"), val = xs("vm-2\t192.0.2.7");
+	CHECK(xmodwire_take(&name, &val, &t) == 0 &&
+	      strcmp(t.name, "bob") == 0 && strcmp(t.host, "vm-2") == 0 &&
+	      strcmp(t.ip, "192.0.2.7") == 0);
+	struct xstr again = { buf, xmodwire_take_value(&t, buf) };
+	CHECK(xmodwire_take(&name, &again, &t2) == 0 &&
+	      strcmp(t2.host, t.host) == 0 && strcmp(t2.ip, t.ip) == 0);
+	struct xstr v6 = xs("vm-2\t2001:db8::1"), unknown = xs("vm-2\t?"),
+		    noip = xs("vm-2\t"), nohost = xs("\t192.0.2.7"),
+		    badhost = xs("vm/2\t192.0.2.7"), badip = xs("vm-2\tlocal"),
+		    esc = xs("vm-2\t\x1b[2J"), extra = xs("vm-2\t1.2.3.4\tx"),
+		    notab = xs("vm-2"), upper = xs("Bob");
+	CHECK(xmodwire_take(&name, &v6, &t) == 0);
+	CHECK(xmodwire_take(&name, &unknown, &t) == 0 &&
+	      strcmp(t.ip, "?") == 0);
+	CHECK(xmodwire_take(&name, &noip, &t) == -1);
+	CHECK(xmodwire_take(&name, &nohost, &t) == -1);
+	CHECK(xmodwire_take(&name, &badhost, &t) == -1);
+	CHECK(xmodwire_take(&name, &badip, &t) == -1);
+	CHECK(xmodwire_take(&name, &esc, &t) == -1);
+	CHECK(xmodwire_take(&name, &extra, &t) == -1);
+	CHECK(xmodwire_take(&name, &notab, &t) == -1);
+	CHECK(xmodwire_take(&upper, &val, &t) == -1);
+	char big[XMOD_IP_MAX + 8];
+	memset(big, '1', sizeof big);
+	memcpy(big, "vm-2\t", 5);
+	struct xstr at = { big, 5 + XMOD_IP_MAX },
+		    past = { big, 6 + XMOD_IP_MAX };
+	CHECK(xmodwire_take(&name, &at, &t) == 0);
+	CHECK(xmodwire_take(&name, &past, &t) == -1);
+	static const char *const entry[] = { "h", "vm-2", "k", "takeover",
+		"t", "bob", "v", "vm-2\t192.0.2.7", NULL };
+	struct xmod_entry e;
+	CHECK(entry_ok(entry, &e) == 1 && e.kind == XM_TAKEOVER &&
+	      strcmp(xmodwire_kind(e.kind), "takeover") == 0);
+	static const char *const near[] = { "h", "vm-2", "k", "takeovers",
+		"t", "bob", "v", "vm-2\t192.0.2.7", NULL };
+	CHECK(entry_ok(near, &e) == 0);
+}
+
 int main(void)
 {
 	entries();
@@ -159,5 +204,6 @@ int main(void)
 	mutes();
 	kicks();
 	topics();
+	takeovers();
 	return UNIT_DONE();
 }
