@@ -5,7 +5,7 @@ and B's log-in takes its place: B asks A through the moderation stream
 (a 'takeover' entry), A ends its session and gives the name back, B
 claims it again (every 100 ms, for at most 3 s).  A wrong password, a
 guest in open mode and a host that does not answer still refuse the
-log-in.  Each test starts its own redis-server (tests/rserver.py)."""
+log-in, and a guest's session is never ended.  Each test starts its own redis-server (tests/rserver.py)."""
 import os
 import signal
 import time
@@ -59,6 +59,8 @@ def test_password_login_on_another_host_takes_the_name_over():
 
 
 def test_wrong_password_on_another_host_leaves_the_session_alone():
+    """A wrong password never reaches the broker: A's session stays;
+    the right one, typed next, takes it over."""
     r = RedisServer()
     users = op_users()
     a, b = host(r.addr, users), host(r.addr, users)
@@ -71,16 +73,26 @@ def test_wrong_password_on_another_host_leaves_the_session_alone():
     c.expect("PW: ")
     c.send_line("not-bobs")
     c.expect("Login incorrect")
-    c.close()
+    c.expect("ID: ")
     old.send_line("/who")
     old.expect_re(r"\*\*\* In lobby \(2\): ")
     assert "logged in elsewhere" not in old.text
     assert holder(r, "bob") == host_id(a).encode()
     assert "takeover" not in redis_cmd(r, "XRANGE", "natter:mod", "-",
                                        "+").decode()
+    c.send_line("bob")
+    c.expect("PW: ")
+    c.send_line("pw-bob")
+    c.expect("takes its place.")
+    old.expect("*** You logged in elsewhere; this session ends.")
+    old.expect_closed()
 
 
-def test_open_mode_has_no_takeover_across_hosts():
+def test_a_guest_is_never_taken_over_across_hosts():
+    """Open mode: a name in use on another host is refused at once, and
+    no takeover is asked.  A host with a users file sharing the Redis
+    asks, but the holder ends only an account's session: the guest
+    stays, and the log-in is refused after the wait."""
     r = RedisServer()
     a = Natterd("-R", r.addr, "-p", "0", "-r", "0")
     b = Natterd("-R", r.addr, "-p", "0", "-r", "0")
@@ -94,11 +106,22 @@ def test_open_mode_has_no_takeover_across_hosts():
     c.send_line("bob")
     c.expect("*** The name bob is already in use; choose another.")
     c.close()
+    assert "takeover" not in redis_cmd(r, "XRANGE", "natter:mod", "-",
+                                       "+").decode()
+    accounts = host(r.addr, op_users())
+    c = accounts.connect()
+    c.expect("ID: ")
+    c.send_line("bob")
+    c.expect("PW: ")
+    c.send_line("pw-bob")
+    a.log.wait(r"bob logs in again on host \S+: no session of an account "
+               r"here to end")
+    c.expect(ELSEWHERE, timeout=WAIT_S + 4)
+    c.close()
     old.send_line("/who")
     old.expect_re(r"\*\*\* In lobby \(2\): ")
     assert "logged in elsewhere" not in old.text
-    assert "takeover" not in redis_cmd(r, "XRANGE", "natter:mod", "-",
-                                       "+").decode()
+    assert holder(r, "bob") == host_id(a).encode()
 
 
 def test_a_host_that_does_not_answer_refuses_after_the_bound():
