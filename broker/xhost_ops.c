@@ -289,7 +289,7 @@ static void claim_reply(void *ctx, const struct resp_value *v)
 			(void)event_or_note(xh, name, "leave", "", "");
 		return;
 	}
-	if (ok && took)
+	if (ok && took && v) /* not when the link is lost: both keep it */
 		xtake_took(c);
 	chat_login_claimed(xh->ch, c, ok, &g);
 }
