@@ -1,7 +1,7 @@
 /* xhost_int.h — between xhost.c (the link, the host's heartbeat, the
- * snapshot), xhost_ops.c (claims, events and private lines sent) and
+ * snapshot), xhost_ops.c (claims, events and private lines sent),
  * xhost_people.c (the people of other hosts, events and private lines
- * received). */
+ * received) and xtakeover.c (a name taken back from another host). */
 #ifndef NATTER_BROKER_XHOST_INT_H
 #define NATTER_BROKER_XHOST_INT_H
 
