@@ -58,15 +58,22 @@ def test_password_login_on_another_host_takes_the_name_over():
     cy.expect("[bob] : here now")
 
 
-def test_wrong_password_on_another_host_leaves_the_session_alone():
-    """A wrong password never reaches the broker: A's session stays;
-    the right one, typed next, takes it over."""
+def bob_on_a_cy_on_b():
+    """Two hosts of one Redis (accounts), bob logged in on A and cy on B,
+    B knowing of bob: (redis, A, B, bob's connection, cy's)."""
     r = RedisServer()
     users = op_users()
     a, b = host(r.addr, users), host(r.addr, users)
     old = login(a, "bob", "pw-bob")
     cy = login(b, "cy", "pw-cy")
     who_until(cy, r"In lobby \(2\): ")
+    return r, a, b, old, cy
+
+
+def test_wrong_password_on_another_host_leaves_the_session_alone():
+    """A wrong password never reaches the broker: A's session stays;
+    the right one, typed next, takes it over."""
+    r, a, b, old, cy = bob_on_a_cy_on_b()
     c = b.connect()
     c.expect("ID: ")
     c.send_line("bob")
@@ -129,12 +136,7 @@ def test_a_host_that_does_not_answer_refuses_after_the_bound():
     then is refused as before (A's key lives 8 s: it is not taken for
     dead meanwhile).  A, running again, finds the entry too old to act
     on: bob's session there goes on."""
-    r = RedisServer()
-    users = op_users()
-    a, b = host(r.addr, users), host(r.addr, users)
-    old = login(a, "bob", "pw-bob")
-    cy = login(b, "cy", "pw-cy")
-    who_until(cy, r"In lobby \(2\): ")
+    r, a, b, old, cy = bob_on_a_cy_on_b()
     broker = broker_of(a)[0]
     os.kill(broker, signal.SIGSTOP)
     try:
