@@ -35,10 +35,11 @@
 				    another host claims it again this often */
 #define XTAKE_WAIT_MS 3000       /* for at most this long, then it is
 				    refused (natter-session waits 30 s) */
-#define XTAKE_STALE_MS (XTAKE_WAIT_MS + 2000) /* a takeover entry older
+#define XTAKE_STALE_MS (XTAKE_WAIT_MS - 1000) /* a takeover entry older
 				    than this (its ID's time, by this host's
-				    clock: 2 s for clocks that differ) is
-				    not acted on: its log-in has given up */
+				    clock: hosts' clocks must agree within
+				    about that) is not acted on: its log-in
+				    is about to give up */
 
 /* A person of another host. */
 struct xperson {

@@ -21,6 +21,7 @@
 #include "xmod_int.h"
 
 #include "chat.h"
+#include "history.h"
 #include "log.h"
 #include "names.h"
 #include "takeover.h"
@@ -148,5 +149,10 @@ void xtake_act(struct chat *ch, const struct xtake *t, uint64_t ms)
 	}
 	snprintf(from, sizeof from, "%s on host %s", t->ip, t->host);
 	xhost_left(ch, old); /* the name given back in Redis */
+	/* its room here hears it leave (the other hosts hear it from the
+	 * leave event; a local takeover's room hears nothing, for the
+	 * person stays on this host) */
+	if (old->m.room)
+		history_leave(ch, old);
 	takeover_end(ch, old, from);
 }

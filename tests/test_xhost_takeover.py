@@ -44,6 +44,7 @@ def test_password_login_on_another_host_takes_the_name_over():
                "takes its place.")
     old.expect("*** You logged in elsewhere; this session ends.")
     old.expect_closed()
+    ann.expect("[bob] has left the chat")     # bob's room on A hears it
     a.log.wait(r"bob logged in again from \S+ on host %s: the session "
                r"from \S+ port \S+ ends" % idb)
     assert holder(r, "bob") == idb.encode()

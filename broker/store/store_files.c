@@ -268,8 +268,11 @@ cut:
 	 * only once the directory is synced: else the room's first
 	 * reservation, synced in its file, could go with the name and
 	 * its numbers be handed out again.  Once per new room, in the
-	 * call. */
-	return sync_now(f, f->dirfd, 1);
+	 * call.  A file system that cannot sync a directory says EINVAL
+	 * (some FUSE, 9p and network mounts): nothing more to do there. */
+	if (sync_now(f, f->dirfd, 1) != 0 && errno != EINVAL)
+		return -1;
+	return 0;
 fail:
 	if (bfd >= 0)
 		close(bfd);
