@@ -21,12 +21,18 @@ static int slow_ms;          /* the child's syncs take this long */
 static int fail_with;        /* the child's syncs fail with this */
 static int die_in_sync;      /* the child exits in its next sync */
 static int dir_syncs;        /* full syncs of a directory seen */
+static int dir_fail;         /* a directory's sync fails with this */
 
 static int hook(int fd, int full)
 {
 	struct stat st;
-	if (full && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+	if (full && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		dir_syncs++;
+		if (dir_fail) {
+			errno = dir_fail;
+			return -1;
+		}
+	}
 	if (die_in_sync)
 		_exit(3);
 	if (slow_ms) {
@@ -285,6 +291,14 @@ static void new_room_syncs_its_directory(void)
 	dir_syncs = 0;
 	CHECK(test_say(st, &g, "lobby", "third", "o", 1) == 0);
 	CHECK(dir_syncs == 0);
+	/* a file system that cannot sync a directory (EINVAL): the new
+	 * room is written all the same; a failing disk (EIO) fails it */
+	dir_fail = EINVAL;
+	CHECK(test_say(st, &g, "hall", "one", "o", 1) == 0);
+	CHECK(dir_syncs == 1);
+	dir_fail = EIO;
+	CHECK(test_say(st, &g, "attic", "two", "o", 1) != 0);
+	dir_fail = 0;
 	store_close(st);
 	test_rmdir(dir);
 }
