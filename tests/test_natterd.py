@@ -358,6 +358,17 @@ def launcher_pids(d):
             if open_cmdline(str(p)).startswith("natterd: launcher")]
 
 
+def all_launchers(d):
+    """Every launcher natterd started (its log says which: two per
+    processor), once each has titled itself: their pids, sorted."""
+    def ready():
+        started = {int(p) for p in re.findall(
+            r"launcher \d+ started, pid (\d+)", d.log.text())}
+        titled = set(launcher_pids(d))
+        return len(started) >= 2 and started == titled and sorted(started)
+    return wait_until(ready, what="every launcher titled")
+
+
 def test_sigterm_ends_sessions_and_cleans_up():
     d = start("-t", "1", handler=["/bin/sh", "-c",
                                   "trap '' TERM; echo up; exec cat"])
@@ -1229,8 +1240,7 @@ def test_launchers_are_named_and_a_killed_one_is_restarted():
     against -c) and is restarted; connections go on being served."""
     d = start("-c", "1", handler=CAT)
     # at least 2, each titled once it runs (natterd(8))
-    pids = wait_until(lambda: len(launcher_pids(d)) >= 2 and launcher_pids(d),
-                      what="launchers")
+    pids = all_launchers(d)
     c = d.connect()
     c.send("one\n")
     c.expect("one")
@@ -1257,8 +1267,7 @@ def test_stray_signals_do_not_end_a_launcher():
     the process group, a stray kill): each sent to a launcher leaves it
     running and serving; its handlers still get none blocked."""
     d = start("-r", "0", handler=CAT)
-    pids = wait_until(lambda: len(launcher_pids(d)) >= 2 and launcher_pids(d),
-                      what="launchers")
+    pids = all_launchers(d)
     for p in pids:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP,
                     signal.SIGPIPE, signal.SIGUSR1, signal.SIGALRM):
@@ -1269,7 +1278,7 @@ def test_stray_signals_do_not_end_a_launcher():
     c = d.connect()
     c.send("still here\n")
     c.expect("still here")
-    assert launcher_pids(d) == pids
+    assert sorted(launcher_pids(d)) == pids
     assert not re.search(r"launcher \d+ pid \d+ killed", d.log.text())
 
 
@@ -1278,8 +1287,7 @@ def test_busy_launchers_leave_connections_in_the_backlog():
     connections wait in the kernel's backlog (none refused), natterd
     does not spin, and all are served once the launchers answer."""
     d = start("-r", "0", "-p", "0", handler=CAT)
-    pids = wait_until(lambda: len(launcher_pids(d)) >= 2 and launcher_pids(d),
-                      what="launchers")
+    pids = all_launchers(d)
     for p in pids:
         os.kill(p, signal.SIGSTOP)
     try:
