@@ -102,6 +102,10 @@ struct xhost {
 	int nhosts;
 	struct xpend *pend;
 	size_t npend;
+	size_t parked;                   /* of them, logins waiting between
+					    claims (xtakeover.c): at most this
+					    many, so a loop pass with none
+					    walks nothing */
 	/* after UP, the names still to announce ('here'): sent while the
 	 * link has room (XHOST_HERE_PENDING), the rest at the next runs;
 	 * one per person here, so bounded by the broker's sessions */

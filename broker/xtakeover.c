@@ -69,6 +69,7 @@ int xtake_wait(struct xhost *xh, struct xpend *p, long long now)
 		return 0;
 	}
 	p->retry_at = now + XTAKE_RETRY_MS;
+	xh->parked++;
 	return 1;
 }
 
@@ -82,10 +83,16 @@ static void refuse(struct xhost *xh, struct xpend *p)
 		chat_login_claimed(xh->ch, c, 0, &g);
 }
 
+/* Runs at every pass of the broker's loop: the pending commands (up to
+ * XHOST_PEND_MAX claims and private lines) are walked only while some
+ * login is parked, and counted again as they are. */
 int xtake_run(struct xhost *xh, long long now)
 {
 	long long t = -1;
+	size_t still = 0;
 	struct xpend *next;
+	if (!xh->parked)
+		return -1;
 	for (struct xpend *p = xh->pend; p; p = next) {
 		next = p->next;
 		if (p->what != XP_CLAIM || !p->retry_at)
@@ -96,10 +103,13 @@ int xtake_run(struct xhost *xh, long long now)
 			p->retry_at = 0;
 			if (xh_claim_send(xh, p) != 0)
 				refuse(xh, p);
-		} else if (t < 0 || p->retry_at - now < t) {
-			t = p->retry_at - now;
+		} else {
+			still++;
+			if (t < 0 || p->retry_at - now < t)
+				t = p->retry_at - now;
 		}
 	}
+	xh->parked = still;
 	return (int)t;
 }
 
@@ -111,6 +121,7 @@ void xtake_drop(struct xhost *xh)
 		if (p->what == XP_CLAIM && p->retry_at)
 			refuse(xh, p);
 	}
+	xh->parked = 0;
 }
 
 void xtake_took(struct chatter *c)
