@@ -186,7 +186,7 @@ static void accept_some(struct ev_source *src, unsigned events)
 	if (!s->listening)
 		return; /* left in the loop by a pause: an error report */
 	for (int i = 0; i < ACCEPT_BATCH; i++) {
-		int fd = fdnew_accept(s->lfd, NULL, NULL);
+		int fd = fdnew_accept(s->lfd, NULL, NULL, 1);
 		if (fd >= 0) {
 			accept_one(s, fd);
 			continue;

@@ -15,10 +15,12 @@
 #endif
 
 #ifndef FDNEW_ATOMIC
-/* fd with both flags set, or closed and -1 (errno kept). */
-static int flags_after(int fd)
+/* fd close-on-exec and non-blocking or not (both set: BSD's accept(2)
+ * passes the listener's O_NONBLOCK on), or closed and -1 (errno kept). */
+static int flags_after(int fd, int nonblock)
 {
-	if (fd < 0 || (io_set_nonblock(fd, 1) == 0 && io_set_cloexec(fd) == 0))
+	if (fd < 0 || (io_set_nonblock(fd, nonblock) == 0 &&
+		       io_set_cloexec(fd) == 0))
 		return fd;
 	int saved = errno;
 	close(fd);
@@ -52,15 +54,17 @@ int fdnew_socket(int domain, int type)
 #ifdef FDNEW_ATOMIC
 	return socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 #else
-	return flags_after(socket(domain, type, 0));
+	return flags_after(socket(domain, type, 0), 1);
 #endif
 }
 
-int fdnew_accept(int lfd, struct sockaddr *peer, socklen_t *len)
+int fdnew_accept(int lfd, struct sockaddr *peer, socklen_t *len,
+		 int nonblock)
 {
 #ifdef FDNEW_ATOMIC
-	return accept4(lfd, peer, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	return accept4(lfd, peer, len,
+		       SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0));
 #else
-	return flags_after(accept(lfd, peer, len));
+	return flags_after(accept(lfd, peer, len), nonblock);
 #endif
 }

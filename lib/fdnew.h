@@ -5,8 +5,9 @@
  * library lacks them, the flags are set after, with fcntl(2) (and the
  * descriptor closed if that fails).  One system call instead of five
  * matters where a descriptor is made per person: each session makes a
- * signal pipe and a broker socket as it starts, and the broker accepts
- * every session (BENCHMARKS.md, session start). */
+ * signal pipe and a broker socket as it starts, natterd accepts every
+ * connection and the broker every session (BENCHMARKS.md, session
+ * start). */
 #ifndef NATTER_FDNEW_H
 #define NATTER_FDNEW_H
 
@@ -17,8 +18,10 @@ int fdnew_pipe(int p[2]);
 /* socket(domain, type, 0), non-blocking and close-on-exec.  The
  * descriptor, or -1. */
 int fdnew_socket(int domain, int type);
-/* accept(2) on lfd, the connection non-blocking and close-on-exec.
- * The descriptor, or -1 with accept's errno. */
-int fdnew_accept(int lfd, struct sockaddr *peer, socklen_t *len);
+/* accept(2) on lfd, the connection close-on-exec, and non-blocking if
+ * nonblock, else blocking whatever the listener is.  The descriptor,
+ * or -1 with accept's errno. */
+int fdnew_accept(int lfd, struct sockaddr *peer, socklen_t *len,
+		 int nonblock);
 
 #endif

@@ -1,6 +1,6 @@
 /* accept.c — taking a connection from a listener; see listen.h. */
-#define _GNU_SOURCE /* accept4 (POSIX.1-2024), in glibc since 2.10 */
 #include "listen.h"
+#include "fdnew.h"
 #include "io.h"
 #include "log.h"
 
@@ -10,25 +10,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-/* Close-on-exec so that only the handler's dup2'd copies survive its
- * exec, and blocking: BSD accept(2) passes the listener's O_NONBLOCK
- * on, accept4(2) does not. */
-static int accept_cloexec(int lfd, struct sockaddr *peer, socklen_t *len)
-{
-#ifdef SOCK_CLOEXEC
-	return accept4(lfd, peer, len, SOCK_CLOEXEC);
-#else
-	int fd = accept(lfd, peer, len);
-	if (fd >= 0 && (io_set_cloexec(fd) != 0 || io_set_nonblock(fd, 0) != 0)) {
-		int saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	return fd;
-#endif
-}
 
 static int opt_is_set(int fd, int level, int name)
 {
@@ -48,7 +29,9 @@ static void set_sockopts(int fd)
 int listener_accept(struct listeners *ls, int i, struct sockaddr *peer,
 		    socklen_t *len)
 {
-	int fd = accept_cloexec(ls->fd[i], peer, len);
+	/* close-on-exec, so that only the handler's dup2'd copies survive
+	 * its exec; blocking, as a handler expects its descriptors 0, 1 */
+	int fd = fdnew_accept(ls->fd[i], peer, len, 0);
 	if (fd < 0)
 		return -1;
 	if (ls->opts_inherited[i] < 0)

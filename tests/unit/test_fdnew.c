@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -54,16 +55,28 @@ static void sockets(void)
 	CHECK(c >= 0 && nonblocking(c) && cloexec(c));
 	int r = connect(c, (struct sockaddr *)&sin, sizeof sin);
 	CHECK(r == 0 || errno == EINPROGRESS);
-	int a = fdnew_accept(l, NULL, NULL);
+	int a = fdnew_accept(l, NULL, NULL, 1);
 	CHECK(a >= 0 && nonblocking(a) && cloexec(a));
 	char b;
 	CHECK(read(a, &b, 1) == -1 && errno == EAGAIN);
 	close(a);
 	close(c);
+	/* blocking asked (natterd's handlers): blocking, even from a
+	 * non-blocking listener, and close-on-exec */
+	CHECK(io_set_nonblock(l, 1) == 0);
+	c = fdnew_socket(AF_INET, SOCK_STREAM);
+	r = connect(c, (struct sockaddr *)&sin, sizeof sin);
+	CHECK(r == 0 || errno == EINPROGRESS);
+	struct pollfd pl = { .fd = l, .events = POLLIN };
+	CHECK(poll(&pl, 1, 5000) == 1);
+	a = fdnew_accept(l, NULL, NULL, 0);
+	CHECK(a >= 0 && !nonblocking(a) && cloexec(a));
+	close(a);
+	close(c);
 	close(l);
 	/* a bad listener: accept's error, and no descriptor */
 	errno = 0;
-	CHECK(fdnew_accept(-1, NULL, NULL) == -1 && errno == EBADF);
+	CHECK(fdnew_accept(-1, NULL, NULL, 1) == -1 && errno == EBADF);
 }
 
 static void set_flags(void)
