@@ -1239,8 +1239,10 @@ def test_launchers_are_named_and_a_killed_one_is_restarted():
     dies has its sessions accounted for (logged, no longer counted
     against -c) and is restarted; connections go on being served."""
     d = start("-c", "1", handler=CAT)
-    # at least 2, each titled once it runs (natterd(8))
+    # two per processor, at most 8, each titled once it runs (natterd(8))
     pids = all_launchers(d)
+    cpus = os.sysconf("SC_NPROCESSORS_ONLN")
+    assert len(pids) == min(8, max(2, 2 * cpus)), (len(pids), cpus)
     c = d.connect()
     c.send("one\n")
     c.expect("one")
